@@ -1,0 +1,173 @@
+"""The typed model of a bot spec (`specs/commands.yaml`).
+
+The generator parses and validates YAML into these models; templates and the bot
+runtime only ever see them (the runtime reads them back from
+`generated/bot/spec.json`). Field names here are the spec language's names.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+# A request value: a literal, a `$reference` string, or a mapping/list of them.
+# References: `$<option>`, `$server`, `$channel`, `$author`, `$mentions`
+# (context), `$event` / `$reply` (buttons only), each optionally followed by
+# `.attr.attr`. A literal string that must start with `$` is written `$$...`.
+RequestValue = Any
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class OptionType(StrEnum):
+    STRING = "string"
+    INTEGER = "integer"
+    NUMBER = "number"
+    BOOLEAN = "boolean"
+    USER = "user"  # one mention -> {"id", "name"}
+    USERS = "users"  # several mentions -> [{"id", "name"}, ...]
+    CHOICE = "choice"  # one of `choices` -> its value
+    DURATION = "duration"  # "12", "12h", "90m", "1.5d" -> a number in `unit`
+
+
+class DurationUnit(StrEnum):
+    SECONDS = "seconds"
+    MINUTES = "minutes"
+    HOURS = "hours"
+    DAYS = "days"
+
+
+class Choice(_Strict):
+    name: str  # shown to the user
+    value: str | int | float
+
+
+class Option(_Strict):
+    name: str
+    type: OptionType
+    description: str
+    required: bool = False
+    default: Any = None
+    min: float | None = None  # bounds of integer / number / duration values
+    max: float | None = None
+    min_length: int | None = None  # bounds of string lengths
+    max_length: int | None = None
+    choices: list[Choice] = Field(default_factory=list)
+    unit: DurationUnit = DurationUnit.HOURS  # duration only: the unit sent to the backend
+
+
+class Request(_Strict):
+    """How options and context fill the operation's parameters and body."""
+
+    path: dict[str, RequestValue] = Field(default_factory=dict)
+    query: dict[str, RequestValue] = Field(default_factory=dict)
+    headers: dict[str, RequestValue] = Field(default_factory=dict)
+    body: RequestValue = None
+
+
+class ButtonStyle(StrEnum):
+    PRIMARY = "primary"
+    SECONDARY = "secondary"
+    SUCCESS = "success"
+    DANGER = "danger"
+
+
+class Button(_Strict):
+    label: str  # a template
+    operation: str  # operationId called when clicked, as the clicking user
+    style: ButtonStyle = ButtonStyle.SECONDARY
+    request: Request = Field(default_factory=Request)
+    # The card to answer the click with, by status; falls back to the bot default.
+    replies: dict[str, Card] = Field(default_factory=dict)
+
+
+class CardField(_Strict):
+    name: str  # a template
+    value: str  # a template
+    inline: bool = False
+    # A Jinja expression giving a list: the field is repeated once per item,
+    # with `item` (and `loop`) bound in `name` and `value`.
+    each: str | None = None
+
+
+class Card(_Strict):
+    """A platform-neutral message: rendered to a Discord embed (or a Slack block)."""
+
+    title: str | None = None
+    description: str | None = None
+    color: str | None = None  # a named colour of `bot.colors` or "#rrggbb"
+    url: str | None = None
+    fields: list[CardField] = Field(default_factory=list)
+    footer: str | None = None
+    buttons: list[Button] = Field(default_factory=list)
+
+
+class Command(_Strict):
+    name: str
+    description: str
+    operation: str
+    aliases: list[str] = Field(default_factory=list)
+    options: list[Option] = Field(default_factory=list)  # in declared order
+    roles: list[str] = Field(default_factory=list)  # who may run it (help text; backend enforces)
+    request: Request = Field(default_factory=Request)
+    # Cards by response status ("200", "201", ...) and "error" for any other.
+    replies: dict[str, Card] = Field(default_factory=dict)
+    examples: list[str] = Field(default_factory=list)
+
+
+class EventTarget(StrEnum):
+    CLAN_CHANNEL = "clan_channel"  # the channel the target clan set up (event.channelId)
+
+
+class EventSpec(_Strict):
+    name: str  # the event type emitted by the backend, e.g. "war.requested"
+    description: str = ""
+    post_to: EventTarget = EventTarget.CLAN_CHANNEL
+    card: Card
+
+
+class BotSettings(_Strict):
+    name: str
+    prefix: str = "gmbot"  # the trigger word of prefix commands
+    client: str  # value of the `client` header, e.g. "DISCORD-BFF"
+    backend_url_env: str = "GMBOT_BACKEND_URL"
+    api_key_env: str = "GMBOT_API_KEY"
+    url: str | None = None  # linked from card titles and help
+    slash_commands: bool = True
+    prefix_commands: bool = True
+    colors: dict[str, str] = Field(
+        default_factory=lambda: {
+            "info": "#3498db",
+            "success": "#2ecc71",
+            "warning": "#ffff00",
+            "error": "#e74c3c",
+        }
+    )
+
+
+class Defaults(_Strict):
+    error: Card | None = None  # used for any status a command has no card for
+
+
+class BotSpec(_Strict):
+    version: Literal[1] = 1
+    bot: BotSettings
+    defaults: Defaults = Field(default_factory=Defaults)
+    commands: list[Command]
+    events: list[EventSpec] = Field(default_factory=list)
+
+    def command(self, name_or_alias: str) -> Command | None:
+        for command in self.commands:
+            if name_or_alias == command.name or name_or_alias in command.aliases:
+                return command
+        return None
+
+    def event(self, name: str) -> EventSpec | None:
+        return next((e for e in self.events if e.name == name), None)
+
+
+Button.model_rebuild()
