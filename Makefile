@@ -1,0 +1,43 @@
+# The two set-up commands of the README: `make run` and `make test`.
+# Both create .venv and install the project into it on first use (and again
+# whenever pyproject.toml changes).
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+
+.PHONY: run test lint generate golden bench clean
+
+$(BIN)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $@
+
+# Regenerate if the specs changed, then serve the backend on SQLite
+# (and the Discord bot beside it when DISCORD_TOKEN is set).
+run: $(BIN)/.installed
+	@$(BIN)/gmbot generate --check >/dev/null 2>&1 || $(BIN)/gmbot generate
+	$(BIN)/gmbot run
+
+# Every check CI runs: lint, types, generated/ up to date, the test suite.
+test: $(BIN)/.installed
+	$(BIN)/ruff check .
+	$(BIN)/mypy
+	$(BIN)/gmbot generate --check
+	$(BIN)/pytest -q
+
+lint: $(BIN)/.installed
+	$(BIN)/ruff check .
+	$(BIN)/mypy
+
+generate: $(BIN)/.installed
+	$(BIN)/gmbot generate
+
+bench: $(BIN)/.installed
+	$(BIN)/python bench/bench_generate.py
+	$(BIN)/python bench/bench_backend.py
+	$(BIN)/python bench/bench_bff.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache *.egg-info
