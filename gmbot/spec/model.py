@@ -32,6 +32,7 @@ class OptionType(StrEnum):
     USERS = "users"  # several mentions -> [{"id", "name"}, ...]
     CHOICE = "choice"  # one of `choices` -> its value
     DURATION = "duration"  # "12", "12h", "90m", "1.5d" -> a number in `unit`
+    INTEGERS = "integers"  # "4,5 7" (commas or spaces) -> [4, 5, 7]; a string on Discord
 
 
 class DurationUnit(StrEnum):
@@ -154,6 +155,8 @@ class Defaults(_Strict):
 
 
 class BotSpec(_Strict):
+    # generated/bot/spec.json carries its generated-file header here (JSON has no comments)
+    generated_by: str | None = None
     version: Literal[1] = 1
     bot: BotSettings
     defaults: Defaults = Field(default_factory=Defaults)

@@ -1,0 +1,40 @@
+"""Hooks the generated server calls (see docs/architecture.md, "The server contract").
+
+`verify_api_key`: who a key was issued to. `lifespan`: opens the database, warms
+the catalogue, and runs the scheduler that ends due wars, for the app's life.
+Migrations are run before by `gmbot serve` (backend_impl.migrate).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+
+from backend_impl import apikeys, catalogue, db, scheduler, settings
+from gmbot.server.types import ApiClient
+
+
+async def verify_api_key(api_key: str) -> ApiClient | None:
+    return await apikeys.verify(db.get(), api_key)
+
+
+@asynccontextmanager
+async def _lifespan() -> AsyncIterator[None]:
+    database = db.init()
+    await catalogue.load()
+    task = asyncio.create_task(
+        scheduler.run(database, settings.scheduler_interval()), name="gmbot-scheduler"
+    )
+    try:
+        yield
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+        await db.close()
+
+
+def lifespan() -> AbstractAsyncContextManager[None]:
+    return _lifespan()

@@ -1,0 +1,57 @@
+"""The events outbox: `emit` during a transaction, written at its end by `flush`.
+
+Event ids come from the one-row `event_counter`, incremented as the last statement
+before commit: its row lock is held until commit, so ids are handed out in commit
+order and a reader that moved past id N can never later see an event below N.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import insert, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from backend_impl.db import utcnow
+from backend_impl.tables import Clan, Event, EventCounter
+
+_PENDING = "gmbot.pending_events"
+
+
+def emit(session: AsyncSession, clan: Clan, type_: str, data: dict[str, Any]) -> None:
+    """Queue an event for `clan` (its platform's feed), written when the transaction commits."""
+    pending: list[dict[str, Any]] = session.info.setdefault(_PENDING, [])
+    pending.append(
+        {
+            "platform": clan.platform,
+            "type": type_,
+            "clan_id": clan.id,
+            "server_id": clan.server_id,
+            "channel_id": clan.channel_id,
+            "created_at": utcnow(),
+            "data": data,
+        }
+    )
+
+
+async def flush(session: AsyncSession) -> bool:
+    """Write the queued events; True when there were some."""
+    pending: list[dict[str, Any]] = session.info.pop(_PENDING, [])
+    if not pending:
+        return False
+    result = await session.execute(
+        update(EventCounter)
+        .where(EventCounter.id == 1)
+        .values(last=EventCounter.last + len(pending))
+        .returning(EventCounter.last)
+    )
+    last = int(result.scalar_one())
+    first = last - len(pending) + 1
+    for offset, row in enumerate(pending):
+        row["id"] = first + offset
+    await session.execute(insert(Event), pending)
+    return True
+
+
+def discard(session: AsyncSession) -> None:
+    session.info.pop(_PENDING, None)

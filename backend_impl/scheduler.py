@@ -1,0 +1,73 @@
+"""Ends wars whose duration elapsed, inside the backend process.
+
+Each round takes due wars with `FOR UPDATE SKIP LOCKED` (PostgreSQL; ignored by
+SQLite, whose writers are serialised anyway) and ends each with a conditional
+UPDATE (`WHERE status = 'ongoing'`), writing `war.ended` for both clans in the
+same transaction. Two backend processes on one database thus end every due war
+exactly once; a restart resumes from the database.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from datetime import datetime
+
+from sqlalchemy import select, update
+
+from backend_impl import catalogue, outbox, views
+from backend_impl.db import Database, utcnow
+from backend_impl.tables import Clan, War
+
+log = logging.getLogger("gmbot.scheduler")
+BATCH = 50
+
+
+async def end_due_wars(database: Database, now: datetime | None = None) -> list[str]:
+    """End the wars due at `now`; return their ids."""
+    moment = now or utcnow()
+    cat = await catalogue.load()
+    ended: list[str] = []
+    while True:
+        batch: list[str] = []
+        async with database.transaction() as session:
+            due = await session.scalars(
+                select(War.id)
+                .where(War.status == "ongoing", War.ends_at <= moment)
+                .order_by(War.ends_at)
+                .limit(BATCH)
+                .with_for_update(skip_locked=True)
+            )
+            for war_id in list(due):
+                result = await session.execute(
+                    update(War)
+                    .where(War.id == war_id, War.status == "ongoing")
+                    .values(status="ended", ended_at=moment)
+                )
+                if result.rowcount != 1:  # type: ignore[attr-defined]
+                    continue
+                war = await session.get(War, war_id, populate_existing=True)
+                assert war is not None
+                rendered = (await views.war_dicts(session, cat, [war]))[0]
+                for clan_id in (war.host_clan_id, war.opponent_clan_id):
+                    clan = await session.get(Clan, clan_id)
+                    if clan is not None:
+                        outbox.emit(session, clan, "war.ended", {"war": rendered})
+                batch.append(war_id)
+        ended += batch
+        if len(batch) < BATCH:
+            return ended
+
+
+async def run(database: Database, interval: float) -> None:
+    """Forever: end due wars, sleep `interval` seconds. Errors are logged, never fatal."""
+    while True:
+        try:
+            ended = await end_due_wars(database)
+            if ended:
+                log.info("ended wars %s", ", ".join(ended))
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            log.exception("scheduler round failed")
+        await asyncio.sleep(interval)

@@ -1,0 +1,38 @@
+"""Where the backend's settings come from: arguments first, then environment variables."""
+
+from __future__ import annotations
+
+import os
+
+DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./gmbot.sqlite3"
+
+
+def normalize_database_url(url: str) -> str:
+    """Accept the usual spellings and pick the async driver: postgres:// -> postgresql+asyncpg://."""
+    for prefix in (
+        "postgres://",
+        "postgresql://",
+        "postgresql+psycopg://",
+        "postgresql+psycopg2://",
+    ):
+        if url.startswith(prefix):
+            return "postgresql+asyncpg://" + url[len(prefix) :]
+    if url.startswith("sqlite://") and not url.startswith("sqlite+aiosqlite://"):
+        return "sqlite+aiosqlite://" + url[len("sqlite://") :]
+    return url
+
+
+def database_url(explicit: str | None = None) -> str:
+    return normalize_database_url(
+        explicit or os.environ.get("DATABASE_URL") or DEFAULT_DATABASE_URL
+    )
+
+
+def scheduler_interval() -> float:
+    """Seconds between two looks for due wars (GMBOT_SCHEDULER_INTERVAL, default 1)."""
+    return float(os.environ.get("GMBOT_SCHEDULER_INTERVAL", "1.0"))
+
+
+def key_cache_seconds() -> float:
+    """How long a verified API key is remembered (a revoked key stops working within this)."""
+    return float(os.environ.get("GMBOT_KEY_CACHE_SECONDS", "5"))

@@ -1,0 +1,123 @@
+"""Rows -> the JSON bodies of openapi.yaml (plain dicts: the server serialises them)."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from backend_impl.catalogue import Catalogue
+from backend_impl.identity import LEADER, row
+from backend_impl.tables import Clan, Member, War, WarPlayer
+
+
+def iso(moment: datetime | None) -> str | None:
+    if moment is None:
+        return None
+    return moment.replace(tzinfo=UTC).isoformat().replace("+00:00", "Z")
+
+
+def clan_ref(clan: Clan) -> dict[str, str]:
+    return {"id": clan.server_id, "name": clan.name}
+
+
+async def clan_dict(session: AsyncSession, clan: Clan) -> dict[str, Any]:
+    leader = (
+        await session.scalars(
+            select(Member).where(Member.clan_id == clan.id, Member.role == LEADER)
+        )
+    ).first()
+    channel = (
+        {"id": clan.channel_id, "name": clan.channel_name or clan.channel_id}
+        if clan.channel_id
+        else None
+    )
+    return {
+        "serverId": clan.server_id,
+        "platform": clan.platform,
+        "name": clan.name,
+        "location": clan.location,
+        "language": clan.language,
+        "channel": channel,
+        "leader": None
+        if leader is None
+        else {"id": leader.user_id, "name": leader.name, "role": row(leader).effective_role},
+        "glory": clan.glory,
+        "createdAt": iso(clan.created_at),
+    }
+
+
+def player_dict(player: WarPlayer) -> dict[str, str]:
+    return {"id": player.user_id, "name": player.name, "role": player.role}
+
+
+def _side(clan: Clan, players: Sequence[WarPlayer], vote: str | None, glory: int) -> dict[str, Any]:
+    return {
+        "server": clan_ref(clan),
+        "platform": clan.platform,
+        "players": [player_dict(p) for p in players],
+        "vote": vote,
+        "glory": glory,
+    }
+
+
+def war_dict(
+    war: War,
+    catalogue: Catalogue,
+    host: Clan,
+    opponent: Clan | None,
+    players: dict[int, list[WarPlayer]],
+) -> dict[str, Any]:
+    game = catalogue.games[war.game_id]
+    format_ = catalogue.formats[war.format_id]
+    return {
+        "id": war.id,
+        "status": war.status,
+        "private": war.private,
+        "game": game.to_dict(),
+        "format": format_.to_dict(),
+        "duration": war.duration,
+        "host": _side(host, players.get(host.id, []), war.host_vote, war.host_glory),
+        "opponent": None
+        if opponent is None
+        else _side(opponent, players.get(opponent.id, []), war.opponent_vote, war.opponent_glory),
+        "result": war.result,
+        "createdAt": iso(war.created_at),
+        "acceptedAt": iso(war.accepted_at),
+        "endsAt": iso(war.ends_at),
+        "endedAt": iso(war.ended_at),
+    }
+
+
+async def war_dicts(
+    session: AsyncSession, catalogue: Catalogue, wars: Sequence[War]
+) -> list[dict[str, Any]]:
+    """Render wars with two queries in all (their clans, their players)."""
+    if not wars:
+        return []
+    clan_ids = {w.host_clan_id for w in wars} | {
+        w.opponent_clan_id for w in wars if w.opponent_clan_id
+    }
+    clans = {c.id: c for c in await session.scalars(select(Clan).where(Clan.id.in_(clan_ids)))}
+    by_war: dict[str, dict[int, list[WarPlayer]]] = defaultdict(lambda: defaultdict(list))
+    query = (
+        select(WarPlayer)
+        .where(WarPlayer.war_id.in_([w.id for w in wars]))
+        .order_by(WarPlayer.position)
+    )
+    for player in await session.scalars(query):
+        by_war[player.war_id][player.clan_id].append(player)
+    return [
+        war_dict(
+            w,
+            catalogue,
+            clans[w.host_clan_id],
+            clans.get(w.opponent_clan_id) if w.opponent_clan_id else None,
+            by_war[w.id],
+        )
+        for w in wars
+    ]

@@ -1,0 +1,221 @@
+"""Benchmark `gmbot generate` (issue 2, section 6) and record it in docs/benchmarks.md.
+
+    .venv/bin/python bench/bench_generate.py [--rounds 11] [--no-write]
+
+1. On the Gmbot spec pair: the whole generator against datamodel-code-generator alone on the
+   same openapi.yaml, interleaved in the same run; in-process (warm imports) and as fresh
+   processes (what `gmbot generate` costs from a shell). Target: ratio <= 1.5.
+2. A synthetic spec of 100 commands (and 100 operations): under 3 s as a fresh process.
+3. `--check` against generating into an empty folder: `--check` must be no slower.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import io
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from generator import checks, cli  # noqa: E402
+from generator.models_gen import generate_models  # noqa: E402
+from generator.pipeline import Config, render  # noqa: E402
+
+PY = sys.executable
+
+
+def _sources() -> tuple[Path, Path]:
+    spec, api = ROOT / "specs" / "commands.yaml", ROOT / "openapi.yaml"
+    if spec.exists() and api.exists():
+        return spec, api
+    fixture = ROOT / "tests" / "generator" / "fixtures" / "gmbot"
+    return fixture / "commands.yaml", fixture / "openapi.yaml"
+
+
+def _time(fn: Callable[[], object]) -> float:
+    start = time.perf_counter()
+    fn()
+    return time.perf_counter() - start
+
+
+def _interleaved(rounds: int, **fns: Callable[[], object]) -> dict[str, float]:
+    """Median seconds of each function, run in turn in every round (so load hits all alike)."""
+    samples: dict[str, list[float]] = {name: [] for name in fns}
+    for fn in fns.values():
+        fn()  # warm-up: imports, compiled templates
+    for round_ in range(rounds):
+        order = list(fns.items())
+        for name, fn in order if round_ % 2 == 0 else reversed(order):  # cancel drift in load
+            samples[name].append(_time(fn))
+    return {name: statistics.median(values) for name, values in samples.items()}
+
+
+def _quiet(argv: list[str]) -> Callable[[], int]:
+    def run() -> int:
+        with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+            return cli.main(argv)
+
+    return run
+
+
+def _process(code: str, cwd: Path) -> Callable[[], object]:
+    return lambda: subprocess.run([PY, "-c", code], cwd=cwd, check=True, capture_output=True)
+
+
+def bench_gmbot(rounds: int, tmp: Path) -> list[str]:
+    spec, api = _sources()
+    text = api.read_text(encoding="utf-8")
+    config = Config(spec=spec, openapi=api, out=tmp / "gmbot_out", root=ROOT, impl_dir=ROOT / "backend_impl")
+
+    def whole() -> object:
+        checks._analyse.cache_clear()  # no help from a previous round
+        return render(config)
+
+    warm = _interleaved(rounds, dmcg=lambda: generate_models(text), generate=whole)
+    # the same datamodel-code-generator call the generator makes (same options), nothing else
+    dmcg_code = f"from generator.models_gen import generate_models; generate_models(open({str(api)!r}).read())"
+    gen_code = (
+        "import sys; from generator.cli import main\n"
+        f"sys.exit(main(['--spec', {str(spec)!r}, '--openapi', {str(api)!r}, '--out', {str(tmp / 'cold')!r}]))"
+    )
+    cold = _interleaved(max(3, rounds // 2), dmcg=_process(dmcg_code, ROOT), generate=_process(gen_code, ROOT))
+    rows = [
+        f"Sources: `{spec.relative_to(ROOT)}` + `{api.relative_to(ROOT)}` ({len(text) // 1024} KiB).",
+        "",
+        "| measure | datamodel-code-generator alone | `gmbot generate` | ratio (target <= 1.5) |",
+        "|---|---|---|---|",
+        f"| in-process, warm imports (median of {rounds}) | {warm['dmcg']:.3f} s | {warm['generate']:.3f} s"
+        f" | {warm['generate'] / warm['dmcg']:.2f} |",
+        f"| fresh process, `python -c` (median of {max(3, rounds // 2)}) | {cold['dmcg']:.3f} s"
+        f" | {cold['generate']:.3f} s | {cold['generate'] / cold['dmcg']:.2f} |",
+    ]
+    return rows
+
+
+def synthetic(folder: Path, count: int = 100) -> tuple[Path, Path]:
+    """A spec of `count` commands, each with 4 options, a body and a card, and its OpenAPI."""
+    folder.mkdir(parents=True, exist_ok=True)
+    api = ["openapi: 3.0.3", "info: {title: Synthetic, version: '1'}", "security: [{ApiKeyAuth: []}]", "paths:"]
+    spec = ["version: 1", "bot: {name: Synthetic, client: SYNTH}", "commands:"]
+    for i in range(count):
+        api += [
+            f"  /things{i}/{{thingId}}:",
+            "    post:",
+            f"      operationId: doThing{i}",
+            f"      tags: [group{i % 10}]",
+            "      parameters:",
+            "        - {name: thingId, in: path, required: true, schema: {type: string}}",
+            "        - {name: client, in: header, required: true, schema: {type: string}}",
+            f"      requestBody: {{required: true, content: {{application/json: {{schema: {{$ref: '#/components/schemas/Body{i}'}}}}}}}}",
+            f"      responses: {{'200': {{description: ok, content: {{application/json: {{schema: {{$ref: '#/components/schemas/Thing{i}'}}}}}}}}}}",
+        ]
+        spec += [
+            f"  thing{i}:",
+            f"    description: Do thing number {i}",
+            f"    operation: doThing{i}",
+            f"    aliases: [t{i}]",
+            "    options:",
+            "      name: {type: string, description: A name, required: true, max_length: 50}",
+            "      count: {type: integer, description: How many, min: 1, max: 10}",
+            "      who: {type: users, description: Who takes part}",
+            "      mode: {type: choice, description: Mode, choices: [{name: Fast, value: fast}, {name: Slow, value: slow}]}",
+            "    request:",
+            "      path: {thingId: $server.id}",
+            "      body: {server: $server, actor: $author, name: $name, count: $count, who: $who, mode: $mode}",
+            "    replies:",
+            "      '200':",
+            "        title: '{{ reply.name }} done'",
+            "        fields:",
+            "          - {name: Count, value: '{{ reply.count }}', inline: true}",
+            "          - {each: reply.who, name: '{{ item.name }}', value: '{{ item.id }}'}",
+        ]
+    api += ["components:", "  securitySchemes: {ApiKeyAuth: {type: apiKey, in: header, name: x-api-key}}",
+            "  schemas:", "    Ref: {type: object, required: [id, name], properties: {id: {type: string}, name: {type: string}}}"]
+    for i in range(count):
+        api += [
+            f"    Body{i}:",
+            "      type: object",
+            "      required: [server, actor, name]",
+            "      properties: {server: {$ref: '#/components/schemas/Ref'}, actor: {$ref: '#/components/schemas/Ref'},"
+            " name: {type: string}, count: {type: integer}, who: {type: array, items: {$ref: '#/components/schemas/Ref'}},"
+            " mode: {type: string, enum: [fast, slow]}}",
+            f"    Thing{i}:",
+            "      type: object",
+            "      required: [name, count, who]",
+            "      properties: {name: {type: string}, count: {type: integer}, who: {type: array, items: {$ref: '#/components/schemas/Ref'}}}",
+        ]
+    (folder / "commands.yaml").write_text("\n".join(spec) + "\n")
+    (folder / "openapi.yaml").write_text("\n".join(api) + "\n")
+    return folder / "commands.yaml", folder / "openapi.yaml"
+
+
+def bench_synthetic(rounds: int, tmp: Path) -> list[str]:
+    spec, api = synthetic(tmp / "synthetic")
+    base = ["--spec", str(spec), "--openapi", str(api), "--impl", str(tmp / "synthetic" / "impl")]
+    code = f"import sys; from generator.cli import main; sys.exit(main({[*base, '--out', str(tmp / 'syn_cold')]!r}))"
+    cold = _interleaved(max(3, rounds // 2), generate=_process(code, ROOT))["generate"]
+    counter = iter(range(10**6))
+
+    def fresh() -> int:  # generate into an empty folder every time: the full write
+        return _quiet([*base, "--out", str(tmp / f"syn_{next(counter)}")])()
+
+    _quiet([*base, "--out", str(tmp / "syn_ref")])()
+    warm = _interleaved(rounds, generate=fresh, check=_quiet([*base, "--out", str(tmp / "syn_ref"), "--check"]))
+    return [
+        "",
+        "Synthetic spec of 100 commands (4 options, a body and a card each) and 100 operations:",
+        "",
+        "| measure | time | target |",
+        "|---|---|---|",
+        f"| `gmbot generate`, fresh process (median of {max(3, rounds // 2)}) | {cold:.3f} s | < 3 s |",
+        f"| `gmbot generate` into an empty folder, in-process (median of {rounds}) | {warm['generate']:.3f} s | |",
+        f"| `gmbot generate --check` on up-to-date output, in-process | {warm['check']:.3f} s"
+        f" | no slower than generate ({warm['check'] / warm['generate']:.2f}x) |",
+    ]
+
+
+def write_section(lines: list[str]) -> None:
+    """Replace only the `## Generator` section of docs/benchmarks.md."""
+    path = ROOT / "docs" / "benchmarks.md"
+    text = path.read_text(encoding="utf-8") if path.exists() else "# Benchmarks\n"
+    section = "## Generator\n\n" + "\n".join(lines).rstrip() + "\n"
+    start = text.find("## Generator\n")
+    if start == -1:
+        text = text.rstrip("\n") + "\n\n" + section
+    else:
+        end = text.find("\n## ", start + 1)
+        text = text[:start] + section + (text[end:] if end != -1 else "")
+    path.write_text(text, encoding="utf-8")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--rounds", type=int, default=11)
+    parser.add_argument("--no-write", action="store_true", help="print only; leave docs/benchmarks.md alone")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as folder:
+        tmp = Path(folder)
+        lines = [
+            "Written by `.venv/bin/python bench/bench_generate.py` "
+            f"(Python {platform.python_version()}, {platform.machine()}, {args.rounds} rounds).",
+            "",
+            *bench_gmbot(args.rounds, tmp),
+            *bench_synthetic(args.rounds, tmp),
+        ]
+    print("\n".join(lines))
+    if not args.no_write:
+        write_section(lines)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,216 @@
+"""The typed model the templates see: built from the validated `BotSpec` and the OpenAPI index."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from generator.openapi import OpenAPI, Operation, pascal, python_type, snake
+from gmbot.spec.model import BotSpec, Option, OptionType
+
+# py-cord input types by spec type (docs/architecture.md, "The bot contract")
+SLASH_TYPES = {
+    OptionType.STRING: ("str", 3),
+    OptionType.CHOICE: ("str", 3),
+    OptionType.USERS: ("str", 3),
+    OptionType.DURATION: ("str", 3),
+    OptionType.INTEGERS: ("str", 3),
+    OptionType.INTEGER: ("int", 4),
+    OptionType.NUMBER: ("float", 10),
+    OptionType.BOOLEAN: ("bool", 5),
+    OptionType.USER: ("discord.Member", 6),
+}
+
+
+def py(value: Any) -> str:
+    """A Python literal for a JSON-like value, deterministic."""
+    if isinstance(value, str):
+        return json.dumps(value, ensure_ascii=False)
+    if isinstance(value, bool) or value is None:
+        return repr(value)
+    if isinstance(value, int | float):
+        return repr(value)
+    if isinstance(value, list | tuple):
+        return "[" + ", ".join(py(v) for v in value) + "]"
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{py(k)}: {py(v)}" for k, v in value.items()) + "}"
+    raise TypeError(f"no literal for {value!r}")
+
+
+@dataclass(frozen=True)
+class SlashOption:
+    name: str
+    parameter: str  # the Python parameter of the callback
+    input_type: str
+    kwargs: str  # the rest of the @discord.option(...) arguments, rendered
+    annotation: str  # "str" or "str | None = None"
+    payload: dict[str, Any]  # its part of discord_commands.json
+
+
+@dataclass(frozen=True)
+class BotCommand:
+    name: str
+    function: str  # prefix of the Python callback names
+    description: str
+    aliases: list[str]
+    options: list[SlashOption]
+    payload: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class BotModel:
+    name: str
+    slash: bool
+    prefix: bool
+    commands: list[BotCommand]
+
+
+def _number(option: Option, value: float) -> int | float:
+    return int(value) if option.type is OptionType.INTEGER else float(value)
+
+
+def slash_option(option: Option) -> SlashOption:
+    input_type, type_code = SLASH_TYPES[option.type]
+    kwargs: list[str] = [f"description={py(option.description)}", f"required={option.required}"]
+    payload: dict[str, Any] = {
+        "name": option.name,
+        "description": option.description,
+        "type": type_code,
+        "required": option.required,
+        "choices": [],
+        "autocomplete": False,
+    }
+    if not option.required:
+        kwargs.append("default=None")
+    if option.type in (OptionType.INTEGER, OptionType.NUMBER):
+        if option.min is not None:
+            payload["min_value"] = _number(option, option.min)
+            kwargs.append(f"min_value={py(payload['min_value'])}")
+        if option.max is not None:
+            payload["max_value"] = _number(option, option.max)
+            kwargs.append(f"max_value={py(payload['max_value'])}")
+    if option.type is OptionType.STRING:
+        if option.min_length is not None:
+            payload["min_length"] = option.min_length
+            kwargs.append(f"min_length={option.min_length}")
+        if option.max_length is not None:
+            payload["max_length"] = option.max_length
+            kwargs.append(f"max_length={option.max_length}")
+    if option.choices:
+        # a string option: Discord needs string values; the runtime maps them back
+        payload["choices"] = [{"name": c.name, "value": str(c.value)} for c in option.choices]
+        rendered = ", ".join(
+            f"discord.OptionChoice(name={py(c['name'])}, value={py(c['value'])})" for c in payload["choices"]
+        )
+        kwargs.append(f"choices=[{rendered}]")
+    parameter = snake(option.name)
+    if parameter != option.name:
+        kwargs.append(f"parameter_name={py(parameter)}")
+    annotation = input_type if option.required else f"{input_type} | None = None"
+    return SlashOption(option.name, parameter, input_type, ", ".join(kwargs), annotation, payload)
+
+
+def bot_model(spec: BotSpec) -> BotModel:
+    commands = []
+    used: set[str] = set()
+    for command in spec.commands:
+        function = snake(command.name)
+        while function in used:
+            function += "_"
+        used.add(function)
+        options = [slash_option(o) for o in command.options]
+        payload = {
+            "name": command.name,
+            "description": command.description,
+            "options": [o.payload for o in options],
+            "nsfw": False,
+            "integration_types": [0],
+            "contexts": [0, 1, 2],
+        }
+        commands.append(BotCommand(command.name, function, command.description, command.aliases, options, payload))
+    return BotModel(spec.bot.name, spec.bot.slash_commands, spec.bot.prefix_commands, commands)
+
+
+@dataclass(frozen=True)
+class ServerParam:
+    name: str
+    python_name: str
+    annotation: str  # "int = ..." style, as in the Protocol
+    default: str  # a Python literal used when the parameter is absent
+
+
+@dataclass(frozen=True)
+class ServerOperation:
+    operation_id: str
+    function: str
+    module: str
+    protocol: str
+    params: list[ServerParam]
+    has_body: bool
+    body_type: str | None  # "models.War", "dict[str, Any]" or None
+    body_model: str | None  # "models.War" when the body converts to a model
+    status: int
+    implemented: bool
+    target: str  # what to write, for the 501 answer
+
+
+@dataclass(frozen=True)
+class ServerModel:
+    title: str
+    operations: list[ServerOperation]
+    impl_package: str
+    impl_modules: list[str] = field(default_factory=list)  # modules with at least one implementation
+
+
+def server_model(api: OpenAPI, model_classes: set[str], implemented: set[tuple[str, str]],
+                 impl_package: str) -> ServerModel:
+    operations = []
+    for op in sorted(api.operations.values(), key=lambda o: o.operation_id):
+        operations.append(_server_operation(api, op, model_classes, implemented, impl_package))
+    modules = sorted({o.module for o in operations if o.implemented})
+    title = str((api.data.get("info") or {}).get("title", "API"))
+    return ServerModel(title, operations, impl_package, modules)
+
+
+def _server_operation(api: OpenAPI, op: Operation, model_classes: set[str],
+                      implemented: set[tuple[str, str]], impl_package: str) -> ServerOperation:
+    params = []
+    for p in op.parameters:
+        if p.location not in ("path", "query"):
+            continue
+        annotation = python_type(api, p.schema)
+        if p.location == "query" and not p.required:
+            if p.default is None:
+                annotation = f"{annotation} | None = ..."
+            else:
+                annotation = f"{annotation} = ..."
+        params.append(ServerParam(p.name, p.python_name, annotation, py(p.default)))
+    body_model = None
+    body_type = None
+    if op.body_schema is not None:
+        name = api.ref_name(op.body_schema)
+        if name is not None and pascal(name) in model_classes:
+            body_model = f"models.{pascal(name)}"
+            body_type = body_model
+        else:
+            body_type = python_type(api, op.body_schema)
+        if not op.body_required:
+            body_type = f"{body_type} | None"
+    signature = ", ".join(["ctx: RequestContext"] + [f"{p.python_name}: {p.annotation.replace(' = ...', ' = ' + p.default)}" for p in params]
+                          + ([f"body: {body_type}"] if body_type else []))
+    signature = signature.replace("ctx: RequestContext, ", "ctx: RequestContext, *, ", 1)
+    target = f"async def {op.function}({signature}) in {impl_package.replace('.', '/')}/{op.module}.py"
+    return ServerOperation(
+        operation_id=op.operation_id,
+        function=op.function,
+        module=op.module,
+        protocol=pascal(op.operation_id),
+        params=params,
+        has_body=op.body_schema is not None,
+        body_type=body_type,
+        body_model=body_model,
+        status=op.success_status,
+        implemented=(op.module, op.function) in implemented,
+        target=target,
+    )

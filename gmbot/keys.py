@@ -1,0 +1,61 @@
+"""`gmbot keys`: create, list and revoke API keys (stored hashed; a key is printed once).
+
+  gmbot keys create --client DISCORD-BFF [--platform discord]
+  gmbot keys list [--client DISCORD-BFF]
+  gmbot keys revoke KEY_ID
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from collections.abc import Sequence
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="gmbot keys", description="Manage API keys.")
+    p.add_argument("--database-url", default=None, help="default: $DATABASE_URL, else ./gmbot.sqlite3")
+    sub = p.add_subparsers(dest="action", required=True)
+    create = sub.add_parser("create", help="issue a new key (printed once)")
+    create.add_argument("--client", required=True, help="the client header value, e.g. DISCORD-BFF")
+    create.add_argument("--platform", default=None, help="id namespace (default: from the client, e.g. discord)")
+    listing = sub.add_parser("list", help="list keys (ids, never secrets)")
+    listing.add_argument("--client", default=None)
+    revoke = sub.add_parser("revoke", help="revoke a key by its id")
+    revoke.add_argument("key_id")
+    return p
+
+
+async def _run(args: argparse.Namespace) -> int:
+    from backend_impl import apikeys, db, migrate, settings
+
+    url = settings.database_url(args.database_url)
+    await migrate.upgrade(url)
+    database = db.Database(url)
+    try:
+        if args.action == "create":
+            info, key = await apikeys.create(database, args.client, args.platform)
+            print(key)
+            print(
+                f"key id {info.id} for client {info.client} (platform {info.platform}); "
+                "store it now, it is not shown again",
+                file=sys.stderr,
+            )
+            return 0
+        if args.action == "list":
+            for k in await apikeys.list_keys(database, args.client):
+                state = f"revoked {k.revoked_at:%Y-%m-%d %H:%M}" if k.revoked_at else "active"
+                print(f"{k.id}\t{k.client}\t{k.platform}\t{k.created_at:%Y-%m-%d %H:%M}\t{state}")
+            return 0
+        if await apikeys.revoke(database, args.key_id):
+            print(f"revoked {args.key_id}")
+            return 0
+        print(f"gmbot keys: no active key {args.key_id}", file=sys.stderr)
+        return 1
+    finally:
+        await database.dispose()
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    return asyncio.run(_run(parser().parse_args(list(argv or []))))

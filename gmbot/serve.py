@@ -1,0 +1,56 @@
+"""`gmbot serve`: migrate the database, then serve the backend with uvicorn.
+
+SQLite (./gmbot.sqlite3) by default; PostgreSQL with DATABASE_URL or --database-url.
+Swagger UI at /ui, the OpenAPI document at /openapi.json, health at /health.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+from collections.abc import Sequence
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="gmbot serve", description=__doc__.splitlines()[0])
+    p.add_argument("--host", default=os.environ.get("GMBOT_HOST", "127.0.0.1"))
+    p.add_argument("--port", type=int, default=int(os.environ.get("GMBOT_PORT", "8080")))
+    p.add_argument(
+        "--database-url",
+        default=None,
+        help="SQLAlchemy URL (default: $DATABASE_URL, else sqlite+aiosqlite:///./gmbot.sqlite3)",
+    )
+    p.add_argument("--app", default="generated.server.app:app", help="the ASGI app to serve")
+    p.add_argument("--log-level", default="info")
+    p.add_argument("--no-access-log", action="store_true", help="do not log each request")
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parser().parse_args(list(argv or []))
+    from backend_impl import migrate, settings
+
+    url = settings.database_url(args.database_url)
+    os.environ["DATABASE_URL"] = url  # the app (another import) opens the same database
+    migrate.upgrade_sync(url)
+
+    import uvicorn
+
+    print(f"gmbot: serving on http://{args.host}:{args.port} (Swagger UI: /ui), database {_safe(url)}")
+    uvicorn.run(
+        args.app,
+        host=args.host,
+        port=args.port,
+        log_level=args.log_level,
+        access_log=not args.no_access_log,
+    )
+    return 0
+
+
+def _safe(url: str) -> str:
+    """The URL without its password."""
+    if "@" in url and "://" in url:
+        scheme, rest = url.split("://", 1)
+        credentials, host = rest.rsplit("@", 1)
+        return f"{scheme}://{credentials.split(':')[0]}@{host}"
+    return url

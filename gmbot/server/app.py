@@ -1,0 +1,81 @@
+"""`build_app`: the Connexion `AsyncApp` every generated server is."""
+
+from __future__ import annotations
+
+import importlib
+import json
+from collections.abc import AsyncIterator, Mapping
+from contextlib import asynccontextmanager
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import connexion
+from connexion.options import SwaggerUIOptions
+from connexion.resolver import Resolver
+from connexion.security import ApiKeySecurityHandler
+
+from gmbot.server import problems
+from gmbot.server.auth import make_api_key_check
+from gmbot.server.routing import Route, handler
+from gmbot.server.types import Problem
+
+
+def _import_hooks(name: str) -> ModuleType | None:
+    try:
+        return importlib.import_module(name)
+    except ModuleNotFoundError as exc:
+        if exc.name and (name == exc.name or name.startswith(exc.name + ".")):
+            return None
+        raise
+
+
+def load_spec(path: Path) -> dict[str, Any]:
+    spec: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    spec.pop("x-generated-by", None)
+    return spec
+
+
+def build_app(
+    spec: Path | Mapping[str, Any],
+    routes: Mapping[str, Route],
+    *,
+    hooks_module: str = "backend_impl.app_hooks",
+    import_name: str = "generated.server.app",
+) -> connexion.AsyncApp:
+    """Serve `spec` (OpenAPI 3.0, as JSON or a dict) routing each operation to `routes`."""
+    document = load_spec(spec) if isinstance(spec, Path) else json.loads(json.dumps(spec))
+    hooks = _import_hooks(hooks_module)
+    hook_file = hooks_module.replace(".", "/") + ".py"
+    verify = getattr(hooks, "verify_api_key", None)
+    check = make_api_key_check(verify, f"write async def verify_api_key(api_key) in {hook_file}")
+
+    class ApiKeyHandler(ApiKeySecurityHandler):
+        def _resolve_func(self, security_scheme: Any) -> Any:
+            return check
+
+    lifespan_hook = getattr(hooks, "lifespan", None)
+
+    @asynccontextmanager
+    async def lifespan(_app: Any) -> AsyncIterator[None]:
+        if lifespan_hook is None:
+            yield
+            return
+        async with lifespan_hook():
+            yield
+
+    def resolve(operation_id: str) -> Any:
+        return handler(routes[operation_id])
+
+    app = connexion.AsyncApp(
+        import_name,
+        lifespan=lifespan,
+        swagger_ui_options=SwaggerUIOptions(swagger_ui=True, swagger_ui_path="/ui"),
+        security_map={"apiKey": ApiKeyHandler},
+    )
+    app.add_api(document, resolver=Resolver(function_resolver=resolve), resolver_error=501)
+    app.add_error_handler(Problem, problems.on_problem)
+    app.add_error_handler(UnicodeDecodeError, problems.on_bad_encoding)
+    app.add_error_handler(json.JSONDecodeError, problems.on_bad_json)
+    app.add_error_handler(NotImplementedError, problems.on_not_implemented)
+    return app

@@ -1,0 +1,55 @@
+"""problem+json responses (RFC 7807) for every error the server answers with."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from connexion.lifecycle import ConnexionRequest, ConnexionResponse
+
+from gmbot.server.types import Problem
+
+PROBLEM_JSON = "application/problem+json"
+JSON = "application/json"
+
+_TITLES = {
+    400: "Bad Request",
+    401: "Unauthorized",
+    403: "Forbidden",
+    404: "Not Found",
+    405: "Method Not Allowed",
+    500: "Internal Server Error",
+    501: "Not Implemented",
+}
+
+
+def problem_response(problem: Problem, headers: dict[str, str] | None = None) -> ConnexionResponse:
+    return ConnexionResponse(
+        status_code=problem.status,
+        mimetype=PROBLEM_JSON,
+        content_type=PROBLEM_JSON,
+        body=json.dumps(problem.to_dict(), default=str).encode(),
+        headers={"Content-Type": PROBLEM_JSON, **(headers or {})},
+    )
+
+
+def problem(status: int, detail: str | None = None, title: str | None = None, **extra: Any) -> Problem:
+    return Problem(status, title or _TITLES.get(status, "Error"), detail, **extra)
+
+
+async def on_problem(_request: ConnexionRequest, exc: Exception) -> ConnexionResponse:
+    assert isinstance(exc, Problem)
+    return problem_response(exc)
+
+
+async def on_bad_encoding(_request: ConnexionRequest, exc: Exception) -> ConnexionResponse:
+    """A body that is not UTF-8 (Connexion would answer 500)."""
+    return problem_response(problem(400, f"The request body is not valid UTF-8: {exc}"))
+
+
+async def on_bad_json(_request: ConnexionRequest, exc: Exception) -> ConnexionResponse:
+    return problem_response(problem(400, f"The request body is not valid JSON: {exc}"))
+
+
+async def on_not_implemented(_request: ConnexionRequest, exc: Exception) -> ConnexionResponse:
+    return problem_response(problem(501, str(exc) or "This operation is not implemented yet."))

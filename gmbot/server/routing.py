@@ -1,0 +1,119 @@
+"""Call the hand-written `backend_impl` function of an operation, the same way for every operation.
+
+The generated routing module describes each operation with a `Route`; `handler(route)`
+is the function Connexion calls: it builds the `RequestContext`, converts the body to
+the generated pydantic model, calls the implementation and serialises its result with
+an explicit Content-Type (Connexion answers 500 without one).
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import pydantic
+import pydantic_core
+from connexion import request as current_request
+from connexion.context import context as connexion_context
+from connexion.lifecycle import ConnexionResponse
+
+from gmbot.server.problems import JSON, problem, problem_response
+from gmbot.server.types import Problem, Reply, RequestContext
+
+Impl = Callable[..., Awaitable[object]]
+
+# Headers the runtime reads itself; the others are only in `ctx.headers`.
+RUNTIME_HEADERS = frozenset({"client", "idempotency-key", "x-request-id"})
+
+
+@dataclass(frozen=True)
+class Param:
+    name: str  # as in openapi.yaml
+    python_name: str  # the keyword argument of the implementation
+    default: Any = None  # used when an optional parameter is absent
+
+
+@dataclass(frozen=True)
+class Route:
+    operation_id: str
+    impl: Impl | None  # None: not written yet -> 501
+    target: str  # "backend_impl/wars.py: async def create_war(ctx, *, war_id: str, body: ...)"
+    status: int  # the first 2xx status
+    params: tuple[Param, ...] = ()
+    body: type[pydantic.BaseModel] | None = None
+    has_body: bool = False
+    extra: Mapping[str, Any] = field(default_factory=dict)
+
+
+def _context(headers: Mapping[str, str]) -> RequestContext:
+    try:
+        token = connexion_context.get("token_info") or {}
+    except (LookupError, RuntimeError):
+        token = {}
+    return RequestContext(
+        client=str(token.get("client") or headers.get("client", "")),
+        platform=str(token.get("platform", "")),
+        request_id=headers.get("x-request-id") or uuid.uuid4().hex,
+        idempotency_key=headers.get("idempotency-key"),
+        headers=dict(headers),
+    )
+
+
+def json_response(status: int, body: Any, headers: Mapping[str, str] | None = None) -> ConnexionResponse:
+    extra = dict(headers or {})
+    if body is None:
+        return ConnexionResponse(status_code=status, body=b"", headers=extra)
+    content_type = extra.pop("Content-Type", None) or extra.pop("content-type", None) or JSON
+    data = pydantic_core.to_json(body, by_alias=True)
+    return ConnexionResponse(
+        status_code=status,
+        mimetype=content_type,
+        content_type=content_type,
+        body=data,
+        headers={"Content-Type": content_type, **extra},
+    )
+
+
+def handler(route: Route) -> Callable[..., Awaitable[ConnexionResponse]]:
+    """The function Connexion routes `route.operation_id` to."""
+
+    async def operation(**kwargs: Any) -> ConnexionResponse:
+        if route.impl is None:
+            return problem_response(
+                problem(501, f"Operation {route.operation_id} is not implemented: write {route.target}")
+            )
+        headers = {k.lower(): v for k, v in current_request.headers.items()}
+        arguments: dict[str, Any] = {
+            p.python_name: kwargs.get(p.name, p.default) for p in route.params
+        }
+        if route.has_body:
+            body = kwargs.get("body")
+            if route.body is not None and body is not None:
+                try:
+                    body = route.body.model_validate(body)
+                except pydantic.ValidationError as exc:
+                    return problem_response(problem(400, _first_error(exc)))
+            arguments["body"] = body
+        try:
+            result = await route.impl(_context(headers), **arguments)
+        except Problem as exc:
+            return problem_response(exc)
+        except NotImplementedError as exc:
+            detail = f"Operation {route.operation_id} is not implemented: finish {route.target}"
+            return problem_response(problem(501, f"{detail} ({exc})" if str(exc) else detail))
+        if isinstance(result, Reply):
+            return json_response(result.status, result.body, result.headers)
+        if isinstance(result, ConnexionResponse):
+            return result
+        return json_response(route.status, result)
+
+    operation.__name__ = route.operation_id
+    return operation
+
+
+def _first_error(exc: pydantic.ValidationError) -> str:
+    error = exc.errors()[0]
+    where = ".".join(str(p) for p in error["loc"]) or "body"
+    return f"{where}: {error['msg']}"

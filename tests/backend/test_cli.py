@@ -1,0 +1,57 @@
+"""`gmbot keys` and `gmbot serve` as a user runs them."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+from conftest import APP, ROOT, free_port
+
+from gmbot import keys
+
+
+def test_keys_create_list_revoke(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    url = ["--database-url", f"sqlite:///{tmp_path / 'k.sqlite3'}"]
+    assert keys.main([*url, "create", "--client", "DISCORD-BFF"]) == 0
+    out = capsys.readouterr()
+    key = out.out.strip()
+    assert key.startswith("gmb_") and "not shown again" in out.err
+    assert keys.main([*url, "list"]) == 0
+    listing = capsys.readouterr().out
+    key_id = key.split("_")[1]
+    assert key_id in listing and "DISCORD-BFF" in listing and "discord" in listing and key not in listing
+    assert keys.main([*url, "revoke", key_id]) == 0
+    assert keys.main([*url, "revoke", key_id]) == 1
+    assert "revoked" in capsys.readouterr().out
+
+
+@pytest.mark.slow
+def test_serve_migrates_then_serves(tmp_path: Path) -> None:
+    port = free_port()
+    environment = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))}
+    environment.pop("DATABASE_URL", None)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "gmbot.cli", "serve", "--port", str(port), "--app", APP],
+        cwd=tmp_path, env=environment, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+    )  # fmt: skip
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            assert process.poll() is None, process.stdout.read() if process.stdout else ""
+            try:
+                reply = httpx.get(f"http://127.0.0.1:{port}/health", timeout=1)
+                break
+            except httpx.HTTPError:
+                assert time.monotonic() < deadline
+                time.sleep(0.1)
+        assert reply.json()["status"] == "ok"
+        assert (tmp_path / "gmbot.sqlite3").exists()  # the default database, in the working directory
+        assert httpx.get(f"http://127.0.0.1:{port}/ui/").status_code == 200
+    finally:
+        process.terminate()
+        process.wait(10)

@@ -1,0 +1,120 @@
+"""PostgreSQL only: two backend processes on one database, racing each other.
+
+- parallel accepts of one war: exactly one wins, the others get 409;
+- due wars ended by two schedulers at once: each war ended exactly once;
+- a POST retried with the same Idempotency-Key (even concurrently): one war, one vote.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections import Counter
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from backend_support import Api, Key, create_war, setup_clan
+from conftest import Server, start_server
+
+pytestmark = pytest.mark.postgres
+
+
+@pytest.fixture(scope="module")
+def two_servers(pg_database: tuple[str, dict[str, Key]], tmp_path_factory: pytest.TempPathFactory) -> Iterator[list[Api]]:
+    url, keys = pg_database
+    directory: Path = tmp_path_factory.mktemp("two-servers")
+    servers: list[Server] = []
+    try:
+        for n in range(2):
+            servers.append(start_server(url, directory / f"server{n}.log", GMBOT_SCHEDULER_INTERVAL="0.05"))
+        apis = [Api(s.url, keys["discord"]) for s in servers]
+        yield apis
+        for a in apis:
+            a.close()
+    finally:
+        for s in servers:
+            s.stop()
+
+
+async def _post_all(requests: list[tuple[str, str, dict[str, Any], dict[str, str]]]) -> list[httpx.Response]:
+    async with httpx.AsyncClient(timeout=30) as client:
+        return list(await asyncio.gather(*(client.post(url + path, json=body, headers=h) for url, path, body, h in requests)))
+
+
+def test_parallel_accepts_one_wins(two_servers: list[Api]) -> None:
+    api = two_servers[0]
+    host = setup_clan(api, "Host")
+    rivals = [setup_clan(api, f"Rival{n}") for n in range(12)]
+    for attempt in range(3):
+        war = create_war(api, host)
+        requests = [
+            (str(two_servers[n % 2].http.base_url), f"/wars/{war['id']}/accept",
+             {"server": r.server, "actor": r.leader, "players": [r.leader]}, api.headers())
+            for n, r in enumerate(rivals)
+        ]  # fmt: skip
+        replies = asyncio.run(_post_all(requests))
+        codes = Counter(r.status_code for r in replies)
+        assert codes == {200: 1, 409: len(rivals) - 1}, (attempt, codes, [r.text for r in replies if r.status_code >= 500])
+        winner = next(r.json() for r in replies if r.status_code == 200)
+        final = api.get(f"/wars/{war['id']}").json()
+        assert final["opponent"]["server"]["id"] == winner["opponent"]["server"]["id"]
+        assert len(final["opponent"]["players"]) == 1
+
+
+def _all_events(api: Api) -> list[dict[str, Any]]:
+    events, cursor = [], 0
+    while True:
+        page = api.get("/events", after=cursor, limit=100).json()
+        if not page["items"]:
+            return events
+        events += page["items"]
+        cursor = page["next"]
+
+
+def test_two_processes_end_each_due_war_once(two_servers: list[Api]) -> None:
+    api = two_servers[0]
+    host, rival = setup_clan(api, "Early"), setup_clan(api, "Late")
+    wars = []
+    for _ in range(30):
+        war = create_war(api, host, duration=2 / 3600)
+        accept = {"server": rival.server, "actor": rival.leader, "players": [rival.leader]}
+        assert two_servers[1].post(f"/wars/{war['id']}/accept", accept).status_code == 200
+        wars.append(war["id"])
+    deadline = time.monotonic() + 30
+    while any(api.get(f"/wars/{w}").json()["status"] != "ended" for w in wars):
+        assert time.monotonic() < deadline, "due wars were not ended"
+        time.sleep(0.2)
+    time.sleep(0.5)  # let a late duplicate show up, if there were one
+    ended = Counter(e["data"]["war"]["id"] for e in _all_events(api) if e["type"] == "war.ended")
+    assert {w: ended[w] for w in wars} == dict.fromkeys(wars, 2)  # one event per clan, once
+
+
+def test_retried_post_with_same_idempotency_key(two_servers: list[Api]) -> None:
+    api = two_servers[0]
+    host = setup_clan(api, "Retry")
+    body = {"server": host.server, "actor": host.leader, "players": [host.leader], "game": 7}
+    headers = {**api.headers(), "Idempotency-Key": f"retry-{host.server_id}"}
+    requests = [(str(two_servers[n % 2].http.base_url), "/wars", body, headers) for n in range(8)]
+    replies = asyncio.run(_post_all(requests))
+    assert {r.status_code for r in replies} == {201}, [r.text for r in replies]
+    assert len({r.json()["id"] for r in replies}) == 1
+    status = api.get(f"/clans/{host.server_id}/status").json()
+    assert len(status["requests"]) == 1
+    # a retried vote is cast once
+    rival = setup_clan(api, "Voter")
+    war = create_war(api, host, duration=0.5 / 3600)
+    api.post(f"/wars/{war['id']}/accept", {"server": rival.server, "actor": rival.leader, "players": [rival.leader]})
+    deadline = time.monotonic() + 15
+    while api.get(f"/wars/{war['id']}").json()["status"] != "ended":
+        assert time.monotonic() < deadline
+        time.sleep(0.1)
+    vote = {"server": host.server, "actor": host.leader, "result": "win"}
+    vote_headers = {**api.headers(), "Idempotency-Key": f"vote-{war['id']}"}
+    replies = asyncio.run(_post_all([(str(two_servers[n % 2].http.base_url), f"/wars/{war['id']}/votes", vote, vote_headers) for n in range(6)]))
+    assert {r.status_code for r in replies} == {200}, [r.text for r in replies]
+    api.post(f"/wars/{war['id']}/votes", {"server": rival.server, "actor": rival.leader, "result": "lose"})
+    stats = api.get(f"/clans/{host.server_id}/stats").json()
+    assert (stats["played"], stats["won"], stats["glory"]) == (1, 1, 3)

@@ -1,0 +1,84 @@
+"""Small pure pieces: the glory rule, war ids, database URLs, API keys, migrations."""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from backend_impl import apikeys, db, migrate, results, settings, warids
+
+
+@pytest.mark.parametrize(
+    ("host", "opponent", "expected"),
+    [("win", "lose", "host"), ("lose", "win", "opponent"), ("draw", "draw", "draw"),
+     ("win", "win", None), ("lose", "lose", None), ("win", "draw", None), ("draw", "lose", None)],
+)  # fmt: skip
+def test_outcome_of_votes(host: str, opponent: str, expected: str | None) -> None:
+    assert results.outcome(host, opponent) == expected
+
+
+def test_war_ids_are_short_and_readable() -> None:
+    ids = {warids.new_war_id() for _ in range(2000)}
+    assert len(ids) > 1990
+    assert all(len(i) == 4 and set(i) <= set(warids.ALPHABET) for i in ids)
+    assert not set("lo01") & set(warids.ALPHABET)
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("postgres://u@h/d", "postgresql+asyncpg://u@h/d"),
+        ("postgresql://u@h:5432/d", "postgresql+asyncpg://u@h:5432/d"),
+        ("postgresql+asyncpg://u@h/d", "postgresql+asyncpg://u@h/d"),
+        ("sqlite:///./x.sqlite3", "sqlite+aiosqlite:///./x.sqlite3"),
+        ("sqlite+aiosqlite:///x", "sqlite+aiosqlite:///x"),
+    ],
+)
+def test_database_urls(url: str, expected: str) -> None:
+    assert settings.normalize_database_url(url) == expected
+
+
+def test_default_database_is_a_sqlite_file(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    assert settings.database_url() == "sqlite+aiosqlite:///./gmbot.sqlite3"
+
+
+def test_api_keys_hashed_verified_revoked(tmp_path: Path) -> None:
+    url = f"sqlite+aiosqlite:///{tmp_path / 'keys.sqlite3'}"
+
+    async def scenario() -> None:
+        await migrate.upgrade(url)
+        database = db.Database(url)
+        try:
+            info, key = await apikeys.create(database, "DISCORD-BFF")
+            assert info.platform == "discord" and key.startswith(f"gmb_{info.id}_")
+            found = await apikeys.verify(database, key)
+            assert found is not None and (found.client, found.platform) == ("DISCORD-BFF", "discord")
+            assert await apikeys.verify(database, key + "x") is None
+            assert await apikeys.verify(database, "garbage") is None
+            assert await apikeys.verify(database, f"gmb_{info.id}_wrong") is None
+            assert [k.id for k in await apikeys.list_keys(database)] == [info.id]
+            assert await apikeys.revoke(database, info.id)
+            assert not await apikeys.revoke(database, info.id)
+            assert await apikeys.verify(database, key) is None
+        finally:
+            await database.dispose()
+
+    asyncio.run(scenario())
+    stored = sqlite3.connect(tmp_path / "keys.sqlite3").execute("SELECT secret_hash FROM api_keys").fetchall()
+    assert len(stored) == 1 and len(stored[0][0]) == 64  # only a sha256 is stored
+
+
+def test_migrations_are_repeatable_and_seed_the_catalogue(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'm.sqlite3'}"
+    migrate.upgrade_sync(url)
+    migrate.upgrade_sync(url)  # nothing left to do
+    connection = sqlite3.connect(tmp_path / "m.sqlite3")
+    assert connection.execute("SELECT id, min_players, max_players FROM games ORDER BY id").fetchall() == [
+        (4, 1, 4), (5, 1, 4), (7, 1, 5), (8, 1, 5)
+    ]  # fmt: skip
+    assert connection.execute("SELECT id FROM formats WHERE is_default").fetchall() == [("ft3",)]
+    assert connection.execute("SELECT version_num FROM alembic_version").fetchall() == [("0001",)]

@@ -1,0 +1,79 @@
+"""The playground fed a scripted war, against the real backend started in-process."""
+
+from __future__ import annotations
+
+import io
+import os
+import subprocess
+import sys
+
+from gmbot.bot.backend import BackendClient
+from gmbot.bot.core import Core
+from gmbot.bot.local_backend import local_backend
+from gmbot.bot.playground import Playground
+from gmbot.spec.model import BotSpec
+
+from .fakes import ROOT
+
+SCRIPT = """
+as alice in Wolves
+gmbot setup -name Wolves
+as bob in Wolves
+as bruno in Bears
+gmbot setup -name Bears
+gmbot subscribe -games 4
+as alice in Wolves
+gmbot createwar -players @alice @zed -game 4
+gmbot createwar -players @alice @bob -game 4 -duration 2s
+as bruno in Bears
+gmbot accept -war {war} -players @bruno
+gmbot say -war {war} -message gl hf
+this is ordinary chat, ignored
+wait 3.5
+click We lost
+as alice in Wolves
+click We won
+gmbot leaderboard
+"""
+
+
+async def test_a_scripted_war(spec: BotSpec) -> None:
+    out = io.StringIO()
+    async with local_backend(spec.bot.client) as live:
+        backend = BackendClient(live.url, live.api_key, spec.bot.client)
+        await Playground(Core(spec, backend), out).run(SCRIPT.splitlines())
+        await backend.aclose()
+    text = out.getvalue()
+    expected = [
+        "== Welcome, Wolves! ==",
+        "-players: @zed is not a member of this server",
+        ">> war.requested in Bears #general:",
+        "== NEW WAR REQUEST ==",
+        ">> war.accepted in Wolves #general:",
+        ">> war.message in Wolves #general:",
+        "gl hf",
+        ">> war.ended in Bears #general:",
+        "== WHO WON? ==",
+        "Please be honest!",
+        "[We won]  [We lost]  [Draw]",
+        ">> war.confirmed in Wolves #general:",
+        "Wolves won!",
+        "#1 Wolves: 3 glory points",
+    ]
+    position = 0
+    for line in expected:
+        found = text.find(line, position)
+        assert found >= 0, f"{line!r} missing after position {position}:\n{text}"
+        position = found
+    assert "ordinary chat" not in text.split("this is ordinary chat, ignored")[-1]
+    assert "Traceback" not in text
+
+
+def test_gmbot_chat_exits_0_at_end_of_input() -> None:
+    env = {**os.environ, "PYTHONWARNINGS": "ignore"}
+    result = subprocess.run(
+        [sys.executable, "-m", "gmbot.cli", "chat"], input="as alice in Wolves\ngmbot games\ngmbot nope\n",
+        capture_output=True, text=True, timeout=60, cwd=ROOT, env=env,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "== Games (4) ==" in result.stdout and "Unknown command" in result.stdout

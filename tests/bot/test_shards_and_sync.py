@@ -1,0 +1,73 @@
+from __future__ import annotations
+
+import json
+
+import httpx
+import pytest
+import respx
+
+from gmbot.bot.events import ShardFilter
+from gmbot.bot.sync import API, SyncError, diff, sync_commands
+
+COMMANDS = [
+    {"name": "games", "description": "The supported games", "options": []},
+    {"name": "war", "description": "Show one war", "options": [{"name": "war", "description": "War id", "type": 3, "required": True}]},
+]
+
+
+def test_shard_filter() -> None:
+    guild = (123456 << 22) | 99
+    assert ShardFilter().accepts(guild)
+    assert ShardFilter(4, [123456 % 4]).accepts(guild)
+    assert not ShardFilter(4, [(123456 + 1) % 4]).accepts(guild)
+    assert not ShardFilter(4, [0]).accepts("not-a-snowflake")
+
+
+def test_diff_ignores_what_discord_adds() -> None:
+    remote = [{**COMMANDS[0], "id": "1", "version": "2", "application_id": "9", "type": 1},
+              {"name": "old", "description": "gone", "id": "3"}]
+    assert diff(COMMANDS, remote) == ["+ war (new)", "- old (removed)"]
+    changed = [{**COMMANDS[0], "description": "other"}]
+    assert diff(changed, remote[:1]) == ["~ games (changed: description)"]
+
+
+@respx.mock
+async def test_one_bulk_overwrite_in_a_guild() -> None:
+    respx.get(f"{API}/oauth2/applications/@me").respond(json={"id": "42"})
+    respx.get(f"{API}/applications/42/guilds/7/commands").respond(json=[])
+    put = respx.put(f"{API}/applications/42/guilds/7/commands").respond(json=[{**c, "id": str(i)} for i, c in enumerate(COMMANDS)])
+    report = await sync_commands("tok", commands=COMMANDS, guild="7")
+    assert put.call_count == 1 and json.loads(put.calls[0].request.content) == COMMANDS
+    assert put.calls[0].request.headers["Authorization"] == "Bot tok"
+    assert report[0] == "guild 7: registered 2 commands with one bulk overwrite"
+
+
+@respx.mock
+async def test_dry_run_writes_nothing() -> None:
+    respx.get(f"{API}/applications/42/commands").respond(json=[{**COMMANDS[0], "id": "1"}])
+    put = respx.put(f"{API}/applications/42/commands")
+    report = await sync_commands("tok", commands=COMMANDS, application_id="42", dry_run=True)
+    assert not put.called
+    assert report == ["dry run (global): 1 change(s)", "+ war (new)"]
+
+
+@respx.mock
+async def test_discord_errors_are_reported_not_raised_raw() -> None:
+    respx.get(f"{API}/applications/42/commands").respond(json=[])
+    respx.put(f"{API}/applications/42/commands").mock(return_value=httpx.Response(429, headers={"retry-after": "30"}, json={}))
+    with pytest.raises(SyncError, match="retry after 30"):
+        await sync_commands("tok", commands=COMMANDS, application_id="42")
+
+
+def test_sync_main_dry_run(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    from gmbot.bot.cli import sync_main
+
+    monkeypatch.setenv("DISCORD_TOKEN", "tok")
+    monkeypatch.setenv("DISCORD_APPLICATION_ID", "42")
+    with respx.mock:
+        respx.get(f"{API}/applications/42/commands").respond(json=[])
+        assert sync_main(["--dry-run"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("dry run (global): 23 change(s)") and "+ createwar (new)" in out
+    monkeypatch.delenv("DISCORD_TOKEN")
+    assert sync_main([]) == 2
