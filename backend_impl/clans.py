@@ -64,7 +64,7 @@ async def setup_clan(ctx: RequestContext, *, body: m.SetupClanRequest) -> dict[s
         await session.execute(dialect.insert(session, Member).values(leader))
         return await views.clan_dict(session, clan)
 
-    return await idempotency.run(ctx, "setupClan", 201, body.model_dump(mode="json"), work)
+    return await idempotency.run(ctx, "setupClan", 201, body, work)
 
 
 async def update_clan(

@@ -14,6 +14,7 @@ import json
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from pydantic import BaseModel
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -42,15 +43,20 @@ def _replay(record: IdempotencyRecord, operation: str, digest: str) -> Reply:
 
 
 async def run(
-    ctx: RequestContext, operation: str, status: int, arguments: dict[str, Any], work: Work
+    ctx: RequestContext,
+    operation: str,
+    status: int,
+    body: BaseModel,
+    work: Work,
+    **path: str,
 ) -> dict[str, Any] | Reply:
-    """Run `work` in a transaction, once per (client, Idempotency-Key)."""
+    """Run `work` in a transaction, once per (client, Idempotency-Key) for this operation, path and body."""
     database = db.get()
     key = ctx.idempotency_key
     if not key:
         async with database.transaction() as session:
             return await work(session)
-    digest = fingerprint(operation, arguments)
+    digest = fingerprint(operation, {**path, **body.model_dump(mode="json")})
     for _attempt in range(3):
         try:
             async with database.transaction() as session:
@@ -72,9 +78,9 @@ async def run(
                 )
                 session.add(record)
                 await session.flush()  # waits here for a concurrent first attempt
-                body = await work(session)
-                record.body = body
-            return body
+                reply = await work(session)
+                record.body = reply
+            return reply
         except IntegrityError:
             continue  # a concurrent attempt committed this key first: replay it
     raise errors.conflict("This request is being processed; retry shortly.", idempotencyKey=key)

@@ -107,7 +107,9 @@ async def cast_vote(
                 f"Your clan already voted {current} for war {war.id}.", warId=war.id, vote=current
             )
         if war.status != "ended":
-            raise errors.conflict(f"War {war.id} is {war.status}.", warId=war.id, warStatus=war.status)
+            raise errors.conflict(
+                f"War {war.id} is {war.status}.", warId=war.id, warStatus=war.status
+            )
         if side == "host":
             war.host_vote = vote
         else:
@@ -125,8 +127,7 @@ async def cast_vote(
                 outbox.emit(session, target, kind, {"war": rendered})
         return rendered
 
-    arguments = {"warId": normalize_war_id(war_id), **body.model_dump(mode="json")}
-    return await idempotency.run(ctx, "castVote", 200, arguments, work)
+    return await idempotency.run(ctx, "castVote", 200, body, work, warId=normalize_war_id(war_id))
 
 
 async def get_leaderboard(

@@ -82,8 +82,7 @@ async def _change_roles(
             changed.append(MemberRow(target.user_id, target.name, new_role, target.available))
         return _changed(changed)
 
-    arguments = {"serverId": server_id, **body.model_dump(mode="json")}
-    return await idempotency.run(ctx, operation, 200, arguments, work)
+    return await idempotency.run(ctx, operation, 200, body, work, serverId=server_id)
 
 
 async def promote_members(
@@ -121,8 +120,7 @@ async def relinquish_leadership(
             ]
         )
 
-    arguments = {"serverId": server_id, **body.model_dump(mode="json")}
-    return await idempotency.run(ctx, "relinquishLeadership", 200, arguments, work)
+    return await idempotency.run(ctx, "relinquishLeadership", 200, body, work, serverId=server_id)
 
 
 async def set_availability(
@@ -140,5 +138,4 @@ async def set_availability(
         )
         return MemberRow(me.user_id, me.name, me.role, body.available).to_dict()
 
-    arguments = {"serverId": server_id, **body.model_dump(mode="json")}
-    return await idempotency.run(ctx, "setAvailability", 200, arguments, work)
+    return await idempotency.run(ctx, "setAvailability", 200, body, work, serverId=server_id)

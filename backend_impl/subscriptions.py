@@ -66,8 +66,7 @@ async def subscribe_games(
         )
         return await _games_page(session, clan, 100, 0)
 
-    arguments = {"serverId": server_id, **body.model_dump(mode="json")}
-    return await idempotency.run(ctx, "subscribeGames", 200, arguments, work)
+    return await idempotency.run(ctx, "subscribeGames", 200, body, work, serverId=server_id)
 
 
 async def unsubscribe_games(
@@ -87,5 +86,4 @@ async def unsubscribe_games(
         )
         return await _games_page(session, clan, 100, 0)
 
-    arguments = {"serverId": server_id, **body.model_dump(mode="json")}
-    return await idempotency.run(ctx, "unsubscribeGames", 200, arguments, work)
+    return await idempotency.run(ctx, "unsubscribeGames", 200, body, work, serverId=server_id)

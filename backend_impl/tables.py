@@ -108,6 +108,7 @@ class War(Base):
     __table_args__ = (
         Index("ix_wars_status_ends_at", "status", "ends_at"),
         Index("ix_wars_host_status", "host_clan_id", "status"),
+        Index("ix_wars_host_status_created", "host_clan_id", "status", "created_at"),
         Index("ix_wars_opponent_status", "opponent_clan_id", "status"),
         Index("ix_wars_game_status", "game_id", "status"),
     )

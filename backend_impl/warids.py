@@ -36,6 +36,8 @@ async def insert_war(session: AsyncSession, values: dict[str, Any]) -> str:
     statement = _insert(session.get_bind().dialect.name)
     for attempt in range(30):
         war_id = new_war_id(4 if attempt < 10 else 5 if attempt < 20 else 6)
-        if (await session.execute(statement, {"id": war_id, **values})).scalar_one_or_none() is not None:
+        if (
+            await session.execute(statement, {"id": war_id, **values})
+        ).scalar_one_or_none() is not None:
             return war_id
     raise RuntimeError("no free war id after 30 attempts")

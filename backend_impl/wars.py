@@ -87,12 +87,14 @@ _SUBSCRIBERS = (
     .where(Subscription.game_id == bindparam("game"), Clan.id != bindparam("host"))
     .order_by(Clan.id)
 )
-_INSERT_PLAYERS = insert(WarPlayer.__table__)
+_INSERT_PLAYERS = insert(WarPlayer)
 
 
 async def subscribers(session: AsyncSession, war: War) -> list[Clan]:
     """The clans a public war request goes to: subscribed to its game, except the host."""
-    return list(await session.scalars(_SUBSCRIBERS, {"game": war.game_id, "host": war.host_clan_id}))
+    return list(
+        await session.scalars(_SUBSCRIBERS, {"game": war.game_id, "host": war.host_clan_id})
+    )
 
 
 async def _create(
@@ -146,7 +148,7 @@ async def _create(
                 outbox.emit(session, target, "war.requested", {"war": rendered})
         return rendered
 
-    return await idempotency.run(ctx, operation, 201, body.model_dump(mode="json"), work)
+    return await idempotency.run(ctx, operation, 201, body, work)
 
 
 async def create_war(ctx: RequestContext, *, body: m.CreateWarRequest) -> dict[str, Any] | Reply:
@@ -209,8 +211,7 @@ async def remove_war(
                 outbox.emit(session, target, "war.removed", {"war": rendered})
         return rendered
 
-    arguments = {"warId": normalize_war_id(war_id), **body.model_dump(mode="json")}
-    return await idempotency.run(ctx, "removeWar", 200, arguments, work)
+    return await idempotency.run(ctx, "removeWar", 200, body, work, warId=normalize_war_id(war_id))
 
 
 async def accept_war(
@@ -253,8 +254,7 @@ async def accept_war(
             outbox.emit(session, target, "war.accepted", {"war": rendered})
         return rendered
 
-    arguments = {"warId": normalize_war_id(war_id), **body.model_dump(mode="json")}
-    return await idempotency.run(ctx, "acceptWar", 200, arguments, work)
+    return await idempotency.run(ctx, "acceptWar", 200, body, work, warId=normalize_war_id(war_id))
 
 
 async def say_to_opponent(
@@ -319,5 +319,6 @@ async def say_to_opponent(
             "createdAt": views.iso(utcnow()),
         }
 
-    arguments = {"warId": normalize_war_id(war_id), **body.model_dump(mode="json")}
-    return await idempotency.run(ctx, "sayToOpponent", 202, arguments, work)
+    return await idempotency.run(
+        ctx, "sayToOpponent", 202, body, work, warId=normalize_war_id(war_id)
+    )

@@ -5,17 +5,15 @@ Works on the raw data (so error paths are the YAML's own) and collects every err
 
 from __future__ import annotations
 
-import functools
 import json
 from typing import Any
 
 import jinja2
-from jinja2 import nodes
-from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from generator import limits
 from generator.errors import Path, SpecError
 from generator.openapi import RUNTIME_HEADERS, OpenAPI, Operation
+from generator.template_scan import GLOBALS, analyse
 from generator.yamlpos import Document
 
 CONTEXT = {"server", "channel", "author", "mentions"}
@@ -38,7 +36,6 @@ CONTEXT_KINDS: dict[str, dict[str, Any]] = {
     "author": REF,
     "mentions": {"kind": "array"},
 }
-_ENV = ImmutableSandboxedEnvironment()
 
 
 class Checker:
@@ -115,7 +112,10 @@ class Checker:
         if chars > limits.COMMAND_CHARS_MAX:
             self.error(path, f"names, descriptions and choices total {chars} characters, Discord allows {limits.COMMAND_CHARS_MAX} per command")
         operation = self.operation(command.get("operation"), (*path, "operation"))
-        kinds = {n: self.option_kind(o) for n, o in options.items()}
+        kinds = {
+            n: {**self.option_kind(o), "optional": not o.get("required") and o.get("default") is None}
+            for n, o in options.items()
+        }
         if operation is not None:
             self.check_request(command.get("request") or {}, (*path, "request"), operation, kinds, CONTEXT)
         for status, card in (command.get("replies") or {}).items():
@@ -230,6 +230,8 @@ class Checker:
                     self.error((*path, location, key), f"operation {op} has no {where} parameter '{key}' (it has: {known})")
                     continue
                 self.check_value(value, (*path, location, key), param.schema, refs, f"{where} parameter '{key}' of {op}")
+                if param.required:
+                    self.check_always_given(value, (*path, location, key), refs, f"required {where} parameter '{key}' of {op}")
             for param in params.values():
                 filled = any(k.lower() == param.name.lower() for k in given)
                 if param.required and not filled and not (where == "header" and param.name.lower() in RUNTIME_HEADERS):
@@ -286,6 +288,8 @@ class Checker:
             for key in required:
                 if key not in value:
                     self.error(path, f"required field '{key}' of {what} is not filled")
+                else:
+                    self.check_always_given(value[key], (*path, key), refs, f"required field '{key}' of {what}")
             return
         if isinstance(value, list):
             if expected not in (None, "array"):
@@ -300,6 +304,13 @@ class Checker:
         kind = _json_kind(value)
         if not _fits(kind, expected):
             self.error(path, f"{json.dumps(value)} is {_a(kind)}, but {what} is {_a(expected)}")
+
+    def check_always_given(self, value: Any, path: Path, refs: dict[str, dict[str, Any]], what: str) -> None:
+        """A required value must not come from an option the user may leave out."""
+        if isinstance(value, str) and value.startswith("$") and not value.startswith("$$"):
+            root = value[1:].split(".")[0].split("[")[0]
+            if refs.get(root, {}).get("optional"):
+                self.error(path, f"{what} comes from option '{root}', which may be left out: make it required or give it a default")
 
     def reference_kind(self, value: str, path: Path, refs: dict[str, dict[str, Any]]) -> str | None:
         text = value[1:]
@@ -371,13 +382,13 @@ class Checker:
                 self.error(path, f"{len(source)} characters of fixed text, Discord allows {limit}")
             return
         try:
-            static, used, attributes = _analyse(source)
+            static, used, attributes = analyse(source)
         except jinja2.TemplateSyntaxError as exc:
             self.error(path, f"template error: {exc.message}")
             return
         if limit is not None and static > limit:
             self.error(path, f"{static} characters of fixed text, Discord allows {limit}")
-        unknown = sorted(used - names - set(_ENV.globals))
+        unknown = sorted(used - names - set(GLOBALS))
         if unknown:
             self.error(path, f"unknown name '{unknown[0]}' in template (available: {', '.join(sorted(names))})")
         if reply_fields is None or "reply" not in names:
@@ -386,33 +397,6 @@ class Checker:
             if name not in reply_fields:
                 where = f" of {operation.operation_id}" if operation else ""
                 self.error(path, f"reply has no field '{name}' in the response{where} (fields: {', '.join(sorted(reply_fields))})")
-
-
-@functools.lru_cache(maxsize=4096)
-def _analyse(source: str) -> tuple[int, frozenset[str], frozenset[str]]:
-    """(characters of fixed text, names read but never set, attributes read from `reply`)."""
-    tree = _ENV.parse(source)
-    static = sum(len(n.data) for n in tree.find_all(nodes.TemplateData))
-    loaded: set[str] = set()
-    stored: set[str] = set()
-    for name in tree.find_all(nodes.Name):
-        (stored if name.ctx in ("store", "param") else loaded).add(name.name)
-    return static, frozenset(loaded - stored), frozenset(_reply_attributes(tree))
-
-
-def _reply_attributes(tree: nodes.Template) -> set[str]:
-    found = set()
-    for node in tree.find_all((nodes.Getattr, nodes.Getitem)):
-        if isinstance(node, nodes.Getattr) and _is_reply(node.node):
-            found.add(node.attr)
-        elif (isinstance(node, nodes.Getitem) and _is_reply(node.node)
-              and isinstance(node.arg, nodes.Const) and isinstance(node.arg.value, str)):
-            found.add(node.arg.value)
-    return found
-
-
-def _is_reply(node: nodes.Node) -> bool:
-    return isinstance(node, nodes.Name) and node.name == "reply"
 
 
 def _json_kind(value: Any) -> str:

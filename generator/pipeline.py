@@ -14,9 +14,8 @@ import jinja2
 import pydantic
 import pydantic_core
 
-from generator import checks, impl_scan, openapi, schema_check, yamlpos
+from generator import checks, impl_scan, models_gen, openapi, schema_check, yamlpos
 from generator.errors import SpecError, SpecErrors
-from generator.models_gen import generate_models
 from generator.render_model import bot_model, py, server_model
 from gmbot.spec.model import BotSpec
 
@@ -153,11 +152,11 @@ def render(config: Config, checked: Checked | None = None) -> Output:
     ]
     head = Header(sources)
     try:
-        models_code = generate_models(checked.openapi_text)
+        code = models_gen.models_code(config.out / "models.py", checked.openapi_text, api.data)
     except Exception as exc:
         raise SpecErrors([SpecError(sources[1][0], 1, 1, "<root>", f"datamodel-code-generator failed: {exc}")]) from None
-    models_code = re.sub(r"\A(#[^\n]*\n)+\n*", "", models_code)
-    model_classes = set(re.findall(r"^class (\w+)\(", models_code, flags=re.M))
+    code = code.rstrip("\n") + "\n"
+    model_classes = set(re.findall(r"^class (\w+)\(", code, flags=re.M))
     modules = {op.module for op in api.operations.values()}
     found = impl_scan.implemented(config.impl_dir, modules)
     server = server_model(api, model_classes, found, config.impl_package)
@@ -165,12 +164,10 @@ def render(config: Config, checked: Checked | None = None) -> Output:
     impl_digest = _sha("\n".join(wired))
     server_head = Header([*sources, (f"{config.display(config.impl_dir)}/ functions found", impl_digest)])
     bot = bot_model(spec)
-    from datamodel_code_generator import get_version
-
     ctx: dict[str, Any] = {"header": head, "package": config.package}
     files = {
         "__init__.py": _render("package_init.py.jinja", **ctx, docstring="Generated code: do not edit (see docs/spec.md)."),
-        "models.py": _render("models.py.jinja", **ctx, code=models_code, dmcg_version=get_version()),
+        "models.py": _render("models.py.jinja", **ctx, code=code, stamp=models_gen.stamp(checked.openapi_text, code)),
         "server/__init__.py": _render("package_init.py.jinja", **ctx, docstring=f"The generated server of {server.title}."),
         "server/app.py": _render("server_app.py.jinja", **ctx, server=server),
         "server/contract.py": _render("server_contract.py.jinja", **ctx, server=server),
@@ -179,7 +176,7 @@ def render(config: Config, checked: Checked | None = None) -> Output:
         "bot/__init__.py": _render("bot_init.py.jinja", **ctx, bot=bot),
         "bot/commands.py": _render("bot_commands.py.jinja", **ctx, bot=bot),
         "bot/spec.json": _json(head, "generated_by", spec.model_dump(mode="json", exclude={"generated_by"})),
-        "discord_commands.json": _json(head, "generated_by", {"commands": [c.payload for c in bot.commands]}),
+        "discord_commands.json": _json(head, "generated_by", {"commands": [c.payload for c in bot.commands] if bot.slash else []}),
     }
     stubs = {}
     hooks = config.impl_dir / "app_hooks.py"

@@ -8,8 +8,6 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-import jsonschema
-
 from generator.errors import SpecError
 from generator.yamlpos import Document
 
@@ -25,7 +23,9 @@ def schema() -> dict[str, Any]:
 
 
 @cache
-def _validator() -> jsonschema.Draft202012Validator:
+def _validator() -> Any:
+    import jsonschema  # only for reporting errors: 0.15 s to import
+
     return jsonschema.Draft202012Validator(schema())
 
 
@@ -49,7 +49,7 @@ def _kind(value: Any) -> str:
     return {str: "string", dict: "mapping", list: "list", type(None): "null"}.get(type(value), type(value).__name__)
 
 
-def _message(error: jsonschema.ValidationError) -> tuple[tuple[str | int, ...], str]:
+def _message(error: Any) -> tuple[tuple[str | int, ...], str]:
     path = tuple(error.absolute_path)
     key = path[-1] if path else ""
     v, value = error.validator, error.instance

@@ -1,8 +1,8 @@
 """`gmbot keys`: create, list and revoke API keys (stored hashed; a key is printed once).
 
-  gmbot keys create --client DISCORD-BFF [--platform discord]
-  gmbot keys list [--client DISCORD-BFF]
-  gmbot keys revoke KEY_ID
+gmbot keys create --client DISCORD-BFF [--platform discord]
+gmbot keys list [--client DISCORD-BFF]
+gmbot keys revoke KEY_ID
 """
 
 from __future__ import annotations
@@ -15,11 +15,15 @@ from collections.abc import Sequence
 
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="gmbot keys", description="Manage API keys.")
-    p.add_argument("--database-url", default=None, help="default: $DATABASE_URL, else ./gmbot.sqlite3")
+    p.add_argument(
+        "--database-url", default=None, help="default: $DATABASE_URL, else ./gmbot.sqlite3"
+    )
     sub = p.add_subparsers(dest="action", required=True)
     create = sub.add_parser("create", help="issue a new key (printed once)")
     create.add_argument("--client", required=True, help="the client header value, e.g. DISCORD-BFF")
-    create.add_argument("--platform", default=None, help="id namespace (default: from the client, e.g. discord)")
+    create.add_argument(
+        "--platform", default=None, help="id namespace (default: from the client, e.g. discord)"
+    )
     listing = sub.add_parser("list", help="list keys (ids, never secrets)")
     listing.add_argument("--client", default=None)
     revoke = sub.add_parser("revoke", help="revoke a key by its id")

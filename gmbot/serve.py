@@ -36,7 +36,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     import uvicorn
 
-    print(f"gmbot: serving on http://{args.host}:{args.port} (Swagger UI: /ui), database {_safe(url)}")
+    print(
+        f"gmbot: serving on http://{args.host}:{args.port} (Swagger UI: /ui), database {_safe(url)}"
+    )
     uvicorn.run(
         args.app,
         host=args.host,

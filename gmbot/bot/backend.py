@@ -56,6 +56,15 @@ class BackendReply:
         )
 
 
+def default_transport() -> httpx.AsyncBaseTransport | None:
+    """aiohttp's pool under httpx's API (faster on loopback); GMBOT_HTTP_TRANSPORT=httpx for httpcore."""
+    if os.environ.get("GMBOT_HTTP_TRANSPORT", "aiohttp").lower() == "httpx":
+        return None
+    from gmbot.bot.transport import AiohttpTransport
+
+    return AiohttpTransport()
+
+
 class BackendClient:
     def __init__(
         self,
@@ -76,7 +85,7 @@ class BackendClient:
             headers={"client": client, "x-api-key": api_key, "accept": "application/json"},
             timeout=httpx.Timeout(timeout),
             limits=httpx.Limits(max_connections=100, max_keepalive_connections=20, keepalive_expiry=60),
-            transport=transport,
+            transport=transport if transport is not None else default_transport(),
         )
 
     @classmethod

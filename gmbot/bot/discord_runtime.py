@@ -47,6 +47,11 @@ def place(thing: Any) -> Person | None:
     return Person(str(thing.id), str(getattr(thing, "name", None) or thing.id))
 
 
+def _is_user(value: Any) -> bool:
+    """A Member / User option value (anything with an id that is not plain data)."""
+    return value is not None and not isinstance(value, str | int | float | bool | dict | list) and hasattr(value, "id")
+
+
 def embeds_of(card: RenderedCard) -> list[discord.Embed]:
     return [discord.Embed.from_dict(data) for data in card_to_embeds(card)]
 
@@ -108,7 +113,7 @@ class DiscordRuntime:
     async def run_slash(self, ctx: Any, name: str, raw_options: Mapping[str, Any]) -> None:
         interaction = getattr(ctx, "interaction", None)
         inv = self.invocation(ctx.guild, ctx.channel, ctx.author, getattr(interaction, "id", None))
-        raw = {key: person(value) if isinstance(value, discord.abc.User) else value for key, value in raw_options.items()}
+        raw = {key: person(value) if _is_user(value) else value for key, value in raw_options.items()}
         task = asyncio.ensure_future(self._guarded(self.core.run(name, raw, inv, member_resolver(ctx.guild))))
         done, _ = await asyncio.wait({task}, timeout=self.defer_after)
         deferred = False

@@ -41,7 +41,9 @@ async def local_backend(client: str = "DISCORD-BFF", database_url: str | None = 
             await migrate.upgrade(url)
             from generated.server.app import create_app
 
-            sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+            # proto must be IPPROTO_TCP: asyncio sets TCP_NODELAY on accepted sockets only then,
+            # and without it Nagle + delayed ACK add ~40 ms to every reply.
+            sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
             sock.bind(("127.0.0.1", 0))
             port = sock.getsockname()[1]

@@ -31,7 +31,10 @@ def load_commands(path: Path = COMMANDS_JSON) -> list[dict[str, Any]]:
 
 
 def _subset(local: Any, remote: Any) -> bool:
-    """Does `remote` say everything `local` says? (Discord adds ids, versions, defaults.)"""
+    """Does `remote` say everything `local` says? (Discord adds ids and versions, and leaves
+    out defaults: an empty list, false or an empty string may be missing remotely.)"""
+    if remote is None and local in ([], {}, False, ""):
+        return True
     if isinstance(local, dict):
         return isinstance(remote, dict) and all(
             _subset(value, remote.get(key)) for key, value in local.items() if value is not None

@@ -65,7 +65,8 @@ def build_app(
             yield
 
     def resolve(operation_id: str) -> Any:
-        return handler(routes[operation_id])
+        missing = Route(operation_id, None, "its route: run gmbot generate", 200)
+        return handler(routes.get(operation_id, missing))
 
     app = connexion.AsyncApp(
         import_name,

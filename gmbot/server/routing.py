@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import pydantic
@@ -23,10 +23,6 @@ from gmbot.server.problems import JSON, problem, problem_response
 from gmbot.server.types import Problem, Reply, RequestContext
 
 Impl = Callable[..., Awaitable[object]]
-
-# Headers the runtime reads itself; the others are only in `ctx.headers`.
-RUNTIME_HEADERS = frozenset({"client", "idempotency-key", "x-request-id"})
-
 
 @dataclass(frozen=True)
 class Param:
@@ -44,7 +40,6 @@ class Route:
     params: tuple[Param, ...] = ()
     body: type[pydantic.BaseModel] | None = None
     has_body: bool = False
-    extra: Mapping[str, Any] = field(default_factory=dict)
 
 
 def _context(headers: Mapping[str, str]) -> RequestContext:
@@ -85,32 +80,37 @@ def handler(route: Route) -> Callable[..., Awaitable[ConnexionResponse]]:
                 problem(501, f"Operation {route.operation_id} is not implemented: write {route.target}")
             )
         headers = {k.lower(): v for k, v in current_request.headers.items()}
-        arguments: dict[str, Any] = {
-            p.python_name: kwargs.get(p.name, p.default) for p in route.params
-        }
-        if route.has_body:
-            body = kwargs.get("body")
-            if route.body is not None and body is not None:
-                try:
-                    body = route.body.model_validate(body)
-                except pydantic.ValidationError as exc:
-                    return problem_response(problem(400, _first_error(exc)))
-            arguments["body"] = body
-        try:
-            result = await route.impl(_context(headers), **arguments)
-        except Problem as exc:
-            return problem_response(exc)
-        except NotImplementedError as exc:
-            detail = f"Operation {route.operation_id} is not implemented: finish {route.target}"
-            return problem_response(problem(501, f"{detail} ({exc})" if str(exc) else detail))
-        if isinstance(result, Reply):
-            return json_response(result.status, result.body, result.headers)
-        if isinstance(result, ConnexionResponse):
-            return result
-        return json_response(route.status, result)
+        ctx = _context(headers)
+        response = await _call(route, route.impl, ctx, kwargs)
+        response.headers.setdefault("X-Request-ID", ctx.request_id)
+        return response
 
     operation.__name__ = route.operation_id
     return operation
+
+
+async def _call(route: Route, impl: Impl, ctx: RequestContext, kwargs: dict[str, Any]) -> ConnexionResponse:
+    arguments: dict[str, Any] = {p.python_name: kwargs.get(p.name, p.default) for p in route.params}
+    if route.has_body:
+        body = kwargs.get("body")
+        if route.body is not None and body is not None:
+            try:
+                body = route.body.model_validate(body)
+            except pydantic.ValidationError as exc:
+                return problem_response(problem(400, _first_error(exc)))
+        arguments["body"] = body
+    try:
+        result = await impl(ctx, **arguments)
+    except Problem as exc:
+        return problem_response(exc)
+    except NotImplementedError as exc:
+        detail = f"Operation {route.operation_id} is not implemented: finish {route.target}"
+        return problem_response(problem(501, f"{detail} ({exc})" if str(exc) else detail))
+    if isinstance(result, Reply):
+        return json_response(result.status, result.body, result.headers)
+    if isinstance(result, ConnexionResponse):
+        return result
+    return json_response(route.status, result)
 
 
 def _first_error(exc: pydantic.ValidationError) -> str:

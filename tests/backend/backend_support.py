@@ -40,7 +40,6 @@ class Api:
         self.http.close()
 
 
-
 def uid(prefix: str = "") -> str:
     return f"{prefix}{uuid.uuid4().int % 10**17}"
 
@@ -69,8 +68,16 @@ def setup_clan(api: Api, name: str = "Clan", **extra: Any) -> ClanSetup:
     return clan
 
 
-def create_war(api: Api, clan: ClanSetup, players: list[dict[str, str]] | None = None, **extra: Any) -> dict[str, Any]:
-    body = {"server": clan.server, "actor": clan.leader, "players": players or [clan.leader], "game": 4, **extra}
+def create_war(
+    api: Api, clan: ClanSetup, players: list[dict[str, str]] | None = None, **extra: Any
+) -> dict[str, Any]:
+    body = {
+        "server": clan.server,
+        "actor": clan.leader,
+        "players": players or [clan.leader],
+        "game": 4,
+        **extra,
+    }
     reply = api.post("/wars", body)
     assert reply.status_code == 201, reply.text
     war: dict[str, Any] = reply.json()

@@ -116,12 +116,16 @@ def start_server(database_url: str, log: Path, **env: str) -> Server:
     command = [sys.executable, "-m", "gmbot.cli", "serve", "--port", str(port), "--app", APP,
                "--no-access-log", "--log-level", "warning"]  # fmt: skip
     handle = log.open("ab")
-    process = subprocess.Popen(command, cwd=ROOT, env=environment, stdout=handle, stderr=subprocess.STDOUT)
+    process = subprocess.Popen(
+        command, cwd=ROOT, env=environment, stdout=handle, stderr=subprocess.STDOUT
+    )
     server = Server(f"http://127.0.0.1:{port}", database_url, process, log)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise RuntimeError(f"gmbot serve exited ({process.returncode}):\n{log.read_text()[-3000:]}")
+            raise RuntimeError(
+                f"gmbot serve exited ({process.returncode}):\n{log.read_text()[-3000:]}"
+            )
         try:
             if httpx.get(f"{server.url}/health", timeout=1).status_code == 200:
                 return server
@@ -151,13 +155,18 @@ def _database_params() -> list[Any]:
         pytest.param(
             "postgres",
             id="postgres",
-            marks=[pytest.mark.postgres, pytest.mark.skipif(not PG_URL, reason="TEST_DATABASE_URL not set")],
+            marks=[
+                pytest.mark.postgres,
+                pytest.mark.skipif(not PG_URL, reason="TEST_DATABASE_URL not set"),
+            ],
         ),
     ]
 
 
 @pytest.fixture(scope="session", params=_database_params())
-def backend(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Backend]:
+def backend(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Backend]:
     kind = request.param
     directory = tmp_path_factory.mktemp(f"backend-{kind}")
     if kind == "sqlite":

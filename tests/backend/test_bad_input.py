@@ -30,7 +30,15 @@ def clan_and_war(api: Api) -> tuple[Any, dict[str, Any]]:
 def test_malformed_and_non_utf8_bodies(api: Api, clan_and_war: tuple[Any, dict[str, Any]]) -> None:
     clan, _ = clan_and_war
     before = snapshot(api, clan.server_id)
-    for content in (b"{", b'{"server": ', b"[1, 2", b"null", b"", b"\xff\xfe\xfa", '{"name": "caf\u00e9"}'.encode("latin-1")):
+    for content in (
+        b"{",
+        b'{"server": ',
+        b"[1, 2",
+        b"null",
+        b"",
+        b"\xff\xfe\xfa",
+        '{"name": "caf\u00e9"}'.encode("latin-1"),
+    ):
         for path in ("/wars", "/clans", f"/clans/{clan.server_id}/promote"):
             reply = raw_post(api, path, content)
             assert 400 <= reply.status_code < 500, (path, content, reply.status_code, reply.text)
@@ -40,7 +48,9 @@ def test_malformed_and_non_utf8_bodies(api: Api, clan_and_war: tuple[Any, dict[s
     assert snapshot(api, clan.server_id) == before
 
 
-def test_unknown_fields_wrong_types_oversized(api: Api, clan_and_war: tuple[Any, dict[str, Any]]) -> None:
+def test_unknown_fields_wrong_types_oversized(
+    api: Api, clan_and_war: tuple[Any, dict[str, Any]]
+) -> None:
     clan, _ = clan_and_war
     before = snapshot(api, clan.server_id)
     good = {"server": clan.server, "actor": clan.leader, "players": [clan.leader], "game": 4}
@@ -70,8 +80,16 @@ def test_unknown_fields_wrong_types_oversized(api: Api, clan_and_war: tuple[Any,
         is_problem(reply, 400)
     say = {"server": clan.server, "actor": clan.leader, "message": "m" * 1501}
     is_problem(api.post("/wars/abcd/messages", say), 400)
-    is_problem(api.post(f"/clans/{clan.server_id}/subscriptions", {"actor": clan.leader, "games": ["4"]}), 400)
-    is_problem(api.post(f"/clans/{clan.server_id}/availability", {"actor": clan.leader, "available": "yes"}), 400)
+    is_problem(
+        api.post(f"/clans/{clan.server_id}/subscriptions", {"actor": clan.leader, "games": ["4"]}),
+        400,
+    )
+    is_problem(
+        api.post(
+            f"/clans/{clan.server_id}/availability", {"actor": clan.leader, "available": "yes"}
+        ),
+        400,
+    )
     is_problem(api.get("/games", limit=0), 400)
     is_problem(api.get("/games", limit=101), 400)
     is_problem(api.get("/games", offset=-1), 400)
@@ -82,29 +100,65 @@ def test_unknown_fields_wrong_types_oversized(api: Api, clan_and_war: tuple[Any,
     assert snapshot(api, clan.server_id) == before
 
 
-def test_unknown_ids_and_finished_states(api: Api, clan_and_war: tuple[Any, dict[str, Any]]) -> None:
+def test_unknown_ids_and_finished_states(
+    api: Api, clan_and_war: tuple[Any, dict[str, Any]]
+) -> None:
     clan, war = clan_and_war
     rival = setup_clan(api, "Rival")
     before = snapshot(api, clan.server_id)
     ghost = {"id": uid("9"), "name": "ghost"}
     is_problem(api.get(f"/clans/{ghost['id']}/stats"), 404)
     is_problem(api.get(f"/clans/{ghost['id']}/members"), 404)
-    is_problem(api.post(f"/clans/{ghost['id']}/promote", {"actor": clan.leader, "members": [clan.leader]}), 404)
-    is_problem(api.post("/wars/zzzz/accept", {"server": rival.server, "actor": rival.leader, "players": [rival.leader]}), 404)
-    is_problem(api.post("/wars/zzzz/votes", {"server": clan.server, "actor": clan.leader, "result": "win"}), 404)
-    is_problem(api.post(f"/wars/{war['id']}/votes", {"server": clan.server, "actor": clan.leader, "result": "maybe"}), 400)
-    is_problem(api.post(f"/wars/{war['id']}/accept", {"server": ghost, "actor": rival.leader, "players": [rival.leader]}), 404)
+    is_problem(
+        api.post(f"/clans/{ghost['id']}/promote", {"actor": clan.leader, "members": [clan.leader]}),
+        404,
+    )
+    is_problem(
+        api.post(
+            "/wars/zzzz/accept",
+            {"server": rival.server, "actor": rival.leader, "players": [rival.leader]},
+        ),
+        404,
+    )
+    is_problem(
+        api.post(
+            "/wars/zzzz/votes", {"server": clan.server, "actor": clan.leader, "result": "win"}
+        ),
+        404,
+    )
+    is_problem(
+        api.post(
+            f"/wars/{war['id']}/votes",
+            {"server": clan.server, "actor": clan.leader, "result": "maybe"},
+        ),
+        400,
+    )
+    is_problem(
+        api.post(
+            f"/wars/{war['id']}/accept",
+            {"server": ghost, "actor": rival.leader, "players": [rival.leader]},
+        ),
+        404,
+    )
     accept = {"server": rival.server, "actor": rival.leader, "players": [rival.leader]}
     assert api.post(f"/wars/{war['id']}/accept", accept).status_code == 200
     is_problem(api.post(f"/wars/{war['id']}/accept", accept), 409)
-    is_problem(api.post(f"/wars/{war['id']}/remove", {"server": clan.server, "actor": clan.leader}), 409)
+    is_problem(
+        api.post(f"/wars/{war['id']}/remove", {"server": clan.server, "actor": clan.leader}), 409
+    )
     after_accept = api.get(f"/wars/{war['id']}").json()
     assert after_accept["status"] == "ongoing"
     assert after_accept["opponent"]["players"] == [{**rival.leader, "role": "Leader"}]
     removed = create_war(api, clan)
     api.post(f"/wars/{removed['id']}/remove", {"server": clan.server, "actor": clan.leader})
     is_problem(api.post(f"/wars/{removed['id']}/accept", accept), 409)
-    is_problem(api.post(f"/wars/{removed['id']}/messages", {"server": clan.server, "actor": clan.leader, "message": "hi"}), 409)
+    is_problem(
+        api.post(
+            f"/wars/{removed['id']}/messages",
+            {"server": clan.server, "actor": clan.leader, "message": "hi"},
+        ),
+        409,
+    )
     assert api.get(f"/wars/{removed['id']}").json()["status"] == "removed"
     assert snapshot(api, clan.server_id)["members"] == before["members"]
     assert snapshot(api, clan.server_id)["clan"] == before["clan"]

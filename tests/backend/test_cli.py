@@ -24,7 +24,12 @@ def test_keys_create_list_revoke(tmp_path: Path, capsys: pytest.CaptureFixture[s
     assert keys.main([*url, "list"]) == 0
     listing = capsys.readouterr().out
     key_id = key.split("_")[1]
-    assert key_id in listing and "DISCORD-BFF" in listing and "discord" in listing and key not in listing
+    assert (
+        key_id in listing
+        and "DISCORD-BFF" in listing
+        and "discord" in listing
+        and key not in listing
+    )
     assert keys.main([*url, "revoke", key_id]) == 0
     assert keys.main([*url, "revoke", key_id]) == 1
     assert "revoked" in capsys.readouterr().out
@@ -33,7 +38,10 @@ def test_keys_create_list_revoke(tmp_path: Path, capsys: pytest.CaptureFixture[s
 @pytest.mark.slow
 def test_serve_migrates_then_serves(tmp_path: Path) -> None:
     port = free_port()
-    environment = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))}
+    environment = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])),
+    }
     environment.pop("DATABASE_URL", None)
     process = subprocess.Popen(
         [sys.executable, "-m", "gmbot.cli", "serve", "--port", str(port), "--app", APP],
@@ -50,7 +58,9 @@ def test_serve_migrates_then_serves(tmp_path: Path) -> None:
                 assert time.monotonic() < deadline
                 time.sleep(0.1)
         assert reply.json()["status"] == "ok"
-        assert (tmp_path / "gmbot.sqlite3").exists()  # the default database, in the working directory
+        assert (
+            tmp_path / "gmbot.sqlite3"
+        ).exists()  # the default database, in the working directory
         assert httpx.get(f"http://127.0.0.1:{port}/ui/").status_code == 200
     finally:
         process.terminate()

@@ -20,10 +20,14 @@ def test_health_needs_no_key_and_docs_are_served(backend: Backend) -> None:
 
 def test_keys_and_client_header(backend: Backend, api: Api) -> None:
     assert httpx.get(f"{backend.url}/games").status_code == 401
-    wrong_key = httpx.get(f"{backend.url}/games", headers={"x-api-key": "gmb_nope_nope", "client": "DISCORD-BFF"})
+    wrong_key = httpx.get(
+        f"{backend.url}/games", headers={"x-api-key": "gmb_nope_nope", "client": "DISCORD-BFF"}
+    )
     is_problem(wrong_key, 401)
     # a key issued to DISCORD-BFF cannot act as SLACK-BFF
-    other = httpx.get(f"{backend.url}/games", headers={"x-api-key": api.key.key, "client": "SLACK-BFF"})
+    other = httpx.get(
+        f"{backend.url}/games", headers={"x-api-key": api.key.key, "client": "SLACK-BFF"}
+    )
     is_problem(other, 401)
     assert api.get("/games").status_code == 200
 
@@ -50,11 +54,16 @@ def test_setup_get_update_clan(api: Api) -> None:
     again = api.post("/clans", {"server": clan.server, "actor": clan.leader,
                                 "channel": {"id": "1", "name": "x"}, "name": "Other"})  # fmt: skip
     assert is_problem(again, 409)["serverId"] == clan.server_id
-    changed = api.patch(f"/clans/{clan.server_id}", {"actor": clan.leader, "location": "Europe", "language": "French"})
+    changed = api.patch(
+        f"/clans/{clan.server_id}",
+        {"actor": clan.leader, "location": "Europe", "language": "French"},
+    )
     assert changed.status_code == 200, changed.text
     assert changed.json()["location"] == "Europe" and changed.json()["name"] == clan.name
     member = user(uid("1"))
-    refused = is_problem(api.patch(f"/clans/{clan.server_id}", {"actor": member, "name": "Hijack"}), 403)
+    refused = is_problem(
+        api.patch(f"/clans/{clan.server_id}", {"actor": member, "name": "Hijack"}), 403
+    )
     assert refused["requiredRoles"] == ["Leader"] and refused["actorRole"] == "Member"
     assert api.get(f"/clans/{clan.server_id}").json()["name"] == clan.name
     is_problem(api.get(f"/clans/{uid('9')}"), 404)
@@ -67,7 +76,10 @@ def test_roles_promote_demote_relinquish_availability(api: Api) -> None:
     is_problem(api.post(f"{path}/promote", {"actor": bob, "members": [carol]}), 403)
     promoted = api.post(f"{path}/promote", {"actor": clan.leader, "members": [bob, carol]})
     assert promoted.status_code == 200, promoted.text
-    assert {m["name"]: m["role"] for m in promoted.json()["items"]} == {"bob": "Co-Leader", "carol": "Co-Leader"}
+    assert {m["name"]: m["role"] for m in promoted.json()["items"]} == {
+        "bob": "Co-Leader",
+        "carol": "Co-Leader",
+    }
     # a Co-Leader may not promote or demote
     refused = is_problem(api.post(f"{path}/demote", {"actor": bob, "members": [carol]}), 403)
     assert refused["requiredRoles"] == ["Leader"] and refused["actorRole"] == "Co-Leader"
@@ -80,7 +92,10 @@ def test_roles_promote_demote_relinquish_availability(api: Api) -> None:
     away = api.post(f"{path}/availability", {"actor": carol, "available": False})
     assert away.json() == {**carol, "role": "Unavailable", "available": False}
     handed = api.post(f"{path}/relinquish", {"actor": clan.leader, "member": bob}).json()["items"]
-    assert {m["id"]: m["role"] for m in handed} == {bob["id"]: "Leader", clan.leader["id"]: "Co-Leader"}
+    assert {m["id"]: m["role"] for m in handed} == {
+        bob["id"]: "Leader",
+        clan.leader["id"]: "Co-Leader",
+    }
     is_problem(api.post(f"{path}/relinquish", {"actor": clan.leader, "member": bob}), 403)
     assert api.get(f"{path}").json()["leader"]["id"] == bob["id"]
 
@@ -121,7 +136,9 @@ def test_create_war_rules(api: Api) -> None:
     assert refused["requiredRoles"] == ["Leader", "Co-Leader"]
     away = user(uid("1"))
     api.post(f"/clans/{clan.server_id}/availability", {"actor": away, "available": False})
-    assert is_problem(api.post("/wars", {**body, "players": [away]}), 409)["unavailable"] == [away["id"]]
+    assert is_problem(api.post("/wars", {**body, "players": [away]}), 409)["unavailable"] == [
+        away["id"]
+    ]
     ko = create_war(api, clan, format="ko", game=7, players=[clan.leader, user(uid("1"))])
     assert ko["format"]["name"] == "Knockout Single Match" and len(ko["host"]["players"]) == 2
     no_clan = {**body, "server": {"id": uid("9"), "name": "x"}, "players": [clan.leader]}
@@ -133,7 +150,10 @@ def test_private_war_is_not_broadcast_but_joinable(api: Api) -> None:
     api.post(f"/clans/{rival.server_id}/subscriptions", {"actor": rival.leader, "games": [8]})
     after = api.get("/events", after=0, limit=1).json()
     cursor = _last_cursor(api, after["next"])
-    reply = api.post("/wars/private", {"server": host.server, "actor": host.leader, "players": [host.leader], "game": 8})
+    reply = api.post(
+        "/wars/private",
+        {"server": host.server, "actor": host.leader, "players": [host.leader], "game": 8},
+    )
     assert reply.status_code == 201, reply.text
     war = reply.json()
     assert war["private"] is True
@@ -141,7 +161,10 @@ def test_private_war_is_not_broadcast_but_joinable(api: Api) -> None:
     assert not [e for e in events if e["data"]["war"]["id"] == war["id"]]
     status = api.get(f"/clans/{rival.server_id}/status").json()
     assert war["id"] not in [w["id"] for w in status["requests"]]
-    accepted = api.post(f"/wars/{war['id']}/accept", {"server": rival.server, "actor": rival.leader, "players": [rival.leader]})
+    accepted = api.post(
+        f"/wars/{war['id']}/accept",
+        {"server": rival.server, "actor": rival.leader, "players": [rival.leader]},
+    )
     assert accepted.status_code == 200 and accepted.json()["status"] == "ongoing"
 
 
@@ -162,7 +185,10 @@ def test_remove_war(api: Api) -> None:
     is_problem(api.post(path, {"server": other.server, "actor": other.leader}), 403)
     removed = api.post(path, {"server": host.server, "actor": host.leader})
     assert removed.status_code == 200 and removed.json()["status"] == "removed"
-    assert is_problem(api.post(path, {"server": host.server, "actor": host.leader}), 409)["warStatus"] == "removed"
+    assert (
+        is_problem(api.post(path, {"server": host.server, "actor": host.leader}), 409)["warStatus"]
+        == "removed"
+    )
     accept = {"server": other.server, "actor": other.leader, "players": [other.leader]}
     is_problem(api.post(f"/wars/{war['id']}/accept", accept), 409)
     assert api.get(f"/wars/{war['id']}").json()["status"] == "removed"
@@ -172,7 +198,12 @@ def test_accept_and_say(api: Api) -> None:
     host, rival, third = setup_clan(api, "H"), setup_clan(api, "R"), setup_clan(api, "T")
     war = create_war(api, host)
     accept = {"server": rival.server, "actor": rival.leader, "players": [rival.leader]}
-    is_problem(api.post(f"/wars/{war['id']}/accept", {**accept, "server": host.server, "actor": host.leader}), 409)
+    is_problem(
+        api.post(
+            f"/wars/{war['id']}/accept", {**accept, "server": host.server, "actor": host.leader}
+        ),
+        409,
+    )
     member = user(uid("1"))
     is_problem(api.post(f"/wars/{war['id']}/accept", {**accept, "actor": member}), 403)
     say = {"server": host.server, "actor": host.leader, "message": "ready?"}
@@ -180,7 +211,12 @@ def test_accept_and_say(api: Api) -> None:
     accepted = api.post(f"/wars/{war['id']}/accept", accept).json()
     assert accepted["opponent"]["server"] == {"id": rival.server_id, "name": rival.name}
     assert accepted["acceptedAt"] and accepted["endsAt"]
-    again = is_problem(api.post(f"/wars/{war['id']}/accept", {**accept, "server": third.server, "actor": third.leader}), 409)
+    again = is_problem(
+        api.post(
+            f"/wars/{war['id']}/accept", {**accept, "server": third.server, "actor": third.leader}
+        ),
+        409,
+    )
     assert again["warStatus"] == "ongoing"
     relayed = api.post(f"/wars/{war['id']}/messages", say)
     assert relayed.status_code == 202, relayed.text
@@ -197,7 +233,12 @@ def test_ids_are_namespaced_by_platform(api: Api, slack_api: Api) -> None:
     clan = setup_clan(api, "Disc")
     # the same server id on Slack is another clan
     is_problem(slack_api.get(f"/clans/{clan.server_id}"), 404)
-    body = {"server": clan.server, "actor": user("U1"), "channel": {"id": "C1", "name": "general"}, "name": "Slackers"}
+    body = {
+        "server": clan.server,
+        "actor": user("U1"),
+        "channel": {"id": "C1", "name": "general"},
+        "name": "Slackers",
+    }
     created = slack_api.post("/clans", body)
     assert created.status_code == 201, created.text
     assert created.json()["platform"] == "slack"
@@ -205,7 +246,10 @@ def test_ids_are_namespaced_by_platform(api: Api, slack_api: Api) -> None:
     assert slack_api.get(f"/clans/{clan.server_id}").json()["name"] == "Slackers"
     # a Discord event never reaches the Slack feed
     events = slack_api.get("/events", after=0, limit=100).json()["items"]
-    assert all(e["serverId"] != clan.server_id or e["data"]["war"]["host"]["platform"] == "slack" for e in events)
+    assert all(
+        e["serverId"] != clan.server_id or e["data"]["war"]["host"]["platform"] == "slack"
+        for e in events
+    )
 
 
 def test_idempotent_post_replays(api: Api) -> None:

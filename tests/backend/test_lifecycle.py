@@ -11,7 +11,9 @@ WAR_SECONDS = 1.2
 DURATION = WAR_SECONDS / 3600
 
 
-def feed_until(api: Api, cursor: int, wanted: int, timeout: float = 15) -> tuple[list[dict[str, Any]], int]:
+def feed_until(
+    api: Api, cursor: int, wanted: int, timeout: float = 15
+) -> tuple[list[dict[str, Any]], int]:
     """Long-poll the feed until `wanted` more events arrived."""
     events: list[dict[str, Any]] = []
     deadline = time.monotonic() + timeout
@@ -52,13 +54,20 @@ def test_whole_war_with_two_clans(api: Api) -> None:
     rival = setup_clan(api, "Bears")
     cursor = current_cursor(api)
     # rival subscribes; host creates a war with two players
-    assert api.post(f"/clans/{rival.server_id}/subscriptions", {"actor": rival.leader, "games": [4, 5]}).status_code == 200
+    assert (
+        api.post(
+            f"/clans/{rival.server_id}/subscriptions", {"actor": rival.leader, "games": [4, 5]}
+        ).status_code
+        == 200
+    )
     mate = user("2" + host.leader["id"][1:], "mate")
     war = create_war(api, host, players=[host.leader, mate], duration=DURATION, format="ft3")
     events, cursor = feed_until(api, cursor, 1)
     assert for_war(events, war["id"]) == [("war.requested", rival.server_id)]
     requested = events[0]
-    assert requested["channelId"] and requested["data"]["war"]["host"]["server"]["name"] == host.name
+    assert (
+        requested["channelId"] and requested["data"]["war"]["host"]["server"]["name"] == host.name
+    )
     status = api.get(f"/clans/{rival.server_id}/status").json()
     assert war["id"] in [w["id"] for w in status["requests"]]
     # rival accepts with its own players
@@ -67,7 +76,9 @@ def test_whole_war_with_two_clans(api: Api) -> None:
     accepted = api.post(f"/wars/{war['id']}/accept", accept).json()
     assert accepted["status"] == "ongoing"
     events, cursor = feed_until(api, cursor, 2)
-    assert sorted(for_war(events, war["id"])) == sorted([("war.accepted", host.server_id), ("war.accepted", rival.server_id)])
+    assert sorted(for_war(events, war["id"])) == sorted(
+        [("war.accepted", host.server_id), ("war.accepted", rival.server_id)]
+    )
     # players talk through the bot
     say = {"server": host.server, "actor": mate, "message": "good luck"}
     assert api.post(f"/wars/{war['id']}/messages", say).status_code == 202
@@ -83,7 +94,9 @@ def test_whole_war_with_two_clans(api: Api) -> None:
     assert early["warStatus"] == "ongoing"
     # the scheduler ends the war and asks both clans for votes
     events, cursor = feed_until(api, cursor, 2)
-    assert sorted(for_war(events, war["id"])) == sorted([("war.ended", host.server_id), ("war.ended", rival.server_id)])
+    assert sorted(for_war(events, war["id"])) == sorted(
+        [("war.ended", host.server_id), ("war.ended", rival.server_id)]
+    )
     assert api.get(f"/wars/{war['id']}").json()["status"] == "ended"
     # a Member may not vote; Leaders vote; the host won
     is_problem(api.post(f"/wars/{war['id']}/votes", {**vote, "actor": mate}), 403)
@@ -92,11 +105,16 @@ def test_whole_war_with_two_clans(api: Api) -> None:
     changed_mind = is_problem(api.post(f"/wars/{war['id']}/votes", {**vote, "result": "draw"}), 409)
     assert changed_mind["vote"] == "win"
     assert api.post(f"/wars/{war['id']}/votes", vote).status_code == 200  # same vote again: no-op
-    final = api.post(f"/wars/{war['id']}/votes", {"server": rival.server, "actor": rival.leader, "result": "lose"}).json()
+    final = api.post(
+        f"/wars/{war['id']}/votes",
+        {"server": rival.server, "actor": rival.leader, "result": "lose"},
+    ).json()
     assert final["status"] == "confirmed" and final["result"] == "host"
     assert final["host"]["glory"] == 3 and final["opponent"]["glory"] == 0
     events, cursor = feed_until(api, cursor, 2)
-    assert sorted(for_war(events, war["id"])) == sorted([("war.confirmed", host.server_id), ("war.confirmed", rival.server_id)])
+    assert sorted(for_war(events, war["id"])) == sorted(
+        [("war.confirmed", host.server_id), ("war.confirmed", rival.server_id)]
+    )
     # statistics and leaderboard
     host_stats = api.get(f"/clans/{host.server_id}/stats").json()
     assert (host_stats["played"], host_stats["won"], host_stats["glory"]) == (1, 1, 3)
@@ -115,14 +133,23 @@ def test_draw_and_disputed_results(api: Api) -> None:
     host, rival = setup_clan(api, "Drawers"), setup_clan(api, "Disputers")
     draw, _ = play_until_ended(api, host, rival)
     for clan in (host, rival):
-        reply = api.post(f"/wars/{draw['id']}/votes", {"server": clan.server, "actor": clan.leader, "result": "draw"})
+        reply = api.post(
+            f"/wars/{draw['id']}/votes",
+            {"server": clan.server, "actor": clan.leader, "result": "draw"},
+        )
         assert reply.status_code == 200, reply.text
     settled = api.get(f"/wars/{draw['id']}").json()
     assert settled["status"] == "confirmed" and settled["result"] == "draw"
     assert settled["host"]["glory"] == settled["opponent"]["glory"] == 1
     disputed, cursor = play_until_ended(api, host, rival)
-    api.post(f"/wars/{disputed['id']}/votes", {"server": host.server, "actor": host.leader, "result": "win"})
-    final = api.post(f"/wars/{disputed['id']}/votes", {"server": rival.server, "actor": rival.leader, "result": "win"}).json()
+    api.post(
+        f"/wars/{disputed['id']}/votes",
+        {"server": host.server, "actor": host.leader, "result": "win"},
+    )
+    final = api.post(
+        f"/wars/{disputed['id']}/votes",
+        {"server": rival.server, "actor": rival.leader, "result": "win"},
+    ).json()
     assert final["status"] == "disputed" and final["result"] is None
     events, _ = feed_until(api, cursor, 2)
     assert {t for t, _ in for_war(events, disputed["id"])} == {"war.disputed"}

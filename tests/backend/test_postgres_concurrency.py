@@ -23,13 +23,17 @@ pytestmark = pytest.mark.postgres
 
 
 @pytest.fixture(scope="module")
-def two_servers(pg_database: tuple[str, dict[str, Key]], tmp_path_factory: pytest.TempPathFactory) -> Iterator[list[Api]]:
+def two_servers(
+    pg_database: tuple[str, dict[str, Key]], tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[list[Api]]:
     url, keys = pg_database
     directory: Path = tmp_path_factory.mktemp("two-servers")
     servers: list[Server] = []
     try:
         for n in range(2):
-            servers.append(start_server(url, directory / f"server{n}.log", GMBOT_SCHEDULER_INTERVAL="0.05"))
+            servers.append(
+                start_server(url, directory / f"server{n}.log", GMBOT_SCHEDULER_INTERVAL="0.05")
+            )
         apis = [Api(s.url, keys["discord"]) for s in servers]
         yield apis
         for a in apis:
@@ -39,9 +43,15 @@ def two_servers(pg_database: tuple[str, dict[str, Key]], tmp_path_factory: pytes
             s.stop()
 
 
-async def _post_all(requests: list[tuple[str, str, dict[str, Any], dict[str, str]]]) -> list[httpx.Response]:
+async def _post_all(
+    requests: list[tuple[str, str, dict[str, Any], dict[str, str]]],
+) -> list[httpx.Response]:
     async with httpx.AsyncClient(timeout=30) as client:
-        return list(await asyncio.gather(*(client.post(url + path, json=body, headers=h) for url, path, body, h in requests)))
+        return list(
+            await asyncio.gather(
+                *(client.post(url + path, json=body, headers=h) for url, path, body, h in requests)
+            )
+        )
 
 
 def test_parallel_accepts_one_wins(two_servers: list[Api]) -> None:
@@ -57,7 +67,11 @@ def test_parallel_accepts_one_wins(two_servers: list[Api]) -> None:
         ]  # fmt: skip
         replies = asyncio.run(_post_all(requests))
         codes = Counter(r.status_code for r in replies)
-        assert codes == {200: 1, 409: len(rivals) - 1}, (attempt, codes, [r.text for r in replies if r.status_code >= 500])
+        assert codes == {200: 1, 409: len(rivals) - 1}, (
+            attempt,
+            codes,
+            [r.text for r in replies if r.status_code >= 500],
+        )
         winner = next(r.json() for r in replies if r.status_code == 200)
         final = api.get(f"/wars/{war['id']}").json()
         assert final["opponent"]["server"]["id"] == winner["opponent"]["server"]["id"]
@@ -65,7 +79,8 @@ def test_parallel_accepts_one_wins(two_servers: list[Api]) -> None:
 
 
 def _all_events(api: Api) -> list[dict[str, Any]]:
-    events, cursor = [], 0
+    events: list[dict[str, Any]] = []
+    cursor = 0
     while True:
         page = api.get("/events", after=cursor, limit=100).json()
         if not page["items"]:
@@ -106,15 +121,33 @@ def test_retried_post_with_same_idempotency_key(two_servers: list[Api]) -> None:
     # a retried vote is cast once
     rival = setup_clan(api, "Voter")
     war = create_war(api, host, duration=0.5 / 3600)
-    api.post(f"/wars/{war['id']}/accept", {"server": rival.server, "actor": rival.leader, "players": [rival.leader]})
+    api.post(
+        f"/wars/{war['id']}/accept",
+        {"server": rival.server, "actor": rival.leader, "players": [rival.leader]},
+    )
     deadline = time.monotonic() + 15
     while api.get(f"/wars/{war['id']}").json()["status"] != "ended":
         assert time.monotonic() < deadline
         time.sleep(0.1)
     vote = {"server": host.server, "actor": host.leader, "result": "win"}
     vote_headers = {**api.headers(), "Idempotency-Key": f"vote-{war['id']}"}
-    replies = asyncio.run(_post_all([(str(two_servers[n % 2].http.base_url), f"/wars/{war['id']}/votes", vote, vote_headers) for n in range(6)]))
+    replies = asyncio.run(
+        _post_all(
+            [
+                (
+                    str(two_servers[n % 2].http.base_url),
+                    f"/wars/{war['id']}/votes",
+                    vote,
+                    vote_headers,
+                )
+                for n in range(6)
+            ]
+        )
+    )
     assert {r.status_code for r in replies} == {200}, [r.text for r in replies]
-    api.post(f"/wars/{war['id']}/votes", {"server": rival.server, "actor": rival.leader, "result": "lose"})
+    api.post(
+        f"/wars/{war['id']}/votes",
+        {"server": rival.server, "actor": rival.leader, "result": "lose"},
+    )
     stats = api.get(f"/clans/{host.server_id}/stats").json()
     assert (stats["played"], stats["won"], stats["glory"]) == (1, 1, 3)

@@ -25,17 +25,24 @@ from schemathesis.checks import (
 )
 
 EXAMPLES = int(os.environ.get("GMBOT_SCHEMATHESIS_EXAMPLES", "12"))
-CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
+CHECKS = [
+    not_a_server_error,
+    status_code_conformance,
+    content_type_conformance,
+    response_schema_conformance,
+]
 
 
 def _operations(backend: Backend) -> list[Any]:
     document = httpx.get(f"{backend.url}/openapi.json").json()
     schema = schemathesis.openapi.from_dict(document)
-    return [result.ok() for result in schema.get_all_operations()]
+    return [result.ok() for result in schema.get_all_operations()]  # type: ignore[union-attr]
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("mode", [GenerationMode.POSITIVE, GenerationMode.NEGATIVE], ids=["positive", "negative"])
+@pytest.mark.parametrize(
+    "mode", [GenerationMode.POSITIVE, GenerationMode.NEGATIVE], ids=["positive", "negative"]
+)
 def test_schemathesis_all_operations(backend: Backend, api: Api, mode: GenerationMode) -> None:
     setup_clan(api, "Fuzz")  # some data to find
     auth = {"x-api-key": api.key.key, "client": api.key.client}
@@ -47,13 +54,20 @@ def test_schemathesis_all_operations(backend: Backend, api: Api, mode: Generatio
             query = {"wait": 0} if operation.path == "/events" else None
             strategy = operation.as_strategy(generation_mode=mode, headers=auth, query=query)
 
-            @settings(max_examples=EXAMPLES, deadline=None, database=None, suppress_health_check=list(HealthCheck))
+            @settings(
+                max_examples=EXAMPLES,
+                deadline=None,
+                database=None,
+                suppress_health_check=list(HealthCheck),
+            )
             @given(case=strategy)
             def run(case: Any) -> None:
                 kwargs = case.as_transport_kwargs(base_url=backend.url)
                 kwargs["headers"] = {**(kwargs.get("headers") or {}), **auth}
                 try:
-                    response = session.request(**{k: v for k, v in kwargs.items() if k in _HTTPX_ARGS})
+                    response = session.request(
+                        **{k: v for k, v in kwargs.items() if k in _HTTPX_ARGS}
+                    )
                 except (httpx.InvalidURL, httpx.LocalProtocolError, UnicodeEncodeError):
                     return  # not sendable over HTTP at all
                 case.validate_response(response, checks=CHECKS)

@@ -86,6 +86,7 @@ async def test_backend_down_is_unavailable(spec: BotSpec) -> None:
 
     backend = BackendClient("http://127.0.0.1:9", "k", "DISCORD-BFF", operations=OPERATIONS)
     outcome = await Core(spec, backend).run_prefix("games", "", INV)
+    await backend.aclose()
     assert outcome.kind == "unavailable" and outcome.card.title == "Service unavailable"
 
 

@@ -48,11 +48,10 @@ async def test_slash_command_answers_with_an_embed(spec: BotSpec, fake: FakeBack
 
 
 async def test_slash_user_option_from_a_member_object(spec: BotSpec, fake: FakeBackend) -> None:
-    guild, alice, _bob = clan()
+    guild, alice, bob = clan()
     fake.answer = lambda r: httpx.Response(200, json={"items": [], "total": 0, "limit": 25, "offset": 0})
-    real_member = discord.Object(id=1002)  # not a discord.abc.User: the runtime resolves by id text
     ctx = slash_ctx(guild, alice)
-    await DiscordRuntime(spec, fake.client()).run_slash(ctx, "relinquish", {"member": f"<@{real_member.id}>"})
+    await DiscordRuntime(spec, fake.client()).run_slash(ctx, "relinquish", {"member": bob})  # py-cord gives a Member
     assert fake.body() == {"actor": {"id": "1001", "name": "alice"}, "member": {"id": "1002", "name": "bob"}}
 
 
@@ -80,6 +79,7 @@ async def test_backend_down_error_embed_within_3_seconds(spec: BotSpec) -> None:
     started = time.perf_counter()
     await DiscordRuntime(spec, backend).run_slash(ctx, "status", {"limit": None})
     assert time.perf_counter() - started < 3
+    await backend.aclose()
     [embed] = sent_embeds(ctx.respond)
     assert embed["title"] == "Service unavailable"
 

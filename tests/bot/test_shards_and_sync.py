@@ -27,6 +27,8 @@ def test_diff_ignores_what_discord_adds() -> None:
     remote = [{**COMMANDS[0], "id": "1", "version": "2", "application_id": "9", "type": 1},
               {"name": "old", "description": "gone", "id": "3"}]
     assert diff(COMMANDS, remote) == ["+ war (new)", "- old (removed)"]
+    defaults = [{**COMMANDS[0], "nsfw": False, "options": [], "choices": []}]
+    assert diff(defaults, remote[:1]) == []
     changed = [{**COMMANDS[0], "description": "other"}]
     assert diff(changed, remote[:1]) == ["~ games (changed: description)"]
 

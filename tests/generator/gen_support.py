@@ -30,8 +30,11 @@ def fixture_config(bot: str, out: Path, package: str = "generated", impl_dir: Pa
 
 
 def render_fixture(bot: str, package: str = "generated") -> Output:
-    """The golden output of a fixture bot: no implementations found, default package name."""
-    return render(fixture_config(bot, GOLDEN / bot, package))
+    """The golden output of a fixture bot: no implementations found, default package name.
+
+    Rendered as if into an empty folder, so datamodel-code-generator really runs.
+    """
+    return render(fixture_config(bot, HERE / ".nothing-here", package))
 
 
 def bad_spec_config(case: Path) -> Config:

@@ -80,3 +80,18 @@ def test_an_interrupted_swap_is_recovered(tmp_path: Path) -> None:
     (backup / "a.py").write_text("a = 1\n")
     writer.recover(tmp_path / "generated")
     assert read_tree(tmp_path / "generated") == {"a.py": "a = 1\n"}
+
+
+def test_models_are_reused_only_when_intact(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from generator import models_gen
+
+    assert cli.main(_args(tmp_path)) == 0
+    calls: list[str] = []
+    real = models_gen.generate_models
+    monkeypatch.setattr(models_gen, "generate_models", lambda text: calls.append(text) or real(text))
+    assert cli.main(_args(tmp_path, "--check")) == 0
+    assert calls == []  # same openapi.yaml, tool version and options: reused
+    models = tmp_path / "generated" / "models.py"
+    models.write_text(models.read_text().replace("class Streak(BaseModel):", "class Streak(BaseModel):  # edited"))
+    assert cli.main(_args(tmp_path, "--check")) == 1  # an edit is never kept
+    assert len(calls) == 1

@@ -91,3 +91,17 @@ def test_unknown_path_and_method_are_problem_json(client: Any) -> None:
 
 def test_swagger_ui_is_served(client: Any) -> None:
     assert client.get("/api/ui/").status_code == 200
+
+
+def test_wrong_content_type_and_bad_parameters_are_problem_json(client: Any) -> None:
+    headers = {**KEY, "content-type": "text/plain"}
+    _problem(client.post("/api/servers/1/checkins", content=b"hello", headers=headers), 415)
+    _problem(client.get("/api/servers/1/checkins?limit=abc", headers=KEY), 400)
+    _problem(client.get("/api/servers/1/checkins?limit=1000", headers=KEY), 400)
+
+
+def test_request_id_is_echoed_or_made(client: Any) -> None:
+    response = client.post("/api/servers/1/checkins", json=BODY, headers={**KEY, "X-Request-ID": "abc"})
+    assert response.headers["x-request-id"] == "abc"
+    made = client.post("/api/servers/1/checkins", json={**BODY, "note": "conflict"}, headers=KEY)
+    assert len(made.headers["x-request-id"]) == 32

@@ -2,7 +2,8 @@
 #   tests/generator/fixtures/attendance/commands.yaml (sha256:d15f4bc4c449c0240932219769bb2154189c3534eb5be5f984cec450132651fc)
 #   tests/generator/fixtures/attendance/openapi.yaml (sha256:02f708c5951f1d8c9cd7cf4685ba97c90e820f314260269b5ffe7ab28d4b9662)
 # Do not edit: change the sources and run `gmbot generate`.
-# Pydantic v2 models of the OpenAPI schemas, made by datamodel-code-generator 0.89.0.
+# Pydantic v2 models of the OpenAPI schemas, made by datamodel-code-generator.
+# models: datamodel-code-generator-0.89.0:91bca2e1346f44e4 code sha256:4538b2e56b8e364c452d715b8d3dd1f97e761293086540401f25db185d8e82b2
 from __future__ import annotations
 
 from datetime import date
