@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import and_, bindparam, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from backend_impl import catalogue, db, dialect, errors, idempotency, views
 from backend_impl.db import utcnow
-from backend_impl.identity import LEADER, find_clan, require_role
+from backend_impl.identity import LEADER, find_clan, find_clan_row, require_role
+from backend_impl.shapes import WarLike
 from backend_impl.tables import Clan, Member, Subscription, War
 
 if TYPE_CHECKING:
@@ -112,41 +113,53 @@ async def get_clan_stats(ctx: RequestContext, *, server_id: str) -> dict[str, An
         }
 
 
+_WARS = War.__table__.c
+_SUBSCRIBED = (
+    select(Subscription.game_id)
+    .where(Subscription.clan_id == bindparam("clan"))
+    .order_by(Subscription.game_id)
+)
+_ONGOING = (
+    select(*_WARS)
+    .where(
+        or_(_WARS.host_clan_id == bindparam("clan"), _WARS.opponent_clan_id == bindparam("clan")),
+        _WARS.status.in_(ONGOING),
+    )
+    .order_by(_WARS.accepted_at.desc(), _WARS.id)
+    .limit(bindparam("limit"))
+)
+_OWN_REQUESTS = _WARS.host_clan_id == bindparam("clan")
+_SUBSCRIBED_REQUESTS = and_(
+    _WARS.game_id.in_(bindparam("games", expanding=True)), _WARS.private.is_(False)
+)
+_REQUESTS = {
+    subscribed: select(*_WARS)
+    .where(
+        _WARS.status == "open",
+        or_(_OWN_REQUESTS, _SUBSCRIBED_REQUESTS) if subscribed else _OWN_REQUESTS,
+    )
+    .order_by(_WARS.created_at.desc(), _WARS.id)
+    .limit(bindparam("limit"))
+    for subscribed in (False, True)
+}
+
+
 async def get_clan_status(
     ctx: RequestContext, *, server_id: str, limit: int = 25
 ) -> dict[str, Any]:
+    """Wars being played or waiting for votes, open requests the clan made or may accept, subscriptions."""
     cat = await catalogue.load()
     async with db.get().read() as session:
-        clan = await find_clan(session, ctx.platform, server_id)
-        subscribed = list(
-            await session.scalars(
-                select(Subscription.game_id)
-                .where(Subscription.clan_id == clan.id)
-                .order_by(Subscription.game_id)
-            )
-        )
-        ongoing = (
-            await session.scalars(
-                select(War)
-                .where(
-                    or_(War.host_clan_id == clan.id, War.opponent_clan_id == clan.id),
-                    War.status.in_(ONGOING),
-                )
-                .order_by(War.accepted_at.desc(), War.id)
-                .limit(limit)
-            )
-        ).all()
-        visible = War.host_clan_id == clan.id
-        if subscribed:
-            visible = or_(visible, (War.game_id.in_(subscribed)) & (War.private.is_(False)))
-        requests = (
-            await session.scalars(
-                select(War)
-                .where(War.status == "open", visible)
-                .order_by(War.created_at.desc(), War.id)
-                .limit(limit)
-            )
-        ).all()
+        clan = await find_clan_row(session, ctx.platform, server_id)
+        connection = await session.connection()
+        params: dict[str, Any] = {"clan": clan.id, "limit": limit}
+        subscribed = list((await connection.execute(_SUBSCRIBED, params)).scalars())
+        ongoing = [cast(WarLike, w) for w in await connection.execute(_ONGOING, params)]
+        query = _REQUESTS[bool(subscribed)]
+        requests = [
+            cast(WarLike, w)
+            for w in await connection.execute(query, {**params, "games": subscribed})
+        ]
         rendered = await views.war_dicts(session, cat, [*ongoing, *requests])
     return {
         "serverId": clan.server_id,

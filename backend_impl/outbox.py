@@ -13,12 +13,13 @@ from sqlalchemy import insert, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from backend_impl.db import utcnow
-from backend_impl.tables import Clan, Event, EventCounter
+from backend_impl.shapes import ClanLike
+from backend_impl.tables import Event, EventCounter
 
 _PENDING = "gmbot.pending_events"
 
 
-def emit(session: AsyncSession, clan: Clan, type_: str, data: dict[str, Any]) -> None:
+def emit(session: AsyncSession, clan: ClanLike, type_: str, data: dict[str, Any]) -> None:
     """Queue an event for `clan` (its platform's feed), written when the transaction commits."""
     pending: list[dict[str, Any]] = session.info.setdefault(_PENDING, [])
     pending.append(

@@ -5,14 +5,24 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from backend_impl.catalogue import Catalogue
 from backend_impl.identity import LEADER, row
-from backend_impl.tables import Clan, Member, War, WarPlayer
+from backend_impl.shapes import ClanLike, PlayerLike, WarLike
+from backend_impl.tables import Clan, Member, WarPlayer
+
+_CLANS = Clan.__table__.c
+_PLAYERS = WarPlayer.__table__.c
+_CLANS_BY_ID = select(*_CLANS).where(_CLANS.id.in_(bindparam("ids", expanding=True)))
+_PLAYERS_OF_WARS = (
+    select(*_PLAYERS)
+    .where(_PLAYERS.war_id.in_(bindparam("ids", expanding=True)))
+    .order_by(_PLAYERS.position)
+)
 
 
 def iso(moment: datetime | None) -> str | None:
@@ -21,7 +31,7 @@ def iso(moment: datetime | None) -> str | None:
     return moment.replace(tzinfo=UTC).isoformat().replace("+00:00", "Z")
 
 
-def clan_ref(clan: Clan) -> dict[str, str]:
+def clan_ref(clan: ClanLike) -> dict[str, str]:
     return {"id": clan.server_id, "name": clan.name}
 
 
@@ -51,11 +61,13 @@ async def clan_dict(session: AsyncSession, clan: Clan) -> dict[str, Any]:
     }
 
 
-def player_dict(player: WarPlayer) -> dict[str, str]:
+def player_dict(player: PlayerLike) -> dict[str, str]:
     return {"id": player.user_id, "name": player.name, "role": player.role}
 
 
-def _side(clan: Clan, players: Sequence[WarPlayer], vote: str | None, glory: int) -> dict[str, Any]:
+def _side(
+    clan: ClanLike, players: Sequence[PlayerLike], vote: str | None, glory: int
+) -> dict[str, Any]:
     return {
         "server": clan_ref(clan),
         "platform": clan.platform,
@@ -66,11 +78,11 @@ def _side(clan: Clan, players: Sequence[WarPlayer], vote: str | None, glory: int
 
 
 def war_dict(
-    war: War,
+    war: WarLike,
     catalogue: Catalogue,
-    host: Clan,
-    opponent: Clan | None,
-    players: dict[int, list[WarPlayer]],
+    host: ClanLike,
+    opponent: ClanLike | None,
+    players: dict[int, list[PlayerLike]],
 ) -> dict[str, Any]:
     game = catalogue.games[war.game_id]
     format_ = catalogue.formats[war.format_id]
@@ -94,23 +106,22 @@ def war_dict(
 
 
 async def war_dicts(
-    session: AsyncSession, catalogue: Catalogue, wars: Sequence[War]
+    session: AsyncSession, catalogue: Catalogue, wars: Sequence[WarLike]
 ) -> list[dict[str, Any]]:
-    """Render wars with two queries in all (their clans, their players)."""
+    """Render wars with two queries in all (their clans, their players), as plain rows."""
     if not wars:
         return []
+    connection = await session.connection()
     clan_ids = {w.host_clan_id for w in wars} | {
         w.opponent_clan_id for w in wars if w.opponent_clan_id
     }
-    clans = {c.id: c for c in await session.scalars(select(Clan).where(Clan.id.in_(clan_ids)))}
-    by_war: dict[str, dict[int, list[WarPlayer]]] = defaultdict(lambda: defaultdict(list))
-    query = (
-        select(WarPlayer)
-        .where(WarPlayer.war_id.in_([w.id for w in wars]))
-        .order_by(WarPlayer.position)
-    )
-    for player in await session.scalars(query):
-        by_war[player.war_id][player.clan_id].append(player)
+    clans = {
+        r.id: cast(ClanLike, r)
+        for r in await connection.execute(_CLANS_BY_ID, {"ids": list(clan_ids)})
+    }
+    by_war: dict[str, dict[int, list[PlayerLike]]] = defaultdict(lambda: defaultdict(list))
+    for player in await connection.execute(_PLAYERS_OF_WARS, {"ids": [w.id for w in wars]}):
+        by_war[player.war_id][player.clan_id].append(cast(PlayerLike, player))
     return [
         war_dict(
             w,

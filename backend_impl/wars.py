@@ -9,7 +9,8 @@ accepting at once exactly one changes the row, the other gets 409.
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import TYPE_CHECKING, Any
+from types import SimpleNamespace
+from typing import TYPE_CHECKING, Any, cast
 
 from sqlalchemy import and_, bindparam, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -17,7 +18,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from backend_impl import catalogue, db, errors, idempotency, outbox, views
 from backend_impl.catalogue import Catalogue, GameInfo
 from backend_impl.db import utcnow
-from backend_impl.identity import MANAGERS, MemberRow, check_available, find_clan, require_role
+from backend_impl.identity import (
+    MANAGERS,
+    MemberRow,
+    check_available,
+    find_clan,
+    find_clan_row,
+    require_role,
+)
+from backend_impl.shapes import ClanLike, PlayerLike, WarLike
 from backend_impl.tables import Clan, Subscription, War, WarPlayer
 from backend_impl.warids import insert_war
 from gmbot.server.types import Reply, RequestContext
@@ -82,19 +91,30 @@ async def render(session: AsyncSession, war: War, cat: Catalogue | None = None) 
 
 
 _SUBSCRIBERS = (
-    select(Clan)
+    select(*Clan.__table__.c)
     .join(Subscription, Subscription.clan_id == Clan.id)
     .where(Subscription.game_id == bindparam("game"), Clan.id != bindparam("host"))
     .order_by(Clan.id)
 )
-_INSERT_PLAYERS = insert(WarPlayer)
+_INSERT_PLAYERS = insert(WarPlayer.metadata.tables[WarPlayer.__tablename__])
 
 
-async def subscribers(session: AsyncSession, war: War) -> list[Clan]:
+async def subscribers(session: AsyncSession, war: WarLike) -> list[ClanLike]:
     """The clans a public war request goes to: subscribed to its game, except the host."""
-    return list(
-        await session.scalars(_SUBSCRIBERS, {"game": war.game_id, "host": war.host_clan_id})
-    )
+    connection = await session.connection()
+    rows = await connection.execute(_SUBSCRIBERS, {"game": war.game_id, "host": war.host_clan_id})
+    return [cast(ClanLike, r) for r in rows]
+
+
+_NOT_YET = {
+    "opponent_clan_id": None,
+    "host_vote": None,
+    "opponent_vote": None,
+    "result": None,
+    "accepted_at": None,
+    "ends_at": None,
+    "ended_at": None,
+}
 
 
 async def _create(
@@ -120,7 +140,7 @@ async def _create(
     duration = float(body.duration if body.duration is not None else 24)
 
     async def work(session: AsyncSession) -> dict[str, Any]:
-        clan = await find_clan(session, ctx.platform, body.server.id)
+        clan = await find_clan_row(session, ctx.platform, body.server.id)
         members = await require_role(
             session, clan, (body.actor.id, body.actor.name), MANAGERS, operation, players
         )
@@ -140,9 +160,11 @@ async def _create(
         }
         war_id = await insert_war(session, values)
         rows = _player_rows(war_id, clan.id, players, members)
-        await session.execute(_INSERT_PLAYERS, rows)
-        war = War(id=war_id, **values)
-        rendered = views.war_dict(war, cat, clan, None, {clan.id: [WarPlayer(**r) for r in rows]})
+        connection = await session.connection()
+        await connection.execute(_INSERT_PLAYERS, rows)
+        war = cast(WarLike, SimpleNamespace(id=war_id, **values, **_NOT_YET))
+        new_players = [cast(PlayerLike, SimpleNamespace(**r)) for r in rows]
+        rendered = views.war_dict(war, cat, clan, None, {clan.id: new_players})
         if not private:
             for target in await subscribers(session, war):
                 outbox.emit(session, target, "war.requested", {"war": rendered})

@@ -23,7 +23,7 @@ def snake(name: str) -> str:
     """`createWar` -> `create_war`, `serverId` -> `server_id`, `X-Request-ID` -> `x_request_id`."""
     text = re.sub(r"([A-Z]+)([A-Z][a-z])", r"\1_\2", name)
     text = re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", text)
-    text = re.sub(r"[^0-9a-zA-Z]+", "_", text).strip("_").lower() or "_"
+    text = re.sub(r"\W+", "_", text).strip("_").lower() or "_"
     if text[0].isdigit():
         text = "_" + text
     return text + "_" if keyword.iskeyword(text) else text

@@ -70,7 +70,7 @@ def _number(option: Option, value: float) -> int | float:
     return int(value) if option.type is OptionType.INTEGER else float(value)
 
 
-def slash_option(option: Option) -> SlashOption:
+def slash_option(option: Option, taken: set[str]) -> SlashOption:
     input_type, type_code = SLASH_TYPES[option.type]
     kwargs: list[str] = [f"description={py(option.description)}", f"required={option.required}"]
     payload: dict[str, Any] = {
@@ -105,6 +105,9 @@ def slash_option(option: Option) -> SlashOption:
         )
         kwargs.append(f"choices=[{rendered}]")
     parameter = snake(option.name)
+    while parameter in taken or parameter in {"ctx", "runtime", "bot"}:  # unique Python names
+        parameter += "_"
+    taken.add(parameter)
     if parameter != option.name:
         kwargs.append(f"parameter_name={py(parameter)}")
     annotation = input_type if option.required else f"{input_type} | None = None"
@@ -119,7 +122,8 @@ def bot_model(spec: BotSpec) -> BotModel:
         while function in used:
             function += "_"
         used.add(function)
-        options = [slash_option(o) for o in command.options]
+        taken: set[str] = set()
+        options = [slash_option(o, taken) for o in command.options]
         payload = {
             "name": command.name,
             "description": command.description,

@@ -21,29 +21,35 @@ _OUTPUT = re.compile(r"\{\{(.*?)\}\}", re.S)
 _SIMPLE = re.compile(r"\s*([A-Za-z_]\w*)((?:\.[A-Za-z_]\w*|\['[^'\\]*'\])*)\s*")
 
 
-def _analyse_simple(source: str) -> tuple[int, frozenset[str], frozenset[str]] | None:
+Chain = tuple[str, ...]  # a name and the attributes read from it: ("reply", "host", "players")
+Analysis = tuple[int, frozenset[str], frozenset[Chain]]
+_STEP = re.compile(r"\.(\w+)|\['([^']*)'\]")
+
+
+def _analyse_simple(source: str) -> Analysis | None:
     """The common case without parsing: text with `{{ name.attr['key'] }}` outputs only."""
     if "{%" in source or "{#" in source:
         return None
-    static, names, attributes = len(source), set(), set()
+    static = len(source)
+    names: set[str] = set()
+    chains: set[Chain] = set()
     for output in _OUTPUT.finditer(source):
         simple = _SIMPLE.fullmatch(output.group(1))
         if simple is None:
             return None
         static -= len(output.group(0))
         names.add(simple.group(1))
-        first = re.match(r"\.(\w+)|\['([^']*)'\]", simple.group(2))
-        if simple.group(1) == "reply" and first:
-            attributes.add(first.group(1) or first.group(2))
+        chain = tuple(a or b for a, b in _STEP.findall(simple.group(2)))
+        chains.update((simple.group(1), *chain[:k]) for k in range(1, len(chain) + 1))  # as Jinja does
     rest = _OUTPUT.sub("", source)
     if "{{" in rest or "}}" in rest:
         return None
-    return static, frozenset(names), frozenset(attributes)
+    return static, frozenset(names), frozenset(chains)
 
 
 @functools.lru_cache(maxsize=4096)
-def analyse(source: str) -> tuple[int, frozenset[str], frozenset[str]]:
-    """(characters of fixed text, names read but never set, attributes read from `reply`)."""
+def analyse(source: str) -> Analysis:
+    """(characters of fixed text, names read but never set, attribute chains read from names)."""
     simple = _analyse_simple(source)
     if simple is not None:
         return simple
@@ -53,19 +59,29 @@ def analyse(source: str) -> tuple[int, frozenset[str], frozenset[str]]:
     stored: set[str] = set()
     for name in tree.find_all(nodes.Name):
         (stored if name.ctx in ("store", "param") else loaded).add(name.name)
-    return static, frozenset(loaded - stored), frozenset(_reply_attributes(tree))
+    return static, frozenset(loaded - stored), frozenset(_chains(tree, loaded - stored))
 
 
-def _reply_attributes(tree: nodes.Template) -> set[str]:
-    found = set()
+def _chains(tree: nodes.Template, free: set[str]) -> set[Chain]:
+    called = {id(call.node) for call in tree.find_all(nodes.Call)}  # reply.get(...): a method
+    chains = set()
     for node in tree.find_all((nodes.Getattr, nodes.Getitem)):
-        if isinstance(node, nodes.Getattr) and _is_reply(node.node):
-            found.add(node.attr)
-        elif (isinstance(node, nodes.Getitem) and _is_reply(node.node)
-              and isinstance(node.arg, nodes.Const) and isinstance(node.arg.value, str)):
-            found.add(node.arg.value)
-    return found
+        chain = _chain(node)
+        if chain and chain[0] in free and id(node) not in called:
+            chains.add(chain)
+    return chains
 
 
-def _is_reply(node: nodes.Node) -> bool:
-    return isinstance(node, nodes.Name) and node.name == "reply"
+def _chain(node: nodes.Node) -> Chain | None:
+    """`reply.a['b'].c` -> ("reply", "a", "b", "c"); None when a step is not a constant."""
+    steps: list[str] = []
+    while True:
+        if isinstance(node, nodes.Getattr):
+            steps.append(node.attr)
+        elif isinstance(node, nodes.Getitem) and isinstance(node.arg, nodes.Const) and isinstance(node.arg.value, str):
+            steps.append(node.arg.value)
+        elif isinstance(node, nodes.Name) and steps:
+            return (node.name, *reversed(steps))
+        else:
+            return None
+        node = node.node

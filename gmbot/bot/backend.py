@@ -92,6 +92,7 @@ class BackendClient:
     def from_env(cls, url_env: str, key_env: str, client: str, **kwargs: Any) -> BackendClient:
         url = os.environ.get(url_env, "http://127.0.0.1:8080")
         key = os.environ.get(key_env, "")
+        kwargs.setdefault("timeout", float(os.environ.get("GMBOT_BACKEND_TIMEOUT", DEFAULT_TIMEOUT)))
         return cls(url, key, client, **kwargs)
 
     @property

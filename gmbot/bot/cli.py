@@ -151,7 +151,16 @@ def chat_main(argv: Sequence[str]) -> int:
     except (OSError, ValueError) as error:
         print(f"gmbot chat: cannot load the spec: {error}", file=sys.stderr)
         return 1
-    return asyncio.run(_run_chat(spec, args))
+    from gmbot.bot.backend import BackendUnavailable
+
+    try:
+        return asyncio.run(_run_chat(spec, args))
+    except BackendUnavailable as error:
+        print(f"gmbot chat: the backend is not answering ({error.reason}); is it running?", file=sys.stderr)
+        return 1
+    except ImportError as error:
+        print(f"gmbot chat: cannot start the backend in-process ({error}); run `gmbot generate`?", file=sys.stderr)
+        return 1
 
 
 async def _run_chat(spec: BotSpec, args: argparse.Namespace) -> int:
@@ -163,12 +172,13 @@ async def _run_chat(spec: BotSpec, args: argparse.Namespace) -> int:
     from gmbot.bot.local_backend import local_backend
     from gmbot.bot.playground import Playground
 
-    lines = sys.stdin.read().splitlines() if not sys.stdin.isatty() else _interactive()
+    if sys.stdin.isatty():
+        print("gmbot chat: type lines, end with Ctrl-D. Start with: as alice in Wolves", file=sys.stderr)
 
     async def play(url: str, key: str) -> None:
         backend = BackendClient(url, key, spec.bot.client)
         try:
-            await Playground(Core(spec, backend), sys.stdout).run(lines)
+            await Playground(Core(spec, backend), sys.stdout).run_stream(sys.stdin)
         finally:
             await backend.aclose()
 
@@ -180,11 +190,6 @@ async def _run_chat(spec: BotSpec, args: argparse.Namespace) -> int:
     async with local_backend(spec.bot.client, args.database_url) as local:
         await play(local.url, local.api_key)
     return 0
-
-
-def _interactive() -> list[str]:
-    print("gmbot chat: type lines, end with Ctrl-D. Start with: as alice in Wolves", file=sys.stderr)
-    return sys.stdin.read().splitlines()
 
 
 # -- gmbot sync-commands ---------------------------------------------------------------------

@@ -55,6 +55,7 @@ _FLAG = re.compile(r"^--?([A-Za-z][A-Za-z0-9_-]*)$")
 _TOKEN = re.compile(r'"[^"]*"?|\S+')
 _MENTION = re.compile(r"^(<@!?\d+>|@\S+)$")
 _SMART_QUOTES = str.maketrans({"\u201c": '"', "\u201d": '"', "\u201e": '"'})
+_SMART_DASH = re.compile(r"(?<!\S)[\u2013\u2014](?=[A-Za-z])")  # phones turn "--game" into "—game"
 _TRUE = {"true", "yes", "y", "on", "1"}
 _FALSE = {"false", "no", "n", "off", "0"}
 _DURATION = re.compile(r"^(\d+(?:\.\d*)?|\.\d+)\s*([a-z]*)$", re.IGNORECASE)
@@ -90,7 +91,7 @@ def split_flags(command: Command, args: str) -> dict[str, str]:
     Text before the first flag belongs to the first option. Double quotes keep
     a value with flag-like words together (`-message "see you -later"`).
     """
-    args = args.translate(_SMART_QUOTES)
+    args = _SMART_DASH.sub("-", args.translate(_SMART_QUOTES))
     names = {o.name: o for o in command.options}
     pieces: list[tuple[str | None, int, int]] = []  # (flag, start of value, end of flag token)
     for match in _TOKEN.finditer(args):
@@ -110,8 +111,14 @@ def split_flags(command: Command, args: str) -> dict[str, str]:
         value_end = pieces[index + 1][2] if index + 1 < len(pieces) else len(args)
         if flag not in names:
             hint = nearest(flag, list(names))
+            previous = names.get(pieces[index - 1][0] or "") if index else None
+            quoting = (
+                f' (text with dashes goes in quotes: -{previous.name} "…")'
+                if previous is not None and previous.type is OptionType.STRING
+                else ""
+            )
             raise UsageError(
-                f"unknown flag -{flag}" + (f": did you mean -{hint}?" if hint else ""),
+                f"unknown flag -{flag}" + (f": did you mean -{hint}?" if hint else "") + quoting,
                 command=command.name,
                 option=flag,
                 suggestion=f"-{hint}" if hint else None,

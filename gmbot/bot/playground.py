@@ -188,3 +188,9 @@ class Playground:
         await self.skip_old_events()
         for raw in lines:
             await self.line(raw)
+
+    async def run_stream(self, stream: TextIO) -> None:
+        """Line by line as typed: the backend keeps serving while we wait for input."""
+        await self.skip_old_events()
+        while raw := await asyncio.to_thread(stream.readline):
+            await self.line(raw)

@@ -8,6 +8,7 @@ an explicit Content-Type (Connexion answers 500 without one).
 
 from __future__ import annotations
 
+import re
 import uuid
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
@@ -90,7 +91,7 @@ def handler(route: Route) -> Callable[..., Awaitable[ConnexionResponse]]:
 
 
 async def _call(route: Route, impl: Impl, ctx: RequestContext, kwargs: dict[str, Any]) -> ConnexionResponse:
-    arguments: dict[str, Any] = {p.python_name: kwargs.get(p.name, p.default) for p in route.params}
+    arguments: dict[str, Any] = {p.python_name: _argument(kwargs, p) for p in route.params}
     if route.has_body:
         body = kwargs.get("body")
         if route.body is not None and body is not None:
@@ -111,6 +112,20 @@ async def _call(route: Route, impl: Impl, ctx: RequestContext, kwargs: dict[str,
     if isinstance(result, ConnexionResponse):
         return result
     return json_response(route.status, result)
+
+
+def _connexion_name(name: str) -> str:
+    """The keyword Connexion passes a parameter under (`day-id` -> `dayid`), as its `sanitized`."""
+    return re.sub(r"^[^a-zA-Z_]+", "", re.sub(r"[^0-9a-zA-Z_]", "", re.sub(r"\[(?!])", "_", name)))
+
+
+def _argument(kwargs: dict[str, Any], param: Param) -> Any:
+    # query parameters arrive as sanitized(name); path parameters as sanitized of the
+    # Starlette route's name, where Connexion replaced "-" by "_"
+    for key in (_connexion_name(param.name), _connexion_name(param.name.replace("-", "_"))):
+        if key in kwargs:
+            return kwargs[key]
+    return param.default
 
 
 def _first_error(exc: pydantic.ValidationError) -> str:

@@ -74,7 +74,8 @@ class FakeGuild:
 
         if user_id in self.members:
             return self.members[user_id]
-        raise discord.NotFound(SimpleNamespace(status=404, reason="Not Found"), "Unknown Member")
+        response: Any = SimpleNamespace(status=404, reason="Not Found")
+        raise discord.NotFound(response, "Unknown Member")
 
 
 def slash_ctx(guild: FakeGuild, author: Any, interaction_id: int = 555) -> SimpleNamespace:

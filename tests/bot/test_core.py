@@ -74,7 +74,7 @@ async def test_malformed_replies_never_crash(spec: BotSpec, fake: FakeBackend) -
     for response in (httpx.Response(200, text="<html>oops"), httpx.Response(502, text="Bad gateway"),
                      httpx.Response(200, json=[1, 2]), httpx.Response(200, json={"items": "not a list"}),
                      httpx.Response(500, json="nope"), httpx.Response(204)):
-        fake.answer = lambda r, response=response: response
+        fake.answer = lambda r, answer=response: answer  # type: ignore[misc]
         outcome = await core.run_prefix("games", "", INV)
         assert outcome.card.title, response
 

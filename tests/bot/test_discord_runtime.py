@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import time
 from types import SimpleNamespace
+from typing import Any
 from unittest.mock import AsyncMock
 
 import discord
@@ -151,5 +152,22 @@ async def test_help_and_unknown_command_on_a_real_bot(spec: BotSpec, fake: FakeB
     ctx.invoked_with = "subscrbe"
     await runtime.on_command_error(ctx, commands.CommandNotFound('Command "subscrbe" is not found'))
     assert "did you mean `gmbot subscribe`" in sent_embeds(ctx.send)[0]["description"]
-    await bot.get_command("help").callback(ctx, topic="accept")
+    help_command: Any = bot.get_command("help")
+    await help_command.callback(ctx, topic="accept")
     assert sent_embeds(ctx.send)[0]["title"] == "gmbot accept"
+
+
+async def test_event_card_is_posted_with_real_buttons(spec: BotSpec, fake: FakeBackend) -> None:
+    from gmbot.bot.discord_runtime import message_kwargs
+
+    runtime = DiscordRuntime(spec, fake.client())
+    opponent = {"server": {"id": "2", "name": "Bears"}, "platform": "discord", "players": [], "glory": 0}
+    card = runtime.core.render_event({"id": 3, "type": "war.ended", "serverId": "9000", "channelId": "77",
+                                      "data": {"war": war(opponent=opponent)}})
+    assert card is not None
+    kwargs = message_kwargs(card)
+    assert kwargs["embeds"][0].title == "WHO WON?"
+    buttons = kwargs["view"].children
+    assert [(b.label, b.style) for b in buttons] == [
+        ("We won", discord.ButtonStyle.success), ("We lost", discord.ButtonStyle.danger), ("Draw", discord.ButtonStyle.secondary)]
+    assert all(b.custom_id.startswith("gm:") for b in buttons) and kwargs["view"].timeout is None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import discord
 import httpx
@@ -70,11 +71,13 @@ async def test_generated_prefix_command_and_alias(fake: FakeBackend) -> None:
     fake.answer = lambda r: httpx.Response(201, json=war())
     guild = FakeGuild(1 << 22, "Wolves", [member(1, "alice"), member(2, "bob")])
     ctx = prefix_ctx(guild, guild.get_member(1), mentions=list(guild.members.values()))
-    await bot.get_command("createwar").callback(ctx, args="-players <@1> <@2> -game 4 -duration 12 -type ft3")
+    createwar: Any = bot.get_command("createwar")
+    await createwar.callback(ctx, args="-players <@1> <@2> -game 4 -duration 12 -type ft3")
     assert json.loads(fake.requests[0].content)["players"] == [{"id": "1", "name": "alice"}, {"id": "2", "name": "bob"}]
     assert sent_embeds(ctx.send)[0]["title"] == "War request zyo8 created"
     fake.answer = lambda r: httpx.Response(200, json={"items": [GAME4], "total": 1, "limit": 25, "offset": 0})
-    await bot.get_command("add").callback(ctx, args="-games 4")
+    add: Any = bot.get_command("add")
+    await add.callback(ctx, args="-games 4")
     assert fake.requests[-1].url.path == f"/clans/{1 << 22}/subscriptions"
 
 

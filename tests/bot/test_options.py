@@ -34,6 +34,8 @@ async def test_accept_and_quoted_message(spec: BotSpec) -> None:
     assert await parse(spec, "accept", "-war zyo8 -players <@1> @p3") == {
         "war": "zyo8", "players": [{"id": "1", "name": "p1"}, {"id": "3", "name": "p3"}]}
     said = await parse(spec, "say", '-war zyo8 -message "see you -later, don\'t be late"')
+    phone = await parse(spec, "say", "\u2014war zyo8 \u2013message \u201chi \u2014 there\u201d")
+    assert phone == {"war": "zyo8", "message": "hi \u2014 there"}
     assert said["message"] == "see you -later, don't be late"
 
 
@@ -58,6 +60,7 @@ async def test_positional_first_option_and_integer_lists(spec: BotSpec) -> None:
         ("subscribe", "-games 4,x", "whole numbers"),
         ("relinquish", "-member <@1> <@2>", "exactly one mention"),
         ("games", "-limit 500", "at most 25"),
+        ("say", "-war zyo8 -message see you -later", 'text with dashes goes in quotes: -message "…"'),
     ],
 )
 async def test_bad_input_is_a_usage_error(spec: BotSpec, name: str, args: str, message: str) -> None:

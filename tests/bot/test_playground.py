@@ -6,6 +6,7 @@ import io
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 from gmbot.bot.backend import BackendClient
 from gmbot.bot.core import Core
@@ -77,3 +78,19 @@ def test_gmbot_chat_exits_0_at_end_of_input() -> None:
     )
     assert result.returncode == 0, result.stderr
     assert "== Games (4) ==" in result.stdout and "Unknown command" in result.stdout
+
+
+def test_gmbot_chat_with_a_backend_that_is_down_says_so() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "gmbot.cli", "chat", "--url", "http://127.0.0.1:9", "--api-key", "k"],
+        input="as alice in Wolves\ngmbot games\n", capture_output=True, text=True, timeout=60, cwd=ROOT,
+    )
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert "the backend is not answering" in result.stderr
+
+
+def test_gmbot_bot_without_a_token_is_a_clear_error(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if k != "DISCORD_TOKEN"}
+    result = subprocess.run([sys.executable, "-m", "gmbot.cli", "bot"], capture_output=True, text=True,
+                            timeout=60, cwd=tmp_path, env=env)
+    assert result.returncode == 2 and "DISCORD_TOKEN is not set" in result.stderr

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import httpx
 import pytest
@@ -9,7 +10,7 @@ import respx
 from gmbot.bot.events import ShardFilter
 from gmbot.bot.sync import API, SyncError, diff, sync_commands
 
-COMMANDS = [
+COMMANDS: list[dict[str, Any]] = [
     {"name": "games", "description": "The supported games", "options": []},
     {"name": "war", "description": "Show one war", "options": [{"name": "war", "description": "War id", "type": 3, "required": True}]},
 ]

@@ -6,7 +6,7 @@ import asyncio
 import gzip
 import json
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 
 import httpx
 import pytest
@@ -17,7 +17,8 @@ from gmbot.bot.transport import AiohttpTransport
 
 from .fakes import OPERATIONS
 
-TRANSPORTS = {"aiohttp": AiohttpTransport, "httpx": lambda: httpx.AsyncHTTPTransport()}
+TRANSPORTS: dict[str, Callable[[], httpx.AsyncBaseTransport]] = {
+    "aiohttp": AiohttpTransport, "httpx": lambda: httpx.AsyncHTTPTransport()}
 
 
 async def _serve(handler: object) -> AsyncIterator[str]:

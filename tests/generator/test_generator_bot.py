@@ -43,6 +43,9 @@ async def test_prefix_commands_and_aliases(bot_name: str, generate_package: Gene
     package, _, _ = generate_package(bot_name)
     bot, _ = _bot(package)
     spec = importlib.import_module(f"{package}.bot").load_spec()
+    if not spec.bot.prefix_commands:
+        assert all(bot.get_command(c.name) is None for c in spec.commands)
+        return
     for command in spec.commands:
         for name in [command.name, *command.aliases]:
             found = bot.get_command(name)
@@ -59,3 +62,15 @@ async def test_callbacks_only_call_the_runtime(generate_package: Generate) -> No
     prefix: Any = bot.get_command("present")
     await prefix.callback(ctx, args="-note hi")
     runtime.run_prefix.assert_awaited_once_with(ctx, "here", "-note hi")
+
+
+async def test_option_names_that_are_not_python_names(generate_package: Generate) -> None:
+    package, _, _ = generate_package("edge")
+    bot, runtime = _bot(package)
+    (echo,) = bot.pending_application_commands
+    ctx = MagicMock()
+    await echo.callback(ctx, thing_id="a", for_="b", ctx_=3, niveau="2", ratio=1.0, qui=None, ids="1,2", dry_run=True)
+    runtime.run_slash.assert_awaited_once_with(ctx, "écho", {
+        "thing-id": "a", "for": "b", "ctx": 3, "niveau": "2", "ratio": 1.0, "qui": None, "ids": "1,2", "dry-run": True})
+    niveau = next(o for o in echo.to_dict()["options"] if o["name"] == "niveau")
+    assert niveau["choices"] == [{"name": "Low", "value": "1"}, {"name": "High", "value": "2"}]

@@ -105,3 +105,11 @@ def test_request_id_is_echoed_or_made(client: Any) -> None:
     assert response.headers["x-request-id"] == "abc"
     made = client.post("/api/servers/1/checkins", json={**BODY, "note": "conflict"}, headers=KEY)
     assert len(made.headers["x-request-id"]) == 32
+
+
+def test_parameters_reach_the_implementation_under_their_python_names(client: Any) -> None:
+    response = client.get("/api/servers/7/days/2026-11-28?show-notes=true&max=3", headers=KEY)
+    assert response.status_code == 200, response.text
+    assert response.json() == {"server": "7", "day": "2026-11-28", "notes": True, "max": 3}
+    defaults = client.get("/api/servers/7/days/x", headers=KEY).json()
+    assert defaults == {"server": "7", "day": "x", "notes": False, "max": None}

@@ -1,0 +1,118 @@
+"""Checks of cards: Discord's static limits, colours, templates, and `reply.x` against the schema."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import jinja2
+
+from generator import limits
+from generator.check_requests import BUTTON_CONTEXT, RequestChecks
+from generator.errors import Path
+from generator.openapi import Operation
+from generator.template_scan import GLOBALS, analyse
+
+
+class CardChecks(RequestChecks):
+    def check_card(self, card: dict[str, Any], path: Path, names: set[str], schema: Any,
+                   operation: Operation | None = None) -> None:
+        reply_fields = schema  # the response schema `reply.x.y` is checked against
+        color = card.get("color")
+        if isinstance(color, str) and not color.startswith("#") and color not in self.colors:
+            self.error((*path, "color"), f"unknown colour '{color}' (bot.colors has: {', '.join(sorted(self.colors))}; or use #rrggbb)")
+        for key, limit in (("title", limits.TITLE_MAX), ("description", limits.CARD_DESCRIPTION_MAX),
+                           ("footer", limits.FOOTER_MAX), ("url", 2048)):
+            if isinstance(card.get(key), str):
+                self.check_template(card[key], (*path, key), names, reply_fields, limit, operation)
+        fields = card.get("fields") or []
+        fixed = [f for f in fields if not f.get("each")]
+        if len(fixed) > limits.FIELDS_MAX:
+            self.error((*path, "fields"), f"{len(fixed)} fixed fields: Discord allows at most {limits.FIELDS_MAX} per embed")
+        for i, field in enumerate(fields):
+            fpath = (*path, "fields", i)
+            scope = set(names)
+            item_schema = None
+            if field.get("each"):
+                self.check_template("{{ " + field["each"] + " }}", (*fpath, "each"), names, reply_fields, None, operation)
+                scope |= {"item", "loop"}
+                item_schema = self.item_schema(field["each"], reply_fields)
+            for key, limit in (("name", limits.FIELD_NAME_MAX), ("value", limits.FIELD_VALUE_MAX)):
+                self.check_template(field.get(key, ""), (*fpath, key), scope, reply_fields, limit, operation, item_schema)
+        buttons = card.get("buttons") or []
+        if len(buttons) > limits.BUTTONS_MAX:
+            self.error((*path, "buttons"), f"{len(buttons)} buttons: Discord allows at most {limits.BUTTONS_MAX} (5 rows of 5)")
+        for i, button in enumerate(buttons):
+            bpath = (*path, "buttons", i)
+            self.check_template(button.get("label", ""), (*bpath, "label"), names, reply_fields, limits.BUTTON_LABEL_MAX, operation)
+            target = self.operation(button.get("operation"), (*bpath, "operation"))
+            if target is None:
+                continue
+            self.check_request(button.get("request") or {}, (*bpath, "request"), target, {}, BUTTON_CONTEXT)
+            for status, reply_card in (button.get("replies") or {}).items():
+                self.check_status(status, target, (*bpath, "replies", status))
+                rschema = target.responses.get(status) if status != "error" else None
+                self.check_card(reply_card, (*bpath, "replies", status), {"reply", "event", "data", "ctx"}, rschema, target)
+
+    def check_template(self, source: str, path: Path, names: set[str], reply_fields: Any,
+                       limit: int | None, operation: Operation | None, item_schema: Any = None) -> None:
+        if "{" not in source:  # plain text: nothing to parse
+            if limit is not None and len(source) > limit:
+                self.error(path, f"{len(source)} characters of fixed text, Discord allows {limit}")
+            return
+        try:
+            static, used, attributes = analyse(source)
+        except jinja2.TemplateSyntaxError as exc:
+            self.error(path, f"template error: {exc.message}")
+            return
+        if limit is not None and static > limit:
+            self.error(path, f"{static} characters of fixed text, Discord allows {limit}")
+        unknown = sorted(used - names - set(GLOBALS))
+        if unknown:
+            self.error(path, f"unknown name '{unknown[0]}' in template (available: {', '.join(sorted(names))})")
+        if "reply" not in names:
+            reply_fields = None
+        for chain in sorted(attributes):
+            if chain[0] == "reply":
+                self.check_chain(chain[1:], reply_fields, path, operation)
+            elif chain[0] == "item" and item_schema is not None:
+                self.check_chain(chain[1:], item_schema, path, None, "item")
+
+    def item_schema(self, each: str, reply_schema: Any) -> Any:
+        """The schema of `item` in a field repeated over `each` (a `reply...` list), or None."""
+        try:
+            chains = analyse("{{ " + each + " }}")[2]
+        except jinja2.TemplateSyntaxError:
+            return None
+        chain = next((c for c in chains if c[0] == "reply"), None)
+        if reply_schema is None or chain is None or len(chains) != 1:
+            return None
+        schema = self.schema_at(chain[1:], reply_schema)
+        return self.api.deref(schema.get("items")) if isinstance(schema, dict) and schema.get("type") == "array" else None
+
+    def schema_at(self, chain: tuple[str, ...], schema: Any) -> Any:
+        """The schema `reply.a.b` has (None when unknown)."""
+        for name in chain:
+            properties, _, is_open = self.object_view(schema)
+            if is_open or name not in properties:
+                return None
+            schema = properties[name]
+        return self.api.deref(schema)
+
+    def check_chain(self, chain: tuple[str, ...], schema: Any, path: Path, operation: Operation | None,
+                    root: str = "reply") -> None:
+        """`reply.a.b`: each step must be a property, as far as the schema is a closed object."""
+        for depth, name in enumerate(chain):
+            properties, _, is_open = self.object_view(schema)
+            if is_open:
+                return
+            if name not in properties:
+                fields = ", ".join(sorted(properties))
+                if depth == 0 and root == "reply":
+                    where = f" of {operation.operation_id}" if operation else ""
+                    self.error(path, f"reply has no field '{name}' in the response{where} (fields: {fields})")
+                else:
+                    self.error(path, f"{'.'.join((root, *chain[:depth]))} has no field '{name}' (fields: {fields})")
+                return
+            schema = self.api.deref(properties[name])
+            if not isinstance(schema, dict) or schema.get("type") not in (None, "object"):
+                return

@@ -1,0 +1,217 @@
+"""Checks shared by commands and cards: operations, and how a `request:` fills one.
+
+Works on the raw YAML data, so error paths are the document's own; collects every error.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from generator.errors import Path, SpecError
+from generator.openapi import RUNTIME_HEADERS, OpenAPI, Operation
+from generator.yamlpos import Document
+
+CONTEXT = {"server", "channel", "author", "mentions"}
+BUTTON_CONTEXT = CONTEXT | {"event", "reply", "data"}
+DEFAULT_COLORS = {"info", "success", "warning", "error"}
+REF = {"kind": "object", "attrs": {"id": "string", "name": "string"}}
+CONTEXT_KINDS: dict[str, dict[str, Any]] = {
+    "server": REF,
+    "channel": REF,
+    "author": REF,
+    "mentions": {"kind": "array"},
+}
+
+
+class RequestChecks:
+    def __init__(self, spec: Document, api: OpenAPI) -> None:
+        self.spec = spec
+        self.api = api
+        self.errors: list[SpecError] = []
+        data = spec.data if isinstance(spec.data, dict) else {}
+        self.data = data
+        bot = data.get("bot") or {}
+        self.colors = set(bot["colors"]) if "colors" in bot else DEFAULT_COLORS
+
+    def error(self, path: Path, message: str) -> None:
+        self.errors.append(self.spec.error(path, message))
+
+
+    def operation(self, operation_id: Any, path: Path) -> Operation | None:
+        if not isinstance(operation_id, str):
+            return None
+        operation = self.api.operations.get(operation_id)
+        if operation is None and self.api.operations:
+            hint = _closest(operation_id, list(self.api.operations))
+            self.error(path, f"unknown operation '{operation_id}' in {self.api.doc.file}" + (f" (did you mean '{hint}'?)" if hint else ""))
+        elif operation is None:
+            self.error(path, f"unknown operation '{operation_id}': {self.api.doc.file} has no operations")
+        return operation
+
+    def check_status(self, status: str, operation: Operation | None, path: Path) -> None:
+        if status == "error" or operation is None:
+            return
+        if status not in operation.responses:
+            known = ", ".join(sorted(operation.responses))
+            self.error(path, f"operation {operation.operation_id} has no response {status} (it has: {known})")
+
+    def check_request(self, request: dict[str, Any], path: Path, operation: Operation,
+                      kinds: dict[str, dict[str, Any]], roots: set[str]) -> None:
+        refs = {**{r: CONTEXT_KINDS.get(r, {"kind": None}) for r in roots}, **kinds}
+        op = operation.operation_id
+        for location in ("path", "query", "headers"):
+            where = "header" if location == "headers" else location
+            given: dict[str, Any] = request.get(location) or {}
+            params = {p.name.lower() if where == "header" else p.name: p for p in operation.parameters if p.location == where}
+            for key, value in given.items():
+                param = params.get(key.lower() if where == "header" else key)
+                if param is None:
+                    known = ", ".join(sorted(p.name for p in params.values())) or "none"
+                    self.error((*path, location, key), f"operation {op} has no {where} parameter '{key}' (it has: {known})")
+                    continue
+                self.check_value(value, (*path, location, key), param.schema, refs, f"{where} parameter '{key}' of {op}")
+                if param.required:
+                    self.check_always_given(value, (*path, location, key), refs, f"required {where} parameter '{key}' of {op}")
+            for param in params.values():
+                filled = any(k.lower() == param.name.lower() for k in given)
+                if param.required and not filled and not (where == "header" and param.name.lower() in RUNTIME_HEADERS):
+                    self.error((*path, location) if location in request else path,
+                               f"required {where} parameter '{param.name}' of {op} is not filled (add request.{location}.{param.name})")
+        body = request.get("body")
+        if operation.body_schema is None:
+            if body is not None:
+                self.error((*path, "body"), f"operation {op} takes no request body")
+            return
+        if body is None:
+            if operation.body_required:
+                fields = ", ".join(self.object_view(operation.body_schema)[0]) or "?"
+                self.error(path, f"operation {op} needs a request body (fields: {fields}); add request.body")
+            return
+        self.check_value(body, (*path, "body"), operation.body_schema, refs, f"the body of {op}")
+
+    def object_view(self, schema: Any) -> tuple[dict[str, Any], list[str], bool]:
+        """(properties, required, open) of an object schema, allOf merged."""
+        schema = self.api.deref(schema)
+        if not isinstance(schema, dict):
+            return {}, [], True
+        properties = dict(schema.get("properties") or {})
+        required = list(schema.get("required") or [])
+        is_open = not properties or schema.get("additionalProperties") not in (None, False)
+        for part in schema.get("allOf") or []:
+            p, r, o = self.object_view(part)
+            properties.update(p)
+            required += r
+            is_open = is_open and o
+        if schema.get("oneOf") or schema.get("anyOf"):
+            is_open = True
+        return properties, required, is_open
+
+    def check_value(self, value: Any, path: Path, schema: Any, refs: dict[str, dict[str, Any]], what: str) -> None:
+        schema = self.api.deref(schema) or {}
+        expected = schema.get("type") if isinstance(schema, dict) else None
+        if isinstance(value, str) and value.startswith("$") and not value.startswith("$$"):
+            kind = self.reference_kind(value, path, refs)
+            if kind is not None and expected and not _fits(kind, expected):
+                self.error(path, f"{value} gives {_a(kind)}, but {what} is {_a(expected)}" + _hint(value, kind, expected))
+            return
+        if isinstance(value, dict):
+            if expected not in (None, "object"):
+                self.error(path, f"a mapping is given, but {what} is {_a(expected)}")
+                return
+            properties, required, is_open = self.object_view(schema)
+            for key, item in value.items():
+                if key not in properties and not is_open:
+                    known = ", ".join(properties)
+                    self.error((*path, key), f"{what} has no field '{key}' (fields: {known})")
+                    continue
+                self.check_value(item, (*path, key), properties.get(key, {}), refs, f"field '{key}' of {what}")
+            for key in required:
+                if key not in value:
+                    self.error(path, f"required field '{key}' of {what} is not filled")
+                else:
+                    self.check_always_given(value[key], (*path, key), refs, f"required field '{key}' of {what}")
+            return
+        if isinstance(value, list):
+            if expected not in (None, "array"):
+                self.error(path, f"a list is given, but {what} is {_a(expected)}")
+                return
+            items = schema.get("items", {}) if isinstance(schema, dict) else {}
+            for i, item in enumerate(value):
+                self.check_value(item, (*path, i), items, refs, f"an item of {what}")
+            return
+        if value is None or not expected:
+            return
+        kind = json_kind(value)
+        if not _fits(kind, expected):
+            self.error(path, f"{json.dumps(value)} is {_a(kind)}, but {what} is {_a(expected)}")
+
+    def check_always_given(self, value: Any, path: Path, refs: dict[str, dict[str, Any]], what: str) -> None:
+        """A required value must not come from an option the user may leave out."""
+        if isinstance(value, str) and value.startswith("$") and not value.startswith("$$"):
+            root = value[1:].split(".")[0].split("[")[0]
+            if refs.get(root, {}).get("optional"):
+                self.error(path, f"{what} comes from option '{root}', which may be left out: make it required or give it a default")
+
+    def reference_kind(self, value: str, path: Path, refs: dict[str, dict[str, Any]]) -> str | None:
+        text = value[1:]
+        root, _, rest = text.partition(".")
+        root = root.split("[")[0]
+        if root not in refs:
+            options = sorted(r for r in refs if r not in CONTEXT and r not in BUTTON_CONTEXT)
+            context = sorted(r for r in refs if r in CONTEXT or r in BUTTON_CONTEXT)
+            self.error(path, f"unknown reference '${root}' (options: {', '.join(options) or 'none'}; context: {', '.join(context)})")
+            return None
+        info = refs[root]
+        if not rest:
+            kind: str | None = info.get("kind")
+            return kind
+        attrs = info.get("attrs")
+        if attrs is None:
+            return None
+        attr = rest.split(".")[0]
+        if attr not in attrs:
+            self.error(path, f"${root} has no attribute '{attr}' (it has: {', '.join(attrs)})")
+            return None
+        return str(attrs[attr]) if "." not in rest else None
+
+    # ---- cards ------------------------------------------------------------------------------
+
+
+def json_kind(value: Any) -> str:
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, int):
+        return "integer"
+    if isinstance(value, float):
+        return "number"
+    if isinstance(value, str):
+        return "string"
+    if isinstance(value, list):
+        return "array"
+    if isinstance(value, dict):
+        return "object"
+    return "null"
+
+
+def _fits(kind: str, expected: str) -> bool:
+    return kind == expected or (kind == "integer" and expected == "number")
+
+
+def _a(kind: str | None) -> str:
+    names = {"object": "an object", "array": "a list", "integer": "an integer", "number": "a number",
+             "string": "a string", "boolean": "a boolean", "null": "null"}
+    return names.get(str(kind), str(kind))
+
+
+def _hint(value: str, kind: str, expected: str) -> str:
+    if kind == "object" and expected == "string":
+        return f" (use {value}.id)"
+    return ""
+
+
+def _closest(word: str, candidates: list[str]) -> str | None:
+    import difflib
+
+    match = difflib.get_close_matches(word, candidates, n=1)
+    return match[0] if match else None
