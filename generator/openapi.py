@@ -205,6 +205,11 @@ def _index(api: OpenAPI, errors: list[SpecError]) -> None:
                 continue
             tags = op.get("tags") or ["default"]
             operation = Operation(op_id, method, path, str(tags[0]), where=where)
+            clash = next((o for o in api.operations.values() if o.function == operation.function), None)
+            if clash is not None:
+                errors.append(api.doc.error((*where, "operationId"), f"operationIds '{clash.operation_id}' and"
+                                            f" '{op_id}' both make the function {operation.function}"))
+                continue
             params: dict[tuple[str, str], Parameter] = {}
             for raw in [*shared, *op.get("parameters", [])]:
                 p = api.deref(raw)
