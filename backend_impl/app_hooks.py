@@ -1,8 +1,9 @@
 """Hooks the generated server calls (see docs/architecture.md, "The server contract").
 
-`verify_api_key`: who a key was issued to. `lifespan`: opens the database, warms
-the catalogue, and runs the scheduler that ends due wars, for the app's life.
-Migrations are run before by `gmbot serve` (backend_impl.migrate).
+`verify_api_key`: who a key was issued to. `lifespan`: brings the database up to
+date (already done by `gmbot serve`; this makes `uvicorn generated.server.app:app`
+work alone too, and costs one version check), opens it, warms the catalogue, and
+runs the scheduler that ends due wars, for the app's life.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import contextlib
 from collections.abc import AsyncIterator
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 
-from backend_impl import apikeys, catalogue, db, scheduler, settings
+from backend_impl import apikeys, catalogue, db, migrate, scheduler, settings
 from gmbot.server.types import ApiClient
 
 
@@ -22,6 +23,7 @@ async def verify_api_key(api_key: str) -> ApiClient | None:
 
 @asynccontextmanager
 async def _lifespan() -> AsyncIterator[None]:
+    await migrate.upgrade(settings.database_url())
     database = db.init()
     await catalogue.load()
     task = asyncio.create_task(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import keyword
 import re
@@ -19,6 +20,7 @@ RUNTIME_HEADERS = frozenset({"client", "idempotency-key", "x-request-id"})
 PY_TYPES = {"string": "str", "integer": "int", "number": "float", "boolean": "bool"}
 
 
+@functools.lru_cache(maxsize=8192)
 def snake(name: str) -> str:
     """`createWar` -> `create_war`, `serverId` -> `server_id`, `X-Request-ID` -> `x_request_id`."""
     text = re.sub(r"([A-Z]+)([A-Z][a-z])", r"\1_\2", name)
@@ -187,6 +189,7 @@ def _exists(data: Any, ref: str) -> bool:
 
 def _index(api: OpenAPI, errors: list[SpecError]) -> None:
     global_security = api.data.get("security", [])
+    functions: dict[str, Operation] = {}  # snake_cased operationId -> operation
     for path, item in (api.data.get("paths") or {}).items():
         if not isinstance(item, dict):
             continue
@@ -205,7 +208,7 @@ def _index(api: OpenAPI, errors: list[SpecError]) -> None:
                 continue
             tags = op.get("tags") or ["default"]
             operation = Operation(op_id, method, path, str(tags[0]), where=where)
-            clash = next((o for o in api.operations.values() if o.function == operation.function), None)
+            clash = functions.get(operation.function)
             if clash is not None:
                 errors.append(api.doc.error((*where, "operationId"), f"operationIds '{clash.operation_id}' and"
                                             f" '{op_id}' both make the function {operation.function}"))
@@ -233,6 +236,7 @@ def _index(api: OpenAPI, errors: list[SpecError]) -> None:
                 operation.responses[str(status)] = media.get("schema") if isinstance(media, dict) else None
             operation.secured = bool(op.get("security", global_security))
             api.operations[op_id] = operation
+            functions[operation.function] = operation
 
 
 def python_type(api: OpenAPI, schema: Any) -> str:

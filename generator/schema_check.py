@@ -71,7 +71,8 @@ def _message(error: Any) -> tuple[tuple[str | int, ...], str]:
         expected = error.validator_value
         names = [expected] if isinstance(expected, str) else list(expected)
         wanted = " or ".join(_KINDS.get(n, n) for n in names)
-        return path, f"expected {wanted}, got {_kind(value)} {json.dumps(value, default=str)}"
+        got = "nothing" if value is None else f"{_kind(value)} {json.dumps(value, default=str)}"
+        return path, f"expected {wanted}, got {got}"
     if v == "const":
         return path, f"must be {json.dumps(error.validator_value)}"
     if v == "pattern":

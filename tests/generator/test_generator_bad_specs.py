@@ -27,7 +27,7 @@ def test_every_check_has_a_case() -> None:
         "required_not_filled", "request_mismatch", "card_reply_fields", "discord_names",
         "discord_description_length", "discord_too_many_options", "discord_too_many_choices",
         "discord_command_too_long", "discord_too_many_commands", "card_limits",
-        "options_semantics", "unknown_event", "openapi_bad_ref", "examples",
+        "options_semantics", "unknown_event", "openapi_bad_ref", "openapi_operation_ids", "examples",
     ]:
         assert required in names
 
