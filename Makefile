@@ -34,6 +34,10 @@ lint: $(BIN)/.installed
 generate: $(BIN)/.installed
 	$(BIN)/gmbot generate
 
+# Rewrite the generator's golden files after an intended output change; review the diff.
+golden: $(BIN)/.installed
+	$(BIN)/python -m tests.generator.regen
+
 bench: $(BIN)/.installed
 	$(BIN)/python bench/bench_generate.py
 	$(BIN)/python bench/bench_backend.py

@@ -70,7 +70,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ImportError:  # pragma: no cover - python-dotenv is a dependency
         pass
     from backend_impl import settings
-
     from gmbot import serve
 
     database_url = settings.database_url(args.database_url)

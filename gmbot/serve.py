@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import warnings
 from collections.abc import Sequence
 
 
@@ -35,6 +36,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     migrate.upgrade_sync(url)
 
     import uvicorn
+
+    # Connexion imports Starlette's test client at start-up, which warns about httpx
+    # on every `gmbot serve`; it concerns tests only, so keep it out of the log.
+    warnings.filterwarnings("ignore", message=".*starlette.testclient")
 
     print(
         f"gmbot: serving on http://{args.host}:{args.port} (Swagger UI: /ui), database {_safe(url)}"
