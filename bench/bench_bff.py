@@ -34,6 +34,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 warnings.filterwarnings("ignore", message=".*httpx2.*")
 
+from generated.bot.routes import ROUTES  # noqa: E402
 from gmbot.bot.backend import BackendClient  # noqa: E402
 from gmbot.bot.core import Core, Invocation  # noqa: E402
 from gmbot.bot.local_backend import local_backend  # noqa: E402
@@ -137,7 +138,7 @@ async def measure(n: int, warmup: int, where: str) -> dict[str, Any]:
     results: dict[str, Any] = {}
     server = process_backend if where == "process" else inline_backend
     async with server(spec.bot.client) as (url, key):
-        backend = BackendClient(url, key, spec.bot.client)
+        backend = BackendClient(url, key, spec.bot.client, routes=ROUTES)
         core = Core(spec, backend)
         for line in ("setup -name Wolves", "subscribe -games 4,5", "createwar -players @alice -game 4"):
             name, _, args = line.partition(" ")

@@ -61,8 +61,9 @@ class CardChecks(RequestChecks):
             return
         try:
             static, used, attributes = analyse(source)
-        except jinja2.TemplateSyntaxError as exc:
-            self.error(path, f"template error: {exc.message}")
+        except jinja2.TemplateSyntaxError as exc:  # also unknown filters/tests (TemplateAssertionError)
+            where = f" (line {exc.lineno} of the template)" if "\n" in source.strip() else ""
+            self.error(path, f"template error: {exc.message}{where}")
             return
         if limit is not None and static > limit:
             self.error(path, f"{static} characters of fixed text, Discord allows {limit}")

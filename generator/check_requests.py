@@ -11,6 +11,7 @@ from typing import Any
 from generator.errors import Path, SpecError
 from generator.openapi import RUNTIME_HEADERS, OpenAPI, Operation
 from generator.yamlpos import Document
+from gmbot.bot.request import CONDITION
 
 CONTEXT = {"server", "channel", "author", "mentions"}
 BUTTON_CONTEXT = CONTEXT | {"event", "reply", "data"}
@@ -115,6 +116,9 @@ class RequestChecks:
             if kind is not None and expected and not _fits(kind, expected):
                 self.error(path, f"{value} gives {_a(kind)}, but {what} is {_a(expected)}" + _hint(value, kind, expected))
             return
+        if isinstance(value, dict) and CONDITION in value:
+            self.check_condition(value, path, schema, refs, what)
+            return
         if isinstance(value, dict):
             if expected not in (None, "object"):
                 self.error(path, f"a mapping is given, but {what} is {_a(expected)}")
@@ -146,8 +150,33 @@ class RequestChecks:
         if not _fits(kind, expected):
             self.error(path, f"{json.dumps(value)} is {_a(kind)}, but {what} is {_a(expected)}")
 
+    def check_condition(self, value: dict[str, Any], path: Path, schema: Any, refs: dict[str, dict[str, Any]],
+                        what: str) -> None:
+        """`{$if: $option, then: value}`: sent only when the option is given, so the option must be
+        one the user may leave out (optional, no default: otherwise the key is always sent)."""
+        extra = sorted(set(value) - {CONDITION, "then"})
+        if extra or "then" not in value:
+            self.error(path, f"a conditional value has exactly the keys {CONDITION} and then (got: {', '.join(map(str, value))})")
+            return
+        condition = value[CONDITION]
+        cpath = (*path, CONDITION)
+        if not isinstance(condition, str) or not condition.startswith("$") or condition.startswith("$$") \
+                or "." in condition:
+            self.error(cpath, f"{CONDITION} takes an option reference, e.g. $here (got {json.dumps(condition)})")
+        elif condition[1:] not in refs:
+            self.reference_kind(condition, cpath, refs)  # reports the unknown reference
+        elif "optional" not in refs[condition[1:]]:  # only options carry the flag: this is context
+            self.error(cpath, f"{condition} is always given: {CONDITION} takes an option")
+        elif not refs[condition[1:]]["optional"]:
+            self.error(cpath, f"option '{condition[1:]}' is always given (required or with a default), "
+                              f"so {CONDITION} would never leave {what} out")
+        self.check_value(value["then"], (*path, "then"), schema, refs, what)
+
     def check_always_given(self, value: Any, path: Path, refs: dict[str, dict[str, Any]], what: str) -> None:
         """A required value must not come from an option the user may leave out."""
+        if isinstance(value, dict) and CONDITION in value:
+            self.error(path, f"{what} is left out when {CONDITION} is not met: a required value cannot be conditional")
+            return
         if isinstance(value, str) and value.startswith("$") and not value.startswith("$$"):
             root = value[1:].split(".")[0].split("[")[0]
             if refs.get(root, {}).get("optional"):

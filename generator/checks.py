@@ -16,6 +16,7 @@ from generator.check_requests import CONTEXT, REF, json_kind
 from generator.errors import Path, SpecError
 from generator.openapi import OpenAPI
 from generator.yamlpos import Document
+from gmbot.bot.routes import EVENTS_OPERATION
 
 # prefix-command syntax, as the runtime reads it (gmbot/bot/options.py)
 _TOKEN = re.compile(r'"[^"]*"?|\S+')
@@ -45,7 +46,11 @@ class Checker(CardChecks):
         if defaults.get("error"):
             self.check_card(defaults["error"], ("defaults", "error"), {"reply", "options", "ctx"}, None)
         known_events = self.event_types()
-        for name, event in (self.data.get("events") or {}).items():
+        events = self.data.get("events") or {}
+        if events and EVENTS_OPERATION not in self.api.operations:
+            # the bot finds event cards' events by polling this operation (generated/bot/routes.py)
+            self.error(("events",), f"events need the operation '{EVENTS_OPERATION}' (the feed the bot polls); openapi.yaml has none")
+        for name, event in events.items():
             if known_events and name not in known_events:
                 self.error(("events", name), f"unknown event '{name}': the Event schema's type is one of {', '.join(known_events)}")
             self.check_card(event["card"], ("events", name, "card"), {"event", "data", "ctx"}, None)

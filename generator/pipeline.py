@@ -16,7 +16,7 @@ import pydantic_core
 
 from generator import checks, impl_scan, models_gen, openapi, schema_check, yamlpos
 from generator.errors import SpecError, SpecErrors
-from generator.render_model import bot_model, py, server_model
+from generator.render_model import bot_model, bot_routes, py, server_model
 from gmbot.spec.model import BotSpec
 
 TEMPLATES = Path(__file__).with_name("templates")
@@ -175,6 +175,7 @@ def render(config: Config, checked: Checked | None = None) -> Output:
         "server/openapi.json": _json(head, "x-generated-by", api.data),
         "bot/__init__.py": _render("bot_init.py.jinja", **ctx, bot=bot),
         "bot/commands.py": _render("bot_commands.py.jinja", **ctx, bot=bot),
+        "bot/routes.py": _render("bot_routes.py.jinja", **ctx, bot=bot, routes=bot_routes(spec, api)),
         "bot/spec.json": _json(head, "generated_by", spec.model_dump(mode="json", exclude={"generated_by"})),
         "discord_commands.json": _json(head, "generated_by", {"commands": [c.payload for c in bot.commands] if bot.slash else []}),
     }

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import json
+import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlparse
 
 from generator.openapi import OpenAPI, Operation, pascal, python_type, snake
-from gmbot.spec.model import BotSpec, Option, OptionType
+from gmbot.bot.routes import EVENTS_OPERATION
+from gmbot.spec.model import BotSpec, Card, Option, OptionType
 
 # py-cord input types by spec type (docs/architecture.md, "The bot contract")
 SLASH_TYPES = {
@@ -134,6 +138,53 @@ def bot_model(spec: BotSpec) -> BotModel:
         }
         commands.append(BotCommand(command.name, function, command.description, command.aliases, options, payload))
     return BotModel(spec.bot.name, spec.bot.slash_commands, spec.bot.prefix_commands, commands)
+
+
+@dataclass(frozen=True)
+class BotRoute:
+    """One entry of generated/bot/routes.py (a `gmbot.bot.routes.Route`)."""
+
+    operation_id: str
+    method: str
+    path: str
+    path_params: tuple[str, ...]
+    query_params: tuple[str, ...]
+
+
+def _card_operations(card: Card | None) -> Iterator[str]:
+    """The operations of a card's buttons, and of the cards those buttons answer with."""
+    for button in card.buttons if card else []:
+        yield button.operation
+        for reply in button.replies.values():
+            yield from _card_operations(reply)
+
+
+def bot_operations(spec: BotSpec) -> set[str]:
+    """Every operationId the bot runtime may call for this spec."""
+    used = {c.operation for c in spec.commands}
+    cards = [*(r for c in spec.commands for r in c.replies.values()), spec.defaults.error,
+             *(e.card for e in spec.events)]
+    used.update(op for card in cards for op in _card_operations(card))
+    if spec.events:  # the events consumer polls the feed; no command names it
+        used.add(EVENTS_OPERATION)
+    return used
+
+
+def bot_routes(spec: BotSpec, api: OpenAPI) -> list[BotRoute]:
+    """Method and path of each operation the bot calls, so the bot needs no openapi.yaml."""
+    servers = api.data.get("servers") or [{}]
+    base = urlparse(str(servers[0].get("url", ""))).path.rstrip("/")  # as the server mounts it
+    routes = []
+    for operation_id in sorted(bot_operations(spec)):
+        op = api.operations.get(operation_id)
+        if op is None:  # the checks report it; only listEvents can get here unchecked
+            continue
+        routes.append(BotRoute(
+            operation_id, op.method.upper(), base + op.path,
+            tuple(re.findall(r"\{([^}]+)\}", op.path)),
+            tuple(p.name for p in op.parameters if p.location == "query"),
+        ))
+    return routes
 
 
 @dataclass(frozen=True)

@@ -1,19 +1,23 @@
 """What a card template uses, without rendering it: fixed text, names, `reply` fields.
 
 Most card texts are plain text with `{{ name.attr }}` outputs: those are read with a
-regular expression; anything else is parsed by Jinja2 (the sandboxed environment the
-runtime renders with), which also reports syntax errors.
+regular expression (they cannot hold a syntax error or a filter); anything else is
+parsed and compiled by Jinja2 in the environment the runtime renders with
+(`gmbot.bot.templating.card_environment`), which reports syntax errors and unknown
+filters and tests as `TemplateSyntaxError`.
 """
 
 from __future__ import annotations
 
+import difflib
 import functools
 import re
 
-from jinja2 import nodes
-from jinja2.sandbox import ImmutableSandboxedEnvironment
+from jinja2 import TemplateAssertionError, nodes
 
-_ENV = ImmutableSandboxedEnvironment()
+from gmbot.bot.templating import CARD_FILTERS, card_environment
+
+_ENV = card_environment()
 GLOBALS = frozenset(_ENV.globals)
 
 
@@ -54,12 +58,30 @@ def analyse(source: str) -> Analysis:
     if simple is not None:
         return simple
     tree = _ENV.parse(source)
+    _check_names(tree)
+    # Compiling catches what only the compiler checks (e.g. a block defined twice), as in the runtime.
+    _ENV.compile(tree)
     static = sum(len(n.data) for n in tree.find_all(nodes.TemplateData))
     loaded: set[str] = set()
     stored: set[str] = set()
     for name in tree.find_all(nodes.Name):
         (stored if name.ctx in ("store", "param") else loaded).add(name.name)
     return static, frozenset(loaded - stored), frozenset(_chains(tree, loaded - stored))
+
+
+def _check_names(tree: nodes.Template) -> None:
+    """Unknown filters and tests: Jinja's compiler lets them pass inside `{% if %}` (it defers
+    them to run time there), so every Filter and Test node is looked up here."""
+    for node in tree.find_all((nodes.Filter, nodes.Test)):
+        is_filter = isinstance(node, nodes.Filter)
+        known = _ENV.filters if is_filter else _ENV.tests
+        if node.name not in known:
+            kind = "filter" if is_filter else "test"
+            close = difflib.get_close_matches(node.name, known, n=1)
+            hint = f"did you mean '{close[0]}'? " if close else ""
+            extra = f"card filters: {', '.join(sorted(CARD_FILTERS))}, and Jinja's built-in ones" if is_filter \
+                else "Jinja's built-in tests"
+            raise TemplateAssertionError(f"unknown {kind} '{node.name}' ({hint}{extra})", node.lineno)
 
 
 def _chains(tree: nodes.Template, free: set[str]) -> set[Chain]:

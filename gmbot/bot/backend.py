@@ -15,17 +15,16 @@ import time
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import httpx
 
-from gmbot.bot.request import HttpRequest, Operation, load_operations
+from gmbot.bot.request import HttpRequest, SpecError
+from gmbot.bot.routes import Route
 
 log = logging.getLogger("gmbot.bot.backend")
 
 DEFAULT_TIMEOUT = 2.5  # seconds: below Discord's 3 s so "unavailable" still arrives in time
-DEFAULT_OPENAPI = Path(__file__).resolve().parents[2] / "openapi.yaml"
 
 
 class BackendUnavailable(Exception):
@@ -72,14 +71,15 @@ class BackendClient:
         api_key: str,
         client: str,
         *,
-        operations: Mapping[str, Operation] | None = None,
+        routes: Mapping[str, Route],
         timeout: float = DEFAULT_TIMEOUT,
         transport: httpx.AsyncBaseTransport | None = None,
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self.client = client
         self.timeout = timeout
-        self._operations = dict(operations) if operations is not None else None
+        # operationId -> method and path: generated/bot/routes.py, so no openapi.yaml is needed
+        self.routes = dict(routes)
         self._http = httpx.AsyncClient(
             base_url=self.base_url,
             headers={"client": client, "x-api-key": api_key, "accept": "application/json"},
@@ -89,25 +89,18 @@ class BackendClient:
         )
 
     @classmethod
-    def from_env(cls, url_env: str, key_env: str, client: str, **kwargs: Any) -> BackendClient:
+    def from_env(cls, url_env: str, key_env: str, client: str, *, routes: Mapping[str, Route],
+                 **kwargs: Any) -> BackendClient:
         url = os.environ.get(url_env, "http://127.0.0.1:8080")
         key = os.environ.get(key_env, "")
         kwargs.setdefault("timeout", float(os.environ.get("GMBOT_BACKEND_TIMEOUT", DEFAULT_TIMEOUT)))
-        return cls(url, key, client, **kwargs)
+        return cls(url, key, client, routes=routes, **kwargs)
 
-    @property
-    def operations(self) -> dict[str, Operation]:
-        if self._operations is None:
-            self._operations = load_operations(Path(os.environ.get("GMBOT_OPENAPI", DEFAULT_OPENAPI)))
-        return self._operations
-
-    def operation(self, operation_id: str) -> Operation:
+    def route(self, operation_id: str) -> Route:
         try:
-            return self.operations[operation_id]
+            return self.routes[operation_id]
         except KeyError:
-            from gmbot.bot.request import SpecError
-
-            raise SpecError(f"operation {operation_id!r} is not in openapi.yaml") from None
+            raise SpecError(f"operation {operation_id!r} has no route: run `gmbot generate`") from None
 
     async def call(
         self,

@@ -14,9 +14,9 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from jinja2 import ChainableUndefined, TemplateError
-from jinja2.sandbox import ImmutableSandboxedEnvironment
+from jinja2 import TemplateError
 
+from gmbot.bot.templating import card_environment
 from gmbot.spec.model import BotSettings, Card
 
 log = logging.getLogger("gmbot.bot.cards")
@@ -53,7 +53,7 @@ class RenderedCard:
 class CardRenderer:
     def __init__(self, settings: BotSettings) -> None:
         self.settings = settings
-        self.env = ImmutableSandboxedEnvironment(undefined=ChainableUndefined, autoescape=False)
+        self.env = card_environment()  # the generator checks templates in the same environment
         self._templates: dict[str, Any] = {}
         self._expressions: dict[str, Any] = {}
 

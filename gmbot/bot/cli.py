@@ -87,15 +87,16 @@ def make_bot(spec: BotSpec, shard_count: int | None = None, shard_ids: list[int]
 
 
 async def _run_bot(spec: BotSpec, token: str, args: argparse.Namespace) -> None:
+    from generated.bot.commands import register
+    from generated.bot.routes import ROUTES
     from gmbot.bot.backend import BackendClient
     from gmbot.bot.discord_runtime import DiscordRuntime, message_kwargs
     from gmbot.bot.events import CursorStore, EventConsumer, ShardFilter
 
-    backend = BackendClient.from_env(spec.bot.backend_url_env, spec.bot.api_key_env, spec.bot.client)
+    backend = BackendClient.from_env(spec.bot.backend_url_env, spec.bot.api_key_env, spec.bot.client, routes=ROUTES)
     bot = make_bot(spec, args.shard_count, args.shard_ids)
     runtime = DiscordRuntime(spec, backend)
     runtime.install(bot)
-    from generated.bot.commands import register
 
     register(bot, runtime)
     shards = "all" if not args.shard_ids else "-".join(map(str, args.shard_ids))
@@ -113,7 +114,7 @@ async def _run_bot(spec: BotSpec, token: str, args: argparse.Namespace) -> None:
 
     @bot.listen("on_ready")
     async def start_events() -> None:
-        if consumer:
+        if consumer or not spec.events:  # a bot without event cards has no feed route to poll
             return
         count = args.shard_count or bot.shard_count or 1
         ids = args.shard_ids if args.shard_ids else None
@@ -167,6 +168,7 @@ async def _run_chat(spec: BotSpec, args: argparse.Namespace) -> int:
     import warnings
 
     warnings.filterwarnings("ignore", message=".*httpx2.*")  # connexion's import-time noise
+    from generated.bot.routes import ROUTES  # the routes of the generated bot, even with --spec
     from gmbot.bot.backend import BackendClient
     from gmbot.bot.core import Core
     from gmbot.bot.local_backend import local_backend
@@ -176,7 +178,7 @@ async def _run_chat(spec: BotSpec, args: argparse.Namespace) -> int:
         print("gmbot chat: type lines, end with Ctrl-D. Start with: as alice in Wolves", file=sys.stderr)
 
     async def play(url: str, key: str) -> None:
-        backend = BackendClient(url, key, spec.bot.client)
+        backend = BackendClient(url, key, spec.bot.client, routes=ROUTES)
         try:
             await Playground(Core(spec, backend), sys.stdout).run_stream(sys.stdin)
         finally:

@@ -102,7 +102,7 @@ class Core:
         if inv.server is None and any(ref.split(".")[0] == "server" for ref in request_references(command.request)):
             raise UsageError(f"`{command.name}` works only in a server (a clan)", command=command.name)
         scope = {**inv.scope(), **options}
-        return build_request(self.backend.operation(command.operation), command.request, scope)
+        return build_request(command.operation, self.backend.route(command.operation), command.request, scope)
 
     # -- 3 and 4. call, choose the card, render ------------------------------------------
     async def execute(self, command: Command, options: Mapping[str, Any], inv: Invocation) -> Outcome:
@@ -266,7 +266,7 @@ class Core:
         button, fixed = found
         scope = {**fixed, **inv.scope()}
         try:
-            request = build_request(self.backend.operation(button.operation), button.request, scope)
+            request = build_request(button.operation, self.backend.route(button.operation), button.request, scope)
         except SpecError as error:
             return Outcome(self.notice("Bot misconfigured", str(error), "error"), "problem")
         return await self._call(request, inv, button.replies, {"options": {}, "ctx": inv.scope()}, "b", button.operation)

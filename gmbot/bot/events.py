@@ -22,6 +22,7 @@ from gmbot.bot.backend import BackendClient, BackendUnavailable
 from gmbot.bot.cards import RenderedCard
 from gmbot.bot.core import Core
 from gmbot.bot.request import HttpRequest
+from gmbot.bot.routes import EVENTS_OPERATION
 
 log = logging.getLogger("gmbot.bot.events")
 
@@ -91,11 +92,11 @@ class EventConsumer:
         """One call to the feed; returns how many events were posted here."""
         wait = self.wait if wait is None else wait
         after = self.cursor.load()
-        request = HttpRequest("listEvents", *self._route(), query={"after": after, "wait": wait, "limit": self.limit})
+        request = HttpRequest(EVENTS_OPERATION, *self._route(), query={"after": after, "wait": wait, "limit": self.limit})
         reply = await self.backend.call(request, read_timeout=wait + 10)
         if not reply.ok or not isinstance(reply.body, dict):
             log.warning("event feed answered %s (request_id=%s)", reply.status, reply.request_id)
-            raise BackendUnavailable(f"HTTP {reply.status}", request_id=reply.request_id, operation_id="listEvents")
+            raise BackendUnavailable(f"HTTP {reply.status}", request_id=reply.request_id, operation_id=EVENTS_OPERATION)
         posted = 0
         for event in reply.body.get("items") or []:
             if not isinstance(event, dict) or not isinstance(event.get("id"), int):
@@ -118,8 +119,8 @@ class EventConsumer:
         return posted
 
     def _route(self) -> tuple[str, str]:
-        operation = self.backend.operation("listEvents")
-        return operation.method, operation.path
+        route = self.backend.route(EVENTS_OPERATION)
+        return route.method, route.path
 
     async def run(self, stop: asyncio.Event | None = None) -> None:
         stop = stop or asyncio.Event()

@@ -24,6 +24,7 @@ from gmbot.bot.core import Core, Invocation
 from gmbot.bot.events import CursorStore, EventConsumer
 from gmbot.bot.options import Person
 from gmbot.bot.request import HttpRequest
+from gmbot.bot.routes import EVENTS_OPERATION
 
 _AS = re.compile(r"^as\s+(\S+)\s+in\s+(.+?)\s*$", re.IGNORECASE)
 
@@ -117,10 +118,12 @@ class Playground:
 
     async def skip_old_events(self) -> None:
         """Start after whatever the feed already holds (a shared backend)."""
-        operation = self.core.backend.operation("listEvents")
+        if not self.core.spec.events:  # no event cards: the feed has no route (generated/bot/routes.py)
+            return
+        route = self.core.backend.route(EVENTS_OPERATION)
         while True:
             after = self.events.cursor.load()
-            reply = await self.core.backend.call(HttpRequest("listEvents", operation.method, operation.path,
+            reply = await self.core.backend.call(HttpRequest(EVENTS_OPERATION, route.method, route.path,
                                                              query={"after": after, "wait": 0, "limit": 100}))
             body = reply.body if isinstance(reply.body, dict) else {}
             if not body.get("items") or not isinstance(body.get("next"), int) or body["next"] <= after:
@@ -178,6 +181,8 @@ class Playground:
         await asyncio.sleep(delay)
 
     async def poll_events(self) -> None:
+        if not self.core.spec.events:
+            return
         try:
             while await self.events.poll(wait=0):
                 pass

@@ -4,33 +4,24 @@ References are `$name` (an option, or the context: `server`, `channel`,
 `author`, `mentions`, and for buttons `event` / `data` / `reply`), each
 optionally followed by `.attr.attr`; `$$text` is the literal `$text`. A
 reference that resolves to nothing drops its key, so optional options that
-were not given are simply not sent.
+were not given are simply not sent. `{$if: $option, then: value}` sends `value`
+only when the option was given and is not false (`update -here` moving the
+notification channel: `channel: {$if: $here, then: $channel}`), else drops the key.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
-from urllib.parse import quote, urlparse
+from urllib.parse import quote
 
-import yaml
-
+from gmbot.bot.routes import Route
 from gmbot.spec.model import Request
-
-HTTP_METHODS = ("get", "put", "post", "delete", "patch", "head", "options")
 
 
 class SpecError(Exception):
-    """The spec (or its operation table) cannot produce a request: a bug, not a user error."""
-
-
-@dataclass(frozen=True)
-class Operation:
-    operation_id: str
-    method: str  # upper case
-    path: str  # with the server base path, e.g. "/api/wars/{warId}"
+    """The spec (or its route table) cannot produce a request: a bug, not a user error."""
 
 
 @dataclass
@@ -43,22 +34,7 @@ class HttpRequest:
     body: Any = None
 
 
-def load_operations(openapi_path: Path) -> dict[str, Operation]:
-    """operationId -> method and path, read from an OpenAPI document."""
-    document = yaml.safe_load(openapi_path.read_text(encoding="utf-8"))
-    servers = document.get("servers") or [{"url": ""}]
-    base = urlparse(str(servers[0].get("url", ""))).path.rstrip("/")
-    operations: dict[str, Operation] = {}
-    for path, item in (document.get("paths") or {}).items():
-        for method in HTTP_METHODS:
-            operation = (item or {}).get(method)
-            if operation and operation.get("operationId"):
-                op_id = operation["operationId"]
-                operations[op_id] = Operation(op_id, method.upper(), base + path)
-    return operations
-
-
-_MISSING = object()
+CONDITION = "$if"  # the key of a conditional request value: {$if: $option, then: value}
 
 
 def lookup(scope: Mapping[str, Any], reference: str) -> Any:
@@ -84,6 +60,10 @@ def resolve(value: Any, scope: Mapping[str, Any]) -> Any:
             return lookup(scope, value[1:])
         return value
     if isinstance(value, Mapping):
+        if CONDITION in value:
+            condition = resolve(value[CONDITION], scope)
+            # not given (None) or `-here no` (False): leave the key out altogether
+            return None if condition is None or condition is False else resolve(value.get("then"), scope)
         resolved = {key: resolve(item, scope) for key, item in value.items()}
         return {key: item for key, item in resolved.items() if item is not None}
     if isinstance(value, list):
@@ -106,16 +86,23 @@ def request_references(request: Request) -> list[str]:
     return references([request.path, request.query, request.headers, request.body])
 
 
-def build_request(operation: Operation, request: Request, scope: Mapping[str, Any]) -> HttpRequest:
-    path = operation.path
+def build_request(operation_id: str, route: Route, request: Request, scope: Mapping[str, Any]) -> HttpRequest:
+    path = route.path
     for name, value in resolve(dict(request.path), scope).items():
+        if name not in route.path_params:
+            raise SpecError(f"{operation_id}: no path parameter {name!r} in {route.path}")
         path = path.replace("{" + name + "}", quote(str(value), safe=""))
     if "{" in path:
-        raise SpecError(f"{operation.operation_id}: path parameter left unfilled in {path}")
+        raise SpecError(f"{operation_id}: path parameter left unfilled in {path}")
+    # The generator checked the spec against the contract; this catches a spec.json and a
+    # routes.py from different runs (e.g. `--spec` pointing at another spec).
+    unknown = sorted(set(request.query) - set(route.query_params))
+    if unknown:
+        raise SpecError(f"{operation_id}: no query parameter {unknown[0]!r} (accepted: {', '.join(route.query_params)})")
     query = {key: _query_value(value) for key, value in resolve(dict(request.query), scope).items()}
     headers = {key: str(value) for key, value in resolve(dict(request.headers), scope).items()}
     body = resolve(request.body, scope) if request.body is not None else None
-    return HttpRequest(operation.operation_id, operation.method, path, query, headers, body)
+    return HttpRequest(operation_id, route.method, path, query, headers, body)
 
 
 def _query_value(value: Any) -> Any:

@@ -11,11 +11,10 @@ from unittest.mock import AsyncMock
 
 import httpx
 
+from generated.bot.routes import ROUTES
 from gmbot.bot.backend import BackendClient
-from gmbot.bot.request import load_operations
 
 ROOT = Path(__file__).resolve().parents[2]
-OPERATIONS = load_operations(ROOT / "openapi.yaml")
 
 GAME4 = {"id": 4, "name": "Mini Militia", "minPlayers": 1, "maxPlayers": 4}
 FT3 = {"id": "ft3", "name": "First to 3 wins", "default": True}
@@ -46,7 +45,7 @@ class FakeBackend:
         return self.answer(request)
 
     def client(self) -> BackendClient:
-        return BackendClient("http://backend.test", "key-1", "DISCORD-BFF", operations=OPERATIONS,
+        return BackendClient("http://backend.test", "key-1", "DISCORD-BFF", routes=ROUTES,
                              transport=httpx.MockTransport(self.handler))
 
     def body(self, index: int = -1) -> Any:

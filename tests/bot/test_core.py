@@ -82,9 +82,9 @@ async def test_malformed_replies_never_crash(spec: BotSpec, fake: FakeBackend) -
 async def test_backend_down_is_unavailable(spec: BotSpec) -> None:
     from gmbot.bot.backend import BackendClient
 
-    from .fakes import OPERATIONS
+    from .fakes import ROUTES
 
-    backend = BackendClient("http://127.0.0.1:9", "k", "DISCORD-BFF", operations=OPERATIONS)
+    backend = BackendClient("http://127.0.0.1:9", "k", "DISCORD-BFF", routes=ROUTES)
     outcome = await Core(spec, backend).run_prefix("games", "", INV)
     await backend.aclose()
     assert outcome.kind == "unavailable" and outcome.card.title == "Service unavailable"
@@ -128,4 +128,4 @@ async def test_every_event_has_a_card(spec: BotSpec, fake: FakeBackend) -> None:
     assert requested is not None and requested.title == "NEW WAR REQUEST"
     assert {f.name: f.value for f in requested.fields} == {
         "Clan": "Wolves", "Game": "Mini Militia", "Players": "alice", "Format": "First to 3 wins",
-        "Duration": "12 hours", "War id": "zyo8"}
+        "Duration": "12 h", "War id": "zyo8"}

@@ -18,7 +18,7 @@ from gmbot.spec.model import BotSpec
 
 from .fakes import (
     GAME4,
-    OPERATIONS,
+    ROUTES,
     FakeBackend,
     FakeGuild,
     member,
@@ -64,7 +64,7 @@ async def test_slow_backend_defers_then_follows_up(spec: BotSpec, fake: FakeBack
         await asyncio.sleep(0.3)
         return httpx.Response(200, json={"items": [GAME4], "total": 1, "limit": 25, "offset": 0})
 
-    backend = BackendClient("http://backend.test", "k", "DISCORD-BFF", operations=OPERATIONS, transport=httpx.MockTransport(slow))
+    backend = BackendClient("http://backend.test", "k", "DISCORD-BFF", routes=ROUTES, transport=httpx.MockTransport(slow))
     ctx = slash_ctx(guild, alice)
     await DiscordRuntime(spec, backend, defer_after=0.05).run_slash(ctx, "games", {"limit": None, "offset": None})
     ctx.defer.assert_awaited_once()
@@ -75,7 +75,7 @@ async def test_slow_backend_defers_then_follows_up(spec: BotSpec, fake: FakeBack
 
 async def test_backend_down_error_embed_within_3_seconds(spec: BotSpec) -> None:
     guild, alice, _ = clan()
-    backend = BackendClient("http://127.0.0.1:9", "k", "DISCORD-BFF", operations=OPERATIONS)
+    backend = BackendClient("http://127.0.0.1:9", "k", "DISCORD-BFF", routes=ROUTES)
     ctx = slash_ctx(guild, alice)
     started = time.perf_counter()
     await DiscordRuntime(spec, backend).run_slash(ctx, "status", {"limit": None})
@@ -92,7 +92,7 @@ async def test_hanging_backend_still_answers_within_3_seconds(spec: BotSpec) -> 
         await asyncio.sleep(10)
         return httpx.Response(200)
 
-    backend = BackendClient("http://backend.test", "k", "DISCORD-BFF", operations=OPERATIONS,
+    backend = BackendClient("http://backend.test", "k", "DISCORD-BFF", routes=ROUTES,
                             transport=httpx.MockTransport(hang), timeout=0.5)
     ctx = slash_ctx(guild, alice)
     started = time.perf_counter()

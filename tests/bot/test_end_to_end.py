@@ -18,7 +18,7 @@ from gmbot.bot.local_backend import LocalBackend, local_backend
 from gmbot.bot.request import HttpRequest
 from gmbot.spec.model import BotSpec
 
-from .fakes import FakeGuild, member, prefix_ctx, sent_embeds, slash_ctx
+from .fakes import ROUTES, FakeGuild, member, prefix_ctx, sent_embeds, slash_ctx
 
 
 @pytest.fixture
@@ -29,7 +29,7 @@ async def live() -> AsyncIterator[LocalBackend]:
 
 @pytest.fixture
 async def runtime(spec: BotSpec, live: LocalBackend) -> AsyncIterator[DiscordRuntime]:
-    client = BackendClient(live.url, live.api_key, spec.bot.client)
+    client = BackendClient(live.url, live.api_key, spec.bot.client, routes=ROUTES)
     yield DiscordRuntime(spec, client)
     await client.aclose()
 
@@ -86,7 +86,7 @@ async def test_problem_json_from_the_real_backend(runtime: DiscordRuntime) -> No
 async def test_backend_stopped_gives_an_error_embed_within_3_seconds(spec: BotSpec) -> None:
     async with local_backend("DISCORD-BFF") as live:
         url, key = live.url, live.api_key
-    client = BackendClient(url, key, spec.bot.client)
+    client = BackendClient(url, key, spec.bot.client, routes=ROUTES)
     wolves, _ = clans()
     started = time.perf_counter()
     embed = await slash(DiscordRuntime(spec, client), wolves, 1001, "status", limit=None)
@@ -134,7 +134,7 @@ async def test_events_long_poll_wakes_up(runtime: DiscordRuntime, tmp_path: Path
 
 
 async def test_core_sends_request_id_and_idempotency_key(spec: BotSpec, live: LocalBackend) -> None:
-    client = BackendClient(live.url, live.api_key, spec.bot.client)
+    client = BackendClient(live.url, live.api_key, spec.bot.client, routes=ROUTES)
     core = Core(spec, client)
     wolves, _ = clans()
     ctx = DiscordRuntime.invocation(wolves, SimpleNamespace(id=77, name="wars"), wolves.get_member(1001), 4242)

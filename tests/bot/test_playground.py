@@ -14,7 +14,7 @@ from gmbot.bot.local_backend import local_backend
 from gmbot.bot.playground import Playground
 from gmbot.spec.model import BotSpec
 
-from .fakes import ROOT
+from .fakes import ROOT, ROUTES
 
 SCRIPT = """
 as alice in Wolves
@@ -41,7 +41,7 @@ gmbot leaderboard
 async def test_a_scripted_war(spec: BotSpec) -> None:
     out = io.StringIO()
     async with local_backend(spec.bot.client) as live:
-        backend = BackendClient(live.url, live.api_key, spec.bot.client)
+        backend = BackendClient(live.url, live.api_key, spec.bot.client, routes=ROUTES)
         await Playground(Core(spec, backend), out).run(SCRIPT.splitlines())
         await backend.aclose()
     text = out.getvalue()

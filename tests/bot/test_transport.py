@@ -15,7 +15,7 @@ from gmbot.bot.backend import BackendClient, BackendUnavailable
 from gmbot.bot.request import HttpRequest
 from gmbot.bot.transport import AiohttpTransport
 
-from .fakes import OPERATIONS
+from .fakes import ROUTES
 
 TRANSPORTS: dict[str, Callable[[], httpx.AsyncBaseTransport]] = {
     "aiohttp": AiohttpTransport, "httpx": lambda: httpx.AsyncHTTPTransport()}
@@ -61,7 +61,7 @@ async def hanging_server() -> AsyncIterator[str]:
 
 @pytest.mark.parametrize("kind", TRANSPORTS)
 async def test_headers_body_and_decoding(kind: str, gzip_server: str) -> None:
-    client = BackendClient(gzip_server, "key-9", "DISCORD-BFF", operations=OPERATIONS, transport=TRANSPORTS[kind]())
+    client = BackendClient(gzip_server, "key-9", "DISCORD-BFF", routes=ROUTES, transport=TRANSPORTS[kind]())
     reply = await client.call(HttpRequest("createWar", "POST", "/wars", body={"game": 4}),
                               idempotency_key="discord-1", request_id="rid-1")
     await client.aclose()
@@ -74,7 +74,7 @@ async def test_headers_body_and_decoding(kind: str, gzip_server: str) -> None:
 
 @pytest.mark.parametrize("kind", TRANSPORTS)
 async def test_a_hanging_backend_times_out(kind: str, hanging_server: str) -> None:
-    client = BackendClient(hanging_server, "k", "DISCORD-BFF", operations=OPERATIONS, transport=TRANSPORTS[kind](), timeout=0.5)
+    client = BackendClient(hanging_server, "k", "DISCORD-BFF", routes=ROUTES, transport=TRANSPORTS[kind](), timeout=0.5)
     started = time.perf_counter()
     with pytest.raises(BackendUnavailable) as caught:
         await client.call(HttpRequest("listGames", "GET", "/games"))
@@ -84,7 +84,7 @@ async def test_a_hanging_backend_times_out(kind: str, hanging_server: str) -> No
 
 @pytest.mark.parametrize("kind", TRANSPORTS)
 async def test_a_refused_connection_is_unavailable(kind: str) -> None:
-    client = BackendClient("http://127.0.0.1:9", "k", "DISCORD-BFF", operations=OPERATIONS, transport=TRANSPORTS[kind]())
+    client = BackendClient("http://127.0.0.1:9", "k", "DISCORD-BFF", routes=ROUTES, transport=TRANSPORTS[kind]())
     with pytest.raises(BackendUnavailable) as caught:
         await client.call(HttpRequest("listGames", "GET", "/games"))
     await client.aclose()

@@ -1,0 +1,86 @@
+"""The one Jinja2 environment card templates live in, with the card filters.
+
+The runtime renders cards with `card_environment()` and the generator compiles
+every card template with it too, so a template that passes `gmbot generate`
+(syntax, filter and test names) renders the same way in the bot: there is no
+second copy of the filter list to drift.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from jinja2 import ChainableUndefined, Undefined
+from jinja2.sandbox import ImmutableSandboxedEnvironment
+
+# Largest first: a duration is shown in its largest unit and the next one ("1 h 30 min").
+_UNITS = (("day", 86400), ("h", 3600), ("min", 60), ("s", 1))
+_SECONDS_PER = {"seconds": 1, "minutes": 60, "hours": 3600, "days": 86400}  # spec `unit` names
+
+
+def _amount(count: int, unit: str) -> str:
+    return f"{count} {unit}s" if unit == "day" and count != 1 else f"{count} {unit}"
+
+
+def _seconds_text(seconds: int) -> str:
+    for i, (unit, size) in enumerate(_UNITS[:-1]):
+        if seconds < size:
+            continue
+        step_unit, step = _UNITS[i + 1]
+        rounded = (seconds + step // 2) // step * step  # half up: 89.5 min is "1 h 30 min"
+        if i and rounded >= _UNITS[i - 1][1]:  # 23 h 59.7 min rounds up to a day
+            return _seconds_text(rounded)
+        big, rest = divmod(rounded, size)
+        return _amount(big, unit) + (f" {_amount(rest // step, step_unit)}" if rest else "")
+    return _amount(seconds, "s")
+
+
+def duration(value: Any, unit: str = "hours") -> str:
+    """A number of `unit` (hours by default, as the spec's durations) as text: 1.5 -> "1 h 30 min".
+
+    Not a number (a missing field, a string from an odd reply) -> shown as it is.
+    """
+    if value is None or isinstance(value, Undefined):
+        return ""
+    if unit not in _SECONDS_PER:
+        raise ValueError(f"duration: unknown unit {unit!r} (one of {', '.join(_SECONDS_PER)})")
+    try:
+        amount = float(value)
+    except (TypeError, ValueError):
+        return str(value)
+    if isinstance(value, bool) or amount != amount or abs(amount) == float("inf"):
+        return str(value)
+    seconds = int(abs(amount) * _SECONDS_PER[unit] + 0.5)
+    return ("-" if amount < 0 and seconds else "") + _seconds_text(seconds)
+
+
+def names(value: Any, attribute: str = "name", separator: str = ", ") -> str:
+    """People as text: [{id, name}, ...] -> "alice, bob"; one {id, name} -> "alice".
+
+    An entry without `attribute` shows its id; plain strings are shown as they are.
+    """
+    if value is None or isinstance(value, Undefined):
+        return ""
+    if isinstance(value, Mapping | str) or not isinstance(value, Iterable):
+        value = [value]
+    items = list(value)
+    shown = []
+    for item in items:
+        if isinstance(item, Mapping):
+            item = item.get(attribute) or item.get("id") or ""
+        shown.append(str(item))
+    return separator.join(text for text in shown if text)
+
+
+CARD_FILTERS = {"duration": duration, "names": names}
+
+
+def card_environment() -> ImmutableSandboxedEnvironment:
+    """A new sandboxed environment for card templates (callers keep and reuse it).
+
+    ChainableUndefined: `reply.host.name` on an error reply renders as "" instead of failing.
+    """
+    env = ImmutableSandboxedEnvironment(undefined=ChainableUndefined, autoescape=False)
+    env.filters.update(CARD_FILTERS)
+    return env

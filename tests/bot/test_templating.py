@@ -1,0 +1,65 @@
+"""Card filters and the shared card environment (runtime and generator)."""
+
+from __future__ import annotations
+
+import pytest
+
+from generator import template_scan
+from gmbot.bot.cards import CardRenderer
+from gmbot.bot.templating import CARD_FILTERS, card_environment, duration, names
+from gmbot.spec.model import BotSettings, Card
+
+
+@pytest.mark.parametrize(("hours", "text"), [
+    (0.0014, "5 s"),
+    (0.001389, "5 s"),
+    (1.5, "1 h 30 min"),
+    (12, "12 h"),
+    (48, "2 days"),
+    (24, "1 day"),
+    (36, "1 day 12 h"),
+    (0.5, "30 min"),
+    (0.025, "1 min 30 s"),
+    (0, "0 s"),
+    (23.9999, "1 day"),  # rounding up a unit is shown in that unit
+    (1.999, "2 h"),
+    ("12", "12 h"),  # a number sent as text
+    (-1.5, "-1 h 30 min"),
+])
+def test_duration_in_hours(hours: object, text: str) -> None:
+    assert duration(hours) == text
+
+
+def test_duration_in_other_units_and_odd_values() -> None:
+    assert duration(90, "minutes") == "1 h 30 min"
+    assert duration(90, "seconds") == "1 min 30 s"
+    assert duration(3, "days") == "3 days"
+    assert duration(None) == ""
+    assert duration("soon") == "soon"
+    with pytest.raises(ValueError, match="unknown unit"):
+        duration(1, "weeks")
+
+
+def test_names() -> None:
+    people = [{"id": "1", "name": "alice"}, {"id": "2", "name": "bob"}, {"id": "3"}]
+    assert names(people) == "alice, bob, 3"
+    assert names(people, "id", " & ") == "1 & 2 & 3"
+    assert names({"id": "1", "name": "alice"}) == "alice"
+    assert names(["x", "y"]) == "x, y"
+    assert names(None) == ""
+    assert names(7) == "7"
+
+
+def test_cards_render_with_the_filters() -> None:
+    renderer = CardRenderer(BotSettings(name="B", client="C"))
+    card = Card(title="{{ reply.duration | duration }}", description="{{ reply.players | names }}",
+                footer="{{ reply.missing | duration }}|{{ reply.missing | names }}")
+    rendered = renderer.render(card, {"reply": {"duration": 1.5, "players": [{"id": "1", "name": "al"}]}})
+    assert (rendered.title, rendered.description, rendered.footer) == ("1 h 30 min", "al", "|")
+
+
+def test_the_generator_checks_in_the_runtime_environment() -> None:
+    runtime = card_environment()
+    assert set(CARD_FILTERS) <= set(runtime.filters)
+    assert template_scan._ENV.filters.keys() == runtime.filters.keys()
+    assert type(template_scan._ENV) is type(runtime) and template_scan._ENV.undefined is runtime.undefined
