@@ -10,8 +10,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from backend_impl import catalogue, db, dialect, errors, idempotency, views
 from backend_impl.db import utcnow
-from backend_impl.identity import LEADER, find_clan, find_clan_row, require_role
-from backend_impl.shapes import WarLike
+from backend_impl.identity import LEADER, find_clan, require_role
+from backend_impl.shapes import ClanLike, WarLike
 from backend_impl.tables import Clan, Member, Subscription, War
 
 if TYPE_CHECKING:
@@ -114,9 +114,13 @@ async def get_clan_stats(ctx: RequestContext, *, server_id: str) -> dict[str, An
 
 
 _WARS = War.__table__.c
-_SUBSCRIBED = (
-    select(Subscription.game_id)
-    .where(Subscription.clan_id == bindparam("clan"))
+# The clan and its subscribed games in one round trip (one row per game; NULL for none).
+_CLAN_AND_GAMES = (
+    select(*Clan.__table__.c, Subscription.game_id.label("subscribed_game"))
+    .select_from(
+        Clan.__table__.outerjoin(Subscription, Subscription.clan_id == Clan.__table__.c.id)
+    )
+    .where(Clan.__table__.c.platform == bindparam("p"), Clan.__table__.c.server_id == bindparam("s"))
     .order_by(Subscription.game_id)
 )
 _ONGOING = (
@@ -150,17 +154,20 @@ async def get_clan_status(
     """Wars being played or waiting for votes, open requests the clan made or may accept, subscriptions."""
     cat = await catalogue.load()
     async with db.get().read() as session:
-        clan = await find_clan_row(session, ctx.platform, server_id)
         connection = await session.connection()
+        rows = (await connection.execute(_CLAN_AND_GAMES, {"p": ctx.platform, "s": server_id})).all()
+        if not rows:
+            raise errors.clan_not_found(server_id)
+        clan = cast(ClanLike, rows[0])
+        subscribed = [r.subscribed_game for r in rows if r.subscribed_game is not None]
         params: dict[str, Any] = {"clan": clan.id, "limit": limit}
-        subscribed = list((await connection.execute(_SUBSCRIBED, params)).scalars())
         ongoing = [cast(WarLike, w) for w in await connection.execute(_ONGOING, params)]
         query = _REQUESTS[bool(subscribed)]
         requests = [
             cast(WarLike, w)
             for w in await connection.execute(query, {**params, "games": subscribed})
         ]
-        rendered = await views.war_dicts(session, cat, [*ongoing, *requests])
+        rendered = await views.war_dicts(session, cat, [*ongoing, *requests], known=[clan])
     return {
         "serverId": clan.server_id,
         "ongoing": rendered[: len(ongoing)],

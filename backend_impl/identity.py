@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
-from typing import Any, cast
+from typing import Any
 
 from sqlalchemy import bindparam, select
 from sqlalchemy.dialects import postgresql, sqlite
@@ -69,20 +69,6 @@ def _upsert_members(dialect_name: str) -> Any:
         ).returning(Member.__table__.c.user_id, Member.__table__.c.name, Member.__table__.c.role,
                     Member.__table__.c.available)  # fmt: skip
     return _UPSERTS[dialect_name]
-
-
-_CLAN_ROW = select(*Clan.__table__.c).where(
-    Clan.__table__.c.platform == bindparam("p"), Clan.__table__.c.server_id == bindparam("s")
-)
-
-
-async def find_clan_row(session: AsyncSession, platform: str, server_id: str) -> ClanLike:
-    """The clan as a plain row (read-only, cheaper than an ORM object); 404 when unknown."""
-    connection = await session.connection()
-    found = (await connection.execute(_CLAN_ROW, {"p": platform, "s": server_id})).first()
-    if found is None:
-        raise errors.clan_not_found(server_id)
-    return cast(ClanLike, found)
 
 
 async def find_clan(

@@ -23,12 +23,11 @@ from backend_impl.identity import (
     MemberRow,
     check_available,
     find_clan,
-    find_clan_row,
     require_role,
 )
 from backend_impl.shapes import ClanLike, PlayerLike, WarLike
 from backend_impl.tables import Clan, Subscription, War, WarPlayer
-from backend_impl.warids import insert_war
+from backend_impl.warids import insert_war_with_players
 from gmbot.server.types import Reply, RequestContext
 
 if TYPE_CHECKING:
@@ -98,6 +97,43 @@ _SUBSCRIBERS = (
 )
 _INSERT_PLAYERS = insert(WarPlayer.metadata.tables[WarPlayer.__tablename__])
 
+# createWar's first statement: the host clan and, in the same round trip, the clans
+# subscribed to the game (one row each; one row of NULLs when there are none). The game
+# is in the body, so the subscribers need not be read after the insert.
+_HOST = Clan.__table__
+_TARGET = Clan.__table__.alias("target")
+_TARGET_COLUMNS = ("id", "platform", "server_id", "name", "channel_id")
+_HOST_AND_SUBSCRIBERS = (
+    select(*_HOST.c, *(_TARGET.c[n].label(f"target_{n}") for n in _TARGET_COLUMNS))
+    .select_from(
+        _HOST.outerjoin(
+            Subscription.__table__.join(_TARGET, _TARGET.c.id == Subscription.clan_id),
+            and_(Subscription.game_id == bindparam("game"), Subscription.clan_id != _HOST.c.id),
+        )
+    )
+    .where(_HOST.c.platform == bindparam("p"), _HOST.c.server_id == bindparam("s"))
+    .order_by(_TARGET.c.id)
+)
+
+
+async def host_and_subscribers(
+    session: AsyncSession, platform: str, server_id: str, game_id: int
+) -> tuple[ClanLike, list[ClanLike]]:
+    """The host clan (404 when unknown) and the other clans subscribed to `game_id`."""
+    connection = await session.connection()
+    result = await connection.execute(
+        _HOST_AND_SUBSCRIBERS, {"p": platform, "s": server_id, "game": game_id}
+    )
+    rows = result.all()
+    if not rows:
+        raise errors.clan_not_found(server_id)
+    targets = [
+        cast(ClanLike, SimpleNamespace(**{n: r._mapping[f"target_{n}"] for n in _TARGET_COLUMNS}))
+        for r in rows
+        if r.target_id is not None
+    ]
+    return cast(ClanLike, rows[0]), targets
+
 
 async def subscribers(session: AsyncSession, war: WarLike) -> list[ClanLike]:
     """The clans a public war request goes to: subscribed to its game, except the host."""
@@ -140,7 +176,7 @@ async def _create(
     duration = float(body.duration if body.duration is not None else 24)
 
     async def work(session: AsyncSession) -> dict[str, Any]:
-        clan = await find_clan_row(session, ctx.platform, body.server.id)
+        clan, targets = await host_and_subscribers(session, ctx.platform, body.server.id, game.id)
         members = await require_role(
             session, clan, (body.actor.id, body.actor.name), MANAGERS, operation, players
         )
@@ -158,15 +194,15 @@ async def _create(
             "host_glory": 0,
             "opponent_glory": 0,
         }
-        war_id = await insert_war(session, values)
+        war_id = await insert_war_with_players(
+            session, values, [(uid, name, members[uid].effective_role) for uid, name in players]
+        )
         rows = _player_rows(war_id, clan.id, players, members)
-        connection = await session.connection()
-        await connection.execute(_INSERT_PLAYERS, rows)
         war = cast(WarLike, SimpleNamespace(id=war_id, **values, **_NOT_YET))
         new_players = [cast(PlayerLike, SimpleNamespace(**r)) for r in rows]
         rendered = views.war_dict(war, cat, clan, None, {clan.id: new_players})
         if not private:
-            for target in await subscribers(session, war):
+            for target in targets:
                 outbox.emit(session, target, "war.requested", {"war": rendered})
         return rendered
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import importlib
 import json
 from collections.abc import AsyncIterator, Mapping
@@ -11,6 +12,9 @@ from types import ModuleType
 from typing import Any
 
 import connexion
+from connexion import context as connexion_context
+from connexion.apps.asynchronous import AsyncApi, AsyncOperation
+from connexion.decorators import StarletteDecorator
 from connexion.options import SwaggerUIOptions
 from connexion.resolver import Resolver
 from connexion.security import ApiKeySecurityHandler
@@ -19,6 +23,7 @@ from gmbot.server import problems
 from gmbot.server.auth import make_api_key_check
 from gmbot.server.routing import Route, handler
 from gmbot.server.types import Problem
+from gmbot.server.validation import VALIDATORS
 
 
 def _import_hooks(name: str) -> ModuleType | None:
@@ -28,6 +33,39 @@ def _import_hooks(name: str) -> ModuleType | None:
         if exc.name and (name == exc.name or name.startswith(exc.name + ".")):
             return None
         raise
+
+
+class _DecorateOnce(StarletteDecorator):
+    """Connexion's decorator, applied once: Connexion 3.3 re-decorates the operation (and
+    inspects its signature) on every request, ~0.2 ms of CPU each (docs/benchmarks.md)."""
+
+    def __call__(self, function: Any) -> Any:
+        decorated = self.decorate(function)
+
+        @functools.wraps(function)
+        async def wrapper(*args: Any, **kwargs: Any) -> Any:
+            request = self.framework.get_request(
+                uri_parser=self.uri_parser,
+                scope=connexion_context.scope,
+                receive=connexion_context.receive,
+            )
+            return await decorated(request)
+
+        return wrapper
+
+
+class _Operation(AsyncOperation):
+    @functools.cached_property
+    def fn(self) -> Any:  # a property building a new decorator per request in Connexion
+        decorator = _DecorateOnce(pythonic_params=self.pythonic_params, jsonifier=self.jsonifier)
+        return decorator(self._fn)
+
+
+class _Api(AsyncApi):
+    def make_operation(self, operation: Any) -> AsyncOperation:
+        return _Operation.from_operation(
+            operation, pythonic_params=self.pythonic_params, jsonifier=self.jsonifier
+        )
 
 
 def load_spec(path: Path) -> dict[str, Any]:
@@ -54,6 +92,10 @@ def build_app(
         def _resolve_func(self, security_scheme: Any) -> Any:
             return check
 
+        @staticmethod
+        def _accepts_kwarg(func: Any, keyword: str) -> bool:
+            return True  # `check` takes required_scopes and request (Connexion inspects per call)
+
     lifespan_hook = getattr(hooks, "lifespan", None)
 
     @asynccontextmanager
@@ -73,7 +115,9 @@ def build_app(
         lifespan=lifespan,
         swagger_ui_options=SwaggerUIOptions(swagger_ui=True, swagger_ui_path="/ui"),
         security_map={"apiKey": ApiKeyHandler},
+        validator_map=VALIDATORS,
     )
+    app._middleware_app.api_cls = _Api  # operations decorated once (see _DecorateOnce)
     app.add_api(document, resolver=Resolver(function_resolver=resolve), resolver_error=501)
     app.add_error_handler(Problem, problems.on_problem)
     app.add_error_handler(UnicodeDecodeError, problems.on_bad_encoding)

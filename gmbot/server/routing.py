@@ -16,8 +16,8 @@ from typing import Any
 
 import pydantic
 import pydantic_core
-from connexion import request as current_request
 from connexion.context import context as connexion_context
+from connexion.context import scope as current_scope
 from connexion.lifecycle import ConnexionResponse
 
 from gmbot.server.problems import JSON, problem, problem_response
@@ -43,7 +43,13 @@ class Route:
     has_body: bool = False
 
 
-def _context(headers: Mapping[str, str]) -> RequestContext:
+def _request_headers() -> dict[str, str]:
+    """The request's headers, names lower-cased, read once from the ASGI scope (cheaper
+    than going through Starlette's Headers and copying them again)."""
+    return {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in current_scope["headers"]}
+
+
+def _context(headers: dict[str, str]) -> RequestContext:
     try:
         token = connexion_context.get("token_info") or {}
     except (LookupError, RuntimeError):
@@ -53,7 +59,7 @@ def _context(headers: Mapping[str, str]) -> RequestContext:
         platform=str(token.get("platform", "")),
         request_id=headers.get("x-request-id") or uuid.uuid4().hex,
         idempotency_key=headers.get("idempotency-key"),
-        headers=dict(headers),
+        headers=headers,  # a fresh dict per request: nothing else holds it
     )
 
 
@@ -80,8 +86,7 @@ def handler(route: Route) -> Callable[..., Awaitable[ConnexionResponse]]:
             return problem_response(
                 problem(501, f"Operation {route.operation_id} is not implemented: write {route.target}")
             )
-        headers = {k.lower(): v for k, v in current_request.headers.items()}
-        ctx = _context(headers)
+        ctx = _context(_request_headers())
         response = await _call(route, route.impl, ctx, kwargs)
         response.headers.setdefault("X-Request-ID", ctx.request_id)
         return response
