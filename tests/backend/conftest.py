@@ -22,7 +22,8 @@ from typing import Any
 
 import httpx
 import pytest
-from backend_support import Api, Key
+
+from tests.backend.backend_support import Api, Key
 
 ROOT = Path(__file__).resolve().parents[2]
 APP = os.environ.get("GMBOT_TEST_APP", "generated.server.app:app")

@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from backend_support import Api, create_war, is_problem, setup_clan, uid, user
+
+from tests.backend.backend_support import Api, create_war, is_problem, setup_clan, uid, user
 
 
 def snapshot(api: Api, server_id: str) -> dict[str, Any]:

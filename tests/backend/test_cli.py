@@ -10,9 +10,9 @@ from pathlib import Path
 
 import httpx
 import pytest
-from conftest import APP, ROOT, free_port
 
 from gmbot import keys
+from tests.backend.conftest import APP, ROOT, free_port
 
 
 def test_keys_create_list_revoke(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import httpx
-from backend_support import Api, create_war, is_problem, setup_clan, uid, user
-from conftest import Backend
+
+from tests.backend.backend_support import Api, create_war, is_problem, setup_clan, uid, user
+from tests.backend.conftest import Backend
 
 
 def test_health_needs_no_key_and_docs_are_served(backend: Backend) -> None:

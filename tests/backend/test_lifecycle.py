@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from backend_support import Api, create_war, is_problem, setup_clan, user
+from tests.backend.backend_support import Api, create_war, is_problem, setup_clan, user
 
 WAR_SECONDS = 1.2
 DURATION = WAR_SECONDS / 3600

@@ -16,8 +16,9 @@ from typing import Any
 
 import httpx
 import pytest
-from backend_support import Api, Key, create_war, setup_clan
-from conftest import Server, start_server
+
+from tests.backend.backend_support import Api, Key, create_war, setup_clan
+from tests.backend.conftest import Server, start_server
 
 pytestmark = pytest.mark.postgres
 

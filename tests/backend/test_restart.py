@@ -6,8 +6,8 @@ import time
 from collections import Counter
 from pathlib import Path
 
-from backend_support import Api, create_war, setup_clan
-from conftest import prepare_database, start_server
+from tests.backend.backend_support import Api, create_war, setup_clan
+from tests.backend.conftest import prepare_database, start_server
 
 
 def test_due_wars_end_after_a_restart(tmp_path: Path) -> None:

@@ -12,8 +12,6 @@ from typing import Any
 import httpx
 import pytest
 import schemathesis
-from backend_support import Api, setup_clan
-from conftest import Backend
 from hypothesis import HealthCheck, given, settings
 from hypothesis.errors import Unsatisfiable
 from schemathesis import GenerationMode
@@ -23,6 +21,9 @@ from schemathesis.checks import (
     response_schema_conformance,
     status_code_conformance,
 )
+
+from tests.backend.backend_support import Api, setup_clan
+from tests.backend.conftest import Backend
 
 EXAMPLES = int(os.environ.get("GMBOT_SCHEMATHESIS_EXAMPLES", "12"))
 CHECKS = [

@@ -8,10 +8,10 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from gen_support import HERE, fixture_config
 
 from generator.pipeline import render
 from generator.writer import write_tree
+from tests.generator.gen_support import HERE, fixture_config
 
 _counter = itertools.count()
 Generate = Callable[..., tuple[str, str, Path]]

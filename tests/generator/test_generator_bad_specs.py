@@ -9,12 +9,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from gen_support import BAD_SPECS, bad_spec_config
 
 from generator import cli
 from generator.errors import SpecErrors
 from generator.pipeline import check
 from generator.writer import read_tree
+from tests.generator.gen_support import BAD_SPECS, bad_spec_config
 
 CASES = sorted(p for p in BAD_SPECS.iterdir() if p.is_dir())
 

@@ -9,9 +9,10 @@ from unittest.mock import AsyncMock, MagicMock
 
 import discord
 import pytest
-from conftest import Generate
 from discord.ext import commands
-from gen_support import BOTS
+
+from tests.generator.conftest import Generate
+from tests.generator.gen_support import BOTS
 
 
 def _bot(package: str) -> tuple[commands.Bot, MagicMock]:

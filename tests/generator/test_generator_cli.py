@@ -6,10 +6,10 @@ from pathlib import Path
 from unittest import mock
 
 import pytest
-from gen_support import FIXTURES
 
 from generator import cli, writer
 from generator.writer import read_tree
+from tests.generator.gen_support import FIXTURES
 
 
 def _args(tmp_path: Path, *extra: str) -> list[str]:

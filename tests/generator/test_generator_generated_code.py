@@ -10,8 +10,9 @@ import tempfile
 from pathlib import Path
 
 import pytest
-from conftest import Generate
-from gen_support import BOTS, ROOT
+
+from tests.generator.conftest import Generate
+from tests.generator.gen_support import BOTS, ROOT
 
 BIN = Path(sys.executable).parent
 MYPY_CACHE = Path(tempfile.gettempdir()) / "gmbot-generator-tests-mypy-cache"

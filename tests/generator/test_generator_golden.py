@@ -6,9 +6,9 @@ Regenerate after an intended change: `.venv/bin/python -m tests.generator.regen`
 from __future__ import annotations
 
 import pytest
-from gen_support import BOTS, GOLDEN, render_fixture
 
 from generator.writer import read_tree
+from tests.generator.gen_support import BOTS, GOLDEN, render_fixture
 
 
 def test_two_unrelated_bots_are_covered() -> None:

@@ -6,11 +6,11 @@ from typing import Any
 
 import jsonschema
 import pytest
-from gen_support import FIXTURES
 
 from generator.schema_check import schema
 from generator.yamlpos import load
 from gmbot.spec import model
+from tests.generator.gen_support import FIXTURES
 
 DEFS = schema()["$defs"]
 

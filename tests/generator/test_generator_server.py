@@ -6,7 +6,8 @@ import importlib
 from typing import Any
 
 import pytest
-from conftest import Generate
+
+from tests.generator.conftest import Generate
 
 KEY = {"x-api-key": "good-key", "client": "DISCORD-ATTENDANCE"}
 BODY = {"server": {"id": "1", "name": "S"}, "member": {"id": "2", "name": "M"}}

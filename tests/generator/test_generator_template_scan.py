@@ -7,10 +7,10 @@ from typing import Any
 
 import pytest
 import yaml
-from gen_support import BAD_SPECS, FIXTURES, ROOT
 from jinja2 import nodes
 
 from generator import template_scan
+from tests.generator.gen_support import BAD_SPECS, FIXTURES, ROOT
 
 
 def _texts(value: Any) -> Iterator[str]:
