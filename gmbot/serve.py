@@ -7,6 +7,7 @@ Swagger UI at /ui, the OpenAPI document at /openapi.json, health at /health.
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 import warnings
 from collections.abc import Sequence
@@ -36,6 +37,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     migrate.upgrade_sync(url)
 
     import uvicorn
+
+    # One line per operation with its request id (gmbot/server/routing.py), beside uvicorn's own.
+    logging.basicConfig(
+        level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
 
     # Connexion imports Starlette's test client at start-up, which warns about httpx
     # on every `gmbot serve`; it concerns tests only, so keep it out of the log.

@@ -8,7 +8,9 @@ an explicit Content-Type (Connexion answers 500 without one).
 
 from __future__ import annotations
 
+import logging
 import re
+import time
 import uuid
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
@@ -22,6 +24,8 @@ from connexion.lifecycle import ConnexionResponse
 
 from gmbot.server.problems import JSON, problem, problem_response
 from gmbot.server.types import Problem, Reply, RequestContext
+
+log = logging.getLogger("gmbot.server")
 
 Impl = Callable[..., Awaitable[object]]
 
@@ -87,8 +91,21 @@ def handler(route: Route) -> Callable[..., Awaitable[ConnexionResponse]]:
                 problem(501, f"Operation {route.operation_id} is not implemented: write {route.target}")
             )
         ctx = _context(_request_headers())
-        response = await _call(route, route.impl, ctx, kwargs)
+        started = time.perf_counter()
+        try:
+            response = await _call(route, route.impl, ctx, kwargs)
+        except Exception:
+            # The 500 problem+json is made by the app's error handler; the log line keeps
+            # the request id the bot logged, so one failure can be followed across both.
+            log.exception("%s failed: request_id=%s client=%s", route.operation_id, ctx.request_id, ctx.client)
+            raise
         response.headers.setdefault("X-Request-ID", ctx.request_id)
+        if log.isEnabledFor(logging.INFO):
+            log.info(
+                "%s -> %s in %.1f ms request_id=%s client=%s",
+                route.operation_id, response.status_code, (time.perf_counter() - started) * 1000,
+                ctx.request_id, ctx.client,
+            )
         return response
 
     operation.__name__ = route.operation_id
