@@ -109,7 +109,7 @@ def check(config: Config) -> Checked:
 
 
 def _to_spec(doc: yamlpos.Document) -> BotSpec:
-    from generator.spec_model import to_bot_spec
+    from gmbot.spec.document import to_bot_spec
 
     return to_bot_spec(doc.data)
 

@@ -1,4 +1,7 @@
-"""Turn the (schema-valid, cross-checked) YAML data into the typed `BotSpec`."""
+"""Turn a spec document (the YAML of `specs/commands.yaml`) into the typed `BotSpec`.
+
+Shared by the generator (after its schema and cross-checks) and the bot runtime.
+"""
 
 from __future__ import annotations
 
