@@ -91,13 +91,14 @@ async def revoke(database: Database, key_id: str) -> bool:
     return bool(result.rowcount)  # type: ignore[attr-defined]
 
 
-_cache: dict[str, tuple[float, ApiClient | None]] = {}
+# keyed by (database URL, sha256 of the key): a key is only known to its own database
+_cache: dict[tuple[str, str], tuple[float, ApiClient | None]] = {}
 _CACHE_MAX = 10_000
 
 
 async def verify(database: Database, key: str) -> ApiClient | None:
     """Who `key` was issued to, or None (unknown, malformed or revoked)."""
-    cache_key = hashlib.sha256(key.encode()).hexdigest()
+    cache_key = (database.url, hashlib.sha256(key.encode()).hexdigest())
     now = time.monotonic()
     cached = _cache.get(cache_key)
     if cached is not None and cached[0] > now:

@@ -1,0 +1,67 @@
+"""`gmbot run`, the README's main job: the backend alone without a token, and the
+API key it keeps for the bot."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+from backend_impl import apikeys, db
+from gmbot import run
+from tests.backend.conftest import ROOT, free_port
+
+
+@pytest.mark.slow
+def test_run_without_a_token_serves_the_backend(tmp_path: Path) -> None:
+    port = free_port()
+    environment = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])),
+    }
+    for name in ("DATABASE_URL", "DISCORD_TOKEN"):
+        environment.pop(name, None)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "gmbot.cli", "run", "--port", str(port)],
+        cwd=tmp_path, env=environment, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )  # fmt: skip
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            assert process.poll() is None, process.stdout.read() if process.stdout else ""
+            try:
+                reply = httpx.get(f"http://127.0.0.1:{port}/health", timeout=1)
+                break
+            except httpx.HTTPError:
+                assert time.monotonic() < deadline
+                time.sleep(0.1)
+        assert reply.json()["status"] == "ok"
+        assert (tmp_path / "gmbot.sqlite3").exists()
+    finally:
+        process.terminate()
+        output, _ = process.communicate(timeout=10)
+    assert "serving the backend only" in output
+
+
+async def test_the_bot_key_is_minted_once_and_reminted_when_unknown(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    url = f"sqlite+aiosqlite:///{tmp_path / 'run.sqlite3'}"
+    first = await run._bot_key(url, "DISCORD-BFF")
+    assert await run._bot_key(url, "DISCORD-BFF") == first  # kept in .gmbot/bot-api-key
+    database = db.Database(url)
+    try:
+        found = await apikeys.verify(database, first)
+        assert found is not None and found.client == "DISCORD-BFF"
+    finally:
+        await database.dispose()
+    # A key of another database (or another client) is not reused.
+    other = await run._bot_key(f"sqlite+aiosqlite:///{tmp_path / 'other.sqlite3'}", "DISCORD-BFF")
+    assert other != first
+    assert (tmp_path / ".gmbot" / "bot-api-key").read_text().strip() == other
