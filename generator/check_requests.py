@@ -11,7 +11,7 @@ from typing import Any
 from generator.errors import Path, SpecError
 from generator.openapi import RUNTIME_HEADERS, OpenAPI, Operation
 from generator.yamlpos import Document
-from gmbot.bot.request import CONDITION
+from gmbot.bot.request import CONDITION, is_reference
 
 CONTEXT = {"server", "channel", "author", "mentions"}
 BUTTON_CONTEXT = CONTEXT | {"event", "reply", "data"}
@@ -111,7 +111,7 @@ class RequestChecks:
     def check_value(self, value: Any, path: Path, schema: Any, refs: dict[str, dict[str, Any]], what: str) -> None:
         schema = self.api.deref(schema) or {}
         expected = schema.get("type") if isinstance(schema, dict) else None
-        if isinstance(value, str) and value.startswith("$") and not value.startswith("$$"):
+        if is_reference(value):
             kind = self.reference_kind(value, path, refs)
             if kind is not None and expected and not _fits(kind, expected):
                 self.error(path, f"{value} gives {_a(kind)}, but {what} is {_a(expected)}" + _hint(value, kind, expected))
@@ -160,8 +160,7 @@ class RequestChecks:
             return
         condition = value[CONDITION]
         cpath = (*path, CONDITION)
-        if not isinstance(condition, str) or not condition.startswith("$") or condition.startswith("$$") \
-                or "." in condition:
+        if not is_reference(condition) or "." in condition:
             self.error(cpath, f"{CONDITION} takes an option reference, e.g. $here (got {json.dumps(condition)})")
         elif condition[1:] not in refs:
             self.reference_kind(condition, cpath, refs)  # reports the unknown reference
@@ -177,7 +176,7 @@ class RequestChecks:
         if isinstance(value, dict) and CONDITION in value:
             self.error(path, f"{what} is left out when {CONDITION} is not met: a required value cannot be conditional")
             return
-        if isinstance(value, str) and value.startswith("$") and not value.startswith("$$"):
+        if is_reference(value):
             root = value[1:].split(".")[0].split("[")[0]
             if refs.get(root, {}).get("optional"):
                 self.error(path, f"{what} comes from option '{root}', which may be left out: make it required or give it a default")

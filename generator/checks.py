@@ -7,7 +7,6 @@ Requests and operations: check_requests.py; cards: check_cards.py.
 from __future__ import annotations
 
 import json
-import re
 from typing import Any
 
 from generator import limits
@@ -16,11 +15,9 @@ from generator.check_requests import CONTEXT, REF, json_kind
 from generator.errors import Path, SpecError
 from generator.openapi import OpenAPI
 from generator.yamlpos import Document
+from gmbot.bot.options import FLAG, TOKEN  # the prefix syntax, as the runtime reads it
 from gmbot.bot.routes import EVENTS_OPERATION
 
-# prefix-command syntax, as the runtime reads it (gmbot/bot/options.py)
-_TOKEN = re.compile(r'"[^"]*"?|\S+')
-_FLAG = re.compile(r"--?([A-Za-z][A-Za-z0-9_-]*)")
 OPTION_KINDS: dict[str, dict[str, Any]] = {
     "string": {"kind": "string"},
     "integer": {"kind": "integer"},
@@ -120,12 +117,12 @@ class Checker(CardChecks):
             self.error(path, f"an example starts with '{prefix} {name}' (got '{example[:40]}')")
             return
         options = command.get("options") or {}
-        tokens = _TOKEN.findall(example)[2:]
-        flags = [m.group(1).lower() for m in map(_FLAG.fullmatch, tokens) if m]
+        tokens = TOKEN.findall(example)[2:]
+        flags = [m.group(1).lower() for m in map(FLAG.fullmatch, tokens) if m]
         for flag in flags:
             if flag not in options:
                 self.error(path, f"unknown flag -{flag} in example (options: {', '.join(options) or 'none'})")
-        leading = bool(tokens) and _FLAG.fullmatch(tokens[0]) is None  # text before the first flag
+        leading = bool(tokens) and FLAG.fullmatch(tokens[0]) is None  # text before the first flag
         given = set(flags) | ({next(iter(options))} if leading and options else set())
         for option_name, option in options.items():
             if option.get("required") and option_name not in given:

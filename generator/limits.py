@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import unicodedata
 
+from gmbot.bot import embeds
+
 NAME_MAX = 32
 DESCRIPTION_MAX = 100
 OPTIONS_MAX = 25
@@ -13,12 +15,13 @@ CHOICE_VALUE_MAX = 100
 STRING_MAX_LENGTH = 6000
 COMMAND_CHARS_MAX = 8000
 GLOBAL_COMMANDS_MAX = 100
-TITLE_MAX = 256
-CARD_DESCRIPTION_MAX = 4096
-FIELDS_MAX = 25
-FIELD_NAME_MAX = 256
-FIELD_VALUE_MAX = 1024
-FOOTER_MAX = 2048
+# the embed limits the runtime cuts rendered cards to (gmbot/bot/embeds.py): one copy
+TITLE_MAX = embeds.TITLE
+CARD_DESCRIPTION_MAX = embeds.DESCRIPTION
+FIELDS_MAX = embeds.FIELDS
+FIELD_NAME_MAX = embeds.FIELD_NAME
+FIELD_VALUE_MAX = embeds.FIELD_VALUE
+FOOTER_MAX = embeds.FOOTER
 BUTTONS_MAX = 25  # 5 rows of 5
 BUTTON_LABEL_MAX = 80
 

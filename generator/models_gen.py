@@ -8,6 +8,7 @@ intact, that code is reused (an edited or stale models.py is always regenerated)
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import re
@@ -37,6 +38,7 @@ def _sha(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
+@functools.cache  # reading the package metadata takes ~2 ms; it is asked for several times a run
 def _version() -> str:
     from importlib.metadata import version
 
@@ -45,8 +47,9 @@ def _version() -> str:
 
 def inputs_digest(openapi_text: str) -> str:
     """What the code depends on: openapi.yaml, the tool's version, our options."""
-    key = json.dumps([_sha(openapi_text), _version(), OPTIONS], sort_keys=True)
-    return f"datamodel-code-generator-{_version()}:{_sha(key)[:16]}"
+    version = _version()
+    key = json.dumps([_sha(openapi_text), version, OPTIONS], sort_keys=True)
+    return f"datamodel-code-generator-{version}:{_sha(key)[:16]}"
 
 
 def stamp(openapi_text: str, code: str) -> str:

@@ -17,6 +17,7 @@ import pydantic_core
 from generator import checks, impl_scan, models_gen, openapi, schema_check, yamlpos
 from generator.errors import SpecError, SpecErrors
 from generator.render_model import bot_model, bot_routes, py, server_model
+from gmbot.spec.document import to_bot_spec
 from gmbot.spec.model import BotSpec
 
 TEMPLATES = Path(__file__).with_name("templates")
@@ -100,18 +101,12 @@ def check(config: Config) -> Checked:
         raise SpecErrors(errors)
     assert spec_text is not None and api_text is not None
     try:
-        spec = _to_spec(spec_doc)
+        spec = to_bot_spec(spec_doc.data)
     except pydantic.ValidationError as exc:
         raise SpecErrors(
             spec_doc.error(tuple(str(p) for p in e["loc"]), e["msg"]) for e in exc.errors()
         ) from None
     return Checked(spec, api, spec_text, api_text)
-
-
-def _to_spec(doc: yamlpos.Document) -> BotSpec:
-    from gmbot.spec.document import to_bot_spec
-
-    return to_bot_spec(doc.data)
 
 
 @cache

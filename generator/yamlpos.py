@@ -52,8 +52,8 @@ class Document:
         return SpecError(self.file, line, column, format_path(path), message)
 
 
-class _Duplicate(Exception):
-    pass
+class _KeyProblem(Exception):
+    """A duplicate, merge or non-scalar key met on the fast path: build again with positions."""
 
 
 class _Builder:
@@ -80,20 +80,20 @@ class _Builder:
         for key_node, value_node in node.value:
             if key_node.tag == _MERGE:
                 if not self.positions:
-                    raise _Duplicate
+                    raise _KeyProblem
                 self.errors.append(self.doc.error(path, "YAML merge keys (<<) are not supported"))
                 continue
             raw = self.scalar(key_node) if isinstance(key_node, yaml.ScalarNode) else None
             if raw is None:
                 if not self.positions:
-                    raise _Duplicate
+                    raise _KeyProblem
                 self.errors.append(self.doc.error(path, "mapping keys must be scalars"))
                 continue
             key = raw if isinstance(raw, str) else str(raw)
             child = (*path, key)
             if key in result:
                 if not self.positions:
-                    raise _Duplicate
+                    raise _KeyProblem
                 what = _DUPLICATES.get(str(path[-1]) if path else "", "key")
                 line, column = _pos(key_node)
                 self.errors.append(SpecError(self.doc.file, line, column, format_path(child), f"duplicate {what} '{key}'"))
@@ -121,7 +121,7 @@ def load(file: str, text: str) -> tuple[Document, list[SpecError]]:
     try:
         doc.data = _Builder(doc, positions=False).build(node, ())
         return doc, []
-    except _Duplicate:
+    except _KeyProblem:
         builder = _Builder(doc, positions=True)
         doc.data = builder.build(node, ())
         return doc, builder.errors

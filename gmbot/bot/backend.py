@@ -25,6 +25,7 @@ from gmbot.bot.routes import Route
 log = logging.getLogger("gmbot.bot.backend")
 
 DEFAULT_TIMEOUT = 2.5  # seconds: below Discord's 3 s so "unavailable" still arrives in time
+DEFAULT_URL = "http://127.0.0.1:8080"  # where `gmbot serve` listens
 
 
 class BackendUnavailable(Exception):
@@ -47,12 +48,6 @@ class BackendReply:
     @property
     def ok(self) -> bool:
         return 200 <= self.status < 300
-
-    @property
-    def is_problem(self) -> bool:
-        return self.content_type.startswith("application/problem+json") or (
-            not self.ok and isinstance(self.body, dict) and "title" in self.body
-        )
 
 
 def default_transport() -> httpx.AsyncBaseTransport | None:
@@ -91,7 +86,7 @@ class BackendClient:
     @classmethod
     def from_env(cls, url_env: str, key_env: str, client: str, *, routes: Mapping[str, Route],
                  **kwargs: Any) -> BackendClient:
-        url = os.environ.get(url_env, "http://127.0.0.1:8080")
+        url = os.environ.get(url_env, DEFAULT_URL)
         key = os.environ.get(key_env, "")
         kwargs.setdefault("timeout", float(os.environ.get("GMBOT_BACKEND_TIMEOUT", DEFAULT_TIMEOUT)))
         return cls(url, key, client, routes=routes, **kwargs)
@@ -121,7 +116,7 @@ class BackendClient:
                     request.method,
                     request.path,
                     params=request.query or None,
-                    json=request.body if request.body is not None else None,
+                    json=request.body,
                     headers=headers,
                     timeout=httpx.Timeout(read_timeout) if read_timeout is not None else httpx.USE_CLIENT_DEFAULT,
                 )

@@ -24,6 +24,12 @@ log = logging.getLogger("gmbot.bot.cards")
 _HEX = re.compile(r"^#?([0-9a-fA-F]{6})$")
 
 
+def hex_color(value: str | None) -> int | None:
+    """"#rrggbb" (or "rrggbb") as the integer an embed takes; anything else -> None."""
+    match = _HEX.match(value or "")
+    return int(match.group(1), 16) if match else None
+
+
 @dataclass
 class RenderedField:
     name: str
@@ -88,9 +94,7 @@ class CardRenderer:
 
     def color(self, source: str | None, scope: Mapping[str, Any]) -> int | None:
         name = self.text(source, scope)
-        value = self.settings.colors.get(name, name)
-        match = _HEX.match(value or "")
-        return int(match.group(1), 16) if match else None
+        return hex_color(self.settings.colors.get(name, name))
 
     def render(self, card: Card, scope: Mapping[str, Any]) -> RenderedCard:
         fields: list[RenderedField] = []

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from gmbot.bot.specfile import ROOT, load_spec
+from gmbot.bot.specfile import load_spec
 from gmbot.spec.model import BotSpec
 
 log = logging.getLogger("gmbot.bot")
@@ -169,7 +169,7 @@ async def _run_chat(spec: BotSpec, args: argparse.Namespace) -> int:
 
     warnings.filterwarnings("ignore", message=".*httpx2.*")  # connexion's import-time noise
     from generated.bot.routes import ROUTES  # the routes of the generated bot, even with --spec
-    from gmbot.bot.backend import BackendClient
+    from gmbot.bot.backend import DEFAULT_URL, BackendClient
     from gmbot.bot.core import Core
     from gmbot.bot.local_backend import local_backend
     from gmbot.bot.playground import Playground
@@ -185,7 +185,7 @@ async def _run_chat(spec: BotSpec, args: argparse.Namespace) -> int:
             await backend.aclose()
 
     if args.url or args.env:
-        url = args.url or os.environ.get(spec.bot.backend_url_env, "http://127.0.0.1:8080")
+        url = args.url or os.environ.get(spec.bot.backend_url_env, DEFAULT_URL)
         key = args.api_key or os.environ.get(spec.bot.api_key_env, "")
         await play(url, key)
         return 0
@@ -223,4 +223,4 @@ def sync_main(argv: Sequence[str]) -> int:
     return 0
 
 
-__all__ = ["ROOT", "bot_main", "chat_main", "sync_main"]
+__all__ = ["bot_main", "chat_main", "sync_main"]

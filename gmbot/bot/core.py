@@ -25,7 +25,6 @@ from gmbot.spec.model import BotSpec, Button, Card, Command
 
 log = logging.getLogger("gmbot.bot.core")
 
-CONTEXT_NAMES = ("server", "channel", "author", "mentions")
 STATIC_HEADS = ("event", "data", "reply", "options")  # button references fixed when the card is posted
 BUTTON_PREFIX = "gm:"
 CUSTOM_ID_MAX = 100
@@ -230,9 +229,7 @@ class Core:
         self, card: RenderedCard, buttons: list[Button], scope: Mapping[str, Any], kind: str, source: str, status: str
     ) -> None:
         for rendered in card.buttons:
-            button = buttons[rendered.index]
-            static = [r for r in request_references(button.request) if r.split(".")[0] in STATIC_HEADS]
-            values = [lookup(scope, ref) for ref in static]
+            values = [lookup(scope, ref) for ref in _static_references(buttons[rendered.index])]
             custom_id = BUTTON_PREFIX + json.dumps([kind, source, status, rendered.index, values], separators=(",", ":"))
             if len(custom_id) > CUSTOM_ID_MAX:
                 log.warning("button %r of %s is too long to post (%d characters)", rendered.label, source, len(custom_id))
@@ -252,9 +249,8 @@ class Core:
             button = buttons[index]
         except (ValueError, TypeError, IndexError, KeyError):
             return None
-        static = [r for r in request_references(button.request) if r.split(".")[0] in STATIC_HEADS]
         scope: dict[str, Any] = {}
-        for ref, value in zip(static, values, strict=False):
+        for ref, value in zip(_static_references(button), values, strict=False):
             _set_path(scope, ref, value)
         return button, scope
 
@@ -270,6 +266,11 @@ class Core:
         except SpecError as error:
             return Outcome(self.notice("Bot misconfigured", str(error), "error"), "problem")
         return await self._call(request, inv, button.replies, {"options": {}, "ctx": inv.scope()}, "b", button.operation)
+
+
+def _static_references(button: Button) -> list[str]:
+    """The references of a button's request that are fixed into its custom id when posted."""
+    return [r for r in request_references(button.request) if r.split(".")[0] in STATIC_HEADS]
 
 
 def _set_path(scope: dict[str, Any], reference: str, value: Any) -> None:

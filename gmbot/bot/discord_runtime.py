@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
 import discord
@@ -114,16 +114,9 @@ class DiscordRuntime:
         interaction = getattr(ctx, "interaction", None)
         inv = self.invocation(ctx.guild, ctx.channel, ctx.author, getattr(interaction, "id", None))
         raw = {key: person(value) if _is_user(value) else value for key, value in raw_options.items()}
-        task = asyncio.ensure_future(self._guarded(self.core.run(name, raw, inv, member_resolver(ctx.guild))))
-        done, _ = await asyncio.wait({task}, timeout=self.defer_after)
-        deferred = False
-        if not done:
-            try:
-                await ctx.defer()
-                deferred = True
-            except discord.HTTPException as error:
-                log.warning("defer failed for /%s: %s", name, error)
-        outcome = await task
+        outcome, deferred = await self._in_time(
+            self.core.run(name, raw, inv, member_resolver(ctx.guild)), ctx.defer, f"/{name}"
+        )
         self._log(name, outcome)
         try:
             if deferred:
@@ -145,6 +138,20 @@ class DiscordRuntime:
             await ctx.send(**message_kwargs(outcome.card))
         except discord.HTTPException as error:
             log.error("could not answer %s %s: %s", self.spec.bot.prefix, name, error)
+
+    async def _in_time(self, work: Awaitable[Outcome], defer: Callable[[], Awaitable[Any]], what: str) -> tuple[Outcome, bool]:
+        """The outcome of `work`, deferring the interaction first when it takes longer than
+        `defer_after`; True when it was deferred (answer with a follow-up)."""
+        task = asyncio.ensure_future(self._guarded(work))
+        done, _ = await asyncio.wait({task}, timeout=self.defer_after)
+        deferred = False
+        if not done:
+            try:
+                await defer()
+                deferred = True
+            except discord.HTTPException as error:
+                log.warning("defer failed for %s: %s", what, error)
+        return await task, deferred
 
     async def _guarded(self, work: Any) -> Outcome:
         """Whatever goes wrong, the user gets a card, never silence."""
@@ -171,16 +178,7 @@ class DiscordRuntime:
 
     async def run_button(self, interaction: Any, custom_id: str) -> None:
         inv = self.invocation(interaction.guild, interaction.channel, interaction.user, interaction.id)
-        task = asyncio.ensure_future(self._guarded(self.core.click(custom_id, inv)))
-        done, _ = await asyncio.wait({task}, timeout=self.defer_after)
-        deferred = False
-        if not done:
-            try:
-                await interaction.response.defer()
-                deferred = True
-            except discord.HTTPException as error:
-                log.warning("defer failed for a button: %s", error)
-        outcome = await task
+        outcome, deferred = await self._in_time(self.core.click(custom_id, inv), interaction.response.defer, "a button")
         self._log("button", outcome)
         try:
             if deferred:

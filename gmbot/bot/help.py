@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from gmbot.bot.cards import RenderedCard, RenderedField
+from gmbot.bot.cards import RenderedCard, RenderedField, hex_color
 from gmbot.bot.options import nearest
 from gmbot.spec.model import BotSpec, Command, Option, OptionType
 
@@ -96,5 +96,4 @@ def suggest(spec: BotSpec, word: str) -> str | None:
 
 
 def _color(spec: BotSpec, name: str) -> int | None:
-    value = spec.bot.colors.get(name, "").lstrip("#")
-    return int(value, 16) if len(value) == 6 else None
+    return hex_color(spec.bot.colors.get(name))

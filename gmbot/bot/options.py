@@ -51,8 +51,9 @@ class UsageError(Exception):
 # current server, or None when it names nobody there.
 MentionResolver = Callable[[str], Awaitable[Person | None]]
 
-_FLAG = re.compile(r"^--?([A-Za-z][A-Za-z0-9_-]*)$")
-_TOKEN = re.compile(r'"[^"]*"?|\S+')
+# the prefix syntax: the generator checks the spec's examples with these too
+FLAG = re.compile(r"^--?([A-Za-z][A-Za-z0-9_-]*)$")
+TOKEN = re.compile(r'"[^"]*"?|\S+')
 _MENTION = re.compile(r"^(<@!?\d+>|@\S+)$")
 _SMART_QUOTES = str.maketrans({"\u201c": '"', "\u201d": '"', "\u201e": '"'})
 _SMART_DASH = re.compile(r"(?<!\S)[\u2013\u2014](?=[A-Za-z])")  # phones turn "--game" into "—game"
@@ -64,12 +65,6 @@ _SECONDS = {
     **dict.fromkeys(["m", "min", "mins", "minute", "minutes"], 60),
     **dict.fromkeys(["h", "hr", "hrs", "hour", "hours"], 3600),
     **dict.fromkeys(["d", "day", "days"], 86400),
-}
-_UNIT_SECONDS = {
-    DurationUnit.SECONDS: 1,
-    DurationUnit.MINUTES: 60,
-    DurationUnit.HOURS: 3600,
-    DurationUnit.DAYS: 86400,
 }
 
 
@@ -93,9 +88,9 @@ def split_flags(command: Command, args: str) -> dict[str, str]:
     """
     args = _SMART_DASH.sub("-", args.translate(_SMART_QUOTES))
     names = {o.name: o for o in command.options}
-    pieces: list[tuple[str | None, int, int]] = []  # (flag, start of value, end of flag token)
-    for match in _TOKEN.finditer(args):
-        found = _FLAG.match(match.group())
+    pieces: list[tuple[str, int, int]] = []  # (flag, start of value, end of flag token)
+    for match in TOKEN.finditer(args):
+        found = FLAG.match(match.group())
         if found:
             pieces.append((found.group(1).lower(), match.end(), match.start()))
     raw: dict[str, str] = {}
@@ -106,12 +101,10 @@ def split_flags(command: Command, args: str) -> dict[str, str]:
             raise UsageError(f"`{command.name}` takes no options, got '{leading}'", command=command.name)
         raw[command.options[0].name] = _unquote(leading)
     for index, (flag, value_start, _) in enumerate(pieces):
-        if flag is None:  # pragma: no cover
-            continue
         value_end = pieces[index + 1][2] if index + 1 < len(pieces) else len(args)
         if flag not in names:
             hint = nearest(flag, list(names))
-            previous = names.get(pieces[index - 1][0] or "") if index else None
+            previous = names.get(pieces[index - 1][0]) if index else None
             quoting = (
                 f' (text with dashes goes in quotes: -{previous.name} "…")'
                 if previous is not None and previous.type is OptionType.STRING
@@ -142,7 +135,7 @@ def parse_duration(text: str, unit: DurationUnit) -> float:
         return amount
     if suffix not in _SECONDS:
         raise ValueError(text)
-    return round(amount * _SECONDS[suffix] / _UNIT_SECONDS[unit], 6)
+    return round(amount * _SECONDS[suffix] / _SECONDS[unit.value], 6)  # unit names are suffixes too
 
 
 async def _person(option: Option, command: str, token: Any, resolve: MentionResolver) -> Person:

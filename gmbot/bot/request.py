@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeGuard
 from urllib.parse import quote
 
 from gmbot.bot.routes import Route
@@ -35,6 +35,11 @@ class HttpRequest:
 
 
 CONDITION = "$if"  # the key of a conditional request value: {$if: $option, then: value}
+
+
+def is_reference(value: Any) -> TypeGuard[str]:
+    """`$name...`, not the `$$` escape of a literal `$` (the generator checks the same way)."""
+    return isinstance(value, str) and value.startswith("$") and not value.startswith("$$")
 
 
 def lookup(scope: Mapping[str, Any], reference: str) -> Any:
@@ -74,7 +79,7 @@ def resolve(value: Any, scope: Mapping[str, Any]) -> Any:
 def references(value: Any) -> list[str]:
     """Every `$reference` used in a request value, in order."""
     if isinstance(value, str):
-        return [value[1:]] if value.startswith("$") and not value.startswith("$$") else []
+        return [value[1:]] if is_reference(value) else []
     if isinstance(value, Mapping):
         return [ref for item in value.values() for ref in references(item)]
     if isinstance(value, list):

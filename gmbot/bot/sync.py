@@ -8,7 +8,6 @@ prints what the overwrite would add, change and remove, writing nothing.
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 from typing import Any
 
@@ -103,7 +102,3 @@ def _check(response: httpx.Response, doing: str) -> None:
     if response.status_code == 429:
         raise SyncError(f"rate limited while {doing}: retry after {response.headers.get('retry-after', '?')} s")
     raise SyncError(f"Discord answered {response.status_code} while {doing}: {json.dumps(detail)[:500]}")
-
-
-def token_from_env() -> str | None:
-    return os.environ.get("DISCORD_TOKEN") or None

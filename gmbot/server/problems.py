@@ -23,13 +23,13 @@ _TITLES = {
 }
 
 
-def problem_response(problem: Problem, headers: dict[str, str] | None = None) -> ConnexionResponse:
+def problem_response(problem: Problem) -> ConnexionResponse:
     return ConnexionResponse(
         status_code=problem.status,
         mimetype=PROBLEM_JSON,
         content_type=PROBLEM_JSON,
         body=json.dumps(problem.to_dict(), default=str).encode(),
-        headers={"Content-Type": PROBLEM_JSON, **(headers or {})},
+        headers={"Content-Type": PROBLEM_JSON},
     )
 
 

@@ -85,6 +85,9 @@ def json_response(status: int, body: Any, headers: Mapping[str, str] | None = No
 def handler(route: Route) -> Callable[..., Awaitable[ConnexionResponse]]:
     """The function Connexion routes `route.operation_id` to."""
 
+    # the keywords Connexion may pass each parameter under: worked out once, not per request
+    arguments = tuple((p.python_name, _connexion_keys(p.name), p.default) for p in route.params)
+
     async def operation(**kwargs: Any) -> ConnexionResponse:
         if route.impl is None:
             return problem_response(
@@ -93,7 +96,7 @@ def handler(route: Route) -> Callable[..., Awaitable[ConnexionResponse]]:
         ctx = _context(_request_headers())
         started = time.perf_counter()
         try:
-            response = await _call(route, route.impl, ctx, kwargs)
+            response = await _call(route, route.impl, ctx, kwargs, arguments)
         except Exception:
             # The 500 problem+json is made by the app's error handler; the log line keeps
             # the request id the bot logged, so one failure can be followed across both.
@@ -112,8 +115,11 @@ def handler(route: Route) -> Callable[..., Awaitable[ConnexionResponse]]:
     return operation
 
 
-async def _call(route: Route, impl: Impl, ctx: RequestContext, kwargs: dict[str, Any]) -> ConnexionResponse:
-    arguments: dict[str, Any] = {p.python_name: _argument(kwargs, p) for p in route.params}
+async def _call(
+    route: Route, impl: Impl, ctx: RequestContext, kwargs: dict[str, Any],
+    params: tuple[tuple[str, tuple[str, ...], Any], ...],
+) -> ConnexionResponse:
+    arguments: dict[str, Any] = {name: _argument(kwargs, keys, default) for name, keys, default in params}
     if route.has_body:
         body = kwargs.get("body")
         if route.body is not None and body is not None:
@@ -141,13 +147,17 @@ def _connexion_name(name: str) -> str:
     return re.sub(r"^[^a-zA-Z_]+", "", re.sub(r"[^0-9a-zA-Z_]", "", re.sub(r"\[(?!])", "_", name)))
 
 
-def _argument(kwargs: dict[str, Any], param: Param) -> Any:
+def _connexion_keys(name: str) -> tuple[str, ...]:
     # query parameters arrive as sanitized(name); path parameters as sanitized of the
     # Starlette route's name, where Connexion replaced "-" by "_"
-    for key in (_connexion_name(param.name), _connexion_name(param.name.replace("-", "_"))):
+    return _connexion_name(name), _connexion_name(name.replace("-", "_"))
+
+
+def _argument(kwargs: dict[str, Any], keys: tuple[str, ...], default: Any) -> Any:
+    for key in keys:
         if key in kwargs:
             return kwargs[key]
-    return param.default
+    return default
 
 
 def _first_error(exc: pydantic.ValidationError) -> str:
