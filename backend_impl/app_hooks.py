@@ -2,8 +2,9 @@
 
 `verify_api_key`: who a key was issued to. `lifespan`: brings the database up to
 date (already done by `gmbot serve`; this makes `uvicorn generated.server.app:app`
-work alone too, and costs one version check), opens it, warms the catalogue, and
-runs the scheduler that ends due wars, for the app's life.
+work alone too, and costs one version check), opens it (with, on PostgreSQL, the
+LISTEN connection for events), warms the catalogue, and runs the scheduler that
+ends due wars and purges expired idempotency records, for the app's life.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ async def verify_api_key(api_key: str) -> ApiClient | None:
 async def _lifespan() -> AsyncIterator[None]:
     await migrate.upgrade(settings.database_url())
     database = db.init()
+    database.start_listening()  # PostgreSQL: other processes' events wake long-polls at once
     await catalogue.load()
     task = asyncio.create_task(
         scheduler.run(database, settings.scheduler_interval()), name="gmbot-scheduler"

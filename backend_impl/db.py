@@ -5,11 +5,15 @@ the events it emitted together (the outbox), then wakes the long-polls of this
 process. On SQLite one pooled connection serialises writers (no "database is
 locked"); on PostgreSQL a pool of connections runs in parallel and row locks or
 conditional updates keep state changes safe.
+
+Long-polls of other processes learn of commits by polling the database and, on
+PostgreSQL, at once through LISTEN/NOTIFY (`Listener`, started by the app).
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, suppress
 from datetime import UTC, datetime
@@ -24,6 +28,9 @@ from sqlalchemy.ext.asyncio import (
 )
 
 from backend_impl import settings
+
+log = logging.getLogger("gmbot.db")
+EVENTS_CHANNEL = "gmbot_events"  # outbox.flush NOTIFYs it; Listener LISTENs to it
 
 
 def utcnow() -> datetime:
@@ -47,6 +54,68 @@ class Notifier:
         with suppress(TimeoutError):
             async with asyncio.timeout(seconds):
                 await event.wait()
+
+
+class Listener:
+    """LISTEN on EVENTS_CHANNEL over a dedicated asyncpg connection; each NOTIFY wakes the long-polls.
+
+    The connection is kept open for the app's life. When it drops (detected by its
+    termination callback, or by a periodic `SELECT 1` for a silently dead socket)
+    it is reopened after RETRY_SECONDS; meanwhile the long-polls' periodic poll
+    still finds every event, only later.
+    """
+
+    RETRY_SECONDS = 1.0
+    CHECK_SECONDS = 10.0
+
+    def __init__(self, dsn: str, notifier: Notifier) -> None:
+        self.dsn = dsn
+        self.notifier = notifier
+
+    def _on_notify(self, *_args: object) -> None:
+        self.notifier.notify()
+
+    async def run(self) -> None:
+        import asyncpg
+
+        while True:
+            try:
+                connection = await asyncpg.connect(
+                    self.dsn, server_settings={"application_name": "gmbot-listener"}
+                )
+            except Exception as error:  # any failure: retry; polling covers meanwhile
+                log.warning("cannot LISTEN for events (%s); polling only, retrying", error)
+                await asyncio.sleep(self.RETRY_SECONDS)
+                continue
+            try:
+                await self._listen(connection)
+            except Exception as error:
+                log.warning("event listener connection lost (%s); reconnecting", error)
+            finally:
+                await self._close(connection)
+            await asyncio.sleep(self.RETRY_SECONDS)
+
+    @staticmethod
+    async def _close(connection: Any) -> None:
+        """Politely (the server logs no broken connection), or at once when the socket is dead."""
+        try:
+            await asyncio.wait_for(connection.close(), 2)
+        except Exception:
+            connection.terminate()
+
+    async def _listen(self, connection: Any) -> None:
+        lost = asyncio.Event()
+        connection.add_termination_listener(lambda _connection: lost.set())
+        await connection.add_listener(EVENTS_CHANNEL, self._on_notify)
+        self.notifier.notify()  # commits while not listening: let the waiters look now
+        while not lost.is_set():
+            with suppress(TimeoutError):
+                async with asyncio.timeout(self.CHECK_SECONDS):
+                    await lost.wait()
+            if not lost.is_set():
+                async with asyncio.timeout(self.CHECK_SECONDS):
+                    await connection.execute("SELECT 1")
+        raise ConnectionError("connection closed")
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -74,6 +143,16 @@ class Database:
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False, autoflush=False)
         self.notifier = Notifier()
         self.cache: dict[str, object] = {}  # per-database caches (the catalogue)
+        self.listener: Listener | None = None
+        self._listener_task: asyncio.Task[None] | None = None
+
+    def start_listening(self) -> None:
+        """On PostgreSQL, wake this process's long-polls on every NOTIFY (until `dispose`)."""
+        if self.dialect != "postgresql" or self._listener_task is not None:
+            return
+        dsn = self.engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
+        self.listener = Listener(dsn, self.notifier)
+        self._listener_task = asyncio.create_task(self.listener.run(), name="gmbot-listener")
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[AsyncSession]:
@@ -92,6 +171,11 @@ class Database:
             yield session
 
     async def dispose(self) -> None:
+        if self._listener_task is not None:
+            self._listener_task.cancel()  # its `finally` closes the connection
+            with suppress(asyncio.CancelledError):
+                await self._listener_task
+            self._listener_task = None
         await self.engine.dispose()
 
 

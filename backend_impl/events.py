@@ -1,8 +1,10 @@
 """The event feed (tag `events`): GET /events?after=&wait=&limit= for the caller's platform.
 
 A long-poll: with no event after the cursor the call waits up to `wait` seconds,
-woken at once by a commit in this process and polling the database every
-POLL_SECONDS for the other processes.
+woken at once by a commit in this process or (PostgreSQL) by another process's
+NOTIFY (`db.Listener`), and polling the database every
+`settings.events_poll_seconds()` as the fallback (the only cross-process
+wake-up on SQLite).
 """
 
 from __future__ import annotations
@@ -12,11 +14,9 @@ from typing import Any
 
 from sqlalchemy import select
 
-from backend_impl import db, views
+from backend_impl import db, settings, views
 from backend_impl.tables import Event
 from gmbot.server.types import RequestContext
-
-POLL_SECONDS = 0.5
 
 
 def event_dict(event: Event) -> dict[str, Any]:
@@ -35,6 +35,7 @@ async def list_events(
 ) -> dict[str, Any]:
     database = db.get()
     deadline = time.monotonic() + float(wait or 0)
+    poll = settings.events_poll_seconds()
     while True:
         async with database.read() as session:
             events = list(
@@ -48,5 +49,5 @@ async def list_events(
         remaining = deadline - time.monotonic()
         if events or remaining <= 0:
             break
-        await database.notifier.wait(min(remaining, POLL_SECONDS))
+        await database.notifier.wait(min(remaining, poll))
     return {"items": [event_dict(e) for e in events], "next": events[-1].id if events else after}

@@ -5,6 +5,8 @@ change: a concurrent retry blocks on the key's row (PostgreSQL) or on the single
 writer (SQLite) until the first commits, then finds the record and replays it.
 A failed request (a problem) rolls back with its key, so it can be retried.
 Keys are scoped by client; reusing one for a different request is a 422.
+A key is remembered for `settings.idempotency_ttl()` seconds: an older record no
+longer replays (it is replaced), and the scheduler purges old records in batches.
 """
 
 from __future__ import annotations
@@ -12,19 +14,27 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Awaitable, Callable
+from datetime import datetime, timedelta
 from typing import Any
 
 from pydantic import BaseModel
-from sqlalchemy import select
+from sqlalchemy import delete, select, tuple_
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from backend_impl import db, errors
-from backend_impl.db import utcnow
+from backend_impl import db, errors, settings
+from backend_impl.db import Database, utcnow
 from backend_impl.tables import IdempotencyRecord
 from gmbot.server.types import Reply, RequestContext
 
 Work = Callable[[AsyncSession], Awaitable[dict[str, Any]]]
+PURGE_BATCH = 500  # rows per purge transaction: keeps its locks short
+
+
+def cutoff(now: datetime | None = None, ttl: float | None = None) -> datetime:
+    """Records created at or before this moment have expired."""
+    seconds = settings.idempotency_ttl() if ttl is None else ttl
+    return (now or utcnow()) - timedelta(seconds=seconds)
 
 
 def fingerprint(operation: str, arguments: dict[str, Any]) -> str:
@@ -65,8 +75,21 @@ async def run(
                         IdempotencyRecord.client == ctx.client, IdempotencyRecord.key == key
                     )
                 )
-                if found is not None:
+                expired = cutoff()
+                if found is not None and found.created_at > expired:
                     return _replay(found, operation, digest)
+                if found is not None:
+                    # Expired: this request runs afresh under the key. A Core DELETE (not
+                    # session.delete) so that a concurrent retry that deleted it first makes
+                    # this one match 0 rows, then fail on the insert and replay that retry.
+                    session.expunge(found)
+                    await session.execute(
+                        delete(IdempotencyRecord).where(
+                            IdempotencyRecord.client == ctx.client,
+                            IdempotencyRecord.key == key,
+                            IdempotencyRecord.created_at <= expired,
+                        )
+                    )
                 record = IdempotencyRecord(
                     client=ctx.client,
                     key=key,
@@ -84,3 +107,36 @@ async def run(
         except IntegrityError:
             continue  # a concurrent attempt committed this key first: replay it
     raise errors.conflict("This request is being processed; retry shortly.", idempotencyKey=key)
+
+
+async def purge_expired(
+    database: Database,
+    now: datetime | None = None,
+    ttl: float | None = None,
+    batch: int = PURGE_BATCH,
+) -> int:
+    """Delete the expired records, `batch` per transaction; return how many.
+
+    `FOR UPDATE SKIP LOCKED` (PostgreSQL; SQLite serialises writers anyway) lets
+    two processes purge at once without waiting on each other's rows.
+    """
+    limit = cutoff(now, ttl)
+    deleted = 0
+    while True:
+        async with database.transaction() as session:
+            expired = (
+                select(IdempotencyRecord.client, IdempotencyRecord.key)
+                .where(IdempotencyRecord.created_at <= limit)
+                .order_by(IdempotencyRecord.created_at)
+                .limit(batch)
+                .with_for_update(skip_locked=True)
+            )
+            result = await session.execute(
+                delete(IdempotencyRecord)
+                .where(tuple_(IdempotencyRecord.client, IdempotencyRecord.key).in_(expired))
+                .execution_options(synchronize_session=False)
+            )
+        count = int(result.rowcount)  # type: ignore[attr-defined]
+        deleted += count
+        if count < batch:
+            return deleted

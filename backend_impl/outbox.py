@@ -3,16 +3,18 @@
 Event ids come from the one-row `event_counter`, incremented as the last statement
 before commit: its row lock is held until commit, so ids are handed out in commit
 order and a reader that moved past id N can never later see an event below N.
+On PostgreSQL the same transaction sends `NOTIFY gmbot_events`, delivered on
+commit, which wakes the long-polls of every backend process (`db.Listener`).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import insert, update
+from sqlalchemy import insert, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from backend_impl.db import utcnow
+from backend_impl.db import EVENTS_CHANNEL, utcnow
 from backend_impl.shapes import ClanLike
 from backend_impl.tables import Event, EventCounter
 
@@ -51,6 +53,8 @@ async def flush(session: AsyncSession) -> bool:
     for offset, row in enumerate(pending):
         row["id"] = first + offset
     await session.execute(insert(Event), pending)
+    if session.get_bind().dialect.name == "postgresql":
+        await session.execute(text(f"NOTIFY {EVENTS_CHANNEL}"))  # sent only if this commits
     return True
 
 

@@ -5,6 +5,8 @@ SQLite, whose writers are serialised anyway) and ends each with a conditional
 UPDATE (`WHERE status = 'ongoing'`), writing `war.ended` for both clans in the
 same transaction. Two backend processes on one database thus end every due war
 exactly once; a restart resumes from the database.
+
+The same loop purges expired Idempotency-Key records (`idempotency.purge_expired`).
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from datetime import datetime
 
 from sqlalchemy import select, update
 
-from backend_impl import catalogue, outbox, views
+from backend_impl import catalogue, idempotency, outbox, views
 from backend_impl.db import Database, utcnow
 from backend_impl.tables import Clan, War
 
@@ -60,14 +62,21 @@ async def end_due_wars(database: Database, now: datetime | None = None) -> list[
 
 
 async def run(database: Database, interval: float) -> None:
-    """Forever: end due wars, sleep `interval` seconds. Errors are logged, never fatal."""
+    """Forever: end due wars, purge expired idempotency records, sleep `interval` seconds.
+
+    Errors are logged, never fatal; one job failing does not skip the other.
+    """
     while True:
         try:
             ended = await end_due_wars(database)
             if ended:
                 log.info("ended wars %s", ", ".join(ended))
-        except asyncio.CancelledError:
-            raise
         except Exception:
             log.exception("scheduler round failed")
+        try:
+            purged = await idempotency.purge_expired(database)
+            if purged:
+                log.info("purged %d expired idempotency records", purged)
+        except Exception:
+            log.exception("idempotency purge failed")
         await asyncio.sleep(interval)

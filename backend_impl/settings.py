@@ -36,3 +36,16 @@ def scheduler_interval() -> float:
 def key_cache_seconds() -> float:
     """How long a verified API key is remembered (a revoked key stops working within this)."""
     return float(os.environ.get("GMBOT_KEY_CACHE_SECONDS", "5"))
+
+
+def idempotency_ttl() -> float:
+    """Seconds an Idempotency-Key is remembered (GMBOT_IDEMPOTENCY_TTL, default 24 h); retries must come sooner."""
+    return float(os.environ.get("GMBOT_IDEMPOTENCY_TTL", str(24 * 3600)))
+
+
+def events_poll_seconds() -> float:
+    """How often a long-poll looks at the database for other processes' events (GMBOT_EVENTS_POLL_SECONDS).
+
+    The fallback of LISTEN/NOTIFY on PostgreSQL, the only cross-process wake-up on SQLite.
+    """
+    return float(os.environ.get("GMBOT_EVENTS_POLL_SECONDS", "0.5"))

@@ -2,7 +2,9 @@
 
 - parallel accepts of one war: exactly one wins, the others get 409;
 - due wars ended by two schedulers at once: each war ended exactly once;
-- a POST retried with the same Idempotency-Key (even concurrently): one war, one vote.
+- a POST retried with the same Idempotency-Key (even concurrently): one war, one vote;
+- a long-poll on one process is woken by a write on the other through LISTEN/NOTIFY,
+  also after its listener connection was killed.
 """
 
 from __future__ import annotations
@@ -18,7 +20,15 @@ import httpx
 import pytest
 
 from tests.backend.backend_support import Api, Key, create_war, setup_clan
-from tests.backend.conftest import Server, start_server
+from tests.backend.conftest import (
+    PG_URL,
+    Server,
+    create_pg_database,
+    drop_pg_database,
+    pg_admin_url,
+    prepare_database,
+    start_server,
+)
 
 pytestmark = pytest.mark.postgres
 
@@ -152,3 +162,97 @@ def test_retried_post_with_same_idempotency_key(two_servers: list[Api]) -> None:
     )
     stats = api.get(f"/clans/{host.server_id}/stats").json()
     assert (stats["played"], stats["won"], stats["glory"]) == (1, 1, 3)
+
+
+POLL_SECONDS = 5.0  # the fallback poll: far slower than a NOTIFY wake-up must be
+
+
+@pytest.fixture(scope="module")
+def notified_servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, list[Api]]]:
+    """Two backends on a database of their own, so only they LISTEN on it."""
+    if not PG_URL:
+        pytest.skip("TEST_DATABASE_URL not set")
+    url = create_pg_database(PG_URL)
+    directory: Path = tmp_path_factory.mktemp("notified-servers")
+    servers: list[Server] = []
+    try:
+        keys = prepare_database(url)
+        for n in range(2):
+            servers.append(
+                start_server(
+                    url,
+                    directory / f"server{n}.log",
+                    GMBOT_EVENTS_POLL_SECONDS=str(POLL_SECONDS),
+                )
+            )
+        apis = [Api(s.url, keys["discord"]) for s in servers]
+        yield url, apis
+        for a in apis:
+            a.close()
+    finally:
+        for s in servers:
+            s.stop()
+        drop_pg_database(PG_URL, url)
+
+
+async def _listeners(url: str, terminate: bool = False) -> set[int]:
+    """The pids of the backends' LISTEN connections to this database (terminated if asked)."""
+    import asyncpg
+
+    connection = await asyncpg.connect(pg_admin_url(url))
+    try:
+        rows = await connection.fetch(
+            "SELECT pid, CASE WHEN $2 THEN pg_terminate_backend(pid) END FROM pg_stat_activity"
+            " WHERE datname = $1 AND application_name = 'gmbot-listener'",
+            url.rpartition("/")[2],
+            terminate,
+        )
+        return {row["pid"] for row in rows}
+    finally:
+        await connection.close()
+
+
+def _wait_for_listeners(url: str, not_among: set[int] | None = None) -> set[int]:
+    """Wait until both backends listen (on connections other than `not_among`)."""
+    deadline = time.monotonic() + 15
+    while len(pids := asyncio.run(_listeners(url)) - (not_among or set())) != 2:
+        assert time.monotonic() < deadline, "the backends are not listening"
+        time.sleep(0.1)
+    return pids
+
+
+def _woken_after(reader: Api, writer: Api) -> float:
+    """Seconds from a write on `writer` to the end of a long-poll already waiting on `reader`."""
+    host, rival = setup_clan(writer, "Notify"), setup_clan(writer, "Listener")
+    writer.post(f"/clans/{rival.server_id}/subscriptions", {"actor": rival.leader, "games": [4]})
+    events = _all_events(reader)
+    cursor = events[-1]["id"] if events else 0
+
+    async def scenario() -> float:
+        async with httpx.AsyncClient(base_url=str(reader.http.base_url), timeout=30) as client:
+            poll = asyncio.create_task(
+                client.get(
+                    "/events", params={"after": cursor, "wait": 20}, headers=reader.headers()
+                )
+            )
+            await asyncio.sleep(0.5)  # the long-poll is waiting now
+            assert not poll.done()
+            await asyncio.to_thread(create_war, writer, host)
+            written = time.monotonic()
+            reply = await poll
+            elapsed = time.monotonic() - written
+            assert reply.status_code == 200 and reply.json()["items"], reply.text
+            return elapsed
+
+    return asyncio.run(scenario())
+
+
+def test_long_poll_woken_by_another_process(notified_servers: tuple[str, list[Api]]) -> None:
+    url, (first, second) = notified_servers
+    listening = _wait_for_listeners(url)
+    assert _woken_after(first, second) < 1.0
+    assert _woken_after(second, first) < 1.0
+    # the listener connections drop: the backends reconnect and are woken at once again
+    asyncio.run(_listeners(url, terminate=True))
+    _wait_for_listeners(url, not_among=listening)
+    assert _woken_after(first, second) < 1.0
