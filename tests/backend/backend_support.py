@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import time
 import uuid
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -90,3 +94,24 @@ def is_problem(reply: httpx.Response, status: int) -> dict[str, Any]:
     body: dict[str, Any] = reply.json()
     assert body["status"] == status
     return body
+
+
+def cli_environment() -> dict[str, str]:
+    """The environment for running `python -m gmbot.cli` from another directory."""
+    root = str(Path(__file__).resolve().parents[2])
+    environment = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [root, os.environ.get("PYTHONPATH")]))}
+    for name in ("DATABASE_URL", "DISCORD_TOKEN"):
+        environment.pop(name, None)
+    return environment
+
+
+def wait_for_health(process: subprocess.Popen[Any], port: int, seconds: float = 60) -> httpx.Response:
+    """The first /health reply of a server `process` starting on `port`; fails if it dies."""
+    deadline = time.monotonic() + seconds
+    while True:
+        assert process.poll() is None, process.stdout.read() if process.stdout else ""
+        try:
+            return httpx.get(f"http://127.0.0.1:{port}/health", timeout=1)
+        except httpx.HTTPError:
+            assert time.monotonic() < deadline, f"no /health on port {port} after {seconds} s"
+            time.sleep(0.1)

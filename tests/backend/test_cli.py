@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import httpx
 import pytest
 
 from gmbot import keys
-from tests.backend.conftest import APP, ROOT, free_port
+from tests.backend.backend_support import cli_environment, wait_for_health
+from tests.backend.conftest import APP, free_port
 
 
 def test_keys_create_list_revoke(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -38,25 +37,12 @@ def test_keys_create_list_revoke(tmp_path: Path, capsys: pytest.CaptureFixture[s
 @pytest.mark.slow
 def test_serve_migrates_then_serves(tmp_path: Path) -> None:
     port = free_port()
-    environment = {
-        **os.environ,
-        "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])),
-    }
-    environment.pop("DATABASE_URL", None)
     process = subprocess.Popen(
         [sys.executable, "-m", "gmbot.cli", "serve", "--port", str(port), "--app", APP],
-        cwd=tmp_path, env=environment, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+        cwd=tmp_path, env=cli_environment(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
     )  # fmt: skip
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            assert process.poll() is None, process.stdout.read() if process.stdout else ""
-            try:
-                reply = httpx.get(f"http://127.0.0.1:{port}/health", timeout=1)
-                break
-            except httpx.HTTPError:
-                assert time.monotonic() < deadline
-                time.sleep(0.1)
+        reply = wait_for_health(process, port)
         assert reply.json()["status"] == "ok"
         assert (
             tmp_path / "gmbot.sqlite3"

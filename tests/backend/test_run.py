@@ -3,43 +3,27 @@ API key it keeps for the bot."""
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
-import time
 from pathlib import Path
 
-import httpx
 import pytest
 
 from backend_impl import apikeys, db
 from gmbot import run
-from tests.backend.conftest import ROOT, free_port
+from tests.backend.backend_support import cli_environment, wait_for_health
+from tests.backend.conftest import free_port
 
 
 @pytest.mark.slow
 def test_run_without_a_token_serves_the_backend(tmp_path: Path) -> None:
     port = free_port()
-    environment = {
-        **os.environ,
-        "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])),
-    }
-    for name in ("DATABASE_URL", "DISCORD_TOKEN"):
-        environment.pop(name, None)
     process = subprocess.Popen(
         [sys.executable, "-m", "gmbot.cli", "run", "--port", str(port)],
-        cwd=tmp_path, env=environment, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        cwd=tmp_path, env=cli_environment(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
     )  # fmt: skip
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            assert process.poll() is None, process.stdout.read() if process.stdout else ""
-            try:
-                reply = httpx.get(f"http://127.0.0.1:{port}/health", timeout=1)
-                break
-            except httpx.HTTPError:
-                assert time.monotonic() < deadline
-                time.sleep(0.1)
+        reply = wait_for_health(process, port)
         assert reply.json()["status"] == "ok"
         assert (tmp_path / "gmbot.sqlite3").exists()
     finally:
