@@ -15,7 +15,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from gmbot.spec.model import Command, DurationUnit, Option, OptionType
+from gmbot.spec.model import SECONDS_PER_UNIT, Command, DurationUnit, Option, OptionType
 
 
 @dataclass(frozen=True)
@@ -60,11 +60,11 @@ _SMART_DASH = re.compile(r"(?<!\S)[\u2013\u2014](?=[A-Za-z])")  # phones turn "-
 _TRUE = {"true", "yes", "y", "on", "1"}
 _FALSE = {"false", "no", "n", "off", "0"}
 _DURATION = re.compile(r"^(\d+(?:\.\d*)?|\.\d+)\s*([a-z]*)$", re.IGNORECASE)
-_SECONDS = {
-    **dict.fromkeys(["s", "sec", "secs", "second", "seconds"], 1),
-    **dict.fromkeys(["m", "min", "mins", "minute", "minutes"], 60),
-    **dict.fromkeys(["h", "hr", "hrs", "hour", "hours"], 3600),
-    **dict.fromkeys(["d", "day", "days"], 86400),
+_SECONDS = {  # every suffix a user may type, by the unit it abbreviates
+    **dict.fromkeys(["s", "sec", "secs", "second", "seconds"], SECONDS_PER_UNIT["seconds"]),
+    **dict.fromkeys(["m", "min", "mins", "minute", "minutes"], SECONDS_PER_UNIT["minutes"]),
+    **dict.fromkeys(["h", "hr", "hrs", "hour", "hours"], SECONDS_PER_UNIT["hours"]),
+    **dict.fromkeys(["d", "day", "days"], SECONDS_PER_UNIT["days"]),
 }
 
 

@@ -14,9 +14,10 @@ from typing import Any
 from jinja2 import ChainableUndefined, Undefined
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
+from gmbot.spec.model import SECONDS_PER_UNIT
+
 # Largest first: a duration is shown in its largest unit and the next one ("1 h 30 min").
 _UNITS = (("day", 86400), ("h", 3600), ("min", 60), ("s", 1))
-_SECONDS_PER = {"seconds": 1, "minutes": 60, "hours": 3600, "days": 86400}  # spec `unit` names
 
 
 def _amount(count: int, unit: str) -> str:
@@ -43,15 +44,15 @@ def duration(value: Any, unit: str = "hours") -> str:
     """
     if value is None or isinstance(value, Undefined):
         return ""
-    if unit not in _SECONDS_PER:
-        raise ValueError(f"duration: unknown unit {unit!r} (one of {', '.join(_SECONDS_PER)})")
+    if unit not in SECONDS_PER_UNIT:
+        raise ValueError(f"duration: unknown unit {unit!r} (one of {', '.join(SECONDS_PER_UNIT)})")
     try:
         amount = float(value)
     except (TypeError, ValueError):
         return str(value)
     if isinstance(value, bool) or amount != amount or abs(amount) == float("inf"):
         return str(value)
-    seconds = int(abs(amount) * _SECONDS_PER[unit] + 0.5)
+    seconds = int(abs(amount) * SECONDS_PER_UNIT[unit] + 0.5)
     return ("-" if amount < 0 and seconds else "") + _seconds_text(seconds)
 
 

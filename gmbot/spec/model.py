@@ -42,6 +42,10 @@ class DurationUnit(StrEnum):
     DAYS = "days"
 
 
+# Seconds in one of each `DurationUnit`: shared by option parsing and the `duration` card filter.
+SECONDS_PER_UNIT: dict[str, int] = {"seconds": 1, "minutes": 60, "hours": 3600, "days": 86400}
+
+
 class Choice(_Strict):
     name: str  # shown to the user
     value: str | int | float
