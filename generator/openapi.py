@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import functools
 import json
 import keyword
 import re
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +19,7 @@ RUNTIME_HEADERS = frozenset({"client", "idempotency-key", "x-request-id"})
 PY_TYPES = {"string": "str", "integer": "int", "number": "float", "boolean": "bool"}
 
 
-@functools.lru_cache(maxsize=8192)
+@lru_cache(maxsize=8192)
 def snake(name: str) -> str:
     """`createWar` -> `create_war`, `serverId` -> `server_id`, `X-Request-ID` -> `x_request_id`."""
     text = re.sub(r"([A-Z]+)([A-Z][a-z])", r"\1_\2", name)
@@ -86,12 +85,11 @@ class OpenAPI:
     def deref(self, node: Any, depth: int = 0) -> Any:
         """Follow local `$ref`s (`#/components/...`) until a real node."""
         while isinstance(node, dict) and isinstance(node.get("$ref"), str) and depth < 50:
-            ref: str = node["$ref"]
-            if not ref.startswith("#/"):
+            parts = _pointer(node["$ref"])
+            if parts is None:
                 return {}
             target: Any = self.data
-            for part in ref[2:].split("/"):
-                part = part.replace("~1", "/").replace("~0", "~")
+            for part in parts:
                 target = target.get(part, {}) if isinstance(target, dict) else {}
             node, depth = target, depth + 1
         return node
@@ -176,11 +174,18 @@ def _refs(node: Any, found: set[str]) -> set[str]:
     return found
 
 
-def _exists(data: Any, ref: str) -> bool:
+def _pointer(ref: str) -> list[str] | None:
+    """The keys of a local `$ref` (`#/a/b~1c` -> `["a", "b/c"]`), or None for another document."""
     if not ref.startswith("#/"):
+        return None
+    return [part.replace("~1", "/").replace("~0", "~") for part in ref[2:].split("/")]
+
+
+def _exists(data: Any, ref: str) -> bool:
+    parts = _pointer(ref)
+    if parts is None:
         return False
-    for part in ref[2:].split("/"):
-        part = part.replace("~1", "/").replace("~0", "~")
+    for part in parts:
         if not isinstance(data, dict) or part not in data:
             return False
         data = data[part]
