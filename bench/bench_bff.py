@@ -34,17 +34,17 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 warnings.filterwarnings("ignore", message=".*httpx2.*")
 
-from generated.bot.routes import ROUTES  # noqa: E402
-from gmbot.bot.backend import BackendClient  # noqa: E402
-from gmbot.bot.core import Core, Invocation  # noqa: E402
-from gmbot.bot.local_backend import local_backend  # noqa: E402
-from gmbot.bot.options import Person  # noqa: E402
-from gmbot.bot.specfile import load_spec  # noqa: E402
+from generated.application import application  # noqa: E402
+from generated.chat.routes import ROUTES  # noqa: E402
+from gmbot.chat.backend import BackendClient  # noqa: E402
+from gmbot.chat.core import Core, Invocation  # noqa: E402
+from gmbot.chat.options import Person  # noqa: E402
+from gmbot.server.local import local_backend  # noqa: E402
 from gmbot.server.types import RequestContext  # noqa: E402
 
 WOLVES = Person(str(4242 << 22), "Wolves")
 ALICE = Person("1001", "alice")
-INV = Invocation(author=ALICE, server=WOLVES, channel=Person("77", "wars"))
+INV = Invocation("discord", author=ALICE, server=WOLVES, channel=Person("77", "wars"))
 
 
 async def members(token: str) -> Person | None:
@@ -127,14 +127,14 @@ async def process_backend(client: str) -> AsyncIterator[tuple[str, str]]:
 
 @contextlib.asynccontextmanager
 async def inline_backend(client: str) -> AsyncIterator[tuple[str, str]]:
-    async with local_backend(client) as live:
+    async with local_backend(application, client) as live:
         yield live.url, live.api_key
 
 
 async def measure(n: int, warmup: int, where: str) -> dict[str, Any]:
     from backend_impl import catalogue, clans
 
-    spec = load_spec()
+    spec = application.spec()
     results: dict[str, Any] = {}
     server = process_backend if where == "process" else inline_backend
     async with server(spec.bot.client) as (url, key):
@@ -207,7 +207,7 @@ def report(runs: dict[str, dict[str, Any]], floor: tuple[float, float], n: int) 
         "",
         "Transport floor, same run: httpx (httpcore) over loopback to a trivial ASGI app on uvicorn,",
         f"no Connexion, no database: median {floor[0]:.2f} ms, p99 {floor[1]:.2f} ms. The backend client",
-        "keeps httpx's API but sends through aiohttp's pool (`gmbot/bot/transport.py`), which cut",
+        "keeps httpx's API but sends through aiohttp's pool (`gmbot/chat/transport.py`), which cut",
         "about 0.7-1.3 ms per call here; `GMBOT_HTTP_TRANSPORT=httpx` switches back to httpcore.",
         "",
         f"Target, the hop adds at most 2 ms at the median: best {min(hops):.2f} ms, worst {max(hops):.2f} ms.",

@@ -1,4 +1,5 @@
-"""Checks of cards: Discord's static limits, colours, templates, and `reply.x` against the schema."""
+"""Checks of cards: every target platform's static limits, colours, templates, and `reply.x`
+against the schema."""
 
 from __future__ import annotations
 
@@ -6,10 +7,10 @@ from typing import Any
 
 import jinja2
 
-from generator import limits
 from generator.check_requests import BUTTON_CONTEXT, RequestChecks
 from generator.errors import Path
 from generator.openapi import Operation
+from generator.targets import Limit, strictest
 from generator.template_scan import GLOBALS, analyse
 
 
@@ -20,14 +21,14 @@ class CardChecks(RequestChecks):
         color = card.get("color")
         if isinstance(color, str) and not color.startswith("#") and color not in self.colors:
             self.error((*path, "color"), f"unknown colour '{color}' (bot.colors has: {', '.join(sorted(self.colors))}; or use #rrggbb)")
-        for key, limit in (("title", limits.TITLE_MAX), ("description", limits.CARD_DESCRIPTION_MAX),
-                           ("footer", limits.FOOTER_MAX), ("url", 2048)):
+        for key in ("title", "description", "footer", "url"):
             if isinstance(card.get(key), str):
-                self.check_template(card[key], (*path, key), names, reply_fields, limit, operation)
+                self.check_template(card[key], (*path, key), names, reply_fields, strictest(key), operation)
         fields = card.get("fields") or []
         fixed = [f for f in fields if not f.get("each")]
-        if len(fixed) > limits.FIELDS_MAX:
-            self.error((*path, "fields"), f"{len(fixed)} fixed fields: Discord allows at most {limits.FIELDS_MAX} per embed")
+        most = strictest("fields")
+        if len(fixed) > most.value:
+            self.error((*path, "fields"), f"{len(fixed)} fixed fields: {most.platform} allows at most {most.value} per card")
         for i, field in enumerate(fields):
             fpath = (*path, "fields", i)
             scope = set(names)
@@ -36,14 +37,16 @@ class CardChecks(RequestChecks):
                 self.check_template("{{ " + field["each"] + " }}", (*fpath, "each"), names, reply_fields, None, operation)
                 scope |= {"item", "loop"}
                 item_schema = self.item_schema(field["each"], reply_fields)
-            for key, limit in (("name", limits.FIELD_NAME_MAX), ("value", limits.FIELD_VALUE_MAX)):
-                self.check_template(field.get(key, ""), (*fpath, key), scope, reply_fields, limit, operation, item_schema)
+            for key in ("name", "value"):
+                self.check_template(field.get(key, ""), (*fpath, key), scope, reply_fields, strictest(f"field_{key}"),
+                                    operation, item_schema)
         buttons = card.get("buttons") or []
-        if len(buttons) > limits.BUTTONS_MAX:
-            self.error((*path, "buttons"), f"{len(buttons)} buttons: Discord allows at most {limits.BUTTONS_MAX} (5 rows of 5)")
+        most = strictest("buttons")
+        if len(buttons) > most.value:
+            self.error((*path, "buttons"), f"{len(buttons)} buttons: {most.platform} allows at most {most.value} per card")
         for i, button in enumerate(buttons):
             bpath = (*path, "buttons", i)
-            self.check_template(button.get("label", ""), (*bpath, "label"), names, reply_fields, limits.BUTTON_LABEL_MAX, operation)
+            self.check_template(button.get("label", ""), (*bpath, "label"), names, reply_fields, strictest("button_label"), operation)
             target = self.operation(button.get("operation"), (*bpath, "operation"))
             if target is None:
                 continue
@@ -54,10 +57,10 @@ class CardChecks(RequestChecks):
                 self.check_card(reply_card, (*bpath, "replies", status), {"reply", "event", "data", "ctx"}, rschema, target)
 
     def check_template(self, source: str, path: Path, names: set[str], reply_fields: Any,
-                       limit: int | None, operation: Operation | None, item_schema: Any = None) -> None:
+                       limit: Limit | None, operation: Operation | None, item_schema: Any = None) -> None:
         if "{" not in source:  # plain text: nothing to parse
-            if limit is not None and len(source) > limit:
-                self.error(path, f"{len(source)} characters of fixed text, Discord allows {limit}")
+            if limit is not None and len(source) > limit.value:
+                self.error(path, f"{len(source)} characters of fixed text, {limit.platform} allows {limit.value}")
             return
         try:
             static, used, attributes = analyse(source)
@@ -65,8 +68,8 @@ class CardChecks(RequestChecks):
             where = f" (line {exc.lineno} of the template)" if "\n" in source.strip() else ""
             self.error(path, f"template error: {exc.message}{where}")
             return
-        if limit is not None and static > limit:
-            self.error(path, f"{static} characters of fixed text, Discord allows {limit}")
+        if limit is not None and static > limit.value:
+            self.error(path, f"{static} characters of fixed text, {limit.platform} allows {limit.value}")
         unknown = sorted(used - names - set(GLOBALS))
         if unknown:
             self.error(path, f"unknown name '{unknown[0]}' in template (available: {', '.join(sorted(names))})")

@@ -11,7 +11,7 @@ from typing import Any
 from generator.errors import Path, SpecError
 from generator.openapi import RUNTIME_HEADERS, OpenAPI, Operation
 from generator.yamlpos import Document
-from gmbot.bot.request import CONDITION, is_reference
+from gmbot.chat.request import CONDITION, is_reference
 
 CONTEXT = {"server", "channel", "author", "mentions"}
 BUTTON_CONTEXT = CONTEXT | {"event", "reply", "data"}

@@ -1,4 +1,4 @@
-"""Cross-checks of a schema-valid spec: against openapi.yaml, Discord's limits and itself.
+"""Cross-checks of a schema-valid spec: against openapi.yaml, each platform's limits and itself.
 
 Works on the raw data (so error paths are the YAML's own) and collects every error.
 Requests and operations: check_requests.py; cards: check_cards.py.
@@ -9,14 +9,15 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from generator import limits
 from generator.check_cards import CardChecks
 from generator.check_requests import CONTEXT, REF, json_kind
 from generator.errors import Path, SpecError
 from generator.openapi import OpenAPI
+from generator.targets import discord as limits
+from generator.targets import slack
 from generator.yamlpos import Document
-from gmbot.bot.options import FLAG, TOKEN  # the prefix syntax, as the runtime reads it
-from gmbot.bot.routes import EVENTS_OPERATION
+from gmbot.chat.options import FLAG, TOKEN  # the prefix syntax, as the runtime reads it
+from gmbot.chat.routes import EVENTS_OPERATION
 
 OPTION_KINDS: dict[str, dict[str, Any]] = {
     "string": {"kind": "string"},
@@ -35,6 +36,10 @@ class Checker(CardChecks):
     def run(self) -> list[SpecError]:
         commands: dict[str, Any] = self.data.get("commands") or {}
         self.check_names(commands)
+        prefix = (self.data.get("bot") or {}).get("prefix")
+        problem = slack.command_problem(str(prefix)) if isinstance(prefix, str) else None
+        if problem:
+            self.error(("bot", "prefix"), problem)
         if len(commands) > limits.GLOBAL_COMMANDS_MAX:
             self.error(("commands",), f"{len(commands)} commands: Discord allows at most {limits.GLOBAL_COMMANDS_MAX} global commands")
         for name, command in commands.items():
@@ -45,7 +50,7 @@ class Checker(CardChecks):
         known_events = self.event_types()
         events = self.data.get("events") or {}
         if events and EVENTS_OPERATION not in self.api.operations:
-            # the bot finds event cards' events by polling this operation (generated/bot/routes.py)
+            # the bot finds event cards' events by polling this operation (generated/chat/routes.py)
             self.error(("events",), f"events need the operation '{EVENTS_OPERATION}' (the feed the bot polls); openapi.yaml has none")
         for name, event in events.items():
             if known_events and name not in known_events:
@@ -67,6 +72,10 @@ class Checker(CardChecks):
             for path, word in [(("commands", name), name)] + [
                 (("commands", name, "aliases", i), a) for i, a in enumerate(command.get("aliases", []))
             ]:
+                if word in limits.RESERVED_NAMES:
+                    what = "a command" if len(path) == 2 else "an alias"
+                    self.error(path, f"'{word}' cannot be {what}: the bot answers `{word}` itself")
+                    continue
                 if word in seen:
                     self.error(path, f"'{word}' is already used by command '{seen[word]}'")
                     continue

@@ -159,20 +159,23 @@ def render(config: Config, checked: Checked | None = None) -> Output:
     impl_digest = _sha("\n".join(wired))
     server_head = Header([*sources, (f"{config.display(config.impl_dir)}/ functions found", impl_digest)])
     bot = bot_model(spec)
-    ctx: dict[str, Any] = {"header": head, "package": config.package}
+    ctx: dict[str, Any] = {"header": head, "package": config.package, "impl_package": config.impl_package}
+    commands_json = {"commands": [c.payload for c in bot.commands] if bot.slash else []}
     files = {
         "__init__.py": _render("package_init.py.jinja", **ctx, docstring="Generated code: do not edit (see docs/spec.md)."),
+        "application.py": _render("application.py.jinja", **ctx, bot=bot, server=server),
         "models.py": _render("models.py.jinja", **ctx, code=code, stamp=models_gen.stamp(checked.openapi_text, code)),
         "server/__init__.py": _render("package_init.py.jinja", **ctx, docstring=f"The generated server of {server.title}."),
-        "server/app.py": _render("server_app.py.jinja", **ctx, server=server),
-        "server/contract.py": _render("server_contract.py.jinja", **ctx, server=server),
-        "server/operations.py": _render("server_operations.py.jinja", **{**ctx, "header": server_head}, server=server),
+        "server/app.py": _render("server/app.py.jinja", **ctx, server=server),
+        "server/contract.py": _render("server/contract.py.jinja", **ctx, server=server),
+        "server/operations.py": _render("server/operations.py.jinja", **{**ctx, "header": server_head}, server=server),
         "server/openapi.json": _json(head, "x-generated-by", api.data),
-        "bot/__init__.py": _render("bot_init.py.jinja", **ctx, bot=bot),
-        "bot/commands.py": _render("bot_commands.py.jinja", **ctx, bot=bot),
-        "bot/routes.py": _render("bot_routes.py.jinja", **ctx, bot=bot, routes=bot_routes(spec, api)),
-        "bot/spec.json": _json(head, "generated_by", spec.model_dump(mode="json", exclude={"generated_by"})),
-        "discord_commands.json": _json(head, "generated_by", {"commands": [c.payload for c in bot.commands] if bot.slash else []}),
+        "chat/__init__.py": _render("chat/init.py.jinja", **ctx, bot=bot),
+        "chat/routes.py": _render("chat/routes.py.jinja", **ctx, bot=bot, routes=bot_routes(spec, api)),
+        "chat/spec.json": _json(head, "generated_by", spec.model_dump(mode="json", exclude={"generated_by"})),
+        "discord/__init__.py": _render("package_init.py.jinja", **ctx, docstring=f"The Discord front end of {bot.name}."),
+        "discord/commands.py": _render("discord/commands.py.jinja", **ctx, bot=bot),
+        "discord/commands.json": _json(head, "generated_by", commands_json),
     }
     stubs = {}
     hooks = config.impl_dir / "app_hooks.py"

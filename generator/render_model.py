@@ -10,7 +10,7 @@ from typing import Any
 from urllib.parse import urlparse
 
 from generator.openapi import OpenAPI, Operation, pascal, python_type, snake
-from gmbot.bot.routes import EVENTS_OPERATION
+from gmbot.chat.routes import EVENTS_OPERATION
 from gmbot.spec.model import BotSpec, Card, Option, OptionType
 
 # py-cord input types by spec type (docs/architecture.md, "The bot contract")
@@ -49,7 +49,7 @@ class SlashOption:
     input_type: str
     kwargs: str  # the rest of the @discord.option(...) arguments, rendered
     annotation: str  # "str" or "str | None = None"
-    payload: dict[str, Any]  # its part of discord_commands.json
+    payload: dict[str, Any]  # its part of discord/commands.json
 
 
 @dataclass(frozen=True)
@@ -142,7 +142,7 @@ def bot_model(spec: BotSpec) -> BotModel:
 
 @dataclass(frozen=True)
 class BotRoute:
-    """One entry of generated/bot/routes.py (a `gmbot.bot.routes.Route`)."""
+    """One entry of generated/chat/routes.py (a `gmbot.chat.routes.Route`)."""
 
     operation_id: str
     method: str

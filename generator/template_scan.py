@@ -3,7 +3,7 @@
 Most card texts are plain text with `{{ name.attr }}` outputs: those are read with a
 regular expression (they cannot hold a syntax error or a filter); anything else is
 parsed and compiled by Jinja2 in the environment the runtime renders with
-(`gmbot.bot.templating.card_environment`), which reports syntax errors and unknown
+(`gmbot.chat.templating.card_environment`), which reports syntax errors and unknown
 filters and tests as `TemplateSyntaxError`.
 """
 
@@ -15,7 +15,7 @@ import re
 
 from jinja2 import TemplateAssertionError, nodes
 
-from gmbot.bot.templating import CARD_FILTERS, card_environment
+from gmbot.chat.templating import CARD_FILTERS, card_environment
 
 _ENV = card_environment()
 GLOBALS = frozenset(_ENV.globals)

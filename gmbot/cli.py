@@ -14,11 +14,11 @@ from collections.abc import Callable, Sequence
 SUBCOMMANDS: dict[str, tuple[str, str, str]] = {
     "generate": ("generator.cli", "main", "generate generated/ from specs/commands.yaml and openapi.yaml"),
     "serve": ("gmbot.serve", "main", "migrate the database, then serve the backend (SQLite by default)"),
-    "run": ("gmbot.run", "main", "serve the backend, and run the Discord bot beside it when DISCORD_TOKEN is set"),
+    "run": ("gmbot.run", "main", "serve the backend, and the bots beside it whose credentials are set"),
     "keys": ("gmbot.keys", "main", "manage API keys: gmbot keys create --client DISCORD-BFF"),
-    "bot": ("gmbot.bot.cli", "bot_main", "run the generated Discord bot (needs DISCORD_TOKEN)"),
-    "chat": ("gmbot.bot.cli", "chat_main", "offline playground: type bot commands, read the cards"),
-    "sync-commands": ("gmbot.bot.cli", "sync_main", "register generated/discord_commands.json with Discord"),
+    "bot": ("gmbot.discord.cli", "bot_main", "run the generated Discord bot (needs DISCORD_TOKEN)"),
+    "sync-commands": ("gmbot.discord.cli", "sync_main", "register the Discord commands (generated/discord/commands.json)"),
+    "chat": ("gmbot.playground.cli", "chat_main", "offline playground: type bot commands, read the cards"),
 }
 
 

@@ -1,9 +1,10 @@
-"""`gmbot run`: the main job. Serve the backend; run the Discord bot beside it when
-DISCORD_TOKEN is set (environment or `.env`).
+"""`gmbot run`: the main job. Serve the backend; run each chat front end beside it whose
+credentials are set (environment or `.env`): the Discord bot with DISCORD_TOKEN, the
+Slack bot with SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET.
 
-The bot needs an API key for its `client`: unless GMBOT_API_KEY is given, one is
-minted once and kept in `.gmbot/bot-api-key` (ignored by git), and minted again
-if the database no longer knows it.
+Each bot needs an API key for its `client`: unless the bot's key variable is given, one
+is minted once and kept in `.gmbot/<client>-api-key` (ignored by git), and minted
+again if the database no longer knows it.
 """
 
 from __future__ import annotations
@@ -15,9 +16,33 @@ import signal
 import subprocess
 import sys
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
-KEY_FILE = Path(".gmbot") / "bot-api-key"
+from gmbot.application import Admin, Application, ApplicationError, load_application
+
+KEY_DIR = Path(".gmbot")
+
+
+@dataclass(frozen=True)
+class FrontEnd:
+    """A bot `gmbot run` starts when all of `needs` are set."""
+
+    name: str
+    command: str  # the gmbot subcommand
+    needs: tuple[str, ...]
+    client: str  # the `client` header its key is issued for
+    platform: str
+    key_env: str  # the variable its API key is read from
+
+
+def front_ends(application: Application) -> list[FrontEnd]:
+    settings = application.spec().bot
+    ends = [FrontEnd("Discord", "bot", ("DISCORD_TOKEN",), settings.client, "discord", settings.api_key_env)]
+    if application.slack_manifest is not None:
+        ends.append(FrontEnd("Slack", "slack", ("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET"),
+                             "SLACK-BFF", "slack", "GMBOT_SLACK_API_KEY"))
+    return ends
 
 
 def parser() -> argparse.ArgumentParser:
@@ -25,40 +50,35 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--host", default=os.environ.get("GMBOT_HOST", "127.0.0.1"))
     p.add_argument("--port", type=int, default=int(os.environ.get("GMBOT_PORT", "8080")))
     p.add_argument("--database-url", default=None, help="default: $DATABASE_URL, else ./gmbot.sqlite3")
+    p.add_argument("--app", default=None, help="the application (module:attribute); default: $GMBOT_APP")
     return p
 
 
-async def _bot_key(database_url: str, client: str) -> str:
+async def _bot_key(admin: Admin, database_url: str, client: str, platform: str) -> str:
     """A key the backend accepts for `client`: the saved one, or a new one."""
-    from backend_impl import apikeys, db, migrate
-
-    await migrate.upgrade(database_url)
-    database = db.Database(database_url)
-    try:
-        if KEY_FILE.exists():
-            saved = KEY_FILE.read_text().strip()
-            found = await apikeys.verify(database, saved)
-            if found is not None and found.client == client:
-                return saved
-        _, key = await apikeys.create(database, client)
-    finally:
-        await database.dispose()
-    KEY_FILE.parent.mkdir(exist_ok=True)
-    KEY_FILE.write_text(key + "\n")
-    KEY_FILE.chmod(0o600)
+    key_file = KEY_DIR / f"{client.lower()}-api-key"
+    if key_file.exists():
+        saved = key_file.read_text().strip()
+        found = await admin.verify_key(database_url, saved)
+        if found is not None and found.client == client and found.platform == platform:
+            return saved
+    _, key = await admin.create_key(database_url, client, platform)
+    key_file.parent.mkdir(exist_ok=True)
+    key_file.write_text(key + "\n")
+    key_file.chmod(0o600)
     return key
 
 
-def _start_bot(args: argparse.Namespace, database_url: str) -> subprocess.Popen[bytes]:
-    from gmbot.bot.specfile import load_spec
-
-    settings = load_spec(None).bot
+def _start(end: FrontEnd, application: Application, args: argparse.Namespace,
+           admin: Admin, database_url: str) -> subprocess.Popen[bytes]:
+    settings = application.spec().bot
     env = dict(os.environ)
     env.setdefault(settings.backend_url_env, f"http://{args.host}:{args.port}")
-    if not env.get(settings.api_key_env):
-        env[settings.api_key_env] = asyncio.run(_bot_key(database_url, settings.client))
-    print(f"gmbot: starting the Discord bot (client {settings.client})", flush=True)
-    return subprocess.Popen([sys.executable, "-m", "gmbot.cli", "bot"], env=env)
+    if not env.get(end.key_env):
+        env[end.key_env] = asyncio.run(_bot_key(admin, database_url, end.client, end.platform))
+    print(f"gmbot: starting the {end.name} bot (client {end.client})", flush=True)
+    extra = ["--app", args.app] if args.app else []
+    return subprocess.Popen([sys.executable, "-m", "gmbot.cli", end.command, *extra], env=env)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -69,18 +89,30 @@ def main(argv: Sequence[str] | None = None) -> int:
         load_dotenv(Path.cwd() / ".env")
     except ImportError:  # pragma: no cover - python-dotenv is a dependency
         pass
-    from backend_impl import settings
     from gmbot import serve
 
-    database_url = settings.database_url(args.database_url)
-    bot = _start_bot(args, database_url) if os.environ.get("DISCORD_TOKEN") else None
-    if bot is None:
-        print("gmbot: DISCORD_TOKEN not set: serving the backend only (try `gmbot chat`)", flush=True)
     try:
-        return serve.main(["--host", args.host, "--port", str(args.port), "--database-url", database_url])
+        application = load_application(args.app)
+        admin = application.admin_hooks()
+    except ApplicationError as error:
+        print(f"gmbot run: {error}", file=sys.stderr)
+        return 1
+    database_url = admin.database_url(args.database_url)
+    bots: list[subprocess.Popen[bytes]] = []
+    for end in front_ends(application):
+        if all(os.environ.get(name) for name in end.needs):
+            bots.append(_start(end, application, args, admin, database_url))
+    if not bots:
+        print("gmbot: no bot credentials set (DISCORD_TOKEN, or SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET): "
+              "serving the backend only (try `gmbot chat`)", flush=True)
+    serve_args = ["--host", args.host, "--port", str(args.port), "--database-url", database_url]
+    try:
+        return serve.main(serve_args + (["--app", args.app] if args.app else []))
     finally:
-        if bot is not None and bot.poll() is None:
-            bot.send_signal(signal.SIGINT)
+        for bot in bots:
+            if bot.poll() is None:
+                bot.send_signal(signal.SIGINT)
+        for bot in bots:
             try:
                 bot.wait(timeout=10)
             except subprocess.TimeoutExpired:

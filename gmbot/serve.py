@@ -7,10 +7,14 @@ Swagger UI at /ui, the OpenAPI document at /openapi.json, health at /health.
 from __future__ import annotations
 
 import argparse
+import asyncio
 import logging
 import os
+import sys
 import warnings
 from collections.abc import Sequence
+
+from gmbot.application import ApplicationError, load_application
 
 
 def parser() -> argparse.ArgumentParser:
@@ -22,7 +26,8 @@ def parser() -> argparse.ArgumentParser:
         default=None,
         help="SQLAlchemy URL (default: $DATABASE_URL, else sqlite+aiosqlite:///./gmbot.sqlite3)",
     )
-    p.add_argument("--app", default="generated.server.app:app", help="the ASGI app to serve")
+    p.add_argument("--app", default=None, help="the application (module:attribute); default: $GMBOT_APP")
+    p.add_argument("--asgi-app", default=None, help="serve this ASGI app (module:attribute) instead of the application's server")
     p.add_argument("--log-level", default="info")
     p.add_argument("--no-access-log", action="store_true", help="do not log each request")
     return p
@@ -30,11 +35,15 @@ def parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parser().parse_args(list(argv or []))
-    from backend_impl import migrate, settings
-
-    url = settings.database_url(args.database_url)
+    try:
+        application = load_application(args.app)
+        admin = application.admin_hooks()
+    except ApplicationError as error:
+        print(f"gmbot serve: {error}", file=sys.stderr)
+        return 1
+    url = admin.database_url(args.database_url)
     os.environ["DATABASE_URL"] = url  # the app (another import) opens the same database
-    migrate.upgrade_sync(url)
+    asyncio.run(admin.upgrade(url))
 
     import uvicorn
 
@@ -51,7 +60,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         f"gmbot: serving on http://{args.host}:{args.port} (Swagger UI: /ui), database {_safe(url)}"
     )
     uvicorn.run(
-        args.app,
+        args.asgi_app or application.server,
         host=args.host,
         port=args.port,
         log_level=args.log_level,

@@ -78,10 +78,12 @@ def build_app(
     spec: Path | Mapping[str, Any],
     routes: Mapping[str, Route],
     *,
-    hooks_module: str = "backend_impl.app_hooks",
-    import_name: str = "generated.server.app",
+    hooks_module: str,
+    import_name: str,
 ) -> connexion.AsyncApp:
-    """Serve `spec` (OpenAPI 3.0, as JSON or a dict) routing each operation to `routes`."""
+    """Serve `spec` (OpenAPI 3.0, as JSON or a dict) routing each operation to `routes`;
+    `hooks_module` is the application's hooks (API-key check, lifespan), `import_name`
+    the module the app is created in."""
     document = load_spec(spec) if isinstance(spec, Path) else json.loads(json.dumps(spec))
     hooks = _import_hooks(hooks_module)
     hook_file = hooks_module.replace(".", "/") + ".py"

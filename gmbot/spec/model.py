@@ -2,7 +2,7 @@
 
 The generator parses and validates YAML into these models; templates and the bot
 runtime only ever see them (the runtime reads them back from
-`generated/bot/spec.json`). Field names here are the spec language's names.
+`generated/chat/spec.json`). Field names here are the spec language's names.
 """
 
 from __future__ import annotations
@@ -159,7 +159,7 @@ class Defaults(_Strict):
 
 
 class BotSpec(_Strict):
-    # generated/bot/spec.json carries its generated-file header here (JSON has no comments)
+    # generated/chat/spec.json carries its generated-file header here (JSON has no comments)
     generated_by: str | None = None
     version: Literal[1] = 1
     bot: BotSettings

@@ -96,10 +96,14 @@ def is_problem(reply: httpx.Response, status: int) -> dict[str, Any]:
     return body
 
 
+APPLICATION = "generated.application:application"
+
+
 def cli_environment() -> dict[str, str]:
     """The environment for running `python -m gmbot.cli` from another directory."""
     root = str(Path(__file__).resolve().parents[2])
-    environment = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [root, os.environ.get("PYTHONPATH")]))}
+    environment = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [root, os.environ.get("PYTHONPATH")])),
+                   "GMBOT_APP": APPLICATION}  # no pyproject.toml names it there
     for name in ("DATABASE_URL", "DISCORD_TOKEN"):
         environment.pop(name, None)
     return environment

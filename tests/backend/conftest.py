@@ -114,7 +114,7 @@ def start_server(database_url: str, log: Path, **env: str) -> Server:
         "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])),
         **env,
     }
-    command = [sys.executable, "-m", "gmbot.cli", "serve", "--port", str(port), "--app", APP,
+    command = [sys.executable, "-m", "gmbot.cli", "serve", "--port", str(port), "--asgi-app", APP,
                "--no-access-log", "--log-level", "warning"]  # fmt: skip
     handle = log.open("ab")
     process = subprocess.Popen(

@@ -38,7 +38,7 @@ def test_keys_create_list_revoke(tmp_path: Path, capsys: pytest.CaptureFixture[s
 def test_serve_migrates_then_serves(tmp_path: Path) -> None:
     port = free_port()
     process = subprocess.Popen(
-        [sys.executable, "-m", "gmbot.cli", "serve", "--port", str(port), "--app", APP],
+        [sys.executable, "-m", "gmbot.cli", "serve", "--port", str(port), "--asgi-app", APP],
         cwd=tmp_path, env=cli_environment(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
     )  # fmt: skip
     try:

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from backend_impl import apikeys, db
+from backend_impl import admin, apikeys, db
 from gmbot import run
 from tests.backend.backend_support import cli_environment, wait_for_health
 from tests.backend.conftest import free_port
@@ -37,8 +37,8 @@ async def test_the_bot_key_is_minted_once_and_reminted_when_unknown(
 ) -> None:
     monkeypatch.chdir(tmp_path)
     url = f"sqlite+aiosqlite:///{tmp_path / 'run.sqlite3'}"
-    first = await run._bot_key(url, "DISCORD-BFF")
-    assert await run._bot_key(url, "DISCORD-BFF") == first  # kept in .gmbot/bot-api-key
+    first = await run._bot_key(admin, url, "DISCORD-BFF", "discord")
+    assert await run._bot_key(admin, url, "DISCORD-BFF", "discord") == first  # kept in .gmbot/
     database = db.Database(url)
     try:
         found = await apikeys.verify(database, first)
@@ -46,6 +46,6 @@ async def test_the_bot_key_is_minted_once_and_reminted_when_unknown(
     finally:
         await database.dispose()
     # A key of another database (or another client) is not reused.
-    other = await run._bot_key(f"sqlite+aiosqlite:///{tmp_path / 'other.sqlite3'}", "DISCORD-BFF")
+    other = await run._bot_key(admin, f"sqlite+aiosqlite:///{tmp_path / 'other.sqlite3'}", "DISCORD-BFF", "discord")
     assert other != first
-    assert (tmp_path / ".gmbot" / "bot-api-key").read_text().strip() == other
+    assert (tmp_path / ".gmbot" / "discord-bff-api-key").read_text().strip() == other

@@ -11,8 +11,8 @@ from unittest.mock import AsyncMock
 
 import httpx
 
-from generated.bot.routes import ROUTES
-from gmbot.bot.backend import BackendClient
+from generated.chat.routes import ROUTES
+from gmbot.chat.backend import BackendClient
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from gmbot.bot.core import Core
-from gmbot.bot.request import resolve
+from gmbot.chat.core import Core
+from gmbot.chat.request import resolve
 from gmbot.spec.model import BotSpec
 
 from .fakes import FakeBackend

@@ -2,9 +2,9 @@ from __future__ import annotations
 
 import httpx
 
-from gmbot.bot.cards import card_to_text
-from gmbot.bot.core import Core, Invocation
-from gmbot.bot.options import Person
+from gmbot.chat.cards import card_to_text
+from gmbot.chat.core import Core, Invocation
+from gmbot.chat.options import Person
 from gmbot.spec.model import BotSpec
 
 from .fakes import FakeBackend, war
@@ -12,7 +12,7 @@ from .fakes import FakeBackend, war
 WOLVES = Person("1", "Wolves")
 ALICE = Person("11", "alice")
 BOB = Person("12", "bob")
-INV = Invocation(author=ALICE, server=WOLVES, channel=Person("77", "wars"), id="999")
+INV = Invocation("discord", author=ALICE, server=WOLVES, channel=Person("77", "wars"), id="999")
 
 
 async def members(token: str) -> Person | None:
@@ -80,7 +80,7 @@ async def test_malformed_replies_never_crash(spec: BotSpec, fake: FakeBackend) -
 
 
 async def test_backend_down_is_unavailable(spec: BotSpec) -> None:
-    from gmbot.bot.backend import BackendClient
+    from gmbot.chat.backend import BackendClient
 
     from .fakes import ROUTES
 
@@ -109,7 +109,7 @@ async def test_event_card_buttons_vote_as_the_clicking_user(spec: BotSpec, fake:
     assert [b.label for b in card.buttons] == ["We won", "We lost", "Draw"]
     assert all(b.custom_id and len(b.custom_id) <= 100 for b in card.buttons)
     fake.answer = lambda r: httpx.Response(200, json=war(status="ended"))
-    clicker = Invocation(author=Person("21", "bruno"), server=Person("2", "Bears"), id="4242")
+    clicker = Invocation("discord", author=Person("21", "bruno"), server=Person("2", "Bears"), id="4242")
     outcome = await core.click(card.buttons[1].custom_id or "", clicker)
     assert fake.requests[0].url.path == "/wars/zyo8/votes"
     assert fake.body() == {"server": {"id": "2", "name": "Bears"}, "actor": {"id": "21", "name": "bruno"}, "result": "lose"}

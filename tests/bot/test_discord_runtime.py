@@ -12,8 +12,8 @@ import discord
 import httpx
 from discord.ext import commands
 
-from gmbot.bot.backend import BackendClient
-from gmbot.bot.discord_runtime import DiscordRuntime
+from gmbot.chat.backend import BackendClient
+from gmbot.discord.runtime import DiscordRuntime
 from gmbot.spec.model import BotSpec
 
 from .fakes import (
@@ -158,7 +158,7 @@ async def test_help_and_unknown_command_on_a_real_bot(spec: BotSpec, fake: FakeB
 
 
 async def test_event_card_is_posted_with_real_buttons(spec: BotSpec, fake: FakeBackend) -> None:
-    from gmbot.bot.discord_runtime import message_kwargs
+    from gmbot.discord.runtime import message_kwargs
 
     runtime = DiscordRuntime(spec, fake.client())
     opponent = {"server": {"id": "2", "name": "Bears"}, "platform": "discord", "players": [], "glory": 0}

@@ -10,12 +10,13 @@ from typing import Any
 
 import pytest
 
-from gmbot.bot.backend import BackendClient
-from gmbot.bot.core import Core
-from gmbot.bot.discord_runtime import DiscordRuntime
-from gmbot.bot.events import CursorStore, EventConsumer
-from gmbot.bot.local_backend import LocalBackend, local_backend
-from gmbot.bot.request import HttpRequest
+from generated.application import application
+from gmbot.chat.backend import BackendClient
+from gmbot.chat.core import Core
+from gmbot.chat.events import CursorStore, EventConsumer
+from gmbot.chat.request import HttpRequest
+from gmbot.discord.runtime import DiscordRuntime
+from gmbot.server.local import LocalBackend, local_backend
 from gmbot.spec.model import BotSpec
 
 from .fakes import ROUTES, FakeGuild, member, prefix_ctx, sent_embeds, slash_ctx
@@ -23,7 +24,7 @@ from .fakes import ROUTES, FakeGuild, member, prefix_ctx, sent_embeds, slash_ctx
 
 @pytest.fixture
 async def live() -> AsyncIterator[LocalBackend]:
-    async with local_backend("DISCORD-BFF") as backend:
+    async with local_backend(application, "DISCORD-BFF") as backend:
         yield backend
 
 
@@ -84,7 +85,7 @@ async def test_problem_json_from_the_real_backend(runtime: DiscordRuntime) -> No
 
 
 async def test_backend_stopped_gives_an_error_embed_within_3_seconds(spec: BotSpec) -> None:
-    async with local_backend("DISCORD-BFF") as live:
+    async with local_backend(application, "DISCORD-BFF") as live:
         url, key = live.url, live.api_key
     client = BackendClient(url, key, spec.bot.client, routes=ROUTES)
     wolves, _ = clans()

@@ -9,10 +9,11 @@ import discord
 import httpx
 from discord.ext import commands
 
-import generated.bot.commands as generated  # committed: a missing file must fail, not skip
-from gmbot.bot.cli import intents_for, make_bot
-from gmbot.bot.discord_runtime import DiscordRuntime
-from gmbot.bot.specfile import load_spec_json
+import generated.discord.commands as generated  # committed: a missing file must fail, not skip
+from generated.application import application
+from gmbot.chat.specfile import load_spec_json
+from gmbot.discord.cli import intents_for, make_bot
+from gmbot.discord.runtime import DiscordRuntime
 from gmbot.spec.model import BotSpec
 
 from .fakes import (
@@ -29,7 +30,7 @@ from .fakes import (
 
 
 def build(fake: FakeBackend) -> tuple[commands.Bot, DiscordRuntime]:
-    spec = load_spec_json()
+    spec = load_spec_json(application.spec_json)
     bot = make_bot(spec)
     runtime = DiscordRuntime(spec, fake.client())
     runtime.install(bot)
@@ -40,7 +41,7 @@ def build(fake: FakeBackend) -> tuple[commands.Bot, DiscordRuntime]:
 async def test_every_spec_command_is_a_slash_and_a_prefix_command(fake: FakeBackend) -> None:
     bot, runtime = build(fake)
     slash = {c.name for c in bot.pending_application_commands}
-    registered = json.loads((ROOT / "generated" / "discord_commands.json").read_text())
+    registered = json.loads((ROOT / "generated" / "discord" / "commands.json").read_text())
     registered = registered["commands"] if isinstance(registered, dict) else registered
     assert slash == {c.name for c in runtime.spec.commands} == {c["name"] for c in registered}
     for command in runtime.spec.commands:
@@ -79,7 +80,7 @@ async def test_generated_prefix_command_and_alias(fake: FakeBackend) -> None:
 
 
 def test_intents_only_as_needed() -> None:
-    spec = load_spec_json()
+    spec = load_spec_json(application.spec_json)
     intents = intents_for(spec)
     assert intents.guilds and intents.message_content and not intents.members and not intents.presences
     slash_only = BotSpec.model_validate({**spec.model_dump(), "bot": {**spec.bot.model_dump(), "prefix_commands": False}})

@@ -2,13 +2,22 @@ from __future__ import annotations
 
 import pytest
 
-from gmbot.bot.options import Person, UsageError, coerce_options, parse_duration, split_flags
+from gmbot.chat.options import (
+    NotAMention,
+    Person,
+    UsageError,
+    coerce_options,
+    parse_duration,
+    split_flags,
+)
 from gmbot.spec.model import BotSpec, DurationUnit
 
 MEMBERS = {"<@1>": Person("1", "p1"), "<@2>": Person("2", "p2"), "@p3": Person("3", "p3")}
 
 
 async def resolve(token: str) -> Person | None:
+    if not token.startswith(("<@", "@")):
+        raise NotAMention(token)
     return MEMBERS.get(token)
 
 

@@ -8,10 +8,11 @@ import subprocess
 import sys
 from pathlib import Path
 
-from gmbot.bot.backend import BackendClient
-from gmbot.bot.core import Core
-from gmbot.bot.local_backend import local_backend
-from gmbot.bot.playground import Playground
+from generated.application import application
+from gmbot.chat.backend import BackendClient
+from gmbot.chat.core import Core
+from gmbot.playground.playground import Playground
+from gmbot.server.local import local_backend
 from gmbot.spec.model import BotSpec
 
 from .fakes import ROOT, ROUTES
@@ -40,7 +41,7 @@ gmbot leaderboard
 
 async def test_a_scripted_war(spec: BotSpec) -> None:
     out = io.StringIO()
-    async with local_backend(spec.bot.client) as live:
+    async with local_backend(application, spec.bot.client) as live:
         backend = BackendClient(live.url, live.api_key, spec.bot.client, routes=ROUTES)
         await Playground(Core(spec, backend), out).run(SCRIPT.splitlines())
         await backend.aclose()

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from generated.bot.routes import ROUTES
+from generated.chat.routes import ROUTES
 from generator.render_model import bot_operations
-from gmbot.bot.backend import BackendClient
-from gmbot.bot.request import SpecError, build_request
-from gmbot.bot.routes import EVENTS_OPERATION, Route
+from gmbot.chat.backend import BackendClient
+from gmbot.chat.request import SpecError, build_request
+from gmbot.chat.routes import EVENTS_OPERATION, Route
 from gmbot.spec.model import BotSpec, Request
 
 

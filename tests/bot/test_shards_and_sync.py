@@ -7,8 +7,8 @@ import httpx
 import pytest
 import respx
 
-from gmbot.bot.events import ShardFilter
-from gmbot.bot.sync import API, SyncError, diff, sync_commands
+from gmbot.discord.shards import ShardFilter
+from gmbot.discord.sync import API, SyncError, diff, sync_commands
 
 COMMANDS: list[dict[str, Any]] = [
     {"name": "games", "description": "The supported games", "options": []},
@@ -63,7 +63,7 @@ async def test_discord_errors_are_reported_not_raised_raw() -> None:
 
 
 def test_sync_main_dry_run(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
-    from gmbot.bot.cli import sync_main
+    from gmbot.discord.cli import sync_main
 
     monkeypatch.setenv("DISCORD_TOKEN", "tok")
     monkeypatch.setenv("DISCORD_APPLICATION_ID", "42")

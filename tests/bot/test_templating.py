@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from generator import template_scan
-from gmbot.bot.cards import CardRenderer
-from gmbot.bot.templating import CARD_FILTERS, card_environment, duration, names
+from gmbot.chat.cards import CardRenderer
+from gmbot.chat.templating import CARD_FILTERS, card_environment, duration, names
 from gmbot.spec.model import BotSettings, Card
 
 

@@ -11,9 +11,9 @@ from collections.abc import AsyncIterator, Callable
 import httpx
 import pytest
 
-from gmbot.bot.backend import BackendClient, BackendUnavailable
-from gmbot.bot.request import HttpRequest
-from gmbot.bot.transport import AiohttpTransport
+from gmbot.chat.backend import BackendClient, BackendUnavailable
+from gmbot.chat.request import HttpRequest
+from gmbot.chat.transport import AiohttpTransport
 
 from .fakes import ROUTES
 

@@ -30,7 +30,7 @@ def test_generate_then_check_is_clean(tmp_path: Path, capsys: pytest.CaptureFixt
 
 def test_check_writes_nothing_and_shows_a_diff(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert cli.main(_args(tmp_path)) == 0
-    target = tmp_path / "generated" / "bot" / "commands.py"
+    target = tmp_path / "generated" / "discord" / "commands.py"
     target.write_text(target.read_text().replace("Mark yourself present today", "edited by hand"))
     (tmp_path / "generated" / "stray.py").write_text("x = 1\n")
     before = read_tree(tmp_path / "generated")

@@ -38,9 +38,9 @@ def _mypy(folder: Path, *packages: str) -> subprocess.CompletedProcess[str]:
 @pytest.mark.parametrize("bot", BOTS)
 def test_generated_code_imports(bot: str, generate_package: Generate) -> None:
     package, _, _ = generate_package(bot)
-    for module in ("models", "server.contract", "server.operations", "bot", "bot.commands"):
+    for module in ("models", "server.contract", "server.operations", "chat", "discord.commands", "application"):
         importlib.import_module(f"{package}.{module}")
-    spec = importlib.import_module(f"{package}.bot").load_spec()
+    spec = importlib.import_module(f"{package}.chat").load_spec()
     assert spec.commands
 
 

@@ -1,0 +1,144 @@
+"""Platform-neutral cards: sandboxed Jinja2 over the reply's JSON.
+
+A `Card` of the spec renders to a `RenderedCard` of plain strings; the Discord
+embed code, the playground's text printer (and later a Slack renderer) consume
+that. Rendering never raises: a template that fails on an odd reply renders
+as an empty string and is logged.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from jinja2 import TemplateError
+
+from gmbot.chat.templating import card_environment
+from gmbot.spec.model import BotSettings, Card
+
+log = logging.getLogger("gmbot.chat.cards")
+
+_HEX = re.compile(r"^#?([0-9a-fA-F]{6})$")
+
+
+def hex_color(value: str | None) -> int | None:
+    """"#rrggbb" (or "rrggbb") as the integer an embed takes; anything else -> None."""
+    match = _HEX.match(value or "")
+    return int(match.group(1), 16) if match else None
+
+
+@dataclass
+class RenderedField:
+    name: str
+    value: str
+    inline: bool = False
+
+
+@dataclass
+class RenderedButton:
+    label: str
+    style: str
+    index: int  # position in the card's `buttons`
+    custom_id: str | None = None  # set by the core: what a click calls
+
+
+@dataclass
+class RenderedCard:
+    title: str = ""
+    description: str = ""
+    color: int | None = None
+    url: str | None = None
+    fields: list[RenderedField] = field(default_factory=list)
+    footer: str = ""
+    buttons: list[RenderedButton] = field(default_factory=list)
+
+
+class CardRenderer:
+    def __init__(self, settings: BotSettings) -> None:
+        self.settings = settings
+        self.env = card_environment()  # the generator checks templates in the same environment
+        self._templates: dict[str, Any] = {}
+        self._expressions: dict[str, Any] = {}
+
+    def text(self, source: str | None, scope: Mapping[str, Any]) -> str:
+        if not source:
+            return ""
+        if "{" not in source:
+            return source
+        try:
+            template = self._templates.get(source)
+            if template is None:
+                template = self._templates[source] = self.env.from_string(source)
+            return str(template.render(scope)).strip()
+        except (TemplateError, TypeError, ValueError, AttributeError, KeyError, IndexError) as error:
+            log.warning("card template %r failed: %s", source, error)
+            return ""
+
+    def items(self, expression: str, scope: Mapping[str, Any]) -> list[Any]:
+        try:
+            compiled = self._expressions.get(expression)
+            if compiled is None:
+                compiled = self._expressions[expression] = self.env.compile_expression(expression)
+            value = compiled(**scope)
+        except (TemplateError, TypeError, ValueError, AttributeError, KeyError, IndexError) as error:
+            log.warning("card expression %r failed: %s", expression, error)
+            return []
+        if isinstance(value, list | tuple):
+            return list(value)
+        if isinstance(value, Iterable) and not isinstance(value, str | bytes | Mapping):
+            return list(value)
+        return []
+
+    def color(self, source: str | None, scope: Mapping[str, Any]) -> int | None:
+        name = self.text(source, scope)
+        return hex_color(self.settings.colors.get(name, name))
+
+    def render(self, card: Card, scope: Mapping[str, Any]) -> RenderedCard:
+        fields: list[RenderedField] = []
+        for spec_field in card.fields:
+            if spec_field.each is None:
+                name, value = self.text(spec_field.name, scope), self.text(spec_field.value, scope)
+                if name or value:
+                    fields.append(RenderedField(name, value, spec_field.inline))
+                continue
+            items = self.items(spec_field.each, scope)
+            for index, item in enumerate(items):
+                loop = {"index": index + 1, "index0": index, "first": index == 0,
+                        "last": index == len(items) - 1, "length": len(items)}
+                inner = {**scope, "item": item, "loop": loop}
+                fields.append(RenderedField(self.text(spec_field.name, inner),
+                                            self.text(spec_field.value, inner), spec_field.inline))
+        return RenderedCard(
+            title=self.text(card.title, scope),
+            description=self.text(card.description, scope),
+            color=self.color(card.color, scope),
+            url=self.text(card.url, scope) or None,
+            fields=fields,
+            footer=self.text(card.footer, scope),
+            buttons=[
+                RenderedButton(self.text(button.label, scope) or "?", button.style.value, index)
+                for index, button in enumerate(card.buttons)
+            ],
+        )
+
+
+def card_to_text(card: RenderedCard) -> str:
+    """A card as readable plain text (the playground, logs)."""
+    lines: list[str] = []
+    if card.title:
+        lines += [f"== {card.title} =="]
+    if card.description:
+        lines += card.description.splitlines()
+    for item in card.fields:
+        if item.name and item.value:
+            lines.append(f"  {item.name}: {item.value}")
+        else:
+            lines.append(f"  {item.name or item.value}")
+    if card.buttons:
+        lines.append("  " + "  ".join(f"[{b.label}]" for b in card.buttons))
+    if card.footer:
+        lines.append(f"  -- {card.footer}")
+    return "\n".join(lines)

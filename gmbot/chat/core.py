@@ -1,0 +1,288 @@
+"""The platform-neutral pipeline every front end shares (Discord, Slack, the playground).
+
+1. coerce raw options (prefix strings or slash values) per spec type;
+2. build the HTTP request from the command's `request:` mapping and the context;
+3. call the backend;
+4. choose the card by status and render it.
+Nothing here raises to the caller for a user mistake or a backend failure: the
+outcome is always a card.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from gmbot.chat.backend import BackendClient, BackendReply, BackendUnavailable
+from gmbot.chat.cards import CardRenderer, RenderedCard, RenderedField
+from gmbot.chat.help import help_card, suggest, usage
+from gmbot.chat.options import (
+    MentionResolver,
+    NotAMention,
+    Person,
+    UsageError,
+    coerce_options,
+    split_flags,
+)
+from gmbot.chat.request import HttpRequest, SpecError, build_request, lookup, request_references
+from gmbot.spec.model import BotSpec, Button, Card, Command
+
+log = logging.getLogger("gmbot.chat.core")
+
+STATIC_HEADS = ("event", "data", "reply", "options")  # button references fixed when the card is posted
+BUTTON_PREFIX = "gm:"
+CUSTOM_ID_MAX = 100
+
+
+@dataclass(frozen=True)
+class Invocation:
+    """Who typed what where: the context a request can draw on."""
+
+    platform: str  # the front end's name ("discord", "slack", ...): it namespaces `id`
+    author: Person
+    server: Person | None = None
+    channel: Person | None = None
+    mentions: tuple[Person, ...] = ()
+    id: str = ""  # the platform's message / interaction id: the idempotency key
+
+    def scope(self) -> dict[str, Any]:
+        return {
+            "server": self.server.to_json() if self.server else None,
+            "channel": self.channel.to_json() if self.channel else None,
+            "author": self.author.to_json(),
+            "mentions": [m.to_json() for m in self.mentions],
+        }
+
+    def idempotency_key(self) -> str | None:
+        return f"{self.platform}-{self.id}" if self.id else None
+
+
+@dataclass
+class Outcome:
+    card: RenderedCard
+    kind: str  # "reply", "problem", "usage", "unavailable", "help"
+    status: int | None = None
+    request_id: str | None = None
+    body: Any = None
+    command: str | None = None
+
+
+async def _no_members(token: str) -> Person | None:
+    raise NotAMention(token)
+
+
+class Core:
+    def __init__(self, spec: BotSpec, backend: BackendClient) -> None:
+        self.spec = spec
+        self.backend = backend
+        self.renderer = CardRenderer(spec.bot)
+
+    # -- 1. which command, which options -------------------------------------------------
+    def command(self, name: str) -> Command:
+        command = self.spec.command(name.lower())
+        if command is None:
+            hint = suggest(self.spec, name)
+            raise UsageError(
+                f"unknown command '{name}'" + (f": did you mean `{self.spec.bot.prefix} {hint}`?" if hint else ""),
+                suggestion=hint,
+            )
+        return command
+
+    async def prepare(
+        self, name: str, raw: Mapping[str, Any], resolve: MentionResolver = _no_members
+    ) -> tuple[Command, dict[str, Any]]:
+        command = self.command(name)
+        return command, await coerce_options(command, raw, resolve)
+
+    async def prepare_prefix(
+        self, name: str, args: str, resolve: MentionResolver = _no_members
+    ) -> tuple[Command, dict[str, Any]]:
+        command = self.command(name)
+        return command, await coerce_options(command, split_flags(command, args), resolve)
+
+    # -- 2. the request ------------------------------------------------------------------
+    def build(self, command: Command, options: Mapping[str, Any], inv: Invocation) -> HttpRequest:
+        if inv.server is None and any(ref.split(".")[0] == "server" for ref in request_references(command.request)):
+            raise UsageError(f"`{command.name}` works only in a server (a clan)", command=command.name)
+        scope = {**inv.scope(), **options}
+        return build_request(command.operation, self.backend.route(command.operation), command.request, scope)
+
+    # -- 3 and 4. call, choose the card, render ------------------------------------------
+    async def execute(self, command: Command, options: Mapping[str, Any], inv: Invocation) -> Outcome:
+        try:
+            request = self.build(command, options, inv)
+        except UsageError as error:
+            return self.usage_outcome(error)
+        except SpecError as error:
+            log.error("spec error in %s: %s", command.name, error)
+            return Outcome(self.notice("Bot misconfigured", str(error), "error"), "problem", command=command.name)
+        scope = {"options": dict(options), "ctx": inv.scope()}
+        outcome = await self._call(request, inv, command.replies, scope, "c", command.name)
+        outcome.command = command.name
+        return outcome
+
+    async def _call(
+        self,
+        request: HttpRequest,
+        inv: Invocation,
+        replies: Mapping[str, Card],
+        scope: dict[str, Any],
+        kind: str,
+        source: str,
+    ) -> Outcome:
+        try:
+            reply = await self.backend.call(request, idempotency_key=inv.idempotency_key())
+        except BackendUnavailable as error:
+            return Outcome(self.unavailable_card(error.request_id), "unavailable", request_id=error.request_id)
+        card = self.choose_card(reply, replies)
+        scope = {**scope, "reply": reply.body if reply.body is not None else {}}
+        if card is None:
+            rendered = self.fallback_card(reply)
+        else:
+            rendered = self.renderer.render(card, scope)
+            if reply.ok:
+                self._bind_buttons(rendered, card.buttons, scope, kind, source, str(reply.status))
+        if not (rendered.title or rendered.description or rendered.fields):
+            rendered.title = "Done." if reply.ok else f"Error {reply.status}"
+        return Outcome(rendered, "reply" if reply.ok else "problem", reply.status, reply.request_id, reply.body)
+
+    def choose_card(self, reply: BackendReply, replies: Mapping[str, Card]) -> Card | None:
+        if reply.malformed or (reply.ok and reply.body is not None and not isinstance(reply.body, dict | list)):
+            return None
+        card = replies.get(str(reply.status))
+        if card is not None:
+            return card
+        if reply.ok:
+            return next((c for s, c in replies.items() if s.startswith("2")), None)
+        if not isinstance(reply.body, dict):
+            return None
+        return replies.get("error") or self.spec.defaults.error
+
+    def fallback_card(self, reply: BackendReply) -> RenderedCard:
+        if reply.ok and not reply.malformed:
+            return self.notice("Done.", "", "success")
+        body = reply.body if isinstance(reply.body, dict) else {}
+        title = str(body.get("title") or ("Unexpected reply from the service" if reply.ok else f"Error {reply.status}"))
+        detail = str(body.get("detail") or f"The service answered HTTP {reply.status} in a form the bot cannot read.")
+        card = self.notice(title, detail, "error")
+        card.footer = f"request id {reply.request_id}"
+        return card
+
+    # -- whole runs ------------------------------------------------------------------------
+    async def run_prefix(
+        self, name: str, args: str, inv: Invocation, resolve: MentionResolver = _no_members
+    ) -> Outcome:
+        """A prefix message after the trigger word, e.g. name="createwar", args="-game 4 ..."."""
+        if not name or name.lower() == "help":
+            return Outcome(help_card(self.spec, args), "help")
+        try:
+            command, options = await self.prepare_prefix(name, args, resolve)
+        except UsageError as error:
+            return self.usage_outcome(error)
+        return await self.execute(command, options, inv)
+
+    async def run(
+        self, name: str, raw: Mapping[str, Any], inv: Invocation, resolve: MentionResolver = _no_members
+    ) -> Outcome:
+        """A command with already separated raw option values (slash commands)."""
+        try:
+            command, options = await self.prepare(name, raw, resolve)
+        except UsageError as error:
+            return self.usage_outcome(error)
+        return await self.execute(command, options, inv)
+
+    # -- built-in cards ------------------------------------------------------------------
+    def notice(self, title: str, description: str, color: str) -> RenderedCard:
+        return RenderedCard(title=title, description=description, color=self.renderer.color(color, {}))
+
+    def usage_outcome(self, error: UsageError) -> Outcome:
+        prefix = self.spec.bot.prefix
+        command = self.spec.command(error.command) if error.command else None
+        if command is None:
+            card = self.notice("Unknown command" if error.suggestion is not None or not error.command else "Usage",
+                               error.message + f"\n`{prefix} help` lists every command.", "error")
+        else:
+            card = self.notice(f"{prefix} {command.name}: {error.message}", "", "error")
+            card.fields = [RenderedField("Usage", f"`{usage(prefix, command)}`")]
+            card.footer = f"{prefix} help {command.name} explains every option"
+        return Outcome(card, "usage", command=error.command)
+
+    def unavailable_card(self, request_id: str | None = None) -> RenderedCard:
+        card = self.notice(
+            "Service unavailable",
+            f"{self.spec.bot.name}'s service is not answering right now. Please try again in a minute.",
+            "error",
+        )
+        if request_id:
+            card.footer = f"request id {request_id}"
+        return card
+
+    # -- events and buttons --------------------------------------------------------------
+    def render_event(self, event: Mapping[str, Any]) -> RenderedCard | None:
+        spec = self.spec.event(str(event.get("type", "")))
+        if spec is None:
+            log.info("no card for event type %r", event.get("type"))
+            return None
+        data = event.get("data") if isinstance(event.get("data"), dict) else {}
+        scope = {"event": dict(event), "data": data, "ctx": {"server": {"id": event.get("serverId")}}}
+        card = self.renderer.render(spec.card, scope)
+        self._bind_buttons(card, spec.card.buttons, scope, "e", spec.name, "")
+        return card
+
+    def _bind_buttons(
+        self, card: RenderedCard, buttons: list[Button], scope: Mapping[str, Any], kind: str, source: str, status: str
+    ) -> None:
+        for rendered in card.buttons:
+            values = [lookup(scope, ref) for ref in _static_references(buttons[rendered.index])]
+            custom_id = BUTTON_PREFIX + json.dumps([kind, source, status, rendered.index, values], separators=(",", ":"))
+            if len(custom_id) > CUSTOM_ID_MAX:
+                log.warning("button %r of %s is too long to post (%d characters)", rendered.label, source, len(custom_id))
+                continue
+            rendered.custom_id = custom_id
+
+    def find_button(self, custom_id: str) -> tuple[Button, dict[str, Any]] | None:
+        """The spec button a custom id points at, and the scope its fixed values came from."""
+        try:
+            kind, source, status, index, values = json.loads(custom_id[len(BUTTON_PREFIX):])
+            if kind == "e":
+                event = self.spec.event(source)
+                buttons = event.card.buttons if event else []
+            else:
+                command = self.spec.command(source)
+                buttons = command.replies[status].buttons if command and status in command.replies else []
+            button = buttons[index]
+        except (ValueError, TypeError, IndexError, KeyError):
+            return None
+        scope: dict[str, Any] = {}
+        for ref, value in zip(_static_references(button), values, strict=False):
+            _set_path(scope, ref, value)
+        return button, scope
+
+    async def click(self, custom_id: str, inv: Invocation) -> Outcome:
+        """A button clicked by `inv.author`: call its operation as that user."""
+        found = self.find_button(custom_id)
+        if found is None:
+            return Outcome(self.notice("This button no longer works", "", "error"), "usage")
+        button, fixed = found
+        scope = {**fixed, **inv.scope()}
+        try:
+            request = build_request(button.operation, self.backend.route(button.operation), button.request, scope)
+        except SpecError as error:
+            return Outcome(self.notice("Bot misconfigured", str(error), "error"), "problem")
+        return await self._call(request, inv, button.replies, {"options": {}, "ctx": inv.scope()}, "b", button.operation)
+
+
+def _static_references(button: Button) -> list[str]:
+    """The references of a button's request that are fixed into its custom id when posted."""
+    return [r for r in request_references(button.request) if r.split(".")[0] in STATIC_HEADS]
+
+
+def _set_path(scope: dict[str, Any], reference: str, value: Any) -> None:
+    *heads, last = reference.split(".")
+    node = scope
+    for head in heads:
+        node = node.setdefault(head, {})
+    node[last] = value

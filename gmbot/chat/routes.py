@@ -1,0 +1,23 @@
+"""Where each backend operation lives: the table `gmbot generate` writes for the bot.
+
+`generated/chat/routes.py` maps every operationId the bot calls (its commands,
+its buttons and, when the spec has events, the event feed) to a `Route`, so a
+deployed bot needs no copy of openapi.yaml: the generator reads the contract
+once, the runtime only reads this table.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+# The operation the events consumer (and the playground) polls. The generator adds its
+# route whenever the spec declares events, since no command or button names it.
+EVENTS_OPERATION = "listEvents"
+
+
+@dataclass(frozen=True)
+class Route:
+    method: str  # upper case, e.g. "POST"
+    path: str  # with the API's base path and `{name}` placeholders, e.g. "/api/wars/{warId}"
+    path_params: tuple[str, ...] = ()  # the placeholders of `path`, in order
+    query_params: tuple[str, ...] = ()  # every query parameter the operation accepts

@@ -1,0 +1,163 @@
+"""`gmbot bot` and `gmbot sync-commands`: the Discord front end's commands."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from gmbot.application import Application
+from gmbot.cli_support import (
+    Unusable,
+    add_app_arguments,
+    application_and_spec,
+    configure_logging,
+    load_dotenv,
+)
+from gmbot.spec.model import BotSpec
+
+log = logging.getLogger("gmbot.discord")
+
+
+def _ids(text: str) -> list[int]:
+    return [int(part) for part in text.replace(",", " ").split()]
+
+
+# -- gmbot bot ---------------------------------------------------------------------------------
+def bot_main(argv: Sequence[str]) -> int:
+    parser = argparse.ArgumentParser(prog="gmbot bot", description="Run the generated Discord bot.")
+    add_app_arguments(parser)
+    parser.add_argument("--shard-count", type=int, help="total shards across all processes (default: Discord's advice)")
+    parser.add_argument("--shard-ids", type=_ids, help="the shards this process runs, e.g. 0,1 (needs --shard-count)")
+    parser.add_argument("--cursor-file", type=Path, help="where the events cursor lives (default .gmbot/events-<shards>.cursor)")
+    parser.add_argument("--log-level", default="INFO")
+    args = parser.parse_args(list(argv))
+    load_dotenv()
+    configure_logging(args.log_level)
+    token = os.environ.get("DISCORD_TOKEN")
+    if not token:
+        print("gmbot bot: DISCORD_TOKEN is not set (environment or .env)", file=sys.stderr)
+        return 2
+    if args.shard_ids and not args.shard_count:
+        print("gmbot bot: --shard-ids needs --shard-count", file=sys.stderr)
+        return 2
+    try:
+        application, spec = application_and_spec(args)
+    except Unusable as error:
+        print(f"gmbot bot: {error}", file=sys.stderr)
+        return 1
+    asyncio.run(_run_bot(application, spec, token, args))
+    return 0
+
+
+def intents_for(spec: BotSpec) -> Any:
+    import discord
+
+    intents = discord.Intents.none()
+    intents.guilds = True  # guild and channel objects for context and event delivery
+    if spec.bot.prefix_commands:
+        intents.guild_messages = True
+        intents.message_content = True  # privileged: only when prefix commands are on
+    return intents
+
+
+def make_bot(spec: BotSpec, shard_count: int | None = None, shard_ids: list[int] | None = None) -> Any:
+    """The py-cord bot (create it inside the running event loop)."""
+    from discord.ext import commands
+
+    prefix = spec.bot.prefix
+
+    def prefixes(bot: Any, message: Any) -> list[str]:
+        return commands.when_mentioned_or(f"{prefix} ", f"{prefix.capitalize()} ", f"{prefix.upper()} ")(bot, message)
+
+    return commands.AutoShardedBot(
+        command_prefix=prefixes, help_command=None, case_insensitive=True, intents=intents_for(spec),
+        shard_count=shard_count, shard_ids=shard_ids,
+    )
+
+
+async def _run_bot(application: Application, spec: BotSpec, token: str, args: argparse.Namespace) -> None:
+    from gmbot.chat.backend import BackendClient
+    from gmbot.chat.events import CursorStore, EventConsumer
+    from gmbot.discord.runtime import DiscordRuntime, message_kwargs
+    from gmbot.discord.shards import ShardFilter
+
+    routes = application.route_table()
+    backend = BackendClient.from_env(spec.bot.backend_url_env, spec.bot.api_key_env, spec.bot.client, routes=routes)
+    bot = make_bot(spec, args.shard_count, args.shard_ids)
+    runtime = DiscordRuntime(spec, backend)
+    runtime.install(bot)
+
+    application.discord_register()(bot, runtime)
+    shards = "all" if not args.shard_ids else "-".join(map(str, args.shard_ids))
+    cursor = CursorStore(args.cursor_file or Path(".gmbot") / f"events-{shards}.cursor")
+
+    async def deliver(event: Any, card: Any) -> None:
+        channel_id = event.get("channelId")
+        if not channel_id:
+            log.warning("event %s for server %s has no channel", event.get("id"), event.get("serverId"))
+            return
+        channel = bot.get_channel(int(channel_id)) or await bot.fetch_channel(int(channel_id))
+        await channel.send(**message_kwargs(card))
+
+    consumer: list[asyncio.Task[None]] = []
+
+    @bot.listen("on_ready")
+    async def start_events() -> None:
+        if consumer or not spec.events:  # a bot without event cards has no feed route to poll
+            return
+        count = args.shard_count or bot.shard_count or 1
+        ids = args.shard_ids if args.shard_ids else None
+        log.info("ready as %s: shards %s of %s", bot.user, ids or "all", count)
+        feed = EventConsumer(runtime.core, backend, cursor, deliver, accepts=ShardFilter(count, ids).accepts)
+        consumer.append(asyncio.create_task(feed.run(), name="gmbot-events"))
+
+    try:
+        async with bot:
+            await bot.start(token)
+    finally:
+        for task in consumer:
+            task.cancel()
+        await backend.aclose()
+
+
+# -- gmbot sync-commands ---------------------------------------------------------------------
+def sync_main(argv: Sequence[str]) -> int:
+    from gmbot.application import ApplicationError, load_application
+    from gmbot.discord.sync import SyncError, load_commands, sync_commands
+
+    parser = argparse.ArgumentParser(prog="gmbot sync-commands",
+                                     description="Register the application's Discord commands with one bulk overwrite.")
+    parser.add_argument("--guild", help="register in this guild only (instant) instead of globally")
+    parser.add_argument("--dry-run", action="store_true", help="print what would change; register nothing")
+    parser.add_argument("--file", type=Path, help="the commands JSON (default: the application's)")
+    parser.add_argument("--app", help="the application (module:attribute); default: $GMBOT_APP")
+    parser.add_argument("--application-id", default=None, help="default: DISCORD_APPLICATION_ID, else asked from Discord")
+    args = parser.parse_args(list(argv))
+    load_dotenv()
+    token = os.environ.get("DISCORD_TOKEN")
+    if not token:
+        print("gmbot sync-commands: DISCORD_TOKEN is not set (environment or .env)", file=sys.stderr)
+        return 2
+    try:
+        path = args.file or load_application(args.app).discord_commands_json
+        if path is None:
+            raise SyncError("the application has no Discord commands (run `gmbot generate`)")
+        commands = load_commands(path)
+        report = asyncio.run(sync_commands(
+            token, commands=commands, guild=args.guild, dry_run=args.dry_run,
+            application_id=args.application_id or os.environ.get("DISCORD_APPLICATION_ID"),
+        ))
+    except (OSError, ValueError, SyncError, ApplicationError) as error:
+        print(f"gmbot sync-commands: {error}", file=sys.stderr)
+        return 1
+    print("\n".join(report))
+    return 0
+
+
+__all__ = ["bot_main", "sync_main"]

@@ -1,0 +1,91 @@
+"""A rendered card -> Discord embed dicts that Discord never rejects.
+
+Limits (platform-limits.md): title 256, description 4096, 25 fields, field
+name 256, field value 1024, footer 2048, 6000 characters over all embeds of a
+message, 10 embeds. Long descriptions and many fields continue in further
+embeds; what still does not fit is cut with a visible marker.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from gmbot.chat.cards import RenderedCard
+
+TITLE, DESCRIPTION, FIELDS, FIELD_NAME, FIELD_VALUE, FOOTER = 256, 4096, 25, 256, 1024, 2048
+TOTAL, EMBEDS = 6000, 10
+CUT = "… (cut)"
+EMPTY = "\u200b"  # Discord refuses empty field names and values
+RESERVE = 80  # room kept for the "more not shown" marker
+
+
+def cut(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - len(CUT)] + CUT
+
+
+def _chunks(text: str, limit: int) -> list[str]:
+    """Split at line ends where possible, else hard."""
+    chunks: list[str] = []
+    while len(text) > limit:
+        at = text.rfind("\n", 0, limit)
+        at = at if at > limit // 2 else limit
+        chunks.append(text[:at])
+        text = text[at:].lstrip("\n")
+    return [*chunks, text] if text else chunks
+
+
+def embed_size(embed: dict[str, Any]) -> int:
+    size = len(embed.get("title", "")) + len(embed.get("description", ""))
+    size += len(embed.get("footer", {}).get("text", ""))
+    return size + sum(len(f["name"]) + len(f["value"]) for f in embed.get("fields", []))
+
+
+def card_to_embeds(card: RenderedCard) -> list[dict[str, Any]]:
+    footer = cut(card.footer, FOOTER) if card.footer else ""
+    budget = TOTAL - len(footer) - RESERVE
+    first: dict[str, Any] = {"type": "rich"}
+    if card.title:
+        first["title"] = cut(card.title, TITLE)
+        budget -= len(first["title"])
+    if card.url:
+        first["url"] = card.url
+    embeds = [first]
+    dropped = 0
+
+    def room() -> bool:
+        return len(embeds) < EMBEDS
+
+    for index, chunk in enumerate(_chunks(card.description, DESCRIPTION)):
+        if budget <= 0 or (index > 0 and not room()):
+            dropped += 1
+            continue
+        if len(chunk) > budget:
+            chunk = cut(chunk, budget)
+        if index > 0:
+            embeds.append({"type": "rich"})
+        embeds[-1]["description"] = chunk
+        budget -= len(chunk)
+    for item in card.fields:
+        name = cut(item.name, FIELD_NAME) or EMPTY
+        value = cut(item.value, FIELD_VALUE) or EMPTY
+        if len(embeds[-1].get("fields", [])) == FIELDS:
+            if not room():
+                dropped += 1
+                continue
+            embeds.append({"type": "rich"})
+        if len(name) + len(value) > budget:
+            dropped += 1
+            continue
+        embeds[-1].setdefault("fields", []).append({"name": name, "value": value, "inline": item.inline})
+        budget -= len(name) + len(value)
+    if dropped:
+        marker = f"… {dropped} more not shown (Discord's message limit)"
+        footer = f"{marker} · {footer}" if footer else marker
+    if footer:
+        embeds[-1]["footer"] = {"text": cut(footer, FOOTER)}
+    if card.color is not None:
+        for embed in embeds:
+            embed["color"] = card.color
+    if len(embeds) > 1 and not embeds[0].get("title") and not embeds[0].get("description") and not embeds[0].get("fields"):
+        embeds.pop(0)
+    return embeds

@@ -1,0 +1,216 @@
+"""The Discord side of the runtime: what generated/discord/commands.py calls.
+
+`DiscordRuntime(spec, backend)`; `run_slash(ctx, name, raw_options)` and
+`run_prefix(ctx, name, args)` go through the same core pipeline. Slash
+commands defer when the backend has not answered within `defer_after` seconds
+and follow up, so Discord never shows "The application did not respond"; the
+backend time-out (2.5 s) keeps "service unavailable" inside the 3 s.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Any
+
+import discord
+from discord.ext import commands
+
+from gmbot.chat.backend import BackendClient
+from gmbot.chat.cards import RenderedCard
+from gmbot.chat.core import BUTTON_PREFIX, Core, Invocation, Outcome
+from gmbot.chat.options import MentionResolver, NotAMention, Person, UsageError
+from gmbot.discord.embeds import card_to_embeds
+from gmbot.spec.model import BotSpec
+
+log = logging.getLogger("gmbot.discord")
+
+PLATFORM = "discord"
+_MENTION_ID = re.compile(r"^<@!?(\d+)>$")
+_STYLES = {
+    "primary": discord.ButtonStyle.primary,
+    "secondary": discord.ButtonStyle.secondary,
+    "success": discord.ButtonStyle.success,
+    "danger": discord.ButtonStyle.danger,
+}
+
+
+def person(user: Any) -> Person:
+    name = getattr(user, "display_name", None) or getattr(user, "name", None) or str(user.id)
+    return Person(str(user.id), str(name))
+
+
+def place(thing: Any) -> Person | None:
+    if thing is None:
+        return None
+    return Person(str(thing.id), str(getattr(thing, "name", None) or thing.id))
+
+
+def _is_user(value: Any) -> bool:
+    """A Member / User option value (anything with an id that is not plain data)."""
+    return value is not None and not isinstance(value, str | int | float | bool | dict | list) and hasattr(value, "id")
+
+
+def embeds_of(card: RenderedCard) -> list[discord.Embed]:
+    return [discord.Embed.from_dict(data) for data in card_to_embeds(card)]
+
+
+def view_of(card: RenderedCard) -> discord.ui.View | None:
+    buttons = [b for b in card.buttons if b.custom_id]
+    if not buttons:
+        return None
+    view = discord.ui.View(timeout=None)
+    for button in buttons[:25]:
+        view.add_item(discord.ui.Button(
+            label=button.label[:80], style=_STYLES.get(button.style, discord.ButtonStyle.secondary),
+            custom_id=button.custom_id,
+        ))
+    return view
+
+
+def message_kwargs(card: RenderedCard) -> dict[str, Any]:
+    kwargs: dict[str, Any] = {"embeds": embeds_of(card)}
+    view = view_of(card)
+    if view is not None:
+        kwargs["view"] = view
+    return kwargs
+
+
+def member_resolver(guild: Any, mentioned: list[Any] | None = None) -> MentionResolver:
+    """Mentions -> members of `guild`: from the message's mentions, the cache, then the API."""
+    known = {str(m.id): m for m in (mentioned or []) if getattr(m, "guild", None) is not None}
+
+    async def resolve(token: str) -> Person | None:
+        match = _MENTION_ID.match(token)
+        if match is None:
+            raise NotAMention(token)
+        if guild is None:
+            return None
+        user_id = match.group(1)
+        member = known.get(user_id) or guild.get_member(int(user_id))
+        if member is None:
+            try:
+                member = await guild.fetch_member(int(user_id))
+            except (discord.HTTPException, AttributeError):
+                return None
+        return person(member) if member is not None else None
+
+    return resolve
+
+
+class DiscordRuntime:
+    def __init__(self, spec: BotSpec, backend: BackendClient, *, defer_after: float = 2.0) -> None:
+        self.spec = spec
+        self.backend = backend
+        self.core = Core(spec, backend)
+        self.defer_after = defer_after
+
+    @staticmethod
+    def invocation(guild: Any, channel: Any, author: Any, event_id: Any, mentions: tuple[Person, ...] = ()) -> Invocation:
+        return Invocation(PLATFORM, author=person(author), server=place(guild), channel=place(channel),
+                          mentions=mentions, id=str(event_id or ""))
+
+    # -- slash commands --------------------------------------------------------------------
+    async def run_slash(self, ctx: Any, name: str, raw_options: Mapping[str, Any]) -> None:
+        interaction = getattr(ctx, "interaction", None)
+        inv = self.invocation(ctx.guild, ctx.channel, ctx.author, getattr(interaction, "id", None))
+        raw = {key: person(value) if _is_user(value) else value for key, value in raw_options.items()}
+        outcome, deferred = await self._in_time(
+            self.core.run(name, raw, inv, member_resolver(ctx.guild)), ctx.defer, f"/{name}"
+        )
+        self._log(name, outcome)
+        try:
+            if deferred:
+                await ctx.followup.send(**message_kwargs(outcome.card))
+            else:
+                await ctx.respond(ephemeral=outcome.kind == "usage", **message_kwargs(outcome.card))
+        except discord.HTTPException as error:
+            log.error("could not answer /%s: %s", name, error)
+
+    # -- prefix commands -------------------------------------------------------------------
+    async def run_prefix(self, ctx: Any, name: str, args: str) -> None:
+        message = ctx.message
+        mentioned = list(getattr(message, "mentions", []) or [])
+        inv = self.invocation(ctx.guild, ctx.channel, ctx.author, message.id,
+                              tuple(person(m) for m in mentioned))
+        outcome = await self._guarded(self.core.run_prefix(name, args or "", inv, member_resolver(ctx.guild, mentioned)))
+        self._log(name, outcome)
+        try:
+            await ctx.send(**message_kwargs(outcome.card))
+        except discord.HTTPException as error:
+            log.error("could not answer %s %s: %s", self.spec.bot.prefix, name, error)
+
+    async def _in_time(self, work: Awaitable[Outcome], defer: Callable[[], Awaitable[Any]], what: str) -> tuple[Outcome, bool]:
+        """The outcome of `work`, deferring the interaction first when it takes longer than
+        `defer_after`; True when it was deferred (answer with a follow-up)."""
+        task = asyncio.ensure_future(self._guarded(work))
+        done, _ = await asyncio.wait({task}, timeout=self.defer_after)
+        deferred = False
+        if not done:
+            try:
+                await defer()
+                deferred = True
+            except discord.HTTPException as error:
+                log.warning("defer failed for %s: %s", what, error)
+        return await task, deferred
+
+    async def _guarded(self, work: Any) -> Outcome:
+        """Whatever goes wrong, the user gets a card, never silence."""
+        try:
+            result: Outcome = await work
+            return result
+        except UsageError as error:
+            return self.core.usage_outcome(error)
+        except Exception:
+            log.exception("command failed")
+            return Outcome(self.core.notice("Something went wrong", "The bot hit an unexpected error; it was logged.", "error"), "problem")
+
+    def _log(self, name: str, outcome: Outcome) -> None:
+        log.info("%s -> %s status=%s request_id=%s", name, outcome.kind, outcome.status, outcome.request_id)
+
+    # -- buttons, help, unknown commands ---------------------------------------------------
+    async def on_interaction(self, interaction: Any) -> None:
+        if interaction.type != discord.InteractionType.component:
+            return
+        custom_id = str((interaction.data or {}).get("custom_id", ""))
+        if not custom_id.startswith(BUTTON_PREFIX):
+            return
+        await self.run_button(interaction, custom_id)
+
+    async def run_button(self, interaction: Any, custom_id: str) -> None:
+        inv = self.invocation(interaction.guild, interaction.channel, interaction.user, interaction.id)
+        outcome, deferred = await self._in_time(self.core.click(custom_id, inv), interaction.response.defer, "a button")
+        self._log("button", outcome)
+        try:
+            if deferred:
+                await interaction.followup.send(**message_kwargs(outcome.card))
+            else:
+                await interaction.response.send_message(**message_kwargs(outcome.card))
+        except discord.HTTPException as error:
+            log.error("could not answer a button: %s", error)
+
+    async def on_command_error(self, ctx: Any, error: Exception) -> None:
+        if isinstance(error, commands.CommandNotFound):
+            word = str(getattr(ctx, "invoked_with", "") or "")
+            outcome = self.core.usage_outcome(UsageError(f"unknown command '{word}'"))
+            try:
+                self.core.command(word)
+            except UsageError as unknown:
+                outcome = self.core.usage_outcome(unknown)
+            await ctx.send(**message_kwargs(outcome.card))
+            return
+        log.error("prefix command error: %s", error, exc_info=error)
+
+    def install(self, bot: commands.Bot) -> None:
+        """Buttons, `gmbot help [command]` and unknown-command replies."""
+        bot.add_listener(self.on_interaction, "on_interaction")
+        if not self.spec.bot.prefix_commands:
+            return
+
+        async def help_command(ctx: commands.Context[Any], *, topic: str = "") -> None:
+            await self.run_prefix(ctx, "help", topic)
+
+        bot.add_command(commands.Command(help_command, name="help"))
+        bot.add_listener(self.on_command_error, "on_command_error")
