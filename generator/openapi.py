@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import json
 import keyword
 import re
@@ -116,9 +117,8 @@ def load(doc: Document) -> tuple[OpenAPI, list[SpecError]]:
         return api, [
             doc.error(("openapi",), f"Connexion 3.3 needs OpenAPI 3.0.x (openapi: 3.0.3), found {found}")
         ]
-    for error in _oas30().iter_errors(data):
-        path = tuple(error.instance_path)
-        errors.append(doc.error(path, f"invalid OpenAPI 3.0: {error.message}"))
+    if not _oas30().is_valid(data):
+        errors += structure_errors(doc)
     if any(not _exists(data, ref) for ref in _refs(data, set())):
         errors += _check_refs(api, data, ())
     if errors:
@@ -138,6 +138,88 @@ def _oas30() -> Any:
 
     text = (Path(__file__).with_name("schema") / "openapi-3.0.schema.json").read_text("utf-8")
     return jsonschema_rs.validator_for(json.loads(text))
+
+
+def structure_errors(doc: Document) -> list[SpecError]:
+    """Where a document breaks the OpenAPI 3.0 schema: one line per mistake, at the field.
+
+    Only run on an invalid document (jsonschema-rs says whether it is valid). The schema says
+    "a parameter is a Parameter or a Reference" with `oneOf`, so a plain validator reports
+    the whole parameter as "not valid under any of the given schemas"; here each `oneOf` is
+    followed into the branch the document meant and the deepest error there is reported.
+    """
+    import jsonschema
+
+    schema = json.loads((Path(__file__).with_name("schema") / "openapi-3.0.schema.json").read_text("utf-8"))
+    errors = []
+    for error in jsonschema.Draft4Validator(schema).iter_errors(doc.data):
+        for leaf in _leaves(error):
+            path, message = _explain(leaf)
+            errors.append(doc.error(path, f"invalid OpenAPI 3.0: {message}"))
+    return errors
+
+
+def _leaves(error: Any) -> list[Any]:
+    """The errors beneath `oneOf`/`anyOf`, in the branches the document meant."""
+    if error.validator not in ("oneOf", "anyOf") or not error.context:
+        return [error]
+    branches: dict[Any, list[Any]] = {}
+    for sub in error.context:
+        branches.setdefault(sub.relative_schema_path[0], []).append(sub)
+    # `$ref` or not tells a Reference from the real thing: keep the branches of the kind given
+    is_ref = isinstance(error.instance, dict) and "$ref" in error.instance
+    kept = [subs for subs in branches.values()
+            if is_ref == any(s.validator == "required" and "$ref" in s.validator_value for s in subs)]
+    leaves = [leaf for subs in kept or branches.values() for sub in subs for leaf in _leaves(sub)]
+    return leaves if len(kept) == 1 else _deepest(leaves)
+
+
+def _deepest(errors: list[Any]) -> list[Any]:
+    """Of the errors of several candidate branches, the one furthest into the document
+    (enums failing at one place are one error: _explain lists all their values)."""
+    depth = max(len(e.absolute_path) for e in errors)
+    return [next(e for e in errors if len(e.absolute_path) == depth)]
+
+
+def _explain(error: Any) -> tuple[tuple[str | int, ...], str]:
+    """(where, message) in one short line, without a dump of the instance."""
+    path = tuple(error.absolute_path)
+    kind, value, instance = error.validator, error.validator_value, error.instance
+    if kind == "additionalProperties" and isinstance(instance, dict):
+        known = list(error.schema.get("properties") or {})
+        patterns = list(error.schema.get("patternProperties") or {})
+        extra = [k for k in instance if k not in known and not any(re.search(p, k) for p in patterns)]
+        if extra:
+            close = difflib.get_close_matches(extra[0], known, n=1)
+            hint = f" (did you mean '{close[0]}'?)" if close else f" (known keys: {', '.join(sorted(known))})"
+            return (*path, extra[0]), f"unknown key '{extra[0]}'{hint}"
+    if kind == "required":
+        missing = [k for k in value if not isinstance(instance, dict) or k not in instance]
+        return path, f"missing required key '{missing[0] if missing else value[0]}'"
+    if kind == "enum":
+        allowed = [v for e in _enum_siblings(error) for v in e.validator_value]
+        close = difflib.get_close_matches(str(instance), [str(v) for v in allowed], n=1)
+        hint = f"did you mean '{close[0]}'? " if close else ""
+        return path, f"{_short(instance)} is not allowed here ({hint}expected one of: {', '.join(map(str, allowed))})"
+    if kind == "type":
+        return path, f"expected {value if isinstance(value, str) else ' or '.join(value)}, got {_short(instance)}"
+    if kind in ("oneOf", "anyOf"):
+        return path, "does not match any of the forms OpenAPI 3.0 allows here"
+    message = error.message
+    return path, message if len(message) <= 120 else message[:117] + "..."
+
+
+def _enum_siblings(error: Any) -> list[Any]:
+    """`in: qury` fails four enums, one per parameter kind: all of them, in order."""
+    parent = error.parent
+    if parent is None or parent.validator not in ("oneOf", "anyOf"):
+        return [error]
+    return [e for e in parent.context if e.validator == "enum" and e.absolute_path == error.absolute_path]
+
+
+def _short(value: Any) -> str:
+    text = f"'{value}'" if isinstance(value, str) else json.dumps(value, ensure_ascii=False, default=str)
+    return text if len(text) <= 40 else text[:37] + "..."
 
 
 def _check_refs(api: OpenAPI, node: Any, path: tuple[str | int, ...]) -> list[SpecError]:
@@ -228,6 +310,7 @@ def _index(api: OpenAPI, errors: list[SpecError]) -> None:
                     p["name"], p.get("in", ""), bool(p.get("required")), schema, snake(p["name"])
                 )
             operation.parameters = list(params.values())
+            errors += _check_path_template(api, path, operation)
             body = api.deref(op.get("requestBody"))
             if isinstance(body, dict):
                 content = body.get("content", {})
@@ -242,6 +325,24 @@ def _index(api: OpenAPI, errors: list[SpecError]) -> None:
             operation.secured = bool(op.get("security", global_security))
             api.operations[op_id] = operation
             functions[operation.function] = operation
+
+
+def _check_path_template(api: OpenAPI, path: str, operation: Operation) -> list[SpecError]:
+    """`/clans/{serverId}` needs a path parameter `serverId` (else a 500 at run time), and
+    a path parameter needs its `{name}` in the path (else it can never be given)."""
+    errors = []
+    in_template = re.findall(r"\{([^{}]*)\}", path)
+    declared = [p.name for p in operation.parameters if p.location == "path"]
+    for name in in_template:
+        if name not in declared:
+            errors.append(api.doc.error(operation.where, f"the path {path} has {{{name}}} but {operation.operation_id} declares "
+                                        f"no path parameter '{name}' (add {{name: {name}, in: path, required: true, "
+                                        "schema: {type: string}} to its parameters)"))
+    for name in declared:
+        if name not in in_template:
+            errors.append(api.doc.error(operation.where, f"path parameter '{name}' of {operation.operation_id} is not in "
+                                        f"the path {path} (write {{{name}}} in it, or remove the parameter)"))
+    return errors
 
 
 def python_type(api: OpenAPI, schema: Any) -> str:
