@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from generator.bounds import check_bounds
 from generator.errors import Path, SpecError
 from generator.openapi import RUNTIME_HEADERS, OpenAPI, Operation
 from generator.yamlpos import Document
@@ -115,6 +116,8 @@ class RequestChecks:
             kind = self.reference_kind(value, path, refs)
             if kind is not None and expected and not _fits(kind, expected):
                 self.error(path, f"{value} gives {_a(kind)}, but {what} is {_a(expected)}" + _hint(value, kind, expected))
+            elif "option" in refs.get(value[1:], {}) and isinstance(schema, dict):
+                check_bounds(self, value[1:], refs[value[1:]], schema, what)
             return
         if isinstance(value, dict) and CONDITION in value:
             self.check_condition(value, path, schema, refs, what)

@@ -7,6 +7,7 @@ Requests and operations: check_requests.py; cards: check_cards.py.
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 from generator.check_cards import CardChecks
@@ -108,7 +109,8 @@ class Checker(CardChecks):
             self.check_example(name, command, example, (*path, "examples", i))
         operation = self.operation(command.get("operation"), (*path, "operation"))
         kinds = {
-            n: {**self.option_kind(o), "optional": not o.get("required") and o.get("default") is None}
+            n: {**self.option_kind(o), "optional": not o.get("required") and o.get("default") is None,
+                "option": o, "path": (*path, "options", n)}
             for n, o in options.items()
         }
         if operation is not None:
@@ -182,6 +184,14 @@ class Checker(CardChecks):
                     self.error((*path, key), f"{key} {option[key]} is above Discord's {limits.STRING_MAX_LENGTH}")
         if "min" in option and "max" in option and option["min"] > option["max"]:
             self.error((*path, "min"), f"min {option['min']} is above max {option['max']}")
+        if "pattern" in option:
+            if kind != "string":
+                self.error((*path, "pattern"), "'pattern' is only for string options")
+            else:
+                try:
+                    re.compile(option["pattern"])
+                except re.error as exc:
+                    self.error((*path, "pattern"), f"pattern is not a regular expression: {exc}")
         if "unit" in option and kind != "duration":
             self.error((*path, "unit"), "'unit' is only for duration options")
         if "default" in option:
@@ -205,12 +215,22 @@ class Checker(CardChecks):
             self.error((*path, "default"), f"a {kind} option cannot have a default")
         elif expected and (not isinstance(default, expected) or (isinstance(default, bool) and kind != "boolean")):
             self.error((*path, "default"), f"default {json.dumps(default)} is not a {kind}")
+        elif kind == "string" and isinstance(option.get("pattern"), str) and _search(option["pattern"], default) is False:
+            self.error((*path, "default"), f"default {json.dumps(default)} does not match the pattern {option['pattern']}")
         elif isinstance(default, int | float) and not isinstance(default, bool) and kind != "integers":
             low, high = option.get("min"), option.get("max")
             if (low is not None and default < low) or (high is not None and default > high):
                 self.error((*path, "default"), f"default {default} is outside min/max")
 
     # ---- operations and requests ------------------------------------------------------------------
+
+
+def _search(pattern: str, text: str) -> bool | None:
+    """Whether `pattern` finds a match in `text` (None: not a valid pattern, reported apart)."""
+    try:
+        return re.search(pattern, text) is not None
+    except re.error:
+        return None
 
 
 def check(spec: Document, api: OpenAPI) -> list[SpecError]:

@@ -187,6 +187,11 @@ async def coerce_value(option: Option, command: str, value: Any, resolve: Mentio
             raise UsageError(f"-{option.name} must be at least {option.min_length} characters", command=command, option=option.name)
         if option.max_length is not None and len(text) > option.max_length:
             raise UsageError(f"-{option.name} must be at most {option.max_length} characters", command=command, option=option.name)
+        if "\x00" in text:  # no backend wants one; the generator relies on it (generator/bounds.py)
+            raise UsageError(f"-{option.name} cannot contain a NUL character", command=command, option=option.name)
+        if option.pattern is not None and re.search(option.pattern, text) is None:
+            raise UsageError(f"-{option.name}: '{text}' is not a valid value ({option.description})",
+                             command=command, option=option.name)
         return text
     if kind is OptionType.INTEGER:
         if isinstance(value, bool):

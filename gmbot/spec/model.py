@@ -61,6 +61,7 @@ class Option(_Strict):
     max: float | None = None
     min_length: int | None = None  # bounds of string lengths
     max_length: int | None = None
+    pattern: str | None = None  # string only: a regular expression the text must match (re.search, as OpenAPI)
     choices: list[Choice] = Field(default_factory=list)
     unit: DurationUnit = DurationUnit.HOURS  # duration only: the unit sent to the backend
 

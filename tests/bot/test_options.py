@@ -69,6 +69,8 @@ async def test_positional_first_option_and_integer_lists(spec: BotSpec) -> None:
         ("subscribe", "-games 4,x", "whole numbers"),
         ("relinquish", "-member <@1> <@2>", "exactly one mention"),
         ("games", "-limit 500", "at most 25"),
+        ("war", "-war zy#8", "-war: 'zy#8' is not a valid value (War id)"),  # the spec's pattern
+        ("setup", "-name Wol\x00ves", "-name cannot contain a NUL character"),
         ("say", "-war zyo8 -message see you -later", 'text with dashes goes in quotes: -message "…"'),
     ],
 )
