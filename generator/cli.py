@@ -7,7 +7,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from generator.errors import SpecErrors
+from generator.errors import SpecError, SpecErrors
 from generator.pipeline import Config, check, render
 from generator.writer import diff, write_new, write_tree
 
@@ -22,6 +22,8 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--package", default=None, help="import name of --out (default: its directory name)")
     parser.add_argument("--impl", type=Path, default=Path("backend_impl"), help="implementation package directory (default: %(default)s)")
     parser.add_argument("--impl-package", default=None, help="import name of --impl (default: its directory name)")
+    parser.add_argument("--strict", action="store_true",
+                        help="an operation without its function in --impl is an error, not a notice")
     return parser
 
 
@@ -42,12 +44,15 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"{config.display(config.spec)} and {config.display(config.openapi)} are valid")
             return 0
         output = render(config, checked)
+        if args.strict and output.unimplemented:
+            raise SpecErrors(output.unimplemented)
     except SpecErrors as exc:
         for error in exc.errors:
             print(error, file=sys.stderr)
         count = len(exc.errors)
         print(f"{count} error{'s' if count != 1 else ''}; {out_name}/ left unchanged", file=sys.stderr)
         return 1
+    _notice(output.unimplemented, config.display(config.impl_dir))
     if args.check:
         text = diff(config.out, output.files, out_name)
         missing = [config.display(p) for p in output.stubs]
@@ -65,6 +70,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"created stub {config.display(path)}")
     print(f"{out_name}/: {len(output.files)} files " + ("written" if changed else "up to date"))
     return 0
+
+
+def _notice(unimplemented: list[SpecError], impl_name: str) -> None:
+    if not unimplemented:
+        return
+    count = len(unimplemented)
+    print(f"notice: {count} operation{'s have' if count != 1 else ' has'} no implementation in {impl_name}/ yet "
+          "(--strict makes this an error):", file=sys.stderr)
+    for error in unimplemented:
+        print(f"  {error}", file=sys.stderr)
 
 
 if __name__ == "__main__":

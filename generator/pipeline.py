@@ -53,6 +53,9 @@ class Header:
 class Output:
     files: dict[str, str]  # path relative to Config.out -> content
     stubs: dict[Path, str]  # files to create only when missing (backend_impl/app_hooks.py)
+    # operations without a function in backend_impl/ yet (they answer 501): a notice, or with
+    # `--strict` an error, at the operation in openapi.yaml
+    unimplemented: list[SpecError] = field(default_factory=list)
 
 
 @dataclass
@@ -181,4 +184,9 @@ def render(config: Config, checked: Checked | None = None) -> Output:
     hooks = config.impl_dir / "app_hooks.py"
     if not hooks.exists():
         stubs[hooks] = _render("app_hooks.py.jinja")
-    return Output(files, stubs)
+    unimplemented = [
+        api.doc.error(api.operations[o.operation_id].where, f"{o.operation_id} has no implementation yet: "
+                      f"write {o.target} (until then it answers 501)")
+        for o in server.operations if not o.implemented
+    ]
+    return Output(files, stubs, unimplemented)

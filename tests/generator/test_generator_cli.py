@@ -95,3 +95,25 @@ def test_models_are_reused_only_when_intact(tmp_path: Path, monkeypatch: pytest.
     models.write_text(models.read_text().replace("class Streak(BaseModel):", "class Streak(BaseModel):  # edited"))
     assert cli.main(_args(tmp_path, "--check")) == 1  # an edit is never kept
     assert len(calls) == 1
+
+
+def test_unimplemented_operations_are_a_notice_or_with_strict_an_error(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    impl = tmp_path / "impl"
+    impl.mkdir()
+    (impl / "meta.py").write_text("async def get_health(ctx):\n    return {}\n")
+    assert cli.main(_args(tmp_path)) == 0
+    err = capsys.readouterr().err
+    assert "notice: 4 operations have no implementation in" in err
+    assert "listCheckIns has no implementation yet: write async def list_check_ins(" in err
+    assert "getHealth" not in err  # it has its function
+    written = read_tree(tmp_path / "generated")
+
+    (impl / "meta.py").write_text("")
+    assert cli.main(_args(tmp_path, "--strict")) == 1
+    err = capsys.readouterr().err
+    lines = err.splitlines()
+    assert lines[-1].startswith("5 errors; ") and lines[-1].endswith("/ left unchanged")
+    assert any(":93:5: paths./health.get: getHealth has no implementation yet" in line for line in lines)
+    assert "Traceback" not in err
+    assert read_tree(tmp_path / "generated") == written
