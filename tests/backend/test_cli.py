@@ -29,9 +29,25 @@ def test_keys_create_list_revoke(tmp_path: Path, capsys: pytest.CaptureFixture[s
         and "discord" in listing
         and key not in listing
     )
-    assert keys.main([*url, "revoke", key_id]) == 0
+    assert keys.main(["revoke", key_id, *url]) == 0  # --database-url after the action too
     assert keys.main([*url, "revoke", key_id]) == 1
     assert "revoked" in capsys.readouterr().out
+
+
+def test_keys_database_url_after_the_action(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    first, second = (f"sqlite:///{tmp_path / name}" for name in ("a.sqlite3", "b.sqlite3"))
+    assert keys.main(["create", "--client", "DISCORD-BFF", "--database-url", first]) == 0
+    assert keys.main(["--database-url", second, "create", "--client", "SLACK-BFF"]) == 0
+    capsys.readouterr()
+    assert keys.main(["list", "--database-url", first]) == 0
+    listing = capsys.readouterr().out
+    assert "DISCORD-BFF" in listing and "SLACK-BFF" not in listing
+    assert keys.main(["--database-url", second, "list"]) == 0
+    assert "SLACK-BFF" in capsys.readouterr().out
+    assert not (tmp_path / "gmbot.sqlite3").exists()  # the default database was never opened
 
 
 @pytest.mark.slow
