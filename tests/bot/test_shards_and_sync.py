@@ -1,15 +1,18 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 import respx
+import yaml
 
 from gmbot.discord.shards import ShardFilter
 from gmbot.discord.sync import API, SyncError, diff, sync_commands
 
+ROOT = Path(__file__).resolve().parents[2]
 COMMANDS: list[dict[str, Any]] = [
     {"name": "games", "description": "The supported games", "options": []},
     {"name": "war", "description": "Show one war", "options": [{"name": "war", "description": "War id", "type": 3, "required": True}]},
@@ -71,6 +74,7 @@ def test_sync_main_dry_run(monkeypatch: pytest.MonkeyPatch, capsys: pytest.Captu
         respx.get(f"{API}/applications/42/commands").respond(json=[])
         assert sync_main(["--dry-run"]) == 0
     out = capsys.readouterr().out
-    assert out.startswith("dry run (global): 23 change(s)") and "+ createwar (new)" in out
+    commands = yaml.safe_load((ROOT / "specs" / "commands.yaml").read_text(encoding="utf-8"))["commands"]
+    assert out.startswith(f"dry run (global): {len(commands)} change(s)") and "+ createwar (new)" in out
     monkeypatch.delenv("DISCORD_TOKEN")
     assert sync_main([]) == 2
