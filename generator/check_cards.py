@@ -3,6 +3,7 @@ against the schema."""
 
 from __future__ import annotations
 
+import difflib
 from typing import Any
 
 import jinja2
@@ -11,13 +12,18 @@ from generator.check_requests import BUTTON_CONTEXT, RequestChecks
 from generator.errors import Path
 from generator.openapi import Operation
 from generator.targets import Limit, strictest
-from generator.template_scan import GLOBALS, analyse
+from generator.template_scan import GLOBALS, analyse, method_reads
 
 
 class CardChecks(RequestChecks):
+    card_options: list[str] | None = None  # the option names of the command whose card is checked
+
     def check_card(self, card: dict[str, Any], path: Path, names: set[str], schema: Any,
-                   operation: Operation | None = None) -> None:
+                   operation: Operation | None = None, options: list[str] | None = None) -> None:
+        """`options`: the command's option names (`options.x` is checked against them), or None
+        where `options` is not one command's (defaults.error)."""
         reply_fields = schema  # the response schema `reply.x.y` is checked against
+        self.card_options = options
         color = card.get("color")
         if isinstance(color, str) and not color.startswith("#") and color not in self.colors:
             self.error((*path, "color"), f"unknown colour '{color}' (bot.colors has: {', '.join(sorted(self.colors))}; or use #rrggbb)")
@@ -80,6 +86,31 @@ class CardChecks(RequestChecks):
                 self.check_chain(chain[1:], reply_fields, path, operation)
             elif chain[0] == "item" and item_schema is not None:
                 self.check_chain(chain[1:], item_schema, path, None, "item")
+            elif chain[0] == "options" and "options" in names and self.card_options is not None:
+                self.check_option_read(chain[1], path)
+        for chain in sorted(method_reads(source)):
+            root = {"reply": reply_fields, "item": item_schema}.get(chain[0])
+            self.check_method_read(chain, root, path)
+
+    def check_option_read(self, name: str, path: Path) -> None:
+        """`options.x` must be an option of the command (else it renders empty, silently)."""
+        known = self.card_options or []
+        if name not in known:
+            close = difflib.get_close_matches(name, known, n=1)
+            hint = f"did you mean '{close[0]}'? " if close else ""
+            self.error(path, f"options.{name}: the command has no option '{name}' "
+                             f"({hint}its options: {', '.join(known) or 'none'})")
+
+    def check_method_read(self, chain: tuple[str, ...], root_schema: Any, path: Path) -> None:
+        """`reply.items` where the reply has a field `items`: Jinja gives the dict's method."""
+        if root_schema is None:
+            return
+        owner = self.schema_at(chain[1:-1], root_schema)
+        if owner is None or chain[-1] not in self.object_view(owner)[0]:
+            return
+        written = ".".join(chain[:-1]) + f"['{chain[-1]}']"
+        self.error(path, f"{'.'.join(chain)} is the {chain[-1]}() method of a mapping in Jinja, not the field "
+                         f"'{chain[-1]}': write {written}")
 
     def item_schema(self, each: str, reply_schema: Any) -> Any:
         """The schema of `item` in a field repeated over `each` (a `reply...` list), or None."""

@@ -118,7 +118,7 @@ class Checker(CardChecks):
         for status, card in (command.get("replies") or {}).items():
             self.check_status(status, operation, (*path, "replies", status))
             schema = operation.responses.get(status) if operation and status != "error" else None
-            self.check_card(card, (*path, "replies", status), {"reply", "options", "ctx"}, schema, operation)
+            self.check_card(card, (*path, "replies", status), {"reply", "options", "ctx"}, schema, operation, list(options))
 
     def check_example(self, name: str, command: dict[str, Any], example: str, path: Path) -> None:
         """`gmbot createwar -players @P1 -game 4`: the prefix, the command, known flags, required ones."""

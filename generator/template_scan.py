@@ -69,6 +69,30 @@ def analyse(source: str) -> Analysis:
     return static, frozenset(loaded - stored), frozenset(_chains(tree, loaded - stored))
 
 
+# `reply.items` in Jinja is the dict's items() method, not the field `items` (Jinja tries the
+# attribute before the key): the field must be read as reply['items'].
+DICT_METHODS = frozenset(name for name in dir(dict) if not name.startswith("_"))
+_METHOD_READ = re.compile(r"\.\s*(?:" + "|".join(sorted(DICT_METHODS)) + r")\b")
+
+
+@functools.lru_cache(maxsize=4096)
+def method_reads(source: str) -> frozenset[Chain]:
+    """Chains whose last step is `.items`, `.keys`, `.values`... read with a dot and not called.
+
+    Call after `analyse` succeeded (the source parses)."""
+    if _METHOD_READ.search(source) is None:  # the common case: no parsing
+        return frozenset()
+    tree = _ENV.parse(source)
+    called = {id(call.node) for call in tree.find_all(nodes.Call)}
+    chains = set()
+    for node in tree.find_all(nodes.Getattr):
+        if node.attr in DICT_METHODS and id(node) not in called:
+            chain = _chain(node)
+            if chain:
+                chains.add(chain)
+    return frozenset(chains)
+
+
 def _check_names(tree: nodes.Template) -> None:
     """Unknown filters and tests: Jinja's compiler lets them pass inside `{% if %}` (it defers
     them to run time there), so every Filter and Test node is looked up here."""

@@ -50,3 +50,10 @@ def test_chains() -> None:
     _, names, chains = template_scan.analyse("{% for p in reply.host['players'] %}{{ p.name }}{% endfor %}{{ reply.get('x') }}")
     assert names == {"reply"}
     assert chains == {("reply", "host", "players"), ("reply", "host")}
+
+
+def test_method_reads_are_dot_reads_of_dict_methods_not_calls() -> None:
+    assert template_scan.method_reads("{{ reply['items'] }} {{ reply.get('x') }} {{ reply.total }}") == frozenset()
+    assert template_scan.method_reads("{{ reply.items }} {% for k in item.page.keys %}{{ k }}{% endfor %}") == {
+        ("reply", "items"), ("item", "page", "keys")}
+    assert template_scan.method_reads("{{ reply.items() }}") == frozenset()
