@@ -1,0 +1,119 @@
+"""Backend problems in plain words for chat users; the developer's text goes to the log.
+
+The backend is chat-neutral: its problem details name operations (`set one up first
+(setupClan)`), and its request validation answers in a validator's words (`500 is greater
+than the maximum of 100 - 'limit'`). The chat side knows the rest from the spec: which
+command calls which operation, and which option filled which parameter or body field.
+So it rewords, rather than the backend learning chat words:
+
+* operationIds in a problem's title and detail become the command that calls them
+  (`gmbot setup`), for every operation some command calls;
+* a 400 from request validation becomes the option's rule (`-limit must be at most 100`),
+  or a plain "could not accept" when no option is to blame;
+* a 501 (an operation without its implementation) becomes "isn't available yet", and any
+  other 5xx "something went wrong": neither shows the developer text.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from gmbot.chat.request import CONDITION, is_reference
+from gmbot.spec.model import BotSpec, Command
+
+_IDENTIFIER = re.compile(r"\b[a-z][A-Za-z0-9]*[A-Z][A-Za-z0-9]*\b")  # camelCase, as operationIds are
+# The first line of a jsonschema message, then Connexion's " - 'path'" (body) or the
+# " - query parameter 'name'" gmbot's server adds to parameter errors.
+_WHERE = re.compile(r"^(?P<message>.*?)(?: - (?:(?P<location>path|query|header|cookie) parameter )?'(?P<name>[^']*)')?$")
+_RULES: list[tuple[re.Pattern[str], str]] = [
+    (re.compile(r"is greater than (?:or equal to )?the maximum of (?P<x>\S+)"), "must be at most {x}"),
+    (re.compile(r"is less than (?:or equal to )?the minimum of (?P<x>\S+)"), "must be at least {x}"),
+    (re.compile(r"is too long"), "is too long"),
+    (re.compile(r"is too short"), "is too short"),
+    (re.compile(r"is not one of \[(?P<x>.*)\]"), "must be one of {x}"),
+    (re.compile(r"does not match"), "is not in the expected form"),
+    (re.compile(r"is not of type '(?P<x>\w+)'"), "must be {x}"),
+]
+_TYPE_WORDS = {"integer": "a whole number", "number": "a number", "boolean": "yes or no", "string": "text",
+               "array": "a list", "object": "a set of values"}
+
+
+@dataclass(frozen=True)
+class PlainProblem:
+    title: str
+    description: str
+
+
+class Plain:
+    def __init__(self, spec: BotSpec) -> None:
+        self.spec = spec
+        self.commands: dict[str, str] = {}  # operationId -> how a user types the command
+        for command in spec.commands:
+            self.commands.setdefault(command.operation, self.invocation(command.name))
+
+    def invocation(self, name: str) -> str:
+        bot = self.spec.bot
+        return f"`{bot.prefix} {name}`" if bot.prefix_commands else f"`/{name}`"
+
+    def words(self, text: str) -> str:
+        """`set one up first (setupClan)` -> "set one up first (`gmbot setup`)"."""
+        return _IDENTIFIER.sub(lambda m: self.commands.get(m.group(), m.group()), text)
+
+    def reword_body(self, body: Any) -> Any:
+        """A problem body with the operationIds of its title and detail as commands."""
+        if not isinstance(body, dict):
+            return body
+        return {k: self.words(v) if k in ("title", "detail") and isinstance(v, str) else v for k, v in body.items()}
+
+    def problem(self, status: int, body: Any, command: Command | None) -> PlainProblem | None:
+        """The plain card of a problem the user must not see raw (None: show the spec's card)."""
+        name = self.invocation(command.name) if command else "This"
+        if status == 501:
+            return PlainProblem("Not available yet", f"{name} isn't available yet.")
+        if status >= 500:
+            return PlainProblem("Something went wrong", "Something went wrong on our side. Please try again later.")
+        if status == 400:
+            detail = body.get("detail") if isinstance(body, dict) else None
+            said = option_rule(str(detail or ""), command) if command else None
+            return PlainProblem("Not accepted", said or "The service could not accept this request.")
+        return None
+
+
+def option_rule(detail: str, command: Command) -> str | None:
+    """`500 is greater than the maximum of 100 - query parameter 'limit'` -> `-limit must be at most 100`."""
+    first = detail.strip().splitlines()[0] if detail.strip() else ""
+    match = _WHERE.match(first)
+    if match is None or match.group("name") is None:
+        return None
+    option = filled_by(command, match.group("location") or "body", match.group("name"))
+    if option is None:
+        return None
+    for pattern, words in _RULES:
+        found = pattern.search(match.group("message"))
+        if found:
+            values = {k: _TYPE_WORDS.get(v, v).replace("'", "") for k, v in found.groupdict().items()}
+            return f"-{option} " + words.format(**values)
+    return None
+
+
+def filled_by(command: Command, location: str, name: str) -> str | None:
+    """The option whose value the request puts at `location` (`body`, `query`...) `name`
+    (`a.b` for a body field inside another), or None when no option fills it."""
+    request = command.request
+    if location == "body":
+        value: Any = request.body
+        for part in name.split("."):
+            value = value.get(part) if isinstance(value, Mapping) else None
+    else:
+        given: Mapping[str, Any] = {"path": request.path, "query": request.query, "header": request.headers}.get(
+            location, {})
+        value = next((v for k, v in given.items() if k.lower() == name.lower()), None)
+    if isinstance(value, Mapping) and CONDITION in value:
+        value = value.get("then")
+    if is_reference(value) and "." not in value:
+        option = value[1:]
+        return option if any(o.name == option for o in command.options) else None
+    return None
