@@ -34,5 +34,7 @@ def test_every_file_has_a_header_naming_sources_and_hashes(bot: str) -> None:
     for name, text in render_fixture(bot).files.items():
         head = "\n".join(text.splitlines()[:6])
         assert "gmbot generate" in head, name
-        assert f"fixtures/{bot}/commands.yaml (sha256:" in head, name
-        assert f"fixtures/{bot}/openapi.yaml (sha256:" in head, name
+        if name == "__init__.py":  # the package marker: from no source
+            continue
+        # each file names the sources it depends on (test_generator_headers.py): at least one
+        assert f"fixtures/{bot}/commands.yaml (sha256:" in head or f"fixtures/{bot}/openapi.yaml (sha256:" in head, name
