@@ -10,6 +10,7 @@ outcome is always a card.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 from collections.abc import Mapping
@@ -27,6 +28,7 @@ from gmbot.chat.options import (
     coerce_options,
     split_flags,
 )
+from gmbot.chat.plain import Plain
 from gmbot.chat.request import HttpRequest, SpecError, build_request, lookup, request_references
 from gmbot.spec.model import BotSpec, Button, Card, Command
 
@@ -78,6 +80,7 @@ class Core:
     def __init__(self, spec: BotSpec, backend: BackendClient) -> None:
         self.spec = spec
         self.backend = backend
+        self.plain = Plain(spec)
         self.renderer = CardRenderer(spec.bot)
 
     # -- 1. which command, which options -------------------------------------------------
@@ -118,9 +121,9 @@ class Core:
             return self.usage_outcome(error)
         except SpecError as error:
             log.error("spec error in %s: %s", command.name, error)
-            return Outcome(self.notice("Bot misconfigured", str(error), "error"), "problem", command=command.name)
+            return Outcome(self.misconfigured(), "problem", command=command.name)
         scope = {"options": dict(options), "ctx": inv.scope()}
-        outcome = await self._call(request, inv, command.replies, scope, "c", command.name)
+        outcome = await self._call(request, inv, command.replies, scope, "c", command.name, command)
         outcome.command = command.name
         return outcome
 
@@ -132,11 +135,17 @@ class Core:
         scope: dict[str, Any],
         kind: str,
         source: str,
+        command: Command | None = None,
     ) -> Outcome:
         try:
             reply = await self.backend.call(request, idempotency_key=inv.idempotency_key())
         except BackendUnavailable as error:
             return Outcome(self.unavailable_card(error.request_id), "unavailable", request_id=error.request_id)
+        if not reply.ok:
+            plain = self.plain_outcome(reply, replies, source, command)
+            if plain is not None:
+                return plain
+            reply = dataclasses.replace(reply, body=self.plain.reword_body(reply.body))  # operationIds -> commands
         card = self.choose_card(reply, replies)
         scope = {**scope, "reply": reply.body if reply.body is not None else {}}
         if card is None:
@@ -148,6 +157,21 @@ class Core:
         if not (rendered.title or rendered.description or rendered.fields):
             rendered.title = "Done." if reply.ok else f"Error {reply.status}"
         return Outcome(rendered, "reply" if reply.ok else "problem", reply.status, reply.request_id, reply.body)
+
+    def plain_outcome(self, reply: BackendReply, replies: Mapping[str, Card], source: str,
+                      command: Command | None) -> Outcome | None:
+        """A 501, 5xx or request-validation 400 in plain words, unless the spec has a card for
+        that very status: the developer's text (the function to write, the validator's message)
+        goes to the log, with the request id the card shows."""
+        if str(reply.status) in replies:
+            return None
+        plain = self.plain.problem(reply.status, reply.body, command)
+        if plain is None:
+            return None
+        log.warning("%s: HTTP %s (request id %s): %s", source, reply.status, reply.request_id, reply.body)
+        card = self.notice(plain.title, plain.description, "error")
+        card.footer = f"request id {reply.request_id}"
+        return Outcome(card, "problem", reply.status, reply.request_id, reply.body)
 
     def choose_card(self, reply: BackendReply, replies: Mapping[str, Card]) -> Card | None:
         if reply.malformed or (reply.ok and reply.body is not None and not isinstance(reply.body, dict | list)):
@@ -210,6 +234,11 @@ class Core:
             card.footer = f"{prefix} help {command.name} explains every option"
         return Outcome(card, "usage", command=error.command)
 
+    def misconfigured(self) -> RenderedCard:
+        """A spec the runtime cannot follow (the log has the details): not the user's doing."""
+        return self.notice("Not available", "This can't run right now: the bot is set up wrongly. "
+                                            "Its admins will find the details in its log.", "error")
+
     def unavailable_card(self, request_id: str | None = None) -> RenderedCard:
         card = self.notice(
             "Service unavailable",
@@ -271,7 +300,8 @@ class Core:
         try:
             request = build_request(button.operation, self.backend.route(button.operation), button.request, scope)
         except SpecError as error:
-            return Outcome(self.notice("Bot misconfigured", str(error), "error"), "problem")
+            log.error("spec error in a button calling %s: %s", button.operation, error)
+            return Outcome(self.misconfigured(), "problem")
         return await self._call(request, inv, button.replies, {"options": {}, "ctx": inv.scope()}, "b", button.operation)
 
 

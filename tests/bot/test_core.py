@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import httpx
+import pytest
 
 from gmbot.chat.cards import card_to_text
 from gmbot.chat.core import Core, Invocation
@@ -129,3 +130,20 @@ async def test_every_event_has_a_card(spec: BotSpec, fake: FakeBackend) -> None:
     assert {f.name: f.value for f in requested.fields} == {
         "Clan": "Wolves", "Game": "Mini Militia", "Players": "alice", "Format": "First to 3 wins",
         "Duration": "12 h", "War id": "zyo8"}
+
+
+async def test_a_501_or_500_never_shows_the_developer_text(spec: BotSpec, fake: FakeBackend,
+                                                           caplog: pytest.LogCaptureFixture) -> None:
+    todo = "Operation listGames is not implemented: write async def list_games(ctx, *, limit, offset) in backend_impl/games.py"
+    fake.answer = lambda r: httpx.Response(501, json={"status": 501, "title": "Not Implemented", "detail": todo},
+                                           headers={"content-type": "application/problem+json"})
+    caplog.set_level("WARNING", logger="gmbot.chat.core")
+    outcome = await Core(spec, fake.client()).run_prefix("games", "", INV, members)
+    assert outcome.kind == "problem" and outcome.status == 501
+    assert (outcome.card.title, outcome.card.description) == ("Not available yet", "`gmbot games` isn't available yet.")
+    assert outcome.card.footer == f"request id {outcome.request_id}"
+    assert "async def" not in card_to_text(outcome.card) and "write async def list_games" in caplog.text
+    fake.answer = lambda r: httpx.Response(500, json={"status": 500, "title": "Internal Server Error",
+                                                      "detail": "KeyError: 'x'"})
+    crashed = await Core(spec, fake.client()).run_prefix("games", "", INV, members)
+    assert crashed.card.title == "Something went wrong" and "KeyError" not in card_to_text(crashed.card)

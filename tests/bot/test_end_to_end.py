@@ -145,3 +145,28 @@ async def test_core_sends_request_id_and_idempotency_key(spec: BotSpec, live: Lo
     health = await client.call(HttpRequest("getHealth", "GET", "/health"), request_id="trace-me-123")
     assert health.ok and health.request_id == "trace-me-123"
     await client.aclose()
+
+
+async def test_problems_reach_chat_users_in_plain_words(runtime: DiscordRuntime, spec: BotSpec, live: LocalBackend,
+                                                        caplog: pytest.LogCaptureFixture) -> None:
+    wolves, _ = await setup_two_clans(runtime)
+    lonely = FakeGuild(333 << 22, "Lonely", [member(3001, "dora")])
+    no_clan = await prefix(runtime, lonely, 3001, "status", "")
+    assert "set one up first (`gmbot setup`)" in no_clan["description"]  # the backend said (setupClan)
+    denied = await prefix(runtime, wolves, 1002, "promote", "-members <@1001>")
+    assert "`gmbot promote` needs the role Leader" in denied["description"]
+    # A spec bounded more loosely than the API (`gmbot generate` refuses it; the runtime copes):
+    # the backend's validation 400 becomes the option's rule, its own words go to the log.
+    data = spec.model_dump(mode="json")
+    status = next(c for c in data["commands"] if c["name"] == "status")
+    status["options"][0]["max"] = 500
+    loose = BotSpec.model_validate(data)
+    client = BackendClient(live.url, live.api_key, spec.bot.client, routes=ROUTES)
+    try:
+        caplog.set_level("WARNING", logger="gmbot.chat.core")
+        refused = await prefix(DiscordRuntime(loose, client), wolves, 1001, "status", "-limit 300")
+    finally:
+        await client.aclose()
+    assert refused["title"] == "Not accepted" and refused["description"] == "-limit must be at most 100"
+    assert refused["footer"]["text"].startswith("request id ")
+    assert "300 is greater than the maximum of 100 - query parameter 'limit'" in caplog.text
