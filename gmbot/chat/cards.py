@@ -17,6 +17,7 @@ from typing import Any
 from jinja2 import TemplateError
 
 from gmbot.chat.templating import card_environment
+from gmbot.chat.times import PARTS, plain, with_times
 from gmbot.spec.model import BotSettings, Card
 
 log = logging.getLogger("gmbot.chat.cards")
@@ -126,7 +127,8 @@ class CardRenderer:
 
 
 def card_to_text(card: RenderedCard) -> str:
-    """A card as readable plain text (the playground, logs)."""
+    """A card as readable plain text (the playground, logs); times in UTC."""
+    card = with_times(card, plain, PARTS)
     lines: list[str] = []
     if card.title:
         lines += [f"== {card.title} =="]

@@ -14,6 +14,7 @@ from typing import Any
 from jinja2 import ChainableUndefined, Undefined
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
+from gmbot.chat.times import time
 from gmbot.spec.model import SECONDS_PER_UNIT
 
 # Largest first: a duration is shown in its largest unit and the next one ("1 h 30 min").
@@ -74,7 +75,7 @@ def names(value: Any, attribute: str = "name", separator: str = ", ") -> str:
     return separator.join(text for text in shown if text)
 
 
-CARD_FILTERS = {"duration": duration, "names": names}
+CARD_FILTERS = {"duration": duration, "names": names, "time": time}
 
 
 def card_environment() -> ImmutableSandboxedEnvironment:

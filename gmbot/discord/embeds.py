@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from gmbot.chat import times
 from gmbot.chat.cards import RenderedCard
 
 TITLE, DESCRIPTION, FIELDS, FIELD_NAME, FIELD_VALUE, FOOTER = 256, 4096, 25, 256, 1024, 2048
@@ -41,6 +42,8 @@ def embed_size(embed: dict[str, Any]) -> int:
 
 
 def card_to_embeds(card: RenderedCard) -> list[dict[str, Any]]:
+    # Discord formats `<t:...>` timestamps in descriptions and field values only
+    card = times.with_times(card, times.discord, ("title", "footer", "field_name", "button_label"))
     footer = cut(card.footer, FOOTER) if card.footer else ""
     budget = TOTAL - len(footer) - RESERVE
     first: dict[str, Any] = {"type": "rich"}

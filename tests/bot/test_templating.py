@@ -5,8 +5,10 @@ from __future__ import annotations
 import pytest
 
 from generator import template_scan
-from gmbot.chat.cards import CardRenderer
+from gmbot.chat import times
+from gmbot.chat.cards import CardRenderer, RenderedButton, RenderedCard, RenderedField, card_to_text
 from gmbot.chat.templating import CARD_FILTERS, card_environment, duration, names
+from gmbot.discord.embeds import card_to_embeds
 from gmbot.spec.model import BotSettings, Card
 
 
@@ -63,3 +65,30 @@ def test_the_generator_checks_in_the_runtime_environment() -> None:
     assert set(CARD_FILTERS) <= set(runtime.filters)
     assert template_scan._ENV.filters.keys() == runtime.filters.keys()
     assert type(template_scan._ENV) is type(runtime) and template_scan._ENV.undefined is runtime.undefined
+
+
+def test_time_marks_a_moment_each_front_end_writes_natively() -> None:
+    env = card_environment()
+    render = lambda source, **scope: env.from_string(source).render(**scope)  # noqa: E731
+    at = "2026-11-29T05:41:23.764186Z"
+    unix = 1795930883
+    assert render("{{ t | time }}", t=at) == f"⟨time {unix} relative⟩"
+    assert render("{{ t | time('date') }}", t="2026-11-29T05:41:23") == f"⟨time {unix} date⟩"  # naive: UTC
+    assert render("{{ t | time('datetime') }}", t=unix) == f"⟨time {unix} datetime⟩"
+    assert render("{{ t | time }}|{{ missing.x | time }}|{{ n | time or '-' }}", t="soon", n=None) == "soon||-"
+    with pytest.raises(ValueError, match="unknown style"):
+        render("{{ t | time('weekday') }}", t=at)
+    assert times.discord(unix, "relative") == f"<t:{unix}:R>" and times.discord(unix, "date") == f"<t:{unix}:D>"
+    assert times.slack(unix, "datetime") == f"<!date^{unix}^{{date_short_pretty}} {{time}}|2026-11-29 05:41 UTC>"
+    assert times.plain(unix, "relative") == "2026-11-29 05:41 UTC" and times.plain(unix, "date") == "2026-11-29"
+
+
+def test_front_ends_write_time_marks() -> None:
+    mark = card_environment().from_string("{{ t | time }}").render(t="2026-11-29T05:41:23Z")
+    card = RenderedCard(title=f"Ends {mark}", description=f"Ends {mark}", footer=mark,
+                        fields=[RenderedField(mark, f"at {mark}")], buttons=[RenderedButton(f"Vote {mark}", "primary", 0)])
+    embed = card_to_embeds(card)[0]
+    assert embed["description"] == "Ends <t:1795930883:R>" and embed["fields"][0]["value"] == "at <t:1795930883:R>"
+    assert embed["title"] == "Ends 2026-11-29 05:41 UTC" and embed["footer"]["text"] == "2026-11-29 05:41 UTC"
+    text = card_to_text(card)
+    assert "⟨" not in text and "Ends 2026-11-29 05:41 UTC" in text and "[Vote 2026-11-29 05:41 UTC]" in text

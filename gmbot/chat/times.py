@@ -1,0 +1,97 @@
+"""Times in cards: the `time` filter marks a moment, each front end writes it natively.
+
+A card is platform-neutral, but every platform shows a moment its own way, in the
+reader's time zone: Discord with `<t:1764395000:R>` ("in 3 hours"), Slack with
+`<!date^1764395000^{ago}|fallback>`, the playground and logs as plain UTC text. So
+`{{ reply.endsAt | time }}` renders a marker, `⟨time 1764395000 relative⟩`, which the
+front end replaces when it turns the card into its format (`with_times`).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from collections.abc import Callable, Collection
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+from jinja2 import Undefined
+
+if TYPE_CHECKING:  # cards.py imports the filters (through templating.py): no import cycle at run time
+    from gmbot.chat.cards import RenderedCard
+
+STYLES = ("relative", "datetime", "date")
+MARK = re.compile(r"⟨time (-?\d+) (relative|datetime|date)⟩")
+
+Writer = Callable[[int, str], str]  # (unix seconds, style) -> the platform's text
+
+
+def time(value: Any, style: str = "relative") -> str:
+    """The card filter: an ISO 8601 time (or unix seconds) -> a marker the front end writes.
+
+    `relative` ("3 hours ago"), `datetime` or `date`. Not a time -> shown as it is;
+    missing -> empty, as the other filters.
+    """
+    if value is None or isinstance(value, Undefined):
+        return ""
+    if style not in STYLES:
+        raise ValueError(f"time: unknown style {style!r} (one of {', '.join(STYLES)})")
+    moment = _moment(value)
+    if moment is None:
+        return str(value)
+    return f"⟨time {int(moment.timestamp())} {style}⟩"
+
+
+def _moment(value: Any) -> datetime | None:
+    if isinstance(value, bool):
+        return None
+    try:
+        if isinstance(value, int | float):
+            return datetime.fromtimestamp(value, UTC)
+        if isinstance(value, str):
+            moment = datetime.fromisoformat(value.strip())
+            return moment if moment.tzinfo else moment.replace(tzinfo=UTC)  # the API's times are UTC
+    except (ValueError, OverflowError, OSError):
+        return None
+    return None
+
+
+def plain(unix: int, style: str) -> str:
+    """Plain UTC text: the playground, logs, button labels, and Slack's fallback."""
+    moment = datetime.fromtimestamp(unix, UTC)
+    return moment.strftime("%Y-%m-%d") if style == "date" else moment.strftime("%Y-%m-%d %H:%M UTC")
+
+
+def discord(unix: int, style: str) -> str:
+    """Discord's timestamp markdown, shown in each reader's time zone and language."""
+    return f"<t:{unix}:{ {'relative': 'R', 'datetime': 'f', 'date': 'D'}[style] }>"
+
+
+def slack(unix: int, style: str) -> str:
+    """Slack's date formatting, with the plain text as the fallback it requires."""
+    tokens = {"relative": "{ago}", "datetime": "{date_short_pretty} {time}", "date": "{date_short_pretty}"}
+    return f"<!date^{unix}^{tokens[style]}|{plain(unix, style)}>"
+
+
+def write_times(text: str, write: Writer) -> str:
+    return MARK.sub(lambda m: write(int(m.group(1)), m.group(2)), text) if "⟨time " in text else text
+
+
+PARTS = ("title", "description", "footer", "field_name", "field_value", "button_label")
+
+
+def with_times(card: RenderedCard, write: Writer, plain_parts: Collection[str] = ("button_label",)) -> RenderedCard:
+    """A copy of `card` with every time marker written by `write`, or as plain text in the
+    `plain_parts` the platform does not format (no platform formats a time in a button)."""
+    def part(name: str, text: str) -> str:
+        return write_times(text, plain if name in plain_parts else write)
+
+    return dataclasses.replace(
+        card,
+        title=part("title", card.title),
+        description=part("description", card.description),
+        footer=part("footer", card.footer),
+        fields=[dataclasses.replace(f, name=part("field_name", f.name), value=part("field_value", f.value))
+                for f in card.fields],
+        buttons=[dataclasses.replace(b, label=part("button_label", b.label)) for b in card.buttons],
+    )
