@@ -28,7 +28,7 @@ from gmbot.chat.options import (
     coerce_options,
     split_flags,
 )
-from gmbot.chat.plain import Plain
+from gmbot.chat.plain import MISCONFIGURED, Plain
 from gmbot.chat.request import HttpRequest, SpecError, build_request, lookup, request_references
 from gmbot.spec.model import BotSpec, Button, Card, Command
 
@@ -236,8 +236,7 @@ class Core:
 
     def misconfigured(self) -> RenderedCard:
         """A spec the runtime cannot follow (the log has the details): not the user's doing."""
-        return self.notice("Not available", "This can't run right now: the bot is set up wrongly. "
-                                            "Its admins will find the details in its log.", "error")
+        return self.notice(MISCONFIGURED.title, MISCONFIGURED.description, "error")
 
     def unavailable_card(self, request_id: str | None = None) -> RenderedCard:
         card = self.notice(

@@ -10,8 +10,9 @@ So it rewords, rather than the backend learning chat words:
   (`gmbot setup`), for every operation some command calls;
 * a 400 from request validation becomes the option's rule (`-limit must be at most 100`),
   or a plain "could not accept" when no option is to blame;
-* a 501 (an operation without its implementation) becomes "isn't available yet", and any
-  other 5xx "something went wrong": neither shows the developer text.
+* a 501 (an operation without its implementation) becomes "isn't available yet", any
+  other 5xx "something went wrong", and a 401, 405 or 415 (the bot's key or its calls are
+  wrong) "the bot is set up wrongly": none shows the developer text.
 """
 
 from __future__ import annotations
@@ -37,6 +38,9 @@ _RULES: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"does not match"), "is not in the expected form"),
     (re.compile(r"is not of type '(?P<x>\w+)'"), "must be {x}"),
 ]
+# Answers about how the bot calls the backend, not about what the user asked: 401 (API key or
+# `client` header), 405 and 415 (method, content type).
+_SETUP_PROBLEMS = {401, 405, 415}
 _TYPE_WORDS = {"integer": "a whole number", "number": "a number", "boolean": "yes or no", "string": "text",
                "array": "a list", "object": "a set of values"}
 
@@ -45,6 +49,10 @@ _TYPE_WORDS = {"integer": "a whole number", "number": "a number", "boolean": "ye
 class PlainProblem:
     title: str
     description: str
+
+
+MISCONFIGURED = PlainProblem("Not available", "This can't run right now: the bot is set up wrongly. "
+                                              "Its admins will find the details in its log.")
 
 
 class Plain:
@@ -75,6 +83,8 @@ class Plain:
             return PlainProblem("Not available yet", f"{name} isn't available yet.")
         if status >= 500:
             return PlainProblem("Something went wrong", "Something went wrong on our side. Please try again later.")
+        if status in _SETUP_PROBLEMS:  # the bot's key, or a route the generated table got wrong
+            return MISCONFIGURED
         if status == 400:
             detail = body.get("detail") if isinstance(body, dict) else None
             said = option_rule(str(detail or ""), command) if command else None

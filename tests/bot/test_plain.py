@@ -46,3 +46,5 @@ def test_developer_problems_are_never_shown(spec: BotSpec) -> None:
     dump = plain.problem(400, {"detail": "900 is greater than the maximum of 100 - query parameter 'limit'"}, command)
     assert dump is not None and dump.description == "-limit must be at most 100"
     assert plain.problem(404, {"detail": "There is no war x."}, command) is None  # the spec's card shows it
+    key = plain.problem(401, {"detail": "client header DISCORD-BFF does not match the key's client"}, command)
+    assert key is not None and "set up wrongly" in key.description and "client" not in key.description
