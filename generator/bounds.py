@@ -8,6 +8,7 @@ checked by the runtime before any request, in plain words (`-limit must be at mo
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -26,6 +27,8 @@ def check_bounds(checks: RequestChecks, name: str, ref: dict[str, Any], schema: 
     def report(key: str | None, message: str) -> None:  # at the option's key when it has it
         checks.error((*ref["path"], key) if key in option else ref["path"], f"option '{name}' {message}")
 
+    if kind in ("users", "integers") and schema.get("type") == "array":
+        _compare(option, [("min_items", "minItems"), ("max_items", "maxItems")], schema, what, report)
     if kind == "integers" and schema.get("type") == "array":
         schema = checks.api.deref(schema.get("items")) or {}  # each number the user types is an item
     bounds: list[tuple[str, str]] = []  # (option key, schema key)
@@ -33,27 +36,7 @@ def check_bounds(checks: RequestChecks, name: str, ref: dict[str, Any], schema: 
         bounds = [("min", "minimum"), ("max", "maximum")]
     elif kind == "string":
         bounds = [("min_length", "minLength"), ("max_length", "maxLength")]
-    for key, api_key in bounds:
-        limit = schema.get(api_key)
-        if not isinstance(limit, int | float) or isinstance(limit, bool):
-            continue
-        low = key.startswith("min")
-        exclusive = schema.get("exclusiveMinimum" if low else "exclusiveMaximum") is True
-        mine = option.get(key)
-        if key == "min_length":
-            mine = max(mine or 0, 1)  # the runtime never sends an empty text (it is a missing option)
-        if mine is not None and not (mine < limit if low else mine > limit) and not (exclusive and mine == limit):
-            continue
-        unit = " characters" if "length" in key else ""
-        api_words = (f"is {'above' if low else 'below'} {_num(limit)}" if exclusive
-                     else f"is at {'least' if low else 'most'} {_num(limit)}{unit}")
-        if exclusive and kind not in ("integer", "integers"):
-            fix = f"a {key} {'above' if low else 'below'} {_num(limit)}"
-        else:
-            fix = f"{key}: {_num(limit + (1 if low else -1) if exclusive else limit)}"
-        absent = key not in option
-        said = f"has no {key}" if absent else f"allows {key} {_num(mine or 0)}"
-        report(key, f"{said}, but {what} {api_words}: {'add' if absent else 'set'} {fix}")
+    _compare(option, bounds, schema, what, report)
     if kind == "string":
         if isinstance(schema.get("enum"), list):
             allowed = ", ".join(str(v) for v in schema["enum"])
@@ -70,6 +53,34 @@ def check_bounds(checks: RequestChecks, name: str, ref: dict[str, Any], schema: 
         broken = violation(value, schema)
         if broken:
             checks.error((*ref["path"], *key_path), f"{_show(value)} {broken}, which {what} does not accept")
+
+
+def _compare(option: dict[str, Any], bounds: list[tuple[str, str]], schema: dict[str, Any], what: str,
+             report: Callable[[str | None, str], None]) -> None:
+    """Each (option key, schema key) pair: the option's bound within the schema's."""
+    kind = option.get("type")
+    for key, api_key in bounds:
+        limit = schema.get(api_key)
+        if not isinstance(limit, int | float) or isinstance(limit, bool):
+            continue
+        low = key.startswith("min")
+        exclusive = api_key in ("minimum", "maximum") and \
+            schema.get("exclusiveMinimum" if low else "exclusiveMaximum") is True
+        mine = option.get(key)
+        if key in ("min_length", "min_items"):
+            mine = max(mine or 0, 1)  # the runtime never sends an empty text or list (a missing option)
+        if mine is not None and not (mine < limit if low else mine > limit) and not (exclusive and mine == limit):
+            continue
+        unit = " characters" if "length" in key else " values" if "items" in key else ""
+        api_words = (f"is {'above' if low else 'below'} {_num(limit)}" if exclusive
+                     else f"is at {'least' if low else 'most'} {_num(limit)}{unit}")
+        if exclusive and kind not in ("integer", "integers"):
+            fix = f"a {key} {'above' if low else 'below'} {_num(limit)}"
+        else:
+            fix = f"{key}: {_num(limit + (1 if low else -1) if exclusive else limit)}"
+        absent = key not in option
+        said = f"has no {key}" if absent else f"allows {key} {_num(mine or 0)}"
+        report(key, f"{said}, but {what} {api_words}: {'add' if absent else 'set'} {fix}")
 
 
 def violation(value: Any, schema: dict[str, Any]) -> str | None:

@@ -184,6 +184,11 @@ class Checker(CardChecks):
                     self.error((*path, key), f"{key} {option[key]} is above Discord's {limits.STRING_MAX_LENGTH}")
         if "min" in option and "max" in option and option["min"] > option["max"]:
             self.error((*path, "min"), f"min {option['min']} is above max {option['max']}")
+        for key in ("min_items", "max_items"):
+            if key in option and kind not in {"users", "integers"}:
+                self.error((*path, key), f"'{key}' is only for users and integers options")
+        if "min_items" in option and "max_items" in option and option["min_items"] > option["max_items"]:
+            self.error((*path, "min_items"), f"min_items {option['min_items']} is above max_items {option['max_items']}")
         if "pattern" in option:
             if kind != "string":
                 self.error((*path, "pattern"), "'pattern' is only for string options")

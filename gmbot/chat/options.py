@@ -176,6 +176,17 @@ def _check_bounds(option: Option, command: str, value: float) -> None:
         raise UsageError(f"-{option.name} must be at most {option.max:g}", command=command, option=option.name)
 
 
+def _check_count(option: Option, command: str, values: list[Any]) -> list[Any]:
+    """A list option's `min_items`/`max_items` (counted once duplicates are dropped)."""
+    if option.max_items is not None and len(values) > option.max_items:
+        raise UsageError(f"-{option.name} takes at most {option.max_items} (got {len(values)})",
+                         command=command, option=option.name)
+    if option.min_items is not None and len(values) < option.min_items:
+        raise UsageError(f"-{option.name} needs at least {option.min_items} (got {len(values)})",
+                         command=command, option=option.name)
+    return values
+
+
 async def coerce_value(option: Option, command: str, value: Any, resolve: MentionResolver) -> Any:
     def bad(what: str) -> UsageError:
         return UsageError(f"-{option.name} must be {what}, got '{value}'", command=command, option=option.name)
@@ -236,7 +247,7 @@ async def coerce_value(option: Option, command: str, value: Any, resolve: Mentio
             raise bad("at least one number")
         for item in numbers:
             _check_bounds(option, command, item)
-        return list(dict.fromkeys(numbers))
+        return _check_count(option, command, list(dict.fromkeys(numbers)))
     if kind is OptionType.USER:
         tokens = value.split() if isinstance(value, str) else [value]
         if len(tokens) != 1:
@@ -250,7 +261,7 @@ async def coerce_value(option: Option, command: str, value: Any, resolve: Mentio
             people.setdefault(person.id, person)
         if not people:
             raise bad("at least one mention")
-        return [p.to_json() for p in people.values()]
+        return _check_count(option, command, [p.to_json() for p in people.values()])
     raise UsageError(f"-{option.name}: unsupported option type {kind}", command=command)  # pragma: no cover
 
 

@@ -62,6 +62,8 @@ class Option(_Strict):
     min_length: int | None = None  # bounds of string lengths
     max_length: int | None = None
     pattern: str | None = None  # string only: a regular expression the text must match (re.search, as OpenAPI)
+    min_items: int | None = None  # users / integers: how many values
+    max_items: int | None = None
     choices: list[Choice] = Field(default_factory=list)
     unit: DurationUnit = DurationUnit.HOURS  # duration only: the unit sent to the backend
 

@@ -7,10 +7,11 @@ from gmbot.chat.options import (
     Person,
     UsageError,
     coerce_options,
+    coerce_value,
     parse_duration,
     split_flags,
 )
-from gmbot.spec.model import BotSpec, DurationUnit
+from gmbot.spec.model import BotSpec, DurationUnit, Option, OptionType
 
 MEMBERS = {"<@1>": Person("1", "p1"), "<@2>": Person("2", "p2"), "@p3": Person("3", "p3")}
 
@@ -71,6 +72,7 @@ async def test_positional_first_option_and_integer_lists(spec: BotSpec) -> None:
         ("games", "-limit 500", "at most 25"),
         ("war", "-war zy#8", "-war: 'zy#8' is not a valid value (War id)"),  # the spec's pattern
         ("setup", "-name Wol\x00ves", "-name cannot contain a NUL character"),
+        ("subscribe", "-games " + ",".join(str(n) for n in range(1, 52)), "-games takes at most 50 (got 51)"),
         ("say", "-war zyo8 -message see you -later", 'text with dashes goes in quotes: -message "…"'),
     ],
 )
@@ -87,3 +89,12 @@ def test_durations() -> None:
     assert parse_duration("30s", DurationUnit.MINUTES) == 0.5
     with pytest.raises(ValueError):
         parse_duration("12 parsecs", DurationUnit.HOURS)
+
+
+async def test_list_options_count_their_values_once() -> None:
+    pair = Option(name="players", type=OptionType.USERS, description="Players", min_items=2, max_items=2)
+    assert len(await coerce_value(pair, "duel", "<@1> <@2> <@1>", resolve)) == 2  # a repeated mention counts once
+    with pytest.raises(UsageError, match=r"-players needs at least 2 \(got 1\)"):
+        await coerce_value(pair, "duel", "<@1> <@1>", resolve)
+    with pytest.raises(UsageError, match=r"-players takes at most 2 \(got 3\)"):
+        await coerce_value(pair, "duel", "<@1> <@2> @p3", resolve)
