@@ -1,0 +1,65 @@
+"""The Bolt app of the Slack front end: one workspace with a bot token, or many through OAuth.
+
+Requests are verified by Bolt itself (`request_verification_enabled`, on by default and
+never turned off here): a missing or wrong `X-Slack-Signature`, or a timestamp more than
+5 minutes away, gets 401 before any listener runs.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+
+from aiohttp import web
+from slack_bolt.async_app import AsyncApp
+from slack_bolt.oauth.async_oauth_settings import AsyncOAuthSettings
+from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetryHandler
+from slack_sdk.web.async_client import AsyncWebClient
+
+from gmbot.slack.runtime import SlackRuntime
+
+log = logging.getLogger("gmbot.slack")
+
+EVENTS_PATH = "/slack/events"
+SLACK_API_URL = "https://slack.com/api/"
+
+TokenFor = Callable[[str], Awaitable[str | None]]
+
+
+def web_client(token: str | None = None, api_url: str | None = None) -> AsyncWebClient:
+    """A Web API client; `api_url` points it at a proxy or a fake (tests). A 429 is retried
+    after its Retry-After (chat.postMessage allows about one message a second a channel)."""
+    client = AsyncWebClient(token=token, base_url=_slash(api_url or SLACK_API_URL))
+    client.retry_handlers.append(AsyncRateLimitErrorRetryHandler(max_retry_count=2))
+    return client
+
+
+def _slash(url: str) -> str:
+    return url if url.endswith("/") else url + "/"
+
+
+def build_app(
+    runtime: SlackRuntime,
+    *,
+    signing_secret: str,
+    token: str | None = None,
+    api_url: str | None = None,
+    oauth: AsyncOAuthSettings | None = None,
+) -> AsyncApp:
+    """Single workspace with `token`, or many with `oauth` (exactly one of the two)."""
+    if (token is None) == (oauth is None):
+        raise ValueError("give a bot token (one workspace) or OAuth settings (many), not both")
+    app = AsyncApp(
+        signing_secret=signing_secret,
+        client=web_client(token, api_url),  # Bolt takes the single workspace's token from it
+        oauth_settings=oauth,
+        logger=logging.getLogger("gmbot.slack.bolt"),
+    )
+    runtime.install(app)
+    return app
+
+
+def web_app(app: AsyncApp) -> web.Application:
+    """Bolt's aiohttp server: commands, interactivity and events on one URL, `/slack/events`
+    (and the OAuth pages when installing through OAuth)."""
+    return app.server(path=EVENTS_PATH).web_app

@@ -1,0 +1,180 @@
+"""A rendered card -> a Slack message (Block Kit) that Slack never rejects.
+
+`card_to_message(card)` gives `{"text": fallback, "attachments": [{"color": "#rrggbb",
+"blocks": [...]}]}`: Block Kit has no per-block colour, so the blocks ride in one
+legacy attachment whose bar shows the card's colour (Discord's embed bar).
+
+Mapping: title -> header block (plain text); description -> section blocks (mrkdwn,
+split at line ends); inline fields -> sections of up to 10 side-by-side fields; other
+fields -> a section each; url -> a context link; footer -> a context block; buttons ->
+actions blocks whose `action_id` and `value` are the core's custom id, so a click routes
+exactly as a Discord `custom_id` does.
+
+Limits (api.slack.com/reference/block-kit, ../shared/reference/platform-limits.md):
+header text 150, section text 3000, 10 fields of 2000, 50 blocks a message, 25
+elements an actions block, button text 75, action_id 255, value 2000. What does not
+fit is cut with a visible marker, or dropped and counted in the footer, as on Discord.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from gmbot.chat.cards import RenderedCard, RenderedField
+
+HEADER_MAX = 150
+SECTION_TEXT_MAX = 3000
+FIELDS_MAX = 10
+FIELD_TEXT_MAX = 2000
+CONTEXT_TEXT_MAX = 3000
+CONTEXT_ELEMENTS_MAX = 10
+ACTIONS_ELEMENTS_MAX = 25
+BUTTON_TEXT_MAX = 75
+ACTION_ID_MAX = 255
+BUTTON_VALUE_MAX = 2000
+BLOCKS_MAX = 50
+FALLBACK_MAX = 300  # the notification text: Slack allows far more; a preview needs little
+CUT = "… (cut)"
+DEFAULT_COLOR = "#dddddd"  # the grey bar Slack (and Discord) show for an uncoloured message
+_STYLES = {"primary": "primary", "success": "primary", "danger": "danger"}  # Slack has no green/grey
+
+# Slack's own markup, kept as is: <@U123>, <#C123|name>, <!here>, <https://x|label>
+_SLACK_TOKEN = re.compile(r"<([@#!][^<>\s]*|https?://[^<>\s]+)>")
+_MD_LINK = re.compile(r"\[([^\]\n]+)\]\((https?://[^)\s]+)\)")
+_MD_BOLD = re.compile(r"\*\*(.+?)\*\*")
+
+
+def cut(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - len(CUT)] + CUT
+
+
+def mrkdwn(text: str) -> str:
+    """Card text (Discord-flavoured Markdown) as Slack mrkdwn: escape &, <, > except in
+    Slack's own tokens, `**bold**` -> `*bold*`, `[label](url)` -> `<url|label>`."""
+    parts: list[str] = []
+    last = 0
+    for match in _SLACK_TOKEN.finditer(text):
+        parts.append(_escape(text[last:match.start()]))
+        parts.append(match.group(0))
+        last = match.end()
+    parts.append(_escape(text[last:]))
+    text = "".join(parts)
+    text = _MD_LINK.sub(lambda m: f"<{m.group(2)}|{m.group(1)}>", text)
+    return _MD_BOLD.sub(r"*\1*", text)
+
+
+def _escape(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _chunks(text: str, limit: int) -> list[str]:
+    """Split at line ends where possible, else hard."""
+    chunks: list[str] = []
+    while len(text) > limit:
+        at = text.rfind("\n", 0, limit)
+        at = at if at > limit // 2 else limit
+        chunks.append(text[:at])
+        text = text[at:].lstrip("\n")
+    return [*chunks, text] if text else chunks
+
+
+def _text(kind: str, text: str) -> dict[str, Any]:
+    return {"type": kind, "text": text} if kind == "mrkdwn" else {"type": kind, "text": text, "emoji": True}
+
+
+def _field_text(item: RenderedField, limit: int) -> str:
+    name, value = mrkdwn(item.name), mrkdwn(item.value)
+    text = f"*{name}*\n{value}" if name and value else (f"*{name}*" if name else value)
+    return cut(text, limit) or " "
+
+
+def color_hex(color: int | None) -> str:
+    return f"#{color:06x}" if color is not None else DEFAULT_COLOR
+
+
+def fallback_text(card: RenderedCard) -> str:
+    """What notifications and screen readers show: the title, else the description's start."""
+    text = card.title or card.description.split("\n", 1)[0] or (card.fields[0].name if card.fields else "")
+    return cut(text, FALLBACK_MAX) or " "
+
+
+def card_to_message(card: RenderedCard) -> dict[str, Any]:
+    """A neutral card as a `chat.postMessage` / `response_url` payload (see the module doc)."""
+    head: list[dict[str, Any]] = []
+    if card.title:
+        head.append({"type": "header", "text": _text("plain_text", cut(card.title, HEADER_MAX))})
+    buttons = [b for b in card.buttons if b.custom_id and len(b.custom_id) <= ACTION_ID_MAX]
+    actions: list[dict[str, Any]] = []
+    if buttons:  # one actions block holds 25: the spec allows no more buttons (generator check)
+        elements = []
+        for button in buttons[:ACTIONS_ELEMENTS_MAX]:
+            element: dict[str, Any] = {
+                "type": "button", "text": _text("plain_text", cut(button.label, BUTTON_TEXT_MAX)),
+                "action_id": button.custom_id, "value": button.custom_id,
+            }
+            if button.style in _STYLES:
+                element["style"] = _STYLES[button.style]
+            elements.append(element)
+        actions.append({"type": "actions", "elements": elements})
+    # header, url link, footer context and the actions are always kept: the body gets the rest
+    room = BLOCKS_MAX - len(head) - len(actions) - (1 if card.url else 0) - 1
+    body: list[dict[str, Any]] = []
+    dropped = 0
+
+    def add(block: dict[str, Any]) -> None:
+        nonlocal dropped
+        if len(body) < room:
+            body.append(block)
+        else:
+            dropped += 1
+
+    for chunk in _chunks(mrkdwn(card.description), SECTION_TEXT_MAX):
+        add({"type": "section", "text": _text("mrkdwn", chunk)})
+    inline: list[dict[str, Any]] = []
+    for item in [*card.fields, None]:  # None flushes the last run of inline fields
+        if item is not None and item.inline:
+            inline.append(_text("mrkdwn", _field_text(item, FIELD_TEXT_MAX)))
+            if len(inline) < FIELDS_MAX:
+                continue
+        if inline:
+            add({"type": "section", "fields": inline})
+            inline = []
+        if item is not None and not item.inline:
+            add({"type": "section", "text": _text("mrkdwn", _field_text(item, SECTION_TEXT_MAX))})
+    context: list[dict[str, Any]] = []
+    if card.url:
+        head.append({"type": "context", "elements": [_text("mrkdwn", cut(f"<{card.url}|Open>", CONTEXT_TEXT_MAX))]})
+    footer = mrkdwn(card.footer)
+    if dropped:
+        marker = f"… {dropped} more not shown (Slack's message limit)"
+        footer = f"{marker} · {footer}" if footer else marker
+    if footer:
+        context.append({"type": "context", "elements": [_text("mrkdwn", cut(footer, CONTEXT_TEXT_MAX))]})
+    blocks = [*head, *body, *context, *actions]
+    return {"text": fallback_text(card), "attachments": [{"color": color_hex(card.color), "blocks": blocks}]}
+
+
+# -- as text: how the playground prints what Slack would show ---------------------------------
+def _plain(element: dict[str, Any]) -> str:
+    text = str(element.get("text", ""))
+    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+
+
+def message_to_text(message: dict[str, Any]) -> str:
+    """A Slack message as readable text: `|` is the attachment's colour bar, *bold* is Slack's."""
+    lines: list[str] = []
+    for attachment in message.get("attachments") or [{"blocks": message.get("blocks") or []}]:
+        for block in attachment.get("blocks") or []:
+            kind = block.get("type")
+            if kind == "header":
+                lines.append(f"*{_plain(block['text'])}*")
+            elif kind == "section" and "text" in block:
+                lines += _plain(block["text"]).splitlines() or [""]
+            elif kind == "section":
+                lines.append("   ".join(_plain(f).replace("\n", ": ", 1) for f in block.get("fields", [])))
+            elif kind == "context":
+                lines.append("_" + " ".join(_plain(e) for e in block.get("elements", [])) + "_")
+            elif kind == "actions":
+                lines.append("  ".join(f"[{_plain(e['text'])}]" for e in block.get("elements", [])))
+    return "\n".join(f"| {line}" if line else "|" for line in lines)

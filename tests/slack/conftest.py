@@ -1,0 +1,154 @@
+"""The Slack front end at the wire: real Bolt on loopback (real signature checks), the real
+backend on loopback, and a fake Slack Web API recording what the bot sends."""
+
+from __future__ import annotations
+
+import json
+import time
+import urllib.parse
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import pytest
+from aiohttp import web
+
+from generated.application import application
+from generated.chat.routes import ROUTES
+from gmbot.chat.backend import BackendClient
+from gmbot.chat.specfile import load_spec_yaml
+from gmbot.server.local import LocalBackend, local_backend
+from gmbot.slack.app import build_app, web_app
+from gmbot.slack.runtime import CLIENT, SlackRuntime
+from gmbot.spec.model import BotSpec
+
+from .fake_slack import FakeSlack, signed_headers
+
+ROOT = Path(__file__).resolve().parents[2]
+SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
+TOKEN = "xoxb-test"
+
+
+@pytest.fixture(scope="session")
+def spec() -> BotSpec:
+    return load_spec_yaml(ROOT / "specs" / "commands.yaml")
+
+
+@dataclass
+class Reply:
+    status: int
+    text: str
+    ms: float  # request sent -> acknowledgement read
+
+
+class SlackWire:
+    """Posts what Slack posts to the bot: signed, form-encoded, to `/slack/events`."""
+
+    def __init__(self, url: str, fake: FakeSlack, http: aiohttp.ClientSession, secret: str = SECRET) -> None:
+        self.url = url
+        self.fake = fake
+        self.http = http
+        self.secret = secret
+        self.trigger = 0
+
+    async def post(self, body: str, headers: dict[str, str], path: str = "/slack/events") -> Reply:
+        started = time.perf_counter()
+        async with self.http.post(self.url + path, data=body.encode(), headers=headers) as response:
+            text = await response.text()
+        return Reply(response.status, text, (time.perf_counter() - started) * 1000)
+
+    async def signed(self, body: str, content_type: str = "application/x-www-form-urlencoded",
+                     headers: dict[str, str] | None = None) -> Reply:
+        return await self.post(body, {**signed_headers(self.secret, body, content_type=content_type), **(headers or {})})
+
+    def _trigger(self) -> str:
+        self.trigger += 1
+        return f"{self.trigger}.{time.perf_counter_ns()}.trigger"
+
+    def slash_body(self, text: str, *, user: tuple[str, str], team: tuple[str, str] = ("T0WOLF", "wolves"),
+                   channel: tuple[str, str] = ("CWARS", "wars"), command: str = "/gmbot",
+                   response_url: str | None = None) -> tuple[str, str]:
+        url = response_url or self.fake.response_url()
+        form = {
+            "token": "deprecated", "team_id": team[0], "team_domain": team[1], "channel_id": channel[0],
+            "channel_name": channel[1], "user_id": user[0], "user_name": user[1], "command": command,
+            "text": text, "api_app_id": "AGMBOT", "is_enterprise_install": "false",
+            "response_url": url, "trigger_id": self._trigger(),
+        }
+        return urllib.parse.urlencode(form), url
+
+    async def slash(self, text: str, **kwargs: Any) -> tuple[Reply, str]:
+        body, url = self.slash_body(text, **kwargs)
+        return await self.signed(body), url
+
+    async def click(self, button: dict[str, Any], *, user: tuple[str, str], team: tuple[str, str] = ("T0WOLF", "wolves"),
+                    channel: tuple[str, str] = ("CWARS", "wars")) -> tuple[Reply, str]:
+        url = self.fake.response_url()
+        payload = {
+            "type": "block_actions", "api_app_id": "AGMBOT", "token": "deprecated", "trigger_id": self._trigger(),
+            "user": {"id": user[0], "username": user[1], "name": user[1], "team_id": team[0]},
+            "team": {"id": team[0], "domain": team[1]}, "channel": {"id": channel[0], "name": channel[1]},
+            "container": {"type": "message_attachment", "message_ts": "1.1", "attachment_id": 1, "channel_id": channel[0]},
+            "response_url": url,
+            "actions": [{"type": "button", "action_id": button["action_id"], "block_id": "b1",
+                         "value": button["value"], "text": button["text"], "action_ts": f"{time.time():.6f}"}],
+        }
+        body = urllib.parse.urlencode({"payload": json.dumps(payload)})
+        return await self.signed(body), url
+
+    async def mention(self, text: str, *, user: str, event_id: str, team: str = "T0WOLF", channel: str = "CWARS",
+                      retry: int | None = None) -> Reply:
+        body = json.dumps({
+            "token": "deprecated", "team_id": team, "api_app_id": "AGMBOT", "type": "event_callback",
+            "event_id": event_id, "event_time": int(time.time()),
+            "event": {"type": "app_mention", "user": user, "text": text, "ts": f"{time.time():.6f}",
+                      "channel": channel, "event_ts": f"{time.time():.6f}"},
+            "authorizations": [{"team_id": team, "user_id": self.fake.bot_user_id, "is_bot": True}],
+        })
+        extra = {"X-Slack-Retry-Num": str(retry), "X-Slack-Retry-Reason": "http_timeout"} if retry else {}
+        return await self.signed(body, "application/json", extra)
+
+
+@dataclass
+class Stack:
+    live: LocalBackend
+    fake: FakeSlack
+    runtime: SlackRuntime
+    wire: SlackWire
+
+
+async def serve(app: web.Application) -> tuple[web.AppRunner, str]:
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    return runner, f"http://127.0.0.1:{runner.addresses[0][1]}"
+
+
+@pytest.fixture
+async def live() -> AsyncIterator[LocalBackend]:
+    async with local_backend(application, clients={"DISCORD-BFF": "discord", CLIENT: "slack"}) as backend:
+        yield backend
+
+
+@pytest.fixture
+async def fake() -> AsyncIterator[FakeSlack]:
+    fake = await FakeSlack().start()
+    for user_id, name in (("UALICE", "alice"), ("UBOB", "bob"), ("UBRUNO", "bruno"), ("UCARL", "carl")):
+        fake.add_user(user_id, name)
+    yield fake
+    await fake.stop()
+
+
+@pytest.fixture
+async def stack(spec: BotSpec, live: LocalBackend, fake: FakeSlack) -> AsyncIterator[Stack]:
+    backend = BackendClient(live.url, live.keys[CLIENT], CLIENT, routes=ROUTES)
+    runtime = SlackRuntime(spec, backend)
+    app = build_app(runtime, signing_secret=SECRET, token=TOKEN, api_url=fake.api_url)
+    runner, url = await serve(web_app(app))
+    async with aiohttp.ClientSession() as http:
+        yield Stack(live, fake, runtime, SlackWire(url, fake, http))
+    await runner.cleanup()
+    await backend.aclose()

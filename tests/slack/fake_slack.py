@@ -1,0 +1,137 @@
+"""A fake Slack on loopback: the Web API (`SLACK_API_URL`) and `response_url`s, recording calls.
+
+The Slack front end under test talks to it exactly as to slack.com: slack-sdk's
+`AsyncWebClient` with `base_url` pointed here, and Bolt's `respond()` posting to the
+`response_url` a test put in its payload. Tests wait on recorded calls, never sleep.
+Also the signing side: `signed_headers` signs a request body as Slack does.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import hmac
+import itertools
+import json
+import time
+import urllib.parse
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from aiohttp import web
+
+
+@dataclass
+class Call:
+    method: str  # "chat.postMessage", ..., or "response_url"
+    data: dict[str, Any]  # the JSON or form fields, or the query of a GET
+    token: str | None  # the bearer token (Web API calls)
+    path: str
+    at: float = field(default_factory=time.perf_counter)
+
+
+def signed_headers(secret: str, body: str, *, timestamp: int | None = None,
+                   content_type: str = "application/x-www-form-urlencoded") -> dict[str, str]:
+    """Slack's request signing: v0=HMAC-SHA256(secret, "v0:{ts}:{body}")."""
+    ts = str(int(time.time()) if timestamp is None else timestamp)
+    digest = hmac.new(secret.encode(), f"v0:{ts}:{body}".encode(), hashlib.sha256).hexdigest()
+    return {"X-Slack-Request-Timestamp": ts, "X-Slack-Signature": f"v0={digest}", "Content-Type": content_type}
+
+
+class FakeSlack:
+    def __init__(self, *, team_id: str = "T0WOLF", bot_user_id: str = "UGMBOT") -> None:
+        self.team_id = team_id
+        self.bot_user_id = bot_user_id
+        self.users: dict[str, dict[str, Any]] = {}  # user id -> users.info's `user`
+        self.calls: list[Call] = []
+        self.oauth_grants: dict[str, dict[str, Any]] = {}  # code -> oauth.v2.access reply
+        self._changed = asyncio.Condition()
+        self._ids = itertools.count(1)
+        self._runner: web.AppRunner | None = None
+        self.url = ""
+
+    # -- set-up ----------------------------------------------------------------------------
+    def add_user(self, user_id: str, name: str, team_id: str | None = None) -> None:
+        self.users[user_id] = {"id": user_id, "name": name.lower(), "team_id": team_id or self.team_id,
+                               "real_name": name, "profile": {"display_name": name, "real_name": name}}
+
+    async def start(self) -> FakeSlack:
+        app = web.Application()
+        app.router.add_route("*", "/api/{method}", self._api)
+        app.router.add_post("/response/{id}", self._response_url)
+        self._runner = web.AppRunner(app, access_log=None)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        port = self._runner.addresses[0][1]
+        self.url = f"http://127.0.0.1:{port}"
+        return self
+
+    async def stop(self) -> None:
+        if self._runner is not None:
+            await self._runner.cleanup()
+
+    @property
+    def api_url(self) -> str:
+        return self.url + "/api/"
+
+    def response_url(self) -> str:
+        return f"{self.url}/response/{next(self._ids)}"
+
+    # -- recording -------------------------------------------------------------------------
+    async def _record(self, call: Call) -> None:
+        async with self._changed:
+            self.calls.append(call)
+            self._changed.notify_all()
+
+    async def wait_for(self, predicate: Callable[[Call], bool], *, within: float = 5.0, count: int = 1) -> list[Call]:
+        """The first `count` recorded calls matching `predicate`, waiting up to `within` s."""
+        async with asyncio.timeout(within), self._changed:
+            await self._changed.wait_for(lambda: len([c for c in self.calls if predicate(c)]) >= count)
+            return [c for c in self.calls if predicate(c)][:count]
+
+    async def response(self, url: str, within: float = 5.0) -> dict[str, Any]:
+        path = urllib.parse.urlparse(url).path
+        return (await self.wait_for(lambda c: c.method == "response_url" and c.path == path, within=within))[0].data
+
+    def of(self, method: str) -> list[Call]:
+        return [c for c in self.calls if c.method == method]
+
+    # -- the endpoints -----------------------------------------------------------------------
+    async def _response_url(self, request: web.Request) -> web.Response:
+        data = json.loads(await request.text() or "{}")
+        await self._record(Call("response_url", data, None, request.path))
+        return web.Response(text="ok")
+
+    async def _api(self, request: web.Request) -> web.Response:
+        method = request.match_info["method"]
+        data: dict[str, Any] = dict(request.query)
+        raw = await request.text()
+        if raw:
+            if request.content_type == "application/json":
+                data.update(json.loads(raw))
+            else:
+                data.update(dict(urllib.parse.parse_qsl(raw)))
+        auth = request.headers.get("Authorization", "")
+        token = auth.removeprefix("Bearer ") if auth.startswith("Bearer ") else data.get("token")
+        await self._record(Call(method, data, token, request.path))
+        return web.json_response(self.answer(method, data, token))
+
+    def answer(self, method: str, data: dict[str, Any], token: str | None) -> dict[str, Any]:
+        if not token and method != "oauth.v2.access":
+            return {"ok": False, "error": "not_authed"}
+        if method == "auth.test":
+            team = token.split("-")[-1] if token and token.startswith("xoxb-team-") else self.team_id
+            return {"ok": True, "url": "https://wolves.slack.test/", "team": "Wolves", "user": "gmbot",
+                    "team_id": team, "user_id": self.bot_user_id, "bot_id": "BGMBOT"}
+        if method == "users.info":
+            user = self.users.get(str(data.get("user")))
+            return {"ok": True, "user": user} if user else {"ok": False, "error": "user_not_found"}
+        if method in {"chat.postMessage", "chat.postEphemeral"}:
+            ts = f"{time.time():.6f}"
+            return {"ok": True, "channel": data.get("channel"), "ts": ts, "message_ts": ts}
+        if method == "oauth.v2.access":
+            grant = self.oauth_grants.get(str(data.get("code")))
+            return grant if grant else {"ok": False, "error": "invalid_code"}
+        return {"ok": False, "error": "unknown_method"}
