@@ -18,6 +18,7 @@ SUBCOMMANDS: dict[str, tuple[str, str, str]] = {
     "keys": ("gmbot.keys", "main", "manage API keys: gmbot keys create --client DISCORD-BFF"),
     "bot": ("gmbot.discord.cli", "bot_main", "run the generated Discord bot (needs DISCORD_TOKEN)"),
     "sync-commands": ("gmbot.discord.cli", "sync_main", "register the Discord commands (generated/discord/commands.json)"),
+    "slack": ("gmbot.slack.cli", "slack_main", "run the Slack front end (needs SLACK_BOT_TOKEN, SLACK_SIGNING_SECRET)"),
     "chat": ("gmbot.playground.cli", "chat_main", "offline playground: type bot commands, read the cards"),
 }
 

@@ -1,0 +1,178 @@
+"""`gmbot slack`: run the Slack front end.
+
+HTTP mode (default) serves Bolt at `/slack/events` on --host/--port: slash commands,
+interactivity and events on one URL. `--socket-mode` connects out to Slack instead
+(SLACK_APP_TOKEN), for development without a public URL. Beside it, the events
+consumer posts the `slack` platform's event cards with `chat.postMessage`.
+
+Environment (or `.env`):
+  SLACK_SIGNING_SECRET   verifies every request (Bolt: 401 on a bad or stale signature)
+  SLACK_BOT_TOKEN        one workspace; or SLACK_CLIENT_ID + SLACK_CLIENT_SECRET for many,
+                         installed through OAuth (/slack/install), tokens kept in the
+                         project's database (DATABASE_URL; SLACK_INSTALL_DATABASE_URL overrides)
+  SLACK_APP_TOKEN        --socket-mode only (xapp-...)
+  SLACK_API_URL          the Web API base URL (default Slack's own): a proxy, or a fake in tests
+  GMBOT_BACKEND_URL      the backend (default http://127.0.0.1:8080)
+  GMBOT_SLACK_API_KEY    the backend key of client SLACK-BFF, platform slack; when unset,
+                         GMBOT_API_KEY (so one .env can hold the Discord bot's key and this one)
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import logging
+import os
+import signal
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from gmbot.application import Application
+from gmbot.cli_support import (
+    Unusable,
+    add_app_arguments,
+    application_and_spec,
+    configure_logging,
+    load_dotenv,
+)
+from gmbot.spec.model import BotSpec
+
+log = logging.getLogger("gmbot.slack")
+
+KEY_ENV = "GMBOT_SLACK_API_KEY"
+
+
+@dataclass(frozen=True)
+class Credentials:
+    signing_secret: str
+    bot_token: str | None  # one workspace
+    client_id: str | None  # many workspaces (OAuth)
+    client_secret: str | None
+    app_token: str | None  # socket mode
+
+
+def credentials(socket_mode: bool) -> Credentials:
+    """The Slack credentials from the environment; `Unusable` names what is missing."""
+    env = os.environ
+    secret = env.get("SLACK_SIGNING_SECRET", "")
+    token = env.get("SLACK_BOT_TOKEN") or None
+    client_id, client_secret = env.get("SLACK_CLIENT_ID") or None, env.get("SLACK_CLIENT_SECRET") or None
+    if not token and not (client_id and client_secret):
+        raise Unusable("SLACK_BOT_TOKEN is not set (or SLACK_CLIENT_ID and SLACK_CLIENT_SECRET for OAuth installs)")
+    if not secret:
+        raise Unusable("SLACK_SIGNING_SECRET is not set (environment or .env)")
+    app_token = env.get("SLACK_APP_TOKEN") or None
+    if socket_mode and not app_token:
+        raise Unusable("--socket-mode needs SLACK_APP_TOKEN (an app-level token, xapp-...)")
+    return Credentials(secret, token, None if token else client_id, None if token else client_secret, app_token)
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="gmbot slack", description="Run the Slack front end (Bolt).")
+    add_app_arguments(p)
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=3000)
+    p.add_argument("--socket-mode", action="store_true", help="connect out to Slack (SLACK_APP_TOKEN): no public URL")
+    p.add_argument("--cursor-file", type=Path, default=Path(".gmbot") / "slack-events.cursor",
+                   help="where the events cursor lives")
+    p.add_argument("--events-wait", type=int, default=25, help="seconds one long poll of the event feed may wait")
+    p.add_argument("--log-level", default="INFO")
+    return p
+
+
+def slack_main(argv: Sequence[str]) -> int:
+    args = parser().parse_args(list(argv))
+    load_dotenv()
+    configure_logging(args.log_level)
+    try:
+        creds = credentials(args.socket_mode)
+    except Unusable as error:
+        print(f"gmbot slack: {error}", file=sys.stderr)
+        return 2
+    try:
+        application, spec = application_and_spec(args)
+    except Unusable as error:
+        print(f"gmbot slack: {error}", file=sys.stderr)
+        return 1
+    try:
+        asyncio.run(_run(application, spec, creds, args))
+    except OSError as error:  # the port is taken, the database unreachable: one line, not a traceback
+        print(f"gmbot slack: {error}", file=sys.stderr)
+        return 1
+    return 0
+
+
+async def _run(application: Application, spec: BotSpec, creds: Credentials, args: argparse.Namespace) -> None:
+    from aiohttp import web
+
+    from gmbot.chat.backend import DEFAULT_URL, BackendClient
+    from gmbot.chat.events import CursorStore, EventConsumer
+    from gmbot.slack.app import build_app, web_app, web_client
+    from gmbot.slack.installs import Installs, oauth_settings, open_installs
+    from gmbot.slack.runtime import CLIENT, SlackRuntime, event_poster
+
+    api_url = os.environ.get("SLACK_API_URL") or None
+    key = os.environ.get(KEY_ENV) or os.environ.get(spec.bot.api_key_env, "")
+    backend = BackendClient(os.environ.get(spec.bot.backend_url_env, DEFAULT_URL), key, CLIENT,
+                            routes=application.route_table())
+    runtime = SlackRuntime(spec, backend)
+    installs: Installs | None = None
+    if creds.bot_token:
+        app = build_app(runtime, signing_secret=creds.signing_secret, token=creds.bot_token, api_url=api_url)
+        single = creds.bot_token
+
+        async def token_for(team: str) -> str | None:
+            return single
+    else:
+        assert creds.client_id and creds.client_secret
+        database_url = os.environ.get("SLACK_INSTALL_DATABASE_URL") or application.admin_hooks().database_url(None)
+        installs = await open_installs(database_url, creds.client_id)
+        app = build_app(runtime, signing_secret=creds.signing_secret, api_url=api_url,
+                        oauth=oauth_settings(installs, creds.client_id, creds.client_secret,
+                                             os.environ.get("SLACK_REDIRECT_URI") or None))
+        token_for = installs.bot_token
+
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError):
+            loop.add_signal_handler(sig, stop.set)
+    tasks: list[asyncio.Task[None]] = []
+    if spec.events:  # a bot without event cards has no feed route to poll
+        feed = EventConsumer(runtime.core, backend, CursorStore(args.cursor_file),
+                             event_poster(token_for, web_client(None, api_url)), wait=args.events_wait)
+        tasks.append(asyncio.create_task(feed.run(stop), name="gmbot-slack-events"))
+    runner: web.AppRunner | None = None
+    handler = None
+    try:
+        if args.socket_mode:
+            from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
+
+            handler = AsyncSocketModeHandler(app, creds.app_token)
+            await handler.connect_async()
+            log.info("connected to Slack in socket mode")
+        else:
+            runner = web.AppRunner(web_app(app), access_log=None)
+            await runner.setup()
+            await web.TCPSite(runner, args.host, args.port).start()
+            log.info("serving Slack at http://%s:%d/slack/events", args.host, args.port)
+        print(f"gmbot slack: ready ({'socket mode' if args.socket_mode else f'http://{args.host}:{args.port}/slack/events'})",
+              flush=True)
+        await stop.wait()
+    finally:
+        stop.set()
+        for task in tasks:
+            task.cancel()
+        if handler is not None:
+            await handler.close_async()
+        if runner is not None:
+            await runner.cleanup()
+        await backend.aclose()
+        if installs is not None:
+            await installs.aclose()
+
+
+__all__ = ["slack_main"]

@@ -1,0 +1,95 @@
+"""`gmbot slack` as a user runs it: one line and exit 2 without credentials; a real process
+serving signed requests, talking to the real backend and the fake Slack Web API."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import socket
+import sys
+from dataclasses import replace
+from pathlib import Path
+
+import aiohttp
+import pytest
+
+from generated.chat.routes import ROUTES
+from gmbot.chat.backend import BackendClient
+from gmbot.chat.core import Core, Invocation
+from gmbot.chat.options import Person
+from gmbot.server.local import LocalBackend
+from gmbot.slack.cli import slack_main
+from gmbot.slack.runtime import CLIENT
+from gmbot.spec.model import BotSpec
+
+from .conftest import SECRET, TOKEN, SlackWire
+from .fake_slack import FakeSlack
+
+ROOT = Path(__file__).resolve().parents[2]
+SLACK_VARS = ("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_CLIENT_ID", "SLACK_CLIENT_SECRET", "SLACK_APP_TOKEN")
+
+
+@pytest.mark.parametrize(("env", "missing"), [
+    ({}, "SLACK_BOT_TOKEN is not set"),
+    ({"SLACK_BOT_TOKEN": "xoxb-1"}, "SLACK_SIGNING_SECRET is not set"),
+    ({"SLACK_BOT_TOKEN": "xoxb-1", "SLACK_SIGNING_SECRET": "s"}, "--socket-mode needs SLACK_APP_TOKEN"),
+])
+def test_missing_credentials_are_one_line_and_exit_2(
+    env: dict[str, str], missing: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.chdir(tmp_path)  # no .env here
+    for name in SLACK_VARS:
+        monkeypatch.delenv(name, raising=False)
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    assert slack_main(["--socket-mode"] if "SLACK_SIGNING_SECRET" in env else []) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.startswith("gmbot slack: ") and missing in err
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+async def me(token: str) -> Person | None:
+    return Person("1", "bruno") if token == "<@1>" else None
+
+
+async def test_the_gmbot_slack_process_serves_signed_commands(
+    spec: BotSpec, live: LocalBackend, fake: FakeSlack, tmp_path: Path,
+) -> None:
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if k not in SLACK_VARS}
+    env.update({"SLACK_BOT_TOKEN": TOKEN, "SLACK_SIGNING_SECRET": SECRET, "SLACK_API_URL": fake.api_url,
+                "GMBOT_BACKEND_URL": live.url, "GMBOT_SLACK_API_KEY": live.keys[CLIENT], "GMBOT_API_KEY": "not-this-one"})
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "gmbot.cli", "slack", "--port", str(port), "--cursor-file", str(tmp_path / "cursor"),
+        "--events-wait", "1", "--log-level", "WARNING", env=env, cwd=ROOT, stdout=asyncio.subprocess.PIPE)
+    try:
+        assert process.stdout is not None
+        line = await asyncio.wait_for(process.stdout.readline(), 30)
+        assert line.decode().startswith("gmbot slack: ready")
+        async with aiohttp.ClientSession() as http:
+            wire = SlackWire(f"http://127.0.0.1:{port}", fake, http)
+            reply, url = await wire.slash("setup -name Wolves", user=("UALICE", "alice"))
+            assert reply.status == 200
+            message = await fake.response(url)
+            # set up with GMBOT_SLACK_API_KEY: GMBOT_API_KEY (the Discord bot's) is not used
+            assert message["attachments"][0]["blocks"][0]["text"]["text"] == "Welcome, Wolves!"
+            reply, url = await wire.slash("subscribe -games 4", user=("UALICE", "alice"))
+            assert (await fake.response(url))["response_type"] == "in_channel"
+            # a Discord clan's war request reaches this workspace through the process's event consumer
+            discord = BackendClient(live.url, live.keys["DISCORD-BFF"], "DISCORD-BFF", routes=ROUTES)
+            core, bears = Core(spec, discord), Person("999", "Bears")
+            inv = Invocation("discord", author=Person("1", "bruno"), server=bears, channel=Person("98", "wars"), id="m1")
+            assert (await core.run_prefix("setup", "-name Bears", inv)).kind == "reply"
+            created = await core.run_prefix("createwar", "-players <@1> -game 4", replace(inv, id="m2"), me)
+            assert created.kind == "reply", created.card
+            await discord.aclose()
+            posted = (await fake.wait_for(lambda c: c.method == "chat.postMessage"))[0]
+            assert posted.token == TOKEN and posted.data["channel"] == "CWARS" and "NEW WAR REQUEST" in str(posted.data)
+    finally:
+        process.send_signal(2)
+        assert await asyncio.wait_for(process.wait(), 10) == 0
