@@ -110,7 +110,7 @@ async def _run(application: Application, spec: BotSpec, creds: Credentials, args
 
     from gmbot.chat.backend import DEFAULT_URL, BackendClient
     from gmbot.chat.events import CursorStore, EventConsumer
-    from gmbot.slack.app import build_app, web_app, web_client
+    from gmbot.slack.app import TokenFor, build_app, web_app, web_client
     from gmbot.slack.installs import Installs, oauth_settings, open_installs
     from gmbot.slack.runtime import CLIENT, SlackRuntime, event_poster
 
@@ -124,8 +124,10 @@ async def _run(application: Application, spec: BotSpec, creds: Credentials, args
         app = build_app(runtime, signing_secret=creds.signing_secret, token=creds.bot_token, api_url=api_url)
         single = creds.bot_token
 
-        async def token_for(team: str) -> str | None:
+        async def one_token(team: str) -> str | None:
             return single
+
+        token_for: TokenFor = one_token
     else:
         assert creds.client_id and creds.client_secret
         database_url = os.environ.get("SLACK_INSTALL_DATABASE_URL") or application.admin_hooks().database_url(None)
