@@ -41,6 +41,10 @@ class Checker(CardChecks):
         problem = slack.command_problem(str(prefix)) if isinstance(prefix, str) else None
         if problem:
             self.error(("bot", "prefix"), problem)
+        name = (self.data.get("bot") or {}).get("name")
+        problem = slack.name_problem(name) if isinstance(name, str) else None
+        if problem:
+            self.error(("bot", "name"), problem)
         if len(commands) > limits.GLOBAL_COMMANDS_MAX:
             self.error(("commands",), f"{len(commands)} commands: Discord allows at most {limits.GLOBAL_COMMANDS_MAX} global commands")
         for name, command in commands.items():

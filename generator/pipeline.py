@@ -17,6 +17,7 @@ import pydantic_core
 from generator import checks, impl_scan, models_gen, openapi, schema_check, yamlpos
 from generator.errors import SpecError, SpecErrors
 from generator.render_model import bot_model, bot_routes, py, server_model
+from gmbot.slack import manifest as slack_manifest
 from gmbot.spec.document import to_bot_spec
 from gmbot.spec.model import BotSpec
 
@@ -142,6 +143,16 @@ def _json(header: Header, key: str, document: dict[str, Any]) -> str:
     return _render("json.jinja", document=pydantic_core.to_json(data, indent=2, fallback=str).decode())
 
 
+def _slack_manifest(spec: BotSpec, header: Header, spec_name: str) -> str:
+    """The Slack App Manifest, as pasted into Slack: the header rides in the app's long
+    description (Slack refuses keys it does not know)."""
+    document = slack_manifest.manifest(spec, provenance=header.json())
+    problems = slack_manifest.manifest_problems(document)
+    if problems:
+        raise SpecErrors([SpecError(spec_name, 1, 1, "bot", f"Slack manifest {where}: {why}") for where, why in problems])
+    return pydantic_core.to_json(document, indent=2).decode() + "\n"
+
+
 def render(config: Config, checked: Checked | None = None) -> Output:
     checked = checked or check(config)
     spec, api = checked.spec, checked.api
@@ -183,6 +194,8 @@ def render(config: Config, checked: Checked | None = None) -> Output:
         "discord/__init__.py": _render("package_init.py.jinja", **spec_ctx, docstring=f"The Discord front end of {bot.name}."),
         "discord/commands.py": _render("discord/commands.py.jinja", **spec_ctx, bot=bot),
         "discord/commands.json": _json(from_spec, "generated_by", commands_json),
+        "slack/__init__.py": _render("package_init.py.jinja", **spec_ctx, docstring=f"The Slack front end of {bot.name}."),
+        "slack/manifest.json": _slack_manifest(spec, from_spec, spec_source[0]),
     }
     stubs = {}
     hooks = config.impl_dir / "app_hooks.py"

@@ -5,35 +5,34 @@ from __future__ import annotations
 
 import re
 
+from gmbot.slack import blocks, manifest
+
 COMMAND_NAME_MAX = 32  # with the leading "/"
 COMMAND_NAME = re.compile(r"^/[a-z0-9_\-]+$")
-USAGE_HINT_MAX = 1000
-DESCRIPTION_MAX = 2000
+USAGE_HINT_MAX = manifest.USAGE_HINT_MAX
+DESCRIPTION_MAX = manifest.COMMAND_DESCRIPTION_MAX
+APP_NAME_MAX = manifest.APP_NAME_MAX
 
-# Block Kit, as gmbot/slack/blocks.py renders a card
-HEADER_MAX = 150  # header block, plain_text
-SECTION_TEXT_MAX = 3000
-FIELDS_MAX = 10  # fields of one section block
-FIELD_TEXT_MAX = 2000
-CONTEXT_ELEMENTS_MAX = 10
-ACTIONS_ELEMENTS_MAX = 25
-BUTTON_TEXT_MAX = 75
-ACTION_ID_MAX = 255
-BUTTON_VALUE_MAX = 2000
-BLOCKS_MAX = 50
-
+# Block Kit, as gmbot/slack/blocks.py renders a card: the limits it cuts to, one copy
 CARD_LIMITS = {
-    "title": HEADER_MAX,
-    "description": SECTION_TEXT_MAX,
-    "footer": SECTION_TEXT_MAX,  # a context element's text
+    "title": blocks.HEADER_MAX,
+    "description": blocks.SECTION_TEXT_MAX,
+    "footer": blocks.CONTEXT_TEXT_MAX,  # a context element's text
     "url": 3000,
     # a card's fields go in sections of up to 10: the message's 50 blocks bound them
-    "fields": FIELDS_MAX * (BLOCKS_MAX - 5),
-    "field_name": FIELD_TEXT_MAX,
-    "field_value": FIELD_TEXT_MAX,
-    "buttons": ACTIONS_ELEMENTS_MAX,
-    "button_label": BUTTON_TEXT_MAX,
+    "fields": blocks.FIELDS_MAX * (blocks.BLOCKS_MAX - 5),
+    "field_name": blocks.FIELD_TEXT_MAX,
+    "field_value": blocks.FIELD_TEXT_MAX,
+    "buttons": blocks.ACTIONS_ELEMENTS_MAX,
+    "button_label": blocks.BUTTON_TEXT_MAX,
 }
+
+
+def name_problem(name: str) -> str | None:
+    """Why `name` cannot be a Slack app's name (the manifest's display name), or None."""
+    if len(name) > APP_NAME_MAX:
+        return f"{len(name)} characters: a Slack app's name may have at most {APP_NAME_MAX}"
+    return None
 
 
 def command_problem(prefix: str) -> str | None:

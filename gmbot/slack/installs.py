@@ -18,9 +18,8 @@ from slack_sdk.oauth.installation_store.sqlalchemy import AsyncSQLAlchemyInstall
 from slack_sdk.oauth.state_store.sqlalchemy import AsyncSQLAlchemyOAuthStateStore
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
-# what the bot does: slash command, post cards (also where it was not invited: the clan's
-# channel is chosen at setup), read @mentions, look users up for mentions without names
-BOT_SCOPES = ("commands", "chat:write", "chat:write.public", "app_mentions:read", "users:read")
+from gmbot.slack.manifest import BOT_SCOPES
+
 STATE_SECONDS = 600
 
 

@@ -24,4 +24,5 @@ application = Application(
     admin="backend_impl.admin",
     discord_commands="generated.discord.commands:register",
     discord_commands_json=HERE / "discord" / "commands.json",
+    slack_manifest=HERE / "slack" / "manifest.json",
 )
