@@ -56,23 +56,32 @@ async def _run_chat(application: Application, spec: BotSpec, args: argparse.Name
     from gmbot.chat.core import Core
     from gmbot.playground.playground import Playground
     from gmbot.server.local import local_backend
+    from gmbot.slack import CLIENT as SLACK_CLIENT
+    from gmbot.slack import KEY_ENV as SLACK_KEY_ENV
+    from gmbot.slack import PLATFORM as SLACK_PLATFORM
 
     routes = application.route_table()  # the routes of the generated bot, even with --spec
     if sys.stdin.isatty():
         print("gmbot chat: type lines, end with Ctrl-D. Start with: as alice in Wolves", file=sys.stderr)
 
-    async def play(url: str, key: str) -> None:
+    async def play(url: str, key: str, slack_key: str | None) -> None:
         backend = BackendClient(url, key, spec.bot.client, routes=routes)
+        # `on slack` talks as the Slack bot: its own client and key, so its own platform
+        slack = BackendClient(url, slack_key, SLACK_CLIENT, routes=routes) if slack_key else None
         try:
-            await Playground(Core(spec, backend), sys.stdout).run_stream(sys.stdin)
+            playground = Playground(Core(spec, backend), sys.stdout, slack=Core(spec, slack) if slack else None)
+            await playground.run_stream(sys.stdin)
         finally:
             await backend.aclose()
+            if slack is not None:
+                await slack.aclose()
 
     if args.url or args.env:
         url = args.url or os.environ.get(spec.bot.backend_url_env, DEFAULT_URL)
         key = args.api_key or os.environ.get(spec.bot.api_key_env, "")
-        await play(url, key)
+        await play(url, key, os.environ.get(SLACK_KEY_ENV))
         return 0
-    async with local_backend(application, spec.bot.client, args.database_url) as local:
-        await play(local.url, local.api_key)
+    clients: dict[str, str | None] = {spec.bot.client: "discord", SLACK_CLIENT: SLACK_PLATFORM}
+    async with local_backend(application, spec.bot.client, args.database_url, clients=clients) as local:
+        await play(local.url, local.api_key, local.keys[SLACK_CLIENT])
     return 0

@@ -1,7 +1,10 @@
 """`gmbot chat`: the offline playground. Type bot commands, read the cards.
 
 Each input line is one of:
-  as <user> in <server>   switch who types, and in which server (joining it)
+  as <user> in <server> [on slack]
+                          switch who types, and in which server (joining it); `on slack`
+                          makes the server a Slack workspace, whose cards print as
+                          Slack shows them (Block Kit), and `/gmbot ...` works there too
   click <button label>    click a button of the last card with buttons here
   wait <seconds>          let time pass (wars end), then show new events
   # a comment             echoed as is
@@ -25,10 +28,24 @@ from gmbot.chat.events import CursorStore, EventConsumer
 from gmbot.chat.options import NotAMention, Person
 from gmbot.chat.request import HttpRequest
 from gmbot.chat.routes import EVENTS_OPERATION
+from gmbot.slack.blocks import card_to_message, message_to_text
 
-_MENTION = re.compile(r"^(<@!?\d+>|@\S+)$")  # as typed here: "@alice", or pasted: "<@123>"
-_AS = re.compile(r"^as\s+(\S+)\s+in\s+(.+?)\s*$", re.IGNORECASE)
+# as typed here: "@alice", or pasted: Discord's "<@123>", Slack's "<@U123>" / "<@U123|alice>"
+_MENTION = re.compile(r"^(<@!?\d+>|<@[UW][A-Z0-9]+(?:\|[^>]*)?>|@\S+)$")
+_AS = re.compile(r"^as\s+(\S+)\s+in\s+(.+?)(?:\s+on\s+(discord|slack))?\s*$", re.IGNORECASE)
+DISCORD, SLACK = "discord", "slack"
 
+
+# what a new id looks like: Discord snowflakes, Slack's T.../U.../C... (the backend keeps
+# each platform's ids apart anyway)
+_DISCORD_BASE = {"server": 700_000_000_000_000_000, "user": 800_000_000_000_000_000, "channel": 900_000_000_000_000_000}
+_SLACK_LETTER = {"server": "T", "user": "U", "channel": "C"}
+
+
+def new_id(platform: str, kind: str, count: int) -> str:
+    if platform == SLACK:
+        return f"{_SLACK_LETTER[kind]}{count + 1:08d}"
+    return str(_DISCORD_BASE[kind] + (count << 22 if kind == "server" else count) + 1)
 
 class MemoryCursor(CursorStore):
     def __init__(self) -> None:
@@ -46,13 +63,17 @@ def indent(text: str, prefix: str = "  ") -> str:
 
 
 class Playground:
-    def __init__(self, core: Core, out: TextIO) -> None:
+    def __init__(self, core: Core, out: TextIO, *, slack: Core | None = None) -> None:
+        """`core` talks to the backend as the Discord bot; `slack`, when given, as the Slack bot
+        (its own key: the backend keeps each platform's clans, users and events apart)."""
         self.core = core
+        self.cores = {DISCORD: core, **({SLACK: slack} if slack is not None else {})}
         self.out = out
         self.prefix = core.spec.bot.prefix
         self.run_id = uuid.uuid4().hex[:8]
         self.counter = 0
-        self.servers: dict[str, Person] = {}  # lower-cased name -> server
+        self.servers: dict[str, Person] = {}  # "platform:lower-cased name" -> server
+        self.platform_of: dict[str, str] = {}  # server id -> its platform
         self.channels: dict[str, Person] = {}  # server id -> its channel
         self.users: dict[str, Person] = {}
         self.members: dict[str, set[str]] = {}  # server id -> user ids
@@ -60,39 +81,47 @@ class Playground:
         self.server: Person | None = None
         self.buttons: dict[str, RenderedCard] = {}  # server id -> last card with buttons
         self.last_war: str | None = None
-        self.events = EventConsumer(core, core.backend, MemoryCursor(), self._show_event, wait=0, limit=100)
+        self.feeds = {name: EventConsumer(c, c.backend, MemoryCursor(), self._show_event, wait=0, limit=100)
+                      for name, c in self.cores.items()}
+        self.events = self.feeds[DISCORD]
 
     # -- who is who ----------------------------------------------------------------------
-    def _id(self, base: int, count: int) -> str:
-        return str(base + count + 1)
+    @property
+    def platform(self) -> str:
+        return self.platform_of.get(self.server.id, DISCORD) if self.server else DISCORD
 
-    def switch(self, user_name: str, server_name: str) -> None:
-        key = server_name.lower()
+    def switch(self, user_name: str, server_name: str, platform: str = DISCORD) -> None:
+        if platform not in self.cores:
+            self.print(f"!! no {platform} bot here (it needs its own API key)")
+            return
+        key = f"{platform}:{server_name.lower()}"
         if key not in self.servers:
-            server = Person(self._id(700_000_000_000_000_000, len(self.servers) << 22), server_name)
+            server = Person(new_id(platform, "server", len(self.servers)), server_name)
             self.servers[key] = server
-            self.channels[server.id] = Person(self._id(900_000_000_000_000_000, len(self.channels)), "general")
+            self.platform_of[server.id] = platform
+            self.channels[server.id] = Person(new_id(platform, "channel", len(self.channels)), "general")
             self.members[server.id] = set()
-        user_key = user_name.lstrip("@").lower()
+        user_key = f"{platform}:{user_name.lstrip('@').lower()}"
         if user_key not in self.users:
-            self.users[user_key] = Person(self._id(800_000_000_000_000_000, len(self.users)), user_name.lstrip("@"))
+            self.users[user_key] = Person(new_id(platform, "user", len(self.users)), user_name.lstrip("@"))
         self.server, self.user = self.servers[key], self.users[user_key]
         self.members[self.server.id].add(self.user.id)
-        self.print(f"-- {self.user.name} in {self.server.name}")
+        self.print(f"-- {self.user.name} in {self.server.name}" + (" (on Slack)" if platform == SLACK else ""))
 
     async def resolve(self, token: str) -> Person | None:
         if not _MENTION.match(token):
             raise NotAMention(token)
         if self.server is None:
             return None
-        name = token.lstrip("@").lower()
-        person = self.users.get(name) or next((u for u in self.users.values() if f"<@{u.id}>" == token), None)
+        name = f"{self.platform}:{token.lstrip('@').lower()}"
+        user_id = token.strip("<@!>").split("|")[0]
+        person = self.users.get(name) or next((u for u in self.users.values() if u.id == user_id), None)
         return person if person is not None and person.id in self.members[self.server.id] else None
 
     def invocation(self) -> Invocation:
         assert self.user is not None and self.server is not None
         self.counter += 1
-        return Invocation("discord", author=self.user, server=self.server, channel=self.channels[self.server.id],
+        return Invocation(self.platform, author=self.user, server=self.server, channel=self.channels[self.server.id],
                           mentions=(), id=f"chat-{self.run_id}-{self.counter}")
 
     # -- output ----------------------------------------------------------------------------
@@ -101,7 +130,10 @@ class Playground:
         self.out.flush()
 
     def show(self, card: RenderedCard, server_id: str) -> None:
-        self.print(indent(card_to_text(card)))
+        if self.platform_of.get(server_id) == SLACK:
+            self.print(indent(message_to_text(card_to_message(card))))  # as Slack lays out the blocks
+        else:
+            self.print(indent(card_to_text(card)))
         if any(b.custom_id for b in card.buttons):
             self.buttons[server_id] = card
 
@@ -116,22 +148,24 @@ class Playground:
             return
         data = event.get("data")
         self.remember_war(data.get("war") if isinstance(data, dict) else None)
-        self.print(f"  >> {event.get('type')} in {server.name} #{self.channels[server_id].name}:")
+        where = " (Slack)" if self.platform_of.get(server_id) == SLACK else ""
+        self.print(f"  >> {event.get('type')} in {server.name}{where} #{self.channels[server_id].name}:")
         self.show(card, server_id)
 
     async def skip_old_events(self) -> None:
-        """Start after whatever the feed already holds (a shared backend)."""
+        """Start after whatever the feeds already hold (a shared backend)."""
         if not self.core.spec.events:  # no event cards: the feed has no route (generated/chat/routes.py)
             return
-        route = self.core.backend.route(EVENTS_OPERATION)
-        while True:
-            after = self.events.cursor.load()
-            reply = await self.core.backend.call(HttpRequest(EVENTS_OPERATION, route.method, route.path,
-                                                             query={"after": after, "wait": 0, "limit": 100}))
-            body = reply.body if isinstance(reply.body, dict) else {}
-            if not body.get("items") or not isinstance(body.get("next"), int) or body["next"] <= after:
-                return
-            self.events.cursor.save(body["next"])
+        for feed in self.feeds.values():
+            route = feed.backend.route(EVENTS_OPERATION)
+            while True:
+                after = feed.cursor.load()
+                reply = await feed.backend.call(HttpRequest(EVENTS_OPERATION, route.method, route.path,
+                                                            query={"after": after, "wait": 0, "limit": 100}))
+                body = reply.body if isinstance(reply.body, dict) else {}
+                if not body.get("items") or not isinstance(body.get("next"), int) or body["next"] <= after:
+                    break
+                feed.cursor.save(body["next"])
 
     # -- input ---------------------------------------------------------------------------
     async def line(self, raw: str) -> None:
@@ -145,7 +179,7 @@ class Playground:
             text = text.replace("{war}", self.last_war)
         switch = _AS.match(text)
         if switch:
-            self.switch(switch.group(1), switch.group(2))
+            self.switch(switch.group(1), switch.group(2), (switch.group(3) or DISCORD).lower())
             return
         if self.user is None or self.server is None:
             self.print("!! start with a line `as <user> in <server>`")
@@ -156,9 +190,9 @@ class Playground:
             await self.click(rest.strip())
         elif word.lower() == "wait":
             await self.wait(rest.strip())
-        elif word.lower() == self.prefix.lower():
+        elif word.lower() == self.prefix.lower() or (self.platform == SLACK and word.lower() == f"/{self.prefix.lower()}"):
             name, _, args = rest.strip().partition(" ")
-            outcome = await self.core.run_prefix(name, args, self.invocation(), self.resolve)
+            outcome = await self.cores[self.platform].run_prefix(name, args, self.invocation(), self.resolve)
             self.remember_war(outcome.body)
             self.show(outcome.card, self.server.id)
         else:
@@ -172,7 +206,7 @@ class Playground:
         if button is None or button.custom_id is None:
             self.print(f"  !! no button [{label}] on the last card here")
             return
-        outcome = await self.core.click(button.custom_id, self.invocation())
+        outcome = await self.cores[self.platform].click(button.custom_id, self.invocation())
         self.show(outcome.card, self.server.id)
 
     async def wait(self, seconds: str) -> None:
@@ -187,8 +221,9 @@ class Playground:
         if not self.core.spec.events:
             return
         try:
-            while await self.events.poll(wait=0):
-                pass
+            for feed in self.feeds.values():
+                while await feed.poll(wait=0):
+                    pass
         except Exception as error:  # the feed is best effort here: the reply was shown
             self.print(f"  !! events unavailable: {error}")
 

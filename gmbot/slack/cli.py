@@ -38,11 +38,10 @@ from gmbot.cli_support import (
     configure_logging,
     load_dotenv,
 )
+from gmbot.slack import KEY_ENV
 from gmbot.spec.model import BotSpec
 
 log = logging.getLogger("gmbot.slack")
-
-KEY_ENV = "GMBOT_SLACK_API_KEY"
 
 
 @dataclass(frozen=True)

@@ -32,14 +32,13 @@ from slack_sdk.web.async_client import AsyncWebClient
 from gmbot.chat.backend import BackendClient
 from gmbot.chat.core import BUTTON_PREFIX, Core, Invocation, Outcome
 from gmbot.chat.options import Person, UsageError
+from gmbot.slack import CLIENT, PLATFORM
 from gmbot.slack.blocks import card_to_message
 from gmbot.slack.mentions import MENTION, SlackPeople
 from gmbot.spec.model import BotSpec
 
 log = logging.getLogger("gmbot.slack")
 
-PLATFORM = "slack"
-CLIENT = "SLACK-BFF"  # the `client` its API key is issued for
 PUBLIC_KINDS = frozenset({"reply"})  # the rest (usage, problem, unavailable, help) only the author sees
 _LEADING_MENTION = re.compile(r"^\s*<@[UW][A-Z0-9]+(?:\|[^>]*)?>\s*")
 
