@@ -171,6 +171,7 @@ async def _run(application: Application, spec: BotSpec, creds: Credentials, args
             await handler.close_async()
         if runner is not None:
             await runner.cleanup()
+        await runtime.aclose()
         await backend.aclose()
         if installs is not None:
             await installs.aclose()

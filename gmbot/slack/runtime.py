@@ -5,9 +5,10 @@
 * `@Gmbot createwar ...`: the same as an app mention;
 * a click on a card's button: `action_id` / `value` hold the core's custom id.
 
-Slack wants every request acknowledged within 3 s, and Bolt answers Slack's HTTP request
-as soon as `ack()` is called; so each listener acks first, with nothing, and the card
-follows: through `response_url` for commands and clicks (in the channel for results,
+Slack wants every request acknowledged within 3 s. Each listener is registered as an
+immediate `ack()` plus a Bolt "lazy" function doing the work in the background (with the
+app's `process_before_response`, see app.py: Bolt then answers the HTTP request as soon as
+the ack returns, instead of polling for it every 10 ms); the card follows: through `response_url` for commands and clicks (in the channel for results,
 ephemeral for usage errors and problems), with `chat.postMessage` /
 `chat.postEphemeral` for mentions, which have no `response_url`. The backend being
 down is a "service unavailable" card like any other outcome.
@@ -25,9 +26,11 @@ from collections import OrderedDict
 from collections.abc import Awaitable, Mapping
 from typing import Any
 
+import aiohttp
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
+from slack_sdk.webhook.async_client import AsyncWebhookClient
 
 from gmbot.chat.backend import BackendClient
 from gmbot.chat.core import BUTTON_PREFIX, Core, Invocation, Outcome
@@ -45,6 +48,10 @@ _LEADING_MENTION = re.compile(r"^\s*<@[UW][A-Z0-9]+(?:\|[^>]*)?>\s*")
 
 def response_type(outcome: Outcome) -> str:
     return "in_channel" if outcome.kind in PUBLIC_KINDS else "ephemeral"
+
+
+async def _ack(ack: Any) -> None:
+    await ack()
 
 
 class _Recent:
@@ -73,16 +80,29 @@ class SlackRuntime:
         self.people = people or SlackPeople()
         self.team_names: dict[str, str] = {}  # team id -> domain, learnt from commands and clicks
         self._events = _Recent()
+        self._session: aiohttp.ClientSession | None = None
+
+    def session(self) -> aiohttp.ClientSession:
+        """One pooled HTTP session for `response_url` posts (Bolt's `respond()` opens a new
+        one per post: a new connection each time, about 1 ms on loopback, more to Slack)."""
+        if self._session is None or self._session.closed:
+            self._session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=10))
+        return self._session
+
+    async def aclose(self) -> None:
+        if self._session is not None:
+            await self._session.close()
 
     @property
     def command_name(self) -> str:
         return f"/{self.spec.bot.prefix.lower()}"
 
     def install(self, app: AsyncApp) -> None:
-        """Register the listeners: the slash command, app mentions and the buttons."""
-        app.command(self.command_name)(self.on_command)
-        app.event("app_mention")(self.on_mention)
-        app.action(re.compile("^" + re.escape(BUTTON_PREFIX)))(self.on_button)
+        """Register the listeners: the slash command, app mentions and the buttons; each acks
+        at once (an empty 200) and does its work lazily, after the HTTP answer."""
+        app.command(self.command_name)(ack=_ack, lazy=[self.on_command])
+        app.event("app_mention")(ack=_ack, lazy=[self.on_mention])
+        app.action(re.compile("^" + re.escape(BUTTON_PREFIX)))(ack=_ack, lazy=[self.on_button])
 
     # -- who and where ---------------------------------------------------------------------
     def _team(self, team_id: str, domain: str | None) -> Person:
@@ -91,8 +111,7 @@ class SlackRuntime:
         return Person(team_id, self.team_names.get(team_id, team_id))
 
     # -- /gmbot ... ------------------------------------------------------------------------
-    async def on_command(self, ack: Any, command: dict[str, Any], respond: Any, client: AsyncWebClient) -> None:
-        await ack()  # first: Bolt sends the HTTP 200 now; the card follows via response_url
+    async def on_command(self, command: dict[str, Any], client: AsyncWebClient) -> None:
         team = str(command.get("team_id", ""))
         user = Person(str(command.get("user_id", "")), str(command.get("user_name") or command.get("user_id", "")))
         self.people.remember(team, user)
@@ -104,12 +123,11 @@ class SlackRuntime:
         name, _, args = str(command.get("text", "")).strip().partition(" ")
         outcome = await self._guarded(self.core.run_prefix(name, args.strip(), inv, self.people.resolver(client, team)))
         self._log(name or "help", outcome)
-        await self._respond(respond, outcome, f"{self.command_name} {name}")
+        await self._respond(str(command.get("response_url", "")), outcome, f"{self.command_name} {name}")
 
     # -- @Gmbot ... ------------------------------------------------------------------------
     async def on_mention(self, body: dict[str, Any], event: dict[str, Any], client: AsyncWebClient,
                          context: Any) -> None:
-        # Bolt acknowledges events itself, before this runs
         if not self._events.first_time(str(body.get("event_id", ""))):
             log.info("event %s retried by Slack: already handled", body.get("event_id"))
             return
@@ -146,8 +164,7 @@ class SlackRuntime:
         return _LEADING_MENTION.sub("", text, count=1).strip()
 
     # -- buttons ---------------------------------------------------------------------------
-    async def on_button(self, ack: Any, body: dict[str, Any], action: dict[str, Any], respond: Any) -> None:
-        await ack()
+    async def on_button(self, body: dict[str, Any], action: dict[str, Any]) -> None:
         custom_id = str(action.get("value") or action.get("action_id", ""))
         user = body.get("user") or {}
         team = body.get("team") or {}
@@ -163,15 +180,22 @@ class SlackRuntime:
         )
         outcome = await self._guarded(self.core.click(custom_id, inv))
         self._log("button", outcome)
-        await self._respond(respond, outcome, "a button")
+        await self._respond(str(body.get("response_url", "")), outcome, "a button")
 
     # -- answers ---------------------------------------------------------------------------
-    async def _respond(self, respond: Any, outcome: Outcome, what: str) -> None:
+    async def _respond(self, response_url: str, outcome: Outcome, what: str) -> None:
+        """Post the card to `response_url` (valid 30 minutes, up to 5 posts)."""
+        if not response_url:
+            log.error("no response_url to answer %s", what)
+            return
+        payload = {"response_type": response_type(outcome), "replace_original": False, **card_to_message(outcome.card)}
         try:
-            await respond(response_type=response_type(outcome), replace_original=False,
-                          **card_to_message(outcome.card))
-        except Exception as error:  # an expired or refused response_url: log, the user saw the ack
+            reply = await AsyncWebhookClient(response_url, session=self.session()).send_dict(payload)
+        except (aiohttp.ClientError, TimeoutError) as error:
             log.error("could not answer %s through response_url: %s", what, error)
+            return
+        if reply.status_code != 200:  # expired (after 30 min or 5 posts) or refused: the user saw the ack
+            log.error("response_url refused the answer to %s: HTTP %s %s", what, reply.status_code, reply.body)
 
     async def _guarded(self, work: Awaitable[Outcome]) -> Outcome:
         """Whatever goes wrong, the user gets a card, never silence."""

@@ -151,4 +151,5 @@ async def stack(spec: BotSpec, live: LocalBackend, fake: FakeSlack) -> AsyncIter
     async with aiohttp.ClientSession() as http:
         yield Stack(live, fake, runtime, SlackWire(url, fake, http))
     await runner.cleanup()
+    await runtime.aclose()
     await backend.aclose()

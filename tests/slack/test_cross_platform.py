@@ -101,6 +101,7 @@ async def test_a_war_between_a_discord_clan_and_a_slack_clan(spec: BotSpec, stac
         voted = await stack.fake.response(response_url)
     finally:
         await runner.cleanup()
+        await fresh.aclose()
         await fresh.backend.aclose()
     assert voted["response_type"] == "in_channel" and "Status: *confirmed*" in str(voted)
     # the votes agree: both clans hear the result on their own platform

@@ -56,7 +56,8 @@ async def test_oauth_install_then_commands_run_with_that_workspaces_token(
         "enterprise": None, "is_enterprise_install": False, "authed_user": {"id": "UBRUNO"},
     }
     backend = BackendClient(live.url, live.keys[CLIENT], CLIENT, routes=ROUTES)
-    app = build_app(SlackRuntime(spec, backend), signing_secret=SECRET, api_url=fake.api_url,
+    runtime = SlackRuntime(spec, backend)
+    app = build_app(runtime, signing_secret=SECRET, api_url=fake.api_url,
                     oauth=oauth_settings(installs, CLIENT_ID, CLIENT_SECRET))
     runner, url = await serve(web_app(app))
     try:
@@ -87,4 +88,5 @@ async def test_oauth_install_then_commands_run_with_that_workspaces_token(
             assert {c.token for c in fake.of("users.info")} == {token}
     finally:
         await runner.cleanup()
+        await runtime.aclose()
         await backend.aclose()

@@ -119,7 +119,8 @@ async def test_backend_down_is_acknowledged_in_time_with_an_unavailable_card(spe
     async with local_backend(application, clients={CLIENT: "slack"}) as live:
         url, key = live.url, live.api_key  # the backend has stopped when this block ends
     backend = BackendClient(url, key, CLIENT, routes=ROUTES)
-    app = build_app(SlackRuntime(spec, backend), signing_secret=SECRET, token=TOKEN, api_url=fake.api_url)
+    runtime = SlackRuntime(spec, backend)
+    app = build_app(runtime, signing_secret=SECRET, token=TOKEN, api_url=fake.api_url)
     runner, bot_url = await serve(web_app(app))
     try:
         async with aiohttp.ClientSession() as http:
@@ -131,5 +132,6 @@ async def test_backend_down_is_acknowledged_in_time_with_an_unavailable_card(spe
             assert time.perf_counter() - started < 3
     finally:
         await runner.cleanup()
+        await runtime.aclose()
         await backend.aclose()
     assert header(message) == "Service unavailable" and message["response_type"] == "ephemeral"
