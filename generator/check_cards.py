@@ -46,6 +46,9 @@ class CardChecks(RequestChecks):
             for key in ("name", "value"):
                 self.check_template(field.get(key, ""), (*fpath, key), scope, reply_fields, strictest(f"field_{key}"),
                                     operation, item_schema)
+        for platform, override in (card.get("platforms") or {}).items():
+            # an override's parts are checked as the card's are (every target's limits, templates, reply fields)
+            self.check_card(override, (*path, "platforms", platform), names, schema, operation)
         buttons = card.get("buttons") or []
         most = strictest("buttons")
         if len(buttons) > most.value:

@@ -97,7 +97,8 @@ class CardRenderer:
         name = self.text(source, scope)
         return hex_color(self.settings.colors.get(name, name))
 
-    def render(self, card: Card, scope: Mapping[str, Any]) -> RenderedCard:
+    def render(self, card: Card, scope: Mapping[str, Any], platform: str | None = None) -> RenderedCard:
+        card = card.on(platform)  # a card may say something differently on one platform (spec `platforms:`)
         fields: list[RenderedField] = []
         for spec_field in card.fields:
             if spec_field.each is None:

@@ -77,10 +77,11 @@ async def _no_members(token: str) -> Person | None:
 
 
 class Core:
-    def __init__(self, spec: BotSpec, backend: BackendClient) -> None:
+    def __init__(self, spec: BotSpec, backend: BackendClient, platform: str | None = None) -> None:
         self.spec = spec
         self.backend = backend
         self.plain = Plain(spec)
+        self.platform = platform  # whose card overrides event cards use (commands: the invocation's)
         self.renderer = CardRenderer(spec.bot)
 
     # -- 1. which command, which options -------------------------------------------------
@@ -151,7 +152,7 @@ class Core:
         if card is None:
             rendered = self.fallback_card(reply)
         else:
-            rendered = self.renderer.render(card, scope)
+            rendered = self.renderer.render(card, scope, inv.platform)
             if reply.ok:
                 self._bind_buttons(rendered, card.buttons, scope, kind, source, str(reply.status))
         if not (rendered.title or rendered.description or rendered.fields):
@@ -256,7 +257,7 @@ class Core:
             return None
         data = event.get("data") if isinstance(event.get("data"), dict) else {}
         scope = {"event": dict(event), "data": data, "ctx": {"server": {"id": event.get("serverId")}}}
-        card = self.renderer.render(spec.card, scope)
+        card = self.renderer.render(spec.card, scope, self.platform)
         self._bind_buttons(card, spec.card.buttons, scope, "e", spec.name, "")
         return card
 

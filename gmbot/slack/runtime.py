@@ -76,7 +76,7 @@ class SlackRuntime:
     def __init__(self, spec: BotSpec, backend: BackendClient, *, people: SlackPeople | None = None) -> None:
         self.spec = spec
         self.backend = backend
-        self.core = Core(spec, backend)
+        self.core = Core(spec, backend, PLATFORM)
         self.people = people or SlackPeople()
         self.team_names: dict[str, str] = {}  # team id -> domain, learnt from commands and clicks
         self._events = _Recent()

@@ -102,8 +102,20 @@ class CardField(_Strict):
     each: str | None = None
 
 
+class CardOverride(_Strict):
+    """What a card says differently on one platform (rare: a hint naming that platform's syntax).
+    Buttons cannot differ: a click must route the same everywhere."""
+
+    title: str | None = None
+    description: str | None = None
+    color: str | None = None
+    url: str | None = None
+    fields: list[CardField] | None = None
+    footer: str | None = None
+
+
 class Card(_Strict):
-    """A platform-neutral message: rendered to a Discord embed (or a Slack block)."""
+    """A platform-neutral message: rendered to a Discord embed or Slack blocks."""
 
     title: str | None = None
     description: str | None = None
@@ -112,6 +124,17 @@ class Card(_Strict):
     fields: list[CardField] = Field(default_factory=list)
     footer: str | None = None
     buttons: list[Button] = Field(default_factory=list)
+    # platform ("discord", "slack") -> the parts that differ there
+    platforms: dict[str, CardOverride] = Field(default_factory=dict)
+
+    def on(self, platform: str | None) -> Card:
+        """This card as shown on `platform`: its override's parts replace the card's."""
+        override = self.platforms.get(platform) if platform else None
+        if override is None:
+            return self
+        # None is "not overridden" (spec.json spells out every part of an override, unset ones as null)
+        parts = {name: value for name in override.model_fields_set if (value := getattr(override, name)) is not None}
+        return self.model_copy(update=parts)
 
 
 class Command(_Strict):

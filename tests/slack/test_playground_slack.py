@@ -22,7 +22,7 @@ async def test_the_cross_platform_script(spec: BotSpec) -> None:
     async with local_backend(application, clients={spec.bot.client: "discord", CLIENT: "slack"}) as live:
         discord = BackendClient(live.url, live.keys[spec.bot.client], spec.bot.client, routes=ROUTES)
         slack = BackendClient(live.url, live.keys[CLIENT], CLIENT, routes=ROUTES)
-        await Playground(Core(spec, discord), out, slack=Core(spec, slack)).run(SCRIPT.read_text().splitlines())
+        await Playground(Core(spec, discord), out, slack=Core(spec, slack, "slack")).run(SCRIPT.read_text().splitlines())
         await discord.aclose()
         await slack.aclose()
     text = out.getvalue()
@@ -31,6 +31,7 @@ async def test_the_cross_platform_script(spec: BotSpec) -> None:
         "  | *Welcome, Bears!*",
         "  >> war.requested in Bears (Slack) #general:",
         "  | *NEW WAR REQUEST*",
+        "  | _Accept with: /gmbot accept -war",  # the card's Slack override (specs/commands.yaml)
         "  >> war.accepted in Wolves #general:",
         "  == WAR ON: Wolves vs Bears ==",
         "  >> war.accepted in Bears (Slack) #general:",
