@@ -93,3 +93,15 @@ async def test_the_gmbot_slack_process_serves_signed_commands(
     finally:
         process.send_signal(2)
         assert await asyncio.wait_for(process.wait(), 10) == 0
+
+
+def test_gmbot_run_starts_the_slack_bot_with_its_own_key() -> None:
+    from generated.application import application
+    from gmbot.cli import SUBCOMMANDS
+    from gmbot.run import front_ends
+    from gmbot.slack import KEY_ENV
+
+    slack = next(end for end in front_ends(application) if end.name == "Slack")
+    assert SUBCOMMANDS[slack.command][:2] == ("gmbot.slack.cli", "slack_main")
+    assert (slack.client, slack.platform, slack.key_env) == (CLIENT, "slack", KEY_ENV)
+    assert set(slack.needs) == {"SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET"}
