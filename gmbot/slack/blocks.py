@@ -21,6 +21,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from gmbot.chat import times
 from gmbot.chat.cards import RenderedCard, RenderedField
 
 HEADER_MAX = 150
@@ -39,8 +40,11 @@ CUT = "… (cut)"
 DEFAULT_COLOR = "#dddddd"  # the grey bar Slack (and Discord) show for an uncoloured message
 _STYLES = {"primary": "primary", "success": "primary", "danger": "danger"}  # Slack has no green/grey
 
-# Slack's own markup, kept as is: <@U123>, <#C123|name>, <!here>, <https://x|label>
-_SLACK_TOKEN = re.compile(r"<([@#!][^<>\s]*|https?://[^<>\s]+)>")
+# Slack's own markup, kept as is: <@U123|ana b>, <#C123|name>, <!here>, <!date^...|text>, <https://x|label>
+_SLACK_TOKEN = re.compile(r"<(?:[@#!][^<>\n]*|https?://[^<>\s|]+(?:\|[^<>\n]*)?)>")
+_SLACK_DATE = re.compile(r"<!date\^[^|>]*\|([^>]*)>")
+# Slack formats times (<!date^...>) in mrkdwn only: the header and buttons are plain text
+PLAIN_TIME_PARTS = ("title", "button_label")
 _MD_LINK = re.compile(r"\[([^\]\n]+)\]\((https?://[^)\s]+)\)")
 _MD_BOLD = re.compile(r"\*\*(.+?)\*\*")
 
@@ -101,6 +105,7 @@ def fallback_text(card: RenderedCard) -> str:
 
 def card_to_message(card: RenderedCard) -> dict[str, Any]:
     """A neutral card as a `chat.postMessage` / `response_url` payload (see the module doc)."""
+    card = times.with_times(card, times.slack, PLAIN_TIME_PARTS)  # `time` filter markers -> <!date^...>
     head: list[dict[str, Any]] = []
     if card.title:
         head.append({"type": "header", "text": _text("plain_text", cut(card.title, HEADER_MAX))})
@@ -157,7 +162,7 @@ def card_to_message(card: RenderedCard) -> dict[str, Any]:
 
 # -- as text: how the playground prints what Slack would show ---------------------------------
 def _plain(element: dict[str, Any]) -> str:
-    text = str(element.get("text", ""))
+    text = _SLACK_DATE.sub(r"\1", str(element.get("text", "")))  # Slack shows a local time; we its fallback
     return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
 
 

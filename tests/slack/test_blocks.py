@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 from gmbot.chat.cards import RenderedButton, RenderedCard, RenderedField
@@ -82,3 +83,18 @@ def test_slack_markup_is_escaped_but_mentions_and_links_survive() -> None:
     assert mrkdwn("hi <@U123|ana> see [docs](https://x.test/a)") == "hi <@U123|ana> see <https://x.test/a|docs>"
     empty = card_to_message(RenderedCard(description="only text"))
     assert empty["text"] == "only text" and empty["attachments"][0]["color"] == "#dddddd"
+
+
+def test_times_are_slack_dates_in_text_and_plain_in_the_header() -> None:
+    from gmbot.chat.times import time as time_filter
+
+    mark = time_filter("2026-11-29T06:00:00Z", "datetime")
+    message = card_to_message(RenderedCard(title=f"Ends {mark}", description=f"Ends {mark} & <soon>",
+                                           fields=[RenderedField("At", mark, True)]))
+    blocks = check_limits(message)
+    assert blocks[0]["text"]["text"] == "Ends 2026-11-29 06:00 UTC"
+    unix = int(datetime(2026, 11, 29, 6, tzinfo=UTC).timestamp())
+    date = f"<!date^{unix}^{{date_short_pretty}} {{time}}|2026-11-29 06:00 UTC>"
+    assert blocks[1]["text"]["text"] == f"Ends {date} &amp; &lt;soon&gt;"
+    assert blocks[2]["fields"][0]["text"] == f"*At*\n{date}"
+    assert "| *At*: 2026-11-29 06:00 UTC" in message_to_text(message)
