@@ -98,7 +98,7 @@ def slack_main(argv: Sequence[str]) -> int:
         return 1
     try:
         asyncio.run(_run(application, spec, creds, args))
-    except OSError as error:  # the port is taken, the database unreachable: one line, not a traceback
+    except (OSError, Unusable) as error:  # the port is taken, the database unreachable: one line
         print(f"gmbot slack: {error}", file=sys.stderr)
         return 1
     return 0
@@ -130,7 +130,11 @@ async def _run(application: Application, spec: BotSpec, creds: Credentials, args
     else:
         assert creds.client_id and creds.client_secret
         database_url = os.environ.get("SLACK_INSTALL_DATABASE_URL") or application.admin_hooks().database_url(None)
-        installs = await open_installs(database_url, creds.client_id)
+        try:
+            installs = await open_installs(database_url, creds.client_id)
+        except Exception as error:  # a bad URL or an unreachable database: one line, not a traceback
+            await backend.aclose()
+            raise Unusable(f"cannot open the Slack installation store at {database_url}: {error}") from None
         app = build_app(runtime, signing_secret=creds.signing_secret, api_url=api_url,
                         oauth=oauth_settings(installs, creds.client_id, creds.client_secret,
                                              os.environ.get("SLACK_REDIRECT_URI") or None))

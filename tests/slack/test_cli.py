@@ -105,3 +105,18 @@ def test_gmbot_run_starts_the_slack_bot_with_its_own_key() -> None:
     assert SUBCOMMANDS[slack.command][:2] == ("gmbot.slack.cli", "slack_main")
     assert (slack.client, slack.platform, slack.key_env) == (CLIENT, "slack", KEY_ENV)
     assert set(slack.needs) == {"SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET"}
+
+
+def test_an_unusable_installation_database_is_one_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    for name in SLACK_VARS:
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("SLACK_SIGNING_SECRET", "s")
+    monkeypatch.setenv("SLACK_CLIENT_ID", "1.2")
+    monkeypatch.setenv("SLACK_CLIENT_SECRET", "c")
+    monkeypatch.setenv("SLACK_INSTALL_DATABASE_URL", "nosuchdriver://nowhere/db")
+    assert slack_main(["--app", "generated.application:application"]) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.startswith("gmbot slack: cannot open the Slack installation store")
