@@ -50,6 +50,7 @@ class FakeSlack:
         self._ids = itertools.count(1)
         self._runner: web.AppRunner | None = None
         self.url = ""
+        self.sockets: list[web.WebSocketResponse] = []  # Socket Mode connections, newest last
 
     # -- set-up ----------------------------------------------------------------------------
     def add_user(self, user_id: str, name: str, team_id: str | None = None) -> None:
@@ -60,6 +61,7 @@ class FakeSlack:
         app = web.Application()
         app.router.add_route("*", "/api/{method}", self._api)
         app.router.add_post("/response/{id}", self._response_url)
+        app.router.add_get("/socket", self._socket)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
@@ -98,6 +100,28 @@ class FakeSlack:
     def of(self, method: str) -> list[Call]:
         return [c for c in self.calls if c.method == method]
 
+    # -- Socket Mode: Slack sends envelopes over a WebSocket, the app acks each by its id --------
+    async def _socket(self, request: web.Request) -> web.WebSocketResponse:
+        socket = web.WebSocketResponse()
+        await socket.prepare(request)
+        await socket.send_json({"type": "hello", "num_connections": 1, "debug_info": {"host": "fake"}})
+        async with self._changed:
+            self.sockets.append(socket)
+            self._changed.notify_all()
+        async for message in socket:
+            if message.type == web.WSMsgType.TEXT:
+                await self._record(Call("socket_ack", json.loads(message.data), None, "/socket"))
+        return socket
+
+    async def send_envelope(self, kind: str, payload: dict[str, Any]) -> str:
+        """Deliver a request as Socket Mode does (kind: slash_commands, interactive, events_api)."""
+        async with asyncio.timeout(10), self._changed:
+            await self._changed.wait_for(lambda: bool(self.sockets))
+        envelope_id = f"env-{next(self._ids)}"
+        await self.sockets[-1].send_json({"envelope_id": envelope_id, "type": kind, "payload": payload,
+                                          "accepts_response_payload": kind != "events_api"})
+        return envelope_id
+
     # -- the endpoints -----------------------------------------------------------------------
     async def _response_url(self, request: web.Request) -> web.Response:
         data = json.loads(await request.text() or "{}")
@@ -131,6 +155,8 @@ class FakeSlack:
         if method in {"chat.postMessage", "chat.postEphemeral"}:
             ts = f"{time.time():.6f}"
             return {"ok": True, "channel": data.get("channel"), "ts": ts, "message_ts": ts}
+        if method == "apps.connections.open":
+            return {"ok": True, "url": self.url.replace("http://", "ws://") + "/socket"}
         if method == "oauth.v2.access":
             grant = self.oauth_grants.get(str(data.get("code")))
             return grant if grant else {"ok": False, "error": "invalid_code"}

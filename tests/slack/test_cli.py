@@ -120,3 +120,30 @@ def test_an_unusable_installation_database_is_one_line(
     assert slack_main(["--app", "generated.application:application"]) == 1
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and err.startswith("gmbot slack: cannot open the Slack installation store")
+
+
+async def test_socket_mode_connects_out_and_answers_an_envelope(live: LocalBackend, fake: FakeSlack, tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if k not in SLACK_VARS}
+    env.update({"SLACK_BOT_TOKEN": TOKEN, "SLACK_SIGNING_SECRET": SECRET, "SLACK_APP_TOKEN": "xapp-test",
+                "SLACK_API_URL": fake.api_url, "GMBOT_BACKEND_URL": live.url, "GMBOT_SLACK_API_KEY": live.keys[CLIENT]})
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "gmbot.cli", "slack", "--socket-mode", "--cursor-file", str(tmp_path / "cursor"),
+        "--events-wait", "1", "--log-level", "WARNING", env=env, cwd=ROOT, stdout=asyncio.subprocess.PIPE)
+    try:
+        assert process.stdout is not None
+        line = await asyncio.wait_for(process.stdout.readline(), 30)
+        assert line.decode().startswith("gmbot slack: ready (socket mode)")
+        opened = (await fake.wait_for(lambda c: c.method == "apps.connections.open"))[0]
+        assert opened.token == "xapp-test"  # the app-level token opens the connection
+        response_url = fake.response_url()
+        envelope = await fake.send_envelope("slash_commands", {
+            "team_id": "T0WOLF", "team_domain": "wolves", "channel_id": "CWARS", "channel_name": "wars",
+            "user_id": "UALICE", "user_name": "alice", "command": "/gmbot", "text": "setup -name Wolves",
+            "response_url": response_url, "trigger_id": "socket.1"})
+        acked = (await fake.wait_for(lambda c: c.method == "socket_ack"))[0]
+        assert acked.data["envelope_id"] == envelope
+        message = await fake.response(response_url)
+        assert message["attachments"][0]["blocks"][0]["text"]["text"] == "Welcome, Wolves!"
+    finally:
+        process.send_signal(2)
+        assert await asyncio.wait_for(process.wait(), 10) == 0
