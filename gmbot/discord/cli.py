@@ -95,7 +95,8 @@ async def _run_bot(application: Application, spec: BotSpec, token: str, args: ar
     from gmbot.chat.backend import BackendClient
     from gmbot.chat.events import CursorStore, EventConsumer
     from gmbot.discord.api import api_base_url, use_api_base_url
-    from gmbot.discord.runtime import DiscordRuntime, message_kwargs
+    from gmbot.discord.delivery import post_event
+    from gmbot.discord.runtime import DiscordRuntime
     from gmbot.discord.shards import ShardFilter
 
     use_api_base_url(api_base_url())
@@ -110,12 +111,7 @@ async def _run_bot(application: Application, spec: BotSpec, token: str, args: ar
     cursor = CursorStore(args.cursor_file or Path(".gmbot") / f"events-{shards}.cursor")
 
     async def deliver(event: Any, card: Any) -> None:
-        channel_id = event.get("channelId")
-        if not channel_id:
-            log.warning("event %s for server %s has no channel", event.get("id"), event.get("serverId"))
-            return
-        channel = bot.get_channel(int(channel_id)) or await bot.fetch_channel(int(channel_id))
-        await channel.send(**message_kwargs(card))
+        await post_event(bot, event, card)
 
     consumer: list[asyncio.Task[None]] = []
 

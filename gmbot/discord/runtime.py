@@ -15,6 +15,7 @@ import re
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
+import aiohttp
 import discord
 from discord.ext import commands
 
@@ -28,6 +29,9 @@ from gmbot.spec.model import BotSpec
 log = logging.getLogger("gmbot.discord")
 
 PLATFORM = "discord"
+# what answering a user can fail with: Discord's refusals, and the connection itself
+SEND_ERRORS = (discord.HTTPException, aiohttp.ClientError, OSError, TimeoutError)
+
 _MENTION_ID = re.compile(r"^<@!?(\d+)>$")
 _STYLES = {
     "primary": discord.ButtonStyle.primary,
@@ -61,7 +65,9 @@ def view_of(card: RenderedCard) -> discord.ui.View | None:
     buttons = [b for b in card.buttons if b.custom_id]
     if not buttons:
         return None
-    view = discord.ui.View(timeout=None)
+    # store=False: py-cord would keep every stored View (and its items) for the bot's life;
+    # clicks are routed by custom_id in `on_interaction`, so nothing needs to be stored
+    view = discord.ui.View(timeout=None, store=False)
     for button in buttons[:25]:
         view.add_item(discord.ui.Button(
             label=button.label[:80], style=_STYLES.get(button.style, discord.ButtonStyle.secondary),
@@ -144,11 +150,24 @@ class DiscordRuntime:
         self._log(name, outcome)
         try:
             if deferred:
-                await ctx.followup.send(**message_kwargs(outcome.card))
+                await self._follow_up(ctx.followup, outcome, thinking=ctx.interaction)
             else:
                 await ctx.respond(ephemeral=outcome.kind == "usage", **message_kwargs(outcome.card))
-        except discord.HTTPException as error:
+        except SEND_ERRORS as error:
             log.error("could not answer /%s: %s", name, error)
+
+    async def _follow_up(self, followup: Any, outcome: Outcome, *, thinking: Any = None) -> None:
+        """Answer a deferred interaction (`thinking`: the interaction, when its deferral shows
+        "thinking..."). A usage error is for its author only; but the first follow-up after
+        a "thinking..." deferral replaces that message and keeps its (public) visibility, so
+        the thinking message goes first and the answer comes as a new one."""
+        ephemeral = outcome.kind == "usage"
+        if ephemeral and thinking is not None:
+            try:
+                await thinking.delete_original_response()
+            except SEND_ERRORS as error:
+                log.warning("could not remove the deferral of a usage error: %s", error)
+        await followup.send(ephemeral=ephemeral, **message_kwargs(outcome.card))
 
     # -- prefix commands -------------------------------------------------------------------
     async def run_prefix(self, ctx: Any, name: str, args: str) -> None:
@@ -160,7 +179,7 @@ class DiscordRuntime:
         self._log(name, outcome)
         try:
             await ctx.send(**message_kwargs(outcome.card))
-        except discord.HTTPException as error:
+        except SEND_ERRORS as error:
             log.error("could not answer %s %s: %s", self.spec.bot.prefix, name, error)
 
     async def _in_time(self, work: Awaitable[Outcome], defer: Callable[[], Awaitable[Any]], what: str) -> tuple[Outcome, bool]:
@@ -205,11 +224,12 @@ class DiscordRuntime:
         outcome, deferred = await self._in_time(self.core.click(custom_id, inv), interaction.response.defer, "a button")
         self._log("button", outcome)
         try:
-            if deferred:
-                await interaction.followup.send(**message_kwargs(outcome.card))
+            if deferred:  # py-cord defers a component without a "thinking" message
+                await self._follow_up(interaction.followup, outcome)
             else:
-                await interaction.response.send_message(**message_kwargs(outcome.card))
-        except discord.HTTPException as error:
+                await interaction.response.send_message(ephemeral=outcome.kind == "usage",
+                                                        **message_kwargs(outcome.card))
+        except SEND_ERRORS as error:
             log.error("could not answer a button: %s", error)
 
     async def on_command_error(self, ctx: Any, error: Exception) -> None:
@@ -220,7 +240,10 @@ class DiscordRuntime:
                 self.core.command(word)
             except UsageError as unknown:
                 outcome = self.core.usage_outcome(unknown)
-            await ctx.send(**message_kwargs(outcome.card))
+            try:
+                await ctx.send(**message_kwargs(outcome.card))
+            except SEND_ERRORS as send_error:
+                log.error("could not answer %s %s: %s", self.spec.bot.prefix, word, send_error)
             return
         log.error("prefix command error: %s", error, exc_info=error)
 

@@ -81,7 +81,9 @@ class Playground:
         self.server: Person | None = None
         self.buttons: dict[str, RenderedCard] = {}  # server id -> last card with buttons
         self.last_war: str | None = None
-        self.feeds = {name: EventConsumer(c, c.backend, MemoryCursor(), self._show_event, wait=0, limit=100)
+        # one reader: the transcript in event order (in_order), not one lane per channel
+        self.feeds = {name: EventConsumer(c, c.backend, MemoryCursor(), self._show_event, wait=0, limit=100,
+                                          in_order=True)
                       for name, c in self.cores.items()}
         self.events = self.feeds[DISCORD]
 

@@ -239,7 +239,8 @@ class FakeDiscord:
         app = web.Application()
         app.router.add_get("/gateway", self._gateway)
         app.router.add_route("*", "/api/v{version}/{path:.*}", self._rest)
-        self._runner = web.AppRunner(app, access_log=None, handler_cancellation=True)
+        # like Discord, finish a request whose client went away (a message is still created)
+        self._runner = web.AppRunner(app, access_log=None, handler_cancellation=False)
         await self._runner.setup()
         await self.resume(port)
         return self
@@ -530,6 +531,7 @@ class FakeDiscord:
         path = "/" + request.match_info["path"]
         call = Call(request.method, path, dict(request.query), await self._body(request), dict(request.headers), -1)
         self.calls.append(call)
+        await self._notify()  # a test may wait for a call to arrive, answered or not
         try:
             response = await self._answer(call, request)
             call.status = response.status
