@@ -115,13 +115,15 @@ async def _run_bot(application: Application, spec: BotSpec, token: str, args: ar
 
     consumer: list[asyncio.Task[None]] = []
 
-    @bot.listen("on_ready")
+    # Posting needs only REST (a channel not cached yet is addressed by id), so the feed
+    # starts at the first shard's READY, not after py-cord's wait for every guild (on_ready)
+    @bot.listen("on_connect")
     async def start_events() -> None:
         if consumer or not spec.events:  # a bot without event cards has no feed route to poll
             return
         count = args.shard_count or bot.shard_count or 1
         ids = args.shard_ids if args.shard_ids else None
-        log.info("ready as %s: shards %s of %s", bot.user, ids or "all", count)
+        log.info("connected as %s: shards %s of %s; posting events", bot.user, ids or "all", count)
         feed = EventConsumer(runtime.core, backend, cursor, deliver, accepts=ShardFilter(count, ids).accepts)
         consumer.append(asyncio.create_task(feed.run(), name="gmbot-events"))
 

@@ -107,7 +107,7 @@ class Stage:
 
 
 class ReadyWatch(logging.Handler):
-    """Sets `ready` when `gmbot bot` logs that it is ready (on_ready: events start then)."""
+    """Sets `ready` when `gmbot bot` logs that it is connected and posting events."""
 
     def __init__(self, ready: asyncio.Event) -> None:
         super().__init__(logging.INFO)
@@ -115,7 +115,7 @@ class ReadyWatch(logging.Handler):
         self.loop = asyncio.get_running_loop()
 
     def emit(self, record: logging.LogRecord) -> None:
-        if record.getMessage().startswith("ready as "):
+        if record.getMessage().startswith("connected as "):
             self.loop.call_soon_threadsafe(self.ready.set)
 
 
@@ -126,7 +126,7 @@ class RunningBot:
     ready: asyncio.Event
 
     async def wait_ready(self) -> None:
-        """Until the bot's `on_ready` fired (it starts the events consumer then)."""
+        """Until the bot is connected and its events consumer started."""
         while not self.ready.is_set():
             if self.task.done():
                 self.task.result()
@@ -156,12 +156,28 @@ async def run_gmbot_bot(argv: list[str]) -> Any:
     return await run_bot(argv)
 
 
+async def latest_event(backend: LocalBackend) -> int:
+    """Where the events feed is now: a bot that starts here posts only what happens next
+    (the backend is shared by the tests of a run)."""
+    import httpx
+
+    headers = {"client": "DISCORD-BFF", "x-api-key": backend.api_key}
+    after = 0
+    async with httpx.AsyncClient(base_url=backend.url, headers=headers) as http:
+        while True:
+            page = (await http.get("/events", params={"after": after, "wait": 0, "limit": 100})).json()
+            if not page["items"]:
+                return after
+            after = page["next"]
+
+
 @contextlib.asynccontextmanager
-async def stage(tmp: Path, **fake_options: Any) -> AsyncIterator[Stage]:
+async def stage(tmp: Path, backend: LocalBackend, **fake_options: Any) -> AsyncIterator[Stage]:
     saved = {k: os.environ.get(k) for k in ("DISCORD_TOKEN", "DISCORD_API_BASE_URL", "GMBOT_BACKEND_URL",
                                             "GMBOT_API_KEY", "DISCORD_APPLICATION_ID")}
-    async with local_backend(application, "DISCORD-BFF") as backend, FakeDiscord(**fake_options) as discord:
+    async with FakeDiscord(**fake_options) as discord:
         world = Stage(discord, backend, tmp)
+        (tmp / "events.cursor").write_text(str(await latest_event(backend)))
         os.environ.update(world.env())
         try:
             yield world
@@ -172,6 +188,12 @@ async def stage(tmp: Path, **fake_options: Any) -> AsyncIterator[Stage]:
                     os.environ.pop(key, None)
                 else:
                     os.environ[key] = value
+
+
+@contextlib.asynccontextmanager
+async def shared_backend() -> AsyncIterator[LocalBackend]:
+    async with local_backend(application, "DISCORD-BFF") as backend:
+        yield backend
 
 
 def embeds(message: dict[str, Any]) -> list[dict[str, Any]]:
