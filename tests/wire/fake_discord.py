@@ -217,6 +217,7 @@ class Session:
 class FakeDiscord:
     def __init__(self, *, token: str = "fake-bot-token", shard_count: int = 1, bot_name: str = "Gmbot") -> None:
         self.token = token
+        self.tokens = {token}  # every token that authenticates this bot (`allow_token`)
         self.shard_count = shard_count  # what GET /gateway/bot recommends
         self.application_id = snowflake()
         self.bot = User(self.application_id, bot_name, bot=True)
@@ -285,6 +286,12 @@ class FakeDiscord:
         return f"ws://127.0.0.1:{self.port}/gateway"
 
     # -- the world -------------------------------------------------------------------------
+    def allow_token(self, token: str) -> str:
+        """Another valid token of the same bot: give each bot process its own and tell their
+        calls apart by their Authorization header."""
+        self.tokens.add(token)
+        return token
+
     def add_user(self, name: str) -> User:
         user = User(snowflake(), name)
         self.users[user.id] = user
@@ -544,7 +551,7 @@ class FakeDiscord:
     async def _answer(self, call: Call, request: web.Request) -> web.StreamResponse:
         # interaction callbacks and webhooks are authorised by the token in their path
         token_in_path = call.path.startswith(("/interactions/", "/webhooks/"))
-        if self.reject_token or (not token_in_path and call.headers.get("Authorization") != f"Bot {self.token}"):
+        if self.reject_token or (not token_in_path and call.headers.get("Authorization") not in {f"Bot {t}" for t in self.tokens}):
             return _json({"message": "401: Unauthorized", "code": 0}, 401)
         for fault in self.faults:
             if fault.matches(call.method, call.path):
@@ -758,7 +765,7 @@ class FakeDiscord:
         if op == HEARTBEAT:
             await session.send({"op": HEARTBEAT_ACK})
         elif op == IDENTIFY:
-            if self.reject_token or data.get("token") != self.token:
+            if self.reject_token or data.get("token") not in self.tokens:
                 await session.ws.close(code=4004, message=b"Authentication failed.")
                 return
             session.identify = data
@@ -778,7 +785,7 @@ class FakeDiscord:
                     await session.dispatch("GUILD_CREATE", guild.to_json(self.bot))
         elif op == RESUME:
             previous = next((s for s in self.sessions if s.session_id == data.get("session_id")), None)
-            if previous is None or data.get("token") != self.token:
+            if previous is None or data.get("token") not in self.tokens:
                 await session.send({"op": INVALID_SESSION, "d": False})
                 return
             # replay what the client missed, then RESUMED

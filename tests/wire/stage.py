@@ -55,12 +55,17 @@ class Stage:
         assert code == 0, f"gmbot sync-commands {' '.join(args)} exited {code}: {out.getvalue()}"
         return out.getvalue()
 
-    async def start_bot(self, *args: str, ready: bool = True) -> RunningBot:
-        """`gmbot bot ARGS` (cursor file in the test's directory unless given); with `ready`,
-        wait until its gateway sessions are up and its events feed is polled."""
+    async def start_bot(self, *args: str, ready: bool = True, token: str | None = None) -> RunningBot:
+        """`gmbot bot ARGS` (cursor file in the test's directory unless given: a new one starts
+        where the feed is); with `ready`, wait until its gateway sessions are up and its
+        events feed is polled. `token`: its own DISCORD_TOKEN (see FakeDiscord.allow_token)."""
         argv = list(args)
         if "--cursor-file" not in argv:
             argv += ["--cursor-file", str(self.tmp / "events.cursor")]
+        cursor = Path(argv[argv.index("--cursor-file") + 1])
+        if not cursor.exists():
+            cursor.write_text((self.tmp / "events.cursor").read_text())
+        os.environ["DISCORD_TOKEN"] = token or self.discord.token  # read as the bot starts
         sessions_before = len(self.discord.sessions)
         if not logging.getLogger("gmbot.discord").isEnabledFor(logging.INFO):
             logging.getLogger("gmbot.discord").setLevel(logging.INFO)
@@ -78,6 +83,9 @@ class Stage:
             if bot.task.done():
                 bot.task.result()
             await bot.wait_ready()
+        else:
+            await asyncio.sleep(0)  # let it read its environment
+        os.environ["DISCORD_TOKEN"] = self.discord.token
         return bot
 
     async def stop_bots(self) -> None:

@@ -131,3 +131,29 @@ async def test_a_vote_button_clicked_after_the_bot_restarted(s: Stage) -> None:
     await s.start_bot()  # a new process: nothing of the old one's memory survives
     vote = await d.reply_to(await d.click(bears, "bruno", ended, "We won"))
     assert title(vote) == f"Vote recorded for war {war_id}", vote
+
+
+async def test_two_shards_each_post_their_own_guilds_events(s: Stage) -> None:
+    d = s.discord
+    wolves = d.add_guild("Wolves", members=["alice", "bob"], channels=["wars", "general"], shard=0, shard_count=2)
+    bears = d.add_guild("Bears", members=["bruno", "carl"], channels=["wars", "general"], shard=1, shard_count=2)
+    await s.sync_commands()
+    tokens = [d.allow_token(f"token-of-shard-{n}") for n in (0, 1)]
+    for n in (0, 1):  # two processes, one shard each
+        await s.start_bot("--shard-count", "2", "--shard-ids", str(n), "--cursor-file", str(s.tmp / f"c{n}"),
+                          token=tokens[n])
+    for n, guild in enumerate((wolves, bears)):
+        [session] = [x for x in d.sessions if x.identify and x.identify["token"] == tokens[n]]
+        assert session.identify is not None and session.identify["shard"] == [n, 2]
+        ready = next(p for p in session.sent if p["t"] == "READY")
+        assert [g["id"] for g in ready["d"]["guilds"]] == [str(guild.id)]
+
+    await s.set_up_clans(wolves, bears)
+    await war_between(s, wolves, bears)
+    for n, guild in enumerate((wolves, bears)):
+        await d.wait_for_message(guild.channel("wars"), where=lambda m: title(m).startswith("WAR ON"))
+        posts = d.find_calls("POST", rf"/channels/{guild.channel('wars').id}/messages",
+                             where=lambda c: c.body.get("nonce") is not None)  # the events' posts
+        assert posts and {c.headers["Authorization"] for c in posts} == {f"Bot {tokens[n]}"}
+    # connecting wrote no commands: `gmbot sync-commands` did, once
+    assert command_writes(d) == [f"PUT /applications/{d.application_id}/commands"]
