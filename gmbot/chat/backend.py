@@ -26,6 +26,13 @@ log = logging.getLogger("gmbot.chat.backend")
 
 DEFAULT_TIMEOUT = 2.5  # seconds: below Discord's 3 s so "unavailable" still arrives in time
 DEFAULT_URL = "http://127.0.0.1:8080"  # where `gmbot serve` listens
+# An idle pooled connection is dropped here before the server closes it: uvicorn closes
+# idle keep-alive connections after 5 s, and a request sent on a connection it is closing
+# fails. GMBOT_BACKEND_KEEPALIVE for a server (or proxy) that waits longer or less.
+KEEPALIVE_EXPIRY = 4.0
+# The connection broke after the request may have left: sent again on a fresh connection,
+# once, when that is safe (a GET, or a POST with its Idempotency-Key).
+STALE_CONNECTION = (httpx.RemoteProtocolError, httpx.ReadError, httpx.WriteError)
 
 
 class BackendUnavailable(Exception):
@@ -50,13 +57,13 @@ class BackendReply:
         return 200 <= self.status < 300
 
 
-def default_transport() -> httpx.AsyncBaseTransport | None:
+def default_transport(keepalive_expiry: float = KEEPALIVE_EXPIRY) -> httpx.AsyncBaseTransport | None:
     """aiohttp's pool under httpx's API (faster on loopback); GMBOT_HTTP_TRANSPORT=httpx for httpcore."""
     if os.environ.get("GMBOT_HTTP_TRANSPORT", "aiohttp").lower() == "httpx":
         return None
     from gmbot.chat.transport import AiohttpTransport
 
-    return AiohttpTransport()
+    return AiohttpTransport(keepalive_expiry=keepalive_expiry)
 
 
 class BackendClient:
@@ -69,6 +76,7 @@ class BackendClient:
         routes: Mapping[str, Route],
         timeout: float = DEFAULT_TIMEOUT,
         transport: httpx.AsyncBaseTransport | None = None,
+        keepalive_expiry: float = KEEPALIVE_EXPIRY,
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self.client = client
@@ -79,8 +87,8 @@ class BackendClient:
             base_url=self.base_url,
             headers={"client": client, "x-api-key": api_key, "accept": "application/json"},
             timeout=httpx.Timeout(timeout),
-            limits=httpx.Limits(max_connections=100, max_keepalive_connections=20, keepalive_expiry=60),
-            transport=transport if transport is not None else default_transport(),
+            limits=httpx.Limits(max_connections=100, max_keepalive_connections=20, keepalive_expiry=keepalive_expiry),
+            transport=transport if transport is not None else default_transport(keepalive_expiry),
         )
 
     @classmethod
@@ -89,6 +97,7 @@ class BackendClient:
         url = os.environ.get(url_env, DEFAULT_URL)
         key = os.environ.get(key_env, "")
         kwargs.setdefault("timeout", float(os.environ.get("GMBOT_BACKEND_TIMEOUT", DEFAULT_TIMEOUT)))
+        kwargs.setdefault("keepalive_expiry", float(os.environ.get("GMBOT_BACKEND_KEEPALIVE", KEEPALIVE_EXPIRY)))
         return cls(url, key, client, routes=routes, **kwargs)
 
     def route(self, operation_id: str) -> Route:
@@ -110,16 +119,28 @@ class BackendClient:
         if idempotency_key and request.method != "GET":
             headers["Idempotency-Key"] = idempotency_key
         started = time.perf_counter()
+        resendable = request.method in ("GET", "HEAD") or "Idempotency-Key" in headers
+
+        async def send() -> httpx.Response:
+            return await self._http.request(
+                request.method,
+                request.path,
+                params=request.query or None,
+                json=request.body,
+                headers=headers,
+                timeout=httpx.Timeout(read_timeout) if read_timeout is not None else httpx.USE_CLIENT_DEFAULT,
+            )
+
         try:
             async with asyncio.timeout(read_timeout if read_timeout is not None else self.timeout):
-                response = await self._http.request(
-                    request.method,
-                    request.path,
-                    params=request.query or None,
-                    json=request.body,
-                    headers=headers,
-                    timeout=httpx.Timeout(read_timeout) if read_timeout is not None else httpx.USE_CLIENT_DEFAULT,
-                )
+                try:
+                    response = await send()
+                except STALE_CONNECTION as error:
+                    if not resendable:
+                        raise
+                    log.info("%s %s: %s; sent again on a new connection request_id=%s",
+                             request.method, request.path, error, request_id)
+                    response = await send()
         except (httpx.TimeoutException, TimeoutError):
             log.warning("%s %s timed out request_id=%s", request.method, request.path, request_id)
             raise BackendUnavailable("timeout", request_id=request_id, operation_id=request.operation_id) from None

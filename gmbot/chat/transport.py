@@ -15,7 +15,7 @@ import httpx
 
 
 class AiohttpTransport(httpx.AsyncBaseTransport):
-    def __init__(self, *, max_connections: int = 100, keepalive_expiry: float = 60.0) -> None:
+    def __init__(self, *, max_connections: int = 100, keepalive_expiry: float = 4.0) -> None:
         self._session: aiohttp.ClientSession | None = None
         self._max_connections = max_connections
         self._keepalive = keepalive_expiry
@@ -46,6 +46,13 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
                 return httpx.Response(response.status, headers=headers, content=content, request=request)
         except TimeoutError as error:
             raise httpx.TimeoutException(str(error) or "timed out", request=request) from error
+        except aiohttp.ServerDisconnectedError as error:
+            # what httpcore says too: the connection closed before an answer (maybe after the request)
+            raise httpx.RemoteProtocolError(str(error), request=request) from error
+        except aiohttp.ClientConnectorError as error:  # no connection at all
+            raise httpx.ConnectError(str(error), request=request) from error
+        except aiohttp.ClientOSError as error:  # reset on an open connection
+            raise httpx.ReadError(str(error), request=request) from error
         except aiohttp.ClientConnectionError as error:
             raise httpx.ConnectError(str(error), request=request) from error
         except aiohttp.ClientError as error:
