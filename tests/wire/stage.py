@@ -62,9 +62,7 @@ class Stage:
         argv = list(args)
         if "--cursor-file" not in argv:
             argv += ["--cursor-file", str(self.tmp / "events.cursor")]
-        cursor = Path(argv[argv.index("--cursor-file") + 1])
-        if not cursor.exists():
-            cursor.write_text((self.tmp / "events.cursor").read_text())
+        _seed_cursor(Path(argv[argv.index("--cursor-file") + 1]), self.tmp / "events.cursor")
         os.environ["DISCORD_TOKEN"] = token or self.discord.token  # read as the bot starts
         sessions_before = len(self.discord.sessions)
         if not logging.getLogger("gmbot.discord").isEnabledFor(logging.INFO):
@@ -148,6 +146,12 @@ class RunningBot:
             self.task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await self.task
+
+
+def _seed_cursor(cursor: Path, start: Path) -> None:
+    """A new cursor file starts where the feed was when the test began."""
+    if not cursor.exists():
+        cursor.write_text(start.read_text())
 
 
 def _shard_ids(argv: Sequence[str]) -> int:
