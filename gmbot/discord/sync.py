@@ -28,18 +28,27 @@ def load_commands(path: Path) -> list[dict[str, Any]]:
     return commands
 
 
-def _subset(local: Any, remote: Any) -> bool:
+# Lists Discord treats as sets: where a command may be used and installed, which channel
+# types an option accepts. py-cord even keeps `contexts` in a set, so their order changes
+# with the hash seed. Every other list is ordered: options and choices show in that order.
+UNORDERED = frozenset({"contexts", "integration_types", "channel_types"})
+
+
+def _subset(local: Any, remote: Any, field: str = "") -> bool:
     """Does `remote` say everything `local` says? (Discord adds ids and versions, and leaves
     out defaults: an empty list, false or an empty string may be missing remotely.)"""
     if remote is None and local in ([], {}, False, ""):
         return True
     if isinstance(local, dict):
         return isinstance(remote, dict) and all(
-            _subset(value, remote.get(key)) for key, value in local.items() if value is not None
+            _subset(value, remote.get(key), key) for key, value in local.items() if value is not None
         )
     if isinstance(local, list):
-        return isinstance(remote, list) and len(local) == len(remote) and all(
-            _subset(a, b) for a, b in zip(local, remote, strict=True))
+        if not isinstance(remote, list) or len(local) != len(remote):
+            return False
+        if field in UNORDERED:
+            return sorted(map(repr, local)) == sorted(map(repr, remote))
+        return all(_subset(a, b) for a, b in zip(local, remote, strict=True))
     return bool(local == remote)
 
 
@@ -54,7 +63,7 @@ def diff(local: list[dict[str, Any]], remote: list[dict[str, Any]]) -> list[str]
         if k not in remote_by:
             lines.append(f"+ {k[1]} (new)")
         elif not _subset(command, remote_by[k]):
-            changed = sorted(f for f, v in command.items() if v is not None and not _subset(v, remote_by[k].get(f)))
+            changed = sorted(f for f, v in command.items() if v is not None and not _subset(v, remote_by[k].get(f), f))
             lines.append(f"~ {k[1]} (changed: {', '.join(changed)})")
     lines += [f"- {k[1]} (removed)" for k in remote_by if k not in local_by]
     return lines

@@ -37,6 +37,24 @@ def test_diff_ignores_what_discord_adds() -> None:
     assert diff(changed, remote[:1]) == ["~ games (changed: description)"]
 
 
+def test_diff_compares_as_discord_means() -> None:
+    """Sets where order means nothing (contexts, integration types, channel types: py-cord
+    keeps contexts in a set, ordered by the hash seed); order where it shows (choices)."""
+    choice = {"name": "format", "description": "War format", "type": 3, "channel_types": [0, 5],
+              "choices": [{"name": "First to 3", "value": "ft3"}, {"name": "First to 5", "value": "ft5"}]}
+    local = [{**COMMANDS[0], "contexts": [0, 1, 2], "integration_types": [0, 1], "options": [choice]}]
+    shuffled = [{**COMMANDS[0], "contexts": [2, 0, 1], "integration_types": [1, 0],
+                 "options": [{**choice, "channel_types": [5, 0]}]}]
+    assert diff(local, shuffled) == []
+    fewer = [{**shuffled[0], "contexts": [0, 1]}]
+    assert diff(local, fewer) == ["~ games (changed: contexts)"]
+    reordered = [{**shuffled[0], "options": [{**choice, "choices": choice["choices"][::-1]}]}]
+    assert diff(local, reordered) == ["~ games (changed: options)"]
+    options_swapped = [{**COMMANDS[1], "options": [*COMMANDS[1]["options"], choice]}]
+    swapped_remote = [{**COMMANDS[1], "options": [choice, *COMMANDS[1]["options"]]}]
+    assert diff(options_swapped, swapped_remote) == ["~ war (changed: options)"]
+
+
 @respx.mock
 async def test_one_bulk_overwrite_in_a_guild() -> None:
     respx.get(f"{API}/oauth2/applications/@me").respond(json={"id": "42"})

@@ -169,3 +169,17 @@ async def test_an_unanswerable_unknown_command_is_logged(
     assert title(games).startswith("Games")
     assert "Ignoring exception" not in capsys.readouterr().err
     assert any("could not answer" in r.getMessage() and "frobnicate" in r.getMessage() for r in caplog.records)
+
+
+# -- 2. sync-commands --dry-run sees no change where Discord sees none -----------------------
+async def test_dry_run_after_registration_reports_no_change(s: Stage) -> None:
+    d = s.discord
+    await s.sync_commands()
+    # as py-cord's own sync registered them: contexts in its set's order
+    for command in d.commands[None]:
+        command["contexts"] = sorted(command["contexts"], reverse=True)
+    out = await s.sync_commands("--dry-run")
+    assert out.splitlines()[0] == "dry run (global): 0 change(s)", out
+    d.commands[None][0]["options"] = d.commands[None][0]["options"][::-1]  # order Discord shows
+    out = await s.sync_commands("--dry-run")
+    assert out.splitlines() == ["dry run (global): 1 change(s)", f"~ {d.commands[None][0]['name']} (changed: options)"]
