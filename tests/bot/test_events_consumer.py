@@ -44,19 +44,19 @@ def consumer(spec: BotSpec, backend: BackendClient, cursor: Path, deliver: Any, 
 
 
 async def test_the_cursor_waits_for_the_slowest_channel(spec: BotSpec, tmp_path: Path) -> None:
-    release = asyncio.Event()
+    release, b_posted = asyncio.Event(), asyncio.Event()
     posted: list[int] = []
 
     async def deliver(e: Any, card: Any) -> None:
         if e["channelId"] == "A":
             await release.wait()  # channel A is stuck (a long rate limit)
         posted.append(e["id"])
+        if e["channelId"] == "B":
+            b_posted.set()
 
     events = consumer(spec, feed(event(1, "A"), event(2, "B"), event(3, "A")), tmp_path / "c", deliver)
     assert await events.fetch() == 3
-    async with asyncio.timeout(5):
-        while 2 not in posted:  # B is not held up by A
-            await asyncio.sleep(0)
+    await asyncio.wait_for(b_posted.wait(), 5)  # B is not held up by A
     assert posted == [2] and CursorStore(tmp_path / "c").load() == 0  # 1 is not done: a restart re-sends it
     release.set()
     await events.drain()
