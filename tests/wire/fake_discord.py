@@ -4,23 +4,42 @@ Checked with py-cord 2.8.1 (Discord API v10). It speaks just enough of Discord's
 documented protocol for a bot: gateway discovery, `users/@me`, application info and
 commands, channels and messages, guild members, interaction callbacks and webhook
 follow-ups; and the gateway websocket (HELLO, IDENTIFY, READY, GUILD_CREATE,
-heartbeats, RESUME, zlib-stream compression when the client asks for it).
+heartbeats, RESUME with replay, zlib-stream compression when the client asks for it).
 
-A test drives it like Discord would be driven by users:
+    async with FakeDiscord() as discord:                     # or: await FakeDiscord().start(port)
+        wolves = discord.add_guild("Wolves", members=["alice", "bob"], channels=["wars"])
+        ...start a bot with DISCORD_API_BASE_URL=discord.api_url, DISCORD_TOKEN=discord.token...
+        session = await discord.wait_for_session()           # a shard identified (READY sent)
+        interaction = await discord.slash(wolves, "alice", "games", limit=5)
+        reply = await discord.reply_to(interaction)          # the message the user sees
+        await discord.say(wolves, "bob", "gmbot help")       # MESSAGE_CREATE
+        message = await discord.wait_for_message(wolves.channel("wars"))
+        await discord.click(wolves, "alice", message, "We won")
 
-    async with FakeDiscord() as discord:
-        wolves = discord.add_guild("Wolves", members=["alice", "bob"])
-        ...start a bot with DISCORD_API_BASE_URL=discord.api_url...
-        session = await discord.wait_for_session()           # a shard identified
-        interaction = await discord.slash(wolves, "alice", "games")
-        reply = await discord.reply_to(interaction)          # the embeds the bot answered
+The world: `add_guild(name, members=, channels=, shard=, shard_count=)` -> `Guild`
+(`.channel(name)`, `.member(name)`, ids are snowflakes: a guild made for shard `s` of `n`
+has `(id >> 22) % n == s`), `add_user`, `add_member`; `commands[guild_id or None]` are the
+registered commands (written by `gmbot sync-commands`), `messages[channel_id]` the posts.
 
-Everything the bot calls is recorded (`calls`, `wait_for_call`); faults are chosen per
-route (`fail`: a status, a 429 with or without `retry_after`, a dropped connection);
-and for start-up and recovery tests: `reject_token`, `pause`/`resume` (connection
-refused), `close_gateway(code)`.
+What the bot did: `calls` (every REST request: `Call(method, path, query, body, headers,
+status, at)`, status 0 when the connection was dropped), `find_calls(method, path_regex,
+since=, where=)`, `await wait_for_call(...)`, `mark()` (an index for `since=`), `sessions`
+(gateway connections: `identify`, `shard`, `sent`, `received`, `resumed_from`),
+`wait_until(check)` (re-checked after every call and gateway message).
 
-Ids are snowflakes: a guild made for shard `s` of `n` has `(id >> 22) % n == s`.
+Faults, per route (`path` a regular expression below the API base):
+- `fail(method, path, status, times=1 | for_seconds=)`: 403, 404, 500... `status=429,
+  retry_after=s` is Discord's rate limit (py-cord waits and retries itself); `status=429`
+  without it is Cloudflare's (no `Via` header: py-cord raises at once); `status=None`
+  drops the connection without an answer. `slow(method, path, seconds)` answers late.
+  `heal()` removes them all.
+- Start-up and recovery (issue 12): `reject_token = True` answers 401 to every REST call
+  and closes IDENTIFY with 4004; `await pause()` closes the gateway and stops listening
+  (connections are refused) until `await resume()` listens again on the same port;
+  `await close_gateway(code, shard=)` closes the open sessions with a close code (4014
+  disallowed intents, 4004, 4000 resumable...); `await send_op(op, data)` sends a raw
+  opcode (7 RECONNECT, 9 INVALID_SESSION); `allow_token(t)` makes another token valid, to
+  tell several bot processes apart by their Authorization header.
 """
 
 from __future__ import annotations

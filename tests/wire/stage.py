@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from generated.application import application
+from gmbot.discord.api import DEFAULT_API_BASE_URL, use_api_base_url
 from gmbot.server.local import LocalBackend, local_backend
 
 from .fake_discord import Channel, FakeDiscord, Guild
@@ -195,6 +196,7 @@ async def stage(tmp: Path, backend: LocalBackend, **fake_options: Any) -> AsyncI
             yield world
         finally:
             await world.stop_bots()
+            use_api_base_url(DEFAULT_API_BASE_URL)  # py-cord's base is process-wide: leave it as found
             for key, value in saved.items():
                 if value is None:
                     os.environ.pop(key, None)

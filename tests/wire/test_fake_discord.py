@@ -128,6 +128,9 @@ async def test_resume_after_a_dropped_gateway(fake: FakeDiscord) -> None:
         await fake.close_gateway(4000)  # resumable
         second = await fake.wait_for_session(count=2)
         assert second.resumed_from == first.session_id and second.identify is None
+        await fake.send_op(7)  # RECONNECT: py-cord resumes the session on a new connection
+        third = await fake.wait_for_session(count=3)
+        assert third.resumed_from == first.session_id
         await fake.say(wolves, "alice", "!ping")
         await fake.wait_for_message(wolves.channel())
         assert said == ["!ping"]
