@@ -43,6 +43,7 @@ bench: $(BIN)/.installed
 	$(BIN)/python bench/bench_backend.py
 	$(BIN)/python bench/bench_bff.py
 	$(BIN)/python bench/bench_slack.py
+	$(BIN)/python bench/bench_discord.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache *.egg-info
