@@ -247,9 +247,23 @@ class DiscordRuntime:
             return
         log.error("prefix command error: %s", error, exc_info=error)
 
+    async def on_unknown_application_command(self, interaction: Any) -> None:
+        """A slash command Discord still has registered but this bot does not know (the
+        registration is older than the bot): an answer, not "the application did not respond"."""
+        name = str((interaction.data or {}).get("name", ""))
+        outcome = self.core.usage_outcome(UsageError(
+            f"unknown command '/{name}': this bot's commands changed; they are registered again "
+            f"with `gmbot sync-commands`"))
+        self._log(name, outcome)
+        try:
+            await interaction.response.send_message(ephemeral=True, **message_kwargs(outcome.card))
+        except SEND_ERRORS as error:
+            log.error("could not answer /%s: %s", name, error)
+
     def install(self, bot: commands.Bot) -> None:
         """Buttons, `gmbot help [command]` and unknown-command replies."""
         bot.add_listener(self.on_interaction, "on_interaction")
+        bot.add_listener(self.on_unknown_application_command, "on_unknown_application_command")
         if not self.spec.bot.prefix_commands:
             return
 

@@ -183,3 +183,15 @@ async def test_dry_run_after_registration_reports_no_change(s: Stage) -> None:
     d.commands[None][0]["options"] = d.commands[None][0]["options"][::-1]  # order Discord shows
     out = await s.sync_commands("--dry-run")
     assert out.splitlines() == ["dry run (global): 1 change(s)", f"~ {d.commands[None][0]['name']} (changed: options)"]
+
+
+async def test_a_command_registered_but_unknown_to_the_bot_is_answered(s: Stage) -> None:
+    d = s.discord
+    wolves, _ = await s.two_clans()
+    await s.sync_commands()
+    d.commands[None].append({**d.registered("games"), "id": "4242", "name": "oldcommand"})  # left from a past spec
+    await s.start_bot()
+    reply = await d.reply_to(await d.slash(wolves, "alice", "oldcommand"))
+    assert reply["_callback_type"] == 4 and reply["flags"] & EPHEMERAL
+    assert "unknown command '/oldcommand'" in str(reply["embeds"])
+    assert command_writes(d) == [f"PUT /applications/{d.application_id}/commands"]  # nothing "repaired"
