@@ -30,6 +30,11 @@ def _ids(text: str) -> list[int]:
 
 # -- gmbot bot ---------------------------------------------------------------------------------
 def bot_main(argv: Sequence[str]) -> int:
+    return asyncio.run(run_bot(argv))
+
+
+async def run_bot(argv: Sequence[str]) -> int:
+    """`gmbot bot ARGS` inside a running event loop (what `bot_main` runs; the wire tests too)."""
     parser = argparse.ArgumentParser(prog="gmbot bot", description="Run the generated Discord bot.")
     add_app_arguments(parser)
     parser.add_argument("--shard-count", type=int, help="total shards across all processes (default: Discord's advice)")
@@ -51,7 +56,7 @@ def bot_main(argv: Sequence[str]) -> int:
     except Unusable as error:
         print(f"gmbot bot: {error}", file=sys.stderr)
         return 1
-    asyncio.run(_run_bot(application, spec, token, args))
+    await _run_bot(application, spec, token, args)
     return 0
 
 
@@ -70,23 +75,30 @@ def make_bot(spec: BotSpec, shard_count: int | None = None, shard_ids: list[int]
     """The py-cord bot (create it inside the running event loop)."""
     from discord.ext import commands
 
+    from gmbot.discord.runtime import GmbotBot
+
     prefix = spec.bot.prefix
 
     def prefixes(bot: Any, message: Any) -> list[str]:
         return commands.when_mentioned_or(f"{prefix} ", f"{prefix.capitalize()} ", f"{prefix.upper()} ")(bot, message)
 
-    return commands.AutoShardedBot(
+    return GmbotBot(
         command_prefix=prefixes, help_command=None, case_insensitive=True, intents=intents_for(spec),
         shard_count=shard_count, shard_ids=shard_ids,
+        # `gmbot sync-commands` is the only writer of the registered commands: py-cord's own
+        # sync runs on every shard's connect and re-identify, and deletes guild commands
+        auto_sync_commands=False,
     )
 
 
 async def _run_bot(application: Application, spec: BotSpec, token: str, args: argparse.Namespace) -> None:
     from gmbot.chat.backend import BackendClient
     from gmbot.chat.events import CursorStore, EventConsumer
+    from gmbot.discord.api import api_base_url, use_api_base_url
     from gmbot.discord.runtime import DiscordRuntime, message_kwargs
     from gmbot.discord.shards import ShardFilter
 
+    use_api_base_url(api_base_url())
     routes = application.route_table()
     backend = BackendClient.from_env(spec.bot.backend_url_env, spec.bot.api_key_env, spec.bot.client, routes=routes)
     bot = make_bot(spec, args.shard_count, args.shard_ids)
@@ -129,6 +141,7 @@ async def _run_bot(application: Application, spec: BotSpec, token: str, args: ar
 # -- gmbot sync-commands ---------------------------------------------------------------------
 def sync_main(argv: Sequence[str]) -> int:
     from gmbot.application import ApplicationError, load_application
+    from gmbot.discord.api import api_base_url
     from gmbot.discord.sync import SyncError, load_commands, sync_commands
 
     parser = argparse.ArgumentParser(prog="gmbot sync-commands",
@@ -152,6 +165,7 @@ def sync_main(argv: Sequence[str]) -> int:
         report = asyncio.run(sync_commands(
             token, commands=commands, guild=args.guild, dry_run=args.dry_run,
             application_id=args.application_id or os.environ.get("DISCORD_APPLICATION_ID"),
+            base_url=api_base_url(),
         ))
     except (OSError, ValueError, SyncError, ApplicationError) as error:
         print(f"gmbot sync-commands: {error}", file=sys.stderr)
@@ -160,4 +174,4 @@ def sync_main(argv: Sequence[str]) -> int:
     return 0
 
 
-__all__ = ["bot_main", "sync_main"]
+__all__ = ["bot_main", "run_bot", "sync_main"]

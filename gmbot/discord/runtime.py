@@ -100,6 +100,27 @@ def member_resolver(guild: Any, mentioned: list[Any] | None = None) -> MentionRe
     return resolve
 
 
+class GmbotBot(commands.AutoShardedBot):
+    """py-cord's bot, answering commands wherever `gmbot sync-commands` registered them.
+
+    py-cord finds an interaction's command by the id its own sync recorded, else by name
+    for global commands only; a command registered in a guild (`sync-commands --guild`)
+    matched neither, got no answer, and py-cord then "fixed" it by overwriting that
+    guild's commands with []. Here the command is found by name and type wherever it is
+    registered, and py-cord never syncs.
+    """
+
+    async def process_application_commands(self, interaction: discord.Interaction, auto_sync: bool | None = None) -> None:
+        data: Mapping[str, Any] = interaction.data or {}
+        known: dict[Any, Any] = self._application_commands  # py-cord's id -> command table
+        if "id" in data and data["id"] not in known:
+            command = next((c for c in self.pending_application_commands
+                            if c.name == data.get("name") and int(c.type) == int(data.get("type", 1))), None)
+            if command is not None:
+                known[data["id"]] = command
+        await super().process_application_commands(interaction, auto_sync=False)
+
+
 class DiscordRuntime:
     def __init__(self, spec: BotSpec, backend: BackendClient, *, defer_after: float = 2.0) -> None:
         self.spec = spec

@@ -13,7 +13,7 @@ from typing import Any
 
 import httpx
 
-API = "https://discord.com/api/v10"
+from gmbot.discord.api import DEFAULT_API_BASE_URL as API
 
 
 class SyncError(Exception):

@@ -56,7 +56,9 @@ async def local_backend(
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
             sock.bind(("127.0.0.1", 0))
             port = sock.getsockname()[1]
-            config = uvicorn.Config(application.create_server(), lifespan="on", log_level="warning", access_log=False)
+            # a bot's events long-poll (up to 30 s) must not hold the shutdown
+            config = uvicorn.Config(application.create_server(), lifespan="on", log_level="warning",
+                                    access_log=False, timeout_graceful_shutdown=1)
             server = uvicorn.Server(config)
             task = asyncio.create_task(server.serve(sockets=[sock]), name="gmbot-local-backend")
             while not server.started:

@@ -49,6 +49,8 @@ ALL_PERMISSIONS = str((1 << 50) - 1)
 DISPATCH, HEARTBEAT, IDENTIFY, RESUME, RECONNECT, INVALID_SESSION, HELLO, HEARTBEAT_ACK = 0, 1, 2, 6, 7, 9, 10, 11
 # interaction callback types
 CHANNEL_MESSAGE, DEFERRED_CHANNEL_MESSAGE, DEFERRED_UPDATE, UPDATE_MESSAGE = 4, 5, 6, 7
+AS_USUAL = 0  # a Fault status: answer normally (after its delay)
+EPHEMERAL, LOADING = 1 << 6, 1 << 7  # message flags
 # interaction types
 APPLICATION_COMMAND, MESSAGE_COMPONENT = 2, 3
 
@@ -159,6 +161,7 @@ class Fault:
     retry_after: float | None = None
     times: int | None = 1
     until: float | None = None
+    delay: float = 0.0  # seconds to wait before answering
 
     def matches(self, method: str, path: str) -> bool:
         if self.until is not None and time.monotonic() >= self.until:
@@ -173,6 +176,9 @@ class Interaction:
     id: int
     token: str
     payload: dict[str, Any]
+    response_type: int | None = None  # the callback's type, once answered
+    original: dict[str, Any] | None = None  # the response message (or the deferral's "thinking" one)
+    replies: list[dict[str, Any]] = field(default_factory=list)  # the messages users see, in order
 
 
 @dataclass
@@ -322,6 +328,12 @@ class FakeDiscord:
         self.faults.append(fault)
         return fault
 
+    def slow(self, method: str, path: str, seconds: float, *, times: int | None = 1) -> Fault:
+        """Answer `method path` as usual, but only after `seconds`."""
+        fault = Fault(method.upper(), re.compile(path), AS_USUAL, times=times, delay=seconds)
+        self.faults.append(fault)
+        return fault
+
     def heal(self) -> None:
         self.faults.clear()
 
@@ -367,7 +379,7 @@ class FakeDiscord:
         found = await self.wait_until(
             lambda: (calls := self.find_calls(method, path, since=since, where=where))[count - 1:] and calls,
             within, f"{count} x {method} {path}")
-        return found[count - 1]  # type: ignore[no-any-return]
+        return found[count - 1]
 
     def mark(self) -> int:
         """An index into `calls`: pass it as `since` to wait only for later calls."""
@@ -421,9 +433,10 @@ class FakeDiscord:
         self.interactions[token] = interaction
         return interaction
 
-    async def slash(self, guild: Guild, user: User | str, name: str, channel: Channel | None = None,
+    async def slash(self, guild: Guild, user: User | str, name: str, channel: Channel | None = None, /,
                     **options: Any) -> Interaction:
-        """A user runs `/name` with options (None values are left out, as Discord does)."""
+        """A user runs `/name` with options (None values are left out, as Discord does); in
+        `channel`, else the guild's first."""
         user = guild.member(user) if isinstance(user, str) else user
         channel = channel or guild.channel()
         command = self.registered(name, guild)
@@ -464,17 +477,14 @@ class FakeDiscord:
         await self.session_for(guild).dispatch("MESSAGE_CREATE", message)
         return message
 
-    async def reply_to(self, interaction: Interaction, within: float = 10.0) -> dict[str, Any]:
-        """The message the bot answered an interaction with: the callback's, or the follow-up's
-        after a deferral. Adds `_callback_type` (4, 5 then follow-up, 7...)."""
-        callback = await self.wait_for_call("POST", rf"/interactions/{interaction.id}/{interaction.token}/callback",
-                                            within=within)
-        kind = callback.body.get("type")
-        if kind in (DEFERRED_CHANNEL_MESSAGE, DEFERRED_UPDATE):
-            followup = await self.wait_for_call("POST", rf"/webhooks/{self.application_id}/{interaction.token}",
-                                                within=within)
-            return {**followup.body, "_callback_type": kind}
-        return {**(callback.body.get("data") or {}), "_callback_type": kind}
+    async def reply_to(self, interaction: Interaction, count: int = 1, within: float = 10.0) -> dict[str, Any]:
+        """The `count`-th message the bot answered an interaction with, as users see it: the
+        callback's message, or after a deferral the follow-up (with the deferral's visibility).
+        `_callback_type` says how it was answered (4 direct, 5 deferred...)."""
+        message: dict[str, Any] = await self.wait_until(
+            lambda: interaction.replies[count - 1] if len(interaction.replies) >= count else None,
+            within, f"reply {count} to interaction {interaction.id}")
+        return {**message, "_callback_type": interaction.response_type}
 
     def posted(self, channel: Channel | int) -> list[dict[str, Any]]:
         """The messages in a channel (the bot's and the users')."""
@@ -530,13 +540,18 @@ class FakeDiscord:
             await self._notify()
 
     async def _answer(self, call: Call, request: web.Request) -> web.StreamResponse:
-        if self.reject_token or call.headers.get("Authorization") != f"Bot {self.token}":
+        # interaction callbacks and webhooks are authorised by the token in their path
+        token_in_path = call.path.startswith(("/interactions/", "/webhooks/"))
+        if self.reject_token or (not token_in_path and call.headers.get("Authorization") != f"Bot {self.token}"):
             return _json({"message": "401: Unauthorized", "code": 0}, 401)
         for fault in self.faults:
             if fault.matches(call.method, call.path):
                 if fault.times is not None:
                     fault.times -= 1
-                return _fault_response(fault, request)
+                await asyncio.sleep(fault.delay)
+                if fault.status != AS_USUAL:
+                    return _fault_response(fault, request)
+                break
         for method, pattern, handler in self._routes():
             if method == call.method and (match := re.fullmatch(pattern, call.path)):
                 return await handler(call, *match.groups())
@@ -562,6 +577,8 @@ class FakeDiscord:
             ("POST", rf"/webhooks/{self.application_id}/([^/]+)", self._followup),
             ("GET", rf"/webhooks/{self.application_id}/([^/]+)/messages/(@original|\d+)", self._get_webhook_message),
             ("PATCH", rf"/webhooks/{self.application_id}/([^/]+)/messages/(@original|\d+)", self._edit_webhook_message),
+            ("DELETE", rf"/webhooks/{self.application_id}/([^/]+)/messages/(@original|\d+)",
+             self._delete_webhook_message),
         ]
 
     async def _get_gateway(self, call: Call) -> web.Response:
@@ -640,15 +657,20 @@ class FakeDiscord:
         interaction = self.interactions.get(token)
         if interaction is None or str(interaction.id) != interaction_id:
             return _json({"message": "Unknown interaction", "code": 10062}, 404)
-        if interaction.payload.get("_answered"):
+        if interaction.response_type is not None:
             return _json({"message": "Interaction has already been acknowledged.", "code": 40060}, 400)
-        interaction.payload["_answered"] = True
-        kind = (call.body or {}).get("type")
+        body = call.body or {}
+        kind = interaction.response_type = body.get("type")
+        data = body.get("data") or {}
         channel = self.channel(int(interaction.payload["channel_id"]))
         resource: dict[str, Any] = {"type": kind}
-        if kind == CHANNEL_MESSAGE and channel is not None:
-            message = self._message(channel, self.bot, (call.body or {}).get("data") or {})
+        if kind in (CHANNEL_MESSAGE, DEFERRED_CHANNEL_MESSAGE) and channel is not None:
+            if kind == DEFERRED_CHANNEL_MESSAGE:  # "Gmbot is thinking...": ephemeral or not, decided now
+                data = {"flags": (data.get("flags") or 0) & EPHEMERAL | LOADING}
+            message = interaction.original = self._message(channel, self.bot, data)
             message["interaction_token"] = token
+            if kind == CHANNEL_MESSAGE:
+                interaction.replies.append(message)
             resource["message"] = message
         return _json({"interaction": {"id": interaction_id, "type": interaction.payload["type"],
                                       "response_message_loading": kind == DEFERRED_CHANNEL_MESSAGE,
@@ -656,22 +678,31 @@ class FakeDiscord:
 
     async def _followup(self, call: Call, token: str) -> web.Response:
         interaction = self.interactions.get(token)
-        if interaction is None:
+        if interaction is None or interaction.response_type is None:
             return _json({"message": "Unknown Webhook", "code": 10015}, 404)
+        body = call.body or {}
+        thinking = interaction.original
+        if thinking is not None and thinking["flags"] & LOADING:
+            # the first follow-up after a deferral replaces the "thinking" message and keeps
+            # its visibility: its own ephemeral flag is ignored
+            thinking.update({k: v for k, v in body.items() if k in ("content", "embeds", "components")})
+            thinking["flags"] = thinking["flags"] & EPHEMERAL
+            interaction.replies.append(thinking)
+            return _json(thinking)
         channel = self.channel(int(interaction.payload["channel_id"]))
         assert channel is not None
-        message = self._message(channel, self.bot, call.body or {})
+        message = self._message(channel, self.bot, body)
         message["interaction_token"] = token
+        interaction.replies.append(message)
         return _json(message)
 
     def _webhook_message(self, token: str, message_id: str) -> dict[str, Any] | None:
         interaction = self.interactions.get(token)
         if interaction is None:
             return None
-        mine = [m for m in self.posted(int(interaction.payload["channel_id"])) if m.get("interaction_token") == token]
         if message_id == "@original":
-            return mine[0] if mine else None
-        return next((m for m in mine if m["id"] == message_id), None)
+            return interaction.original
+        return next((m for m in interaction.replies if m["id"] == message_id), None)
 
     async def _get_webhook_message(self, call: Call, token: str, message_id: str) -> web.Response:
         message = self._webhook_message(token, message_id)
@@ -683,6 +714,19 @@ class FakeDiscord:
             return _json({"message": "Unknown Message", "code": 10008}, 404)
         message.update({k: v for k, v in (call.body or {}).items() if k in ("content", "embeds", "components")})
         return _json(message)
+
+    async def _delete_webhook_message(self, call: Call, token: str, message_id: str) -> web.Response:
+        message = self._webhook_message(token, message_id)
+        interaction = self.interactions[token]
+        if message is None:
+            return _json({"message": "Unknown Message", "code": 10008}, 404)
+        if message is interaction.original:
+            interaction.original = None
+        with contextlib.suppress(ValueError):
+            interaction.replies.remove(message)
+        with contextlib.suppress(ValueError):
+            self.messages[int(message["channel_id"])].remove(message)
+        return web.Response(status=204)
 
     # -- the gateway -----------------------------------------------------------------------
     async def _gateway(self, request: web.Request) -> web.WebSocketResponse:
@@ -707,7 +751,8 @@ class FakeDiscord:
 
     async def _on_gateway(self, session: Session, payload: dict[str, Any]) -> None:
         op = payload.get("op")
-        data: dict[str, Any] = payload.get("d") if isinstance(payload.get("d"), dict) else {}
+        raw = payload.get("d")
+        data: dict[str, Any] = raw if isinstance(raw, dict) else {}
         if op == HEARTBEAT:
             await session.send({"op": HEARTBEAT_ACK})
         elif op == IDENTIFY:
@@ -715,7 +760,8 @@ class FakeDiscord:
                 await session.ws.close(code=4004, message=b"Authentication failed.")
                 return
             session.identify = data
-            session.shard = tuple(data.get("shard") or (0, 1))  # type: ignore[assignment]
+            shard = data.get("shard") or (0, 1)
+            session.shard = (int(shard[0]), int(shard[1]))
             session.session_id = f"session-{session.number}"
             await session.dispatch("READY", {
                 "v": API_VERSION, "user": {**self.bot.to_json(), "verified": True, "mfa_enabled": False, "flags": 0},
