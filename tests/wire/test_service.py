@@ -79,8 +79,9 @@ class BotProcess:
         self._reader = asyncio.create_task(self._read())
 
     async def _read(self) -> None:
-        assert self.process.stderr is not None
-        async for raw in self.process.stderr:
+        stream = self.process.stderr or self.process.stdout
+        assert stream is not None
+        async for raw in stream:
             self.lines.append(raw.decode(errors="replace").rstrip())
             async with self._changed:
                 self._changed.notify_all()
@@ -270,3 +271,52 @@ async def test_sigterm_finishes_the_command_in_flight_and_saves_the_cursor(tmp_p
         cursor = int((tmp_path / "events.cursor").read_text())
         assert cursor >= delivered["last_event_id"]
         assert_no_traceback(bot)
+
+
+# -- gmbot run: the backend and the bot as one service ---------------------------------------
+@contextlib.asynccontextmanager
+async def gmbot_run(tmp: Path, discord: FakeDiscord) -> AsyncIterator[tuple[BotProcess, int]]:
+    """`gmbot run` in `tmp` (its own SQLite and API key), the bot pointed at the fake."""
+    from tests.backend.backend_support import cli_environment
+
+    port = free_port()
+    env = {**cli_environment(), "DISCORD_TOKEN": discord.token, "DISCORD_API_BASE_URL": discord.api_url,
+           "GMBOT_RETRY_INITIAL": "0.2", "GMBOT_RETRY_MAX": "0.5", "GMBOT_SHUTDOWN_GRACE": "5",
+           "PYTHONUNBUFFERED": "1"}
+    env.pop("GMBOT_API_KEY", None)
+    env.pop("GMBOT_BACKEND_URL", None)
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "gmbot.cli", "run", "--port", str(port), cwd=tmp, env=env,
+        stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT)
+    # stderr joins stdout: the reader sees `gmbot run`'s own lines and the bot's
+    run = BotProcess(process, port)
+    try:
+        yield run, port
+    finally:
+        await run.kill()
+
+
+async def test_gmbot_run_exits_78_when_the_bot_token_is_refused(tmp_path: Path) -> None:
+    async with StrictDiscord() as discord:
+        discord.reject_token = True
+        async with gmbot_run(tmp_path, discord) as (run, _):
+            assert await run.exit_code(within=60) == EXIT_CONFIG
+        assert "Discord refused the bot token (HTTP 401)" in run.output
+        assert "gmbot run: the discord bot exited (code 78): stopping" in run.output
+        assert_no_traceback(run)
+
+
+async def test_gmbot_run_health_reports_the_bot_and_sigterm_stops_both(tmp_path: Path) -> None:
+    async with StrictDiscord() as discord:
+        await discord.pause()  # Discord down at start: the backend is up, the front end is not
+        async with gmbot_run(tmp_path, discord) as (run, port):
+            report = await run.wait_for_health("failing", within=60)
+            assert (await run.health())[0] == 503
+            assert report["database"] == "ok"  # the backend's own report is kept
+            await discord.resume()
+            report = await run.wait_for_health("connected", within=30)
+            assert report["status"] == "ok" and report["front_ends"]["discord"]["shards"] == {"up": 1, "total": 1}
+            assert (await run.health())[0] == 200
+            run.process.send_signal(signal.SIGTERM)
+            assert await run.exit_code(within=30) == 0
+        assert_no_traceback(run)
