@@ -275,7 +275,7 @@ async def test_sigterm_finishes_the_command_in_flight_and_saves_the_cursor(tmp_p
 
 # -- gmbot run: the backend and the bot as one service ---------------------------------------
 @contextlib.asynccontextmanager
-async def gmbot_run(tmp: Path, discord: FakeDiscord) -> AsyncIterator[tuple[BotProcess, int]]:
+async def gmbot_run(tmp: Path, discord: FakeDiscord) -> AsyncIterator[BotProcess]:
     """`gmbot run` in `tmp` (its own SQLite and API key), the bot pointed at the fake."""
     from tests.backend.backend_support import cli_environment
 
@@ -291,7 +291,7 @@ async def gmbot_run(tmp: Path, discord: FakeDiscord) -> AsyncIterator[tuple[BotP
     # stderr joins stdout: the reader sees `gmbot run`'s own lines and the bot's
     run = BotProcess(process, port)
     try:
-        yield run, port
+        yield run  # its health_port is `gmbot run`'s own port
     finally:
         await run.kill()
 
@@ -299,7 +299,7 @@ async def gmbot_run(tmp: Path, discord: FakeDiscord) -> AsyncIterator[tuple[BotP
 async def test_gmbot_run_exits_78_when_the_bot_token_is_refused(tmp_path: Path) -> None:
     async with StrictDiscord() as discord:
         discord.reject_token = True
-        async with gmbot_run(tmp_path, discord) as (run, _):
+        async with gmbot_run(tmp_path, discord) as run:
             assert await run.exit_code(within=60) == EXIT_CONFIG
         assert "Discord refused the bot token (HTTP 401)" in run.output
         assert "gmbot run: the discord bot exited (code 78): stopping" in run.output
@@ -309,7 +309,7 @@ async def test_gmbot_run_exits_78_when_the_bot_token_is_refused(tmp_path: Path) 
 async def test_gmbot_run_health_reports_the_bot_and_sigterm_stops_both(tmp_path: Path) -> None:
     async with StrictDiscord() as discord:
         await discord.pause()  # Discord down at start: the backend is up, the front end is not
-        async with gmbot_run(tmp_path, discord) as (run, port):
+        async with gmbot_run(tmp_path, discord) as run:
             report = await run.wait_for_health("failing", within=60)
             assert (await run.health())[0] == 503
             assert report["database"] == "ok"  # the backend's own report is kept
