@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
 from collections.abc import Awaitable, Callable, Mapping
 from functools import wraps
 from typing import Any
@@ -29,6 +30,7 @@ log = logging.getLogger("gmbot.discord")
 PLATFORM = "discord"
 PORTAL = "https://discord.com/developers/applications"
 RESTARTING = "The bot is restarting; try again in a minute."
+LOGIN_TIMEOUT = float(os.environ.get("GMBOT_CONNECT_TIMEOUT", "60"))  # py-cord retries 5xx for ~25 s inside
 
 # Gateway close codes that no reconnect can fix (Discord's opcodes-and-status-codes page).
 FATAL_CLOSE = {
@@ -214,7 +216,8 @@ class DiscordService:
 
         async def attempt() -> None:
             self.phase = "logging in (GET /users/@me)"
-            await bot.login(token)
+            # aiohttp's own limit is 5 minutes: a black-holed network would be silent that long
+            await asyncio.wait_for(bot.login(token), LOGIN_TIMEOUT)
             self.phase = "opening the gateway (GET /gateway/bot)"
             await bot.connect(reconnect=True)
 
