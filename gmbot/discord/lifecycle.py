@@ -119,6 +119,7 @@ class DiscordService:
         self.tasks: list[asyncio.Task[Any]] = []
         self.phase = "starting"
         self.bot: Any = None
+        self.shards_up: set[int] = set()
 
     # -- wiring ------------------------------------------------------------------------------
     def attach(self, bot: Any, runtime: Any, backend: Any) -> None:
@@ -127,6 +128,20 @@ class DiscordService:
         instrument_backend(backend, self.metrics)
         count_outcomes(runtime.core, PLATFORM, self.metrics)
         self._guard(runtime)
+
+        # Shards up, from py-cord's events: a dropped shard keeps its closed websocket object
+        # until py-cord reconnects it, so asking the shard itself is not reliable
+        @bot.listen("on_shard_connect")
+        async def shard_connected(shard_id: int) -> None:
+            self.shards_up.add(shard_id)
+
+        @bot.listen("on_shard_resumed")
+        async def shard_resumed(shard_id: int) -> None:
+            self.shards_up.add(shard_id)
+
+        @bot.listen("on_shard_disconnect")
+        async def shard_disconnected(shard_id: int) -> None:
+            self.shards_up.discard(shard_id)
 
         @bot.listen("on_ready")
         async def ready() -> None:
@@ -141,8 +156,7 @@ class DiscordService:
     def _shards(self) -> tuple[int, int]:
         bot = self.bot
         total = len(bot.shard_ids) if bot.shard_ids else (bot.shard_count or 0)
-        up = sum(1 for shard in bot.shards.values() if not shard.is_closed())
-        return up, total
+        return len(self.shards_up), total
 
     def _guard(self, runtime: Any) -> None:
         """Every command entry point counts as work in flight; once shutdown began, new ones

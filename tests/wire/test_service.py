@@ -212,6 +212,22 @@ async def test_discord_unreachable_at_start_then_back(tmp_path: Path) -> None:
         assert_no_traceback(bot)
 
 
+async def test_a_dropped_gateway_comes_back_without_a_traceback(tmp_path: Path) -> None:
+    async with world(tmp_path) as s:
+        d = s.discord
+        async with gmbot_bot(s) as bot:
+            await bot.wait_for_health("connected")
+            await d.pause()  # the connection drops and reconnecting is refused for a while
+            report = await bot.wait_for_health("connecting")
+            assert report["front_ends"]["discord"]["shards"] == {"up": 0, "total": 1}
+            assert (await bot.health())[0] == 503
+            await d.resume()
+            await d.wait_for_session(count=2, within=30)  # py-cord's own reconnect
+            await bot.wait_for_health("connected")
+            assert bot.process.returncode is None
+        assert_no_traceback(bot)
+
+
 async def test_a_refused_token_is_one_line_and_exit_78(tmp_path: Path) -> None:
     async with world(tmp_path) as s:
         s.discord.reject_token = True
