@@ -13,13 +13,16 @@ import argparse
 import asyncio
 import os
 import signal
+import socket
 import subprocess
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from gmbot.application import Admin, Application, ApplicationError, load_application
+from gmbot.service.children import Child, Watcher, with_front_ends
 
 KEY_DIR = Path(".gmbot")
 
@@ -70,15 +73,27 @@ async def _bot_key(admin: Admin, database_url: str, client: str, platform: str) 
 
 
 def _start(end: FrontEnd, application: Application, args: argparse.Namespace,
-           admin: Admin, database_url: str) -> subprocess.Popen[bytes]:
+           admin: Admin, database_url: str) -> Child:
     settings = application.spec().bot
     env = dict(os.environ)
+    env["GMBOT_HEALTH_PORT"] = str(health_port := _free_port())  # its own; /health here aggregates
     env.setdefault(settings.backend_url_env, f"http://{args.host}:{args.port}")
     if not env.get(end.key_env):
         env[end.key_env] = asyncio.run(_bot_key(admin, database_url, end.client, end.platform))
     print(f"gmbot: starting the {end.name} bot (client {end.client})", flush=True)
     extra = ["--app", args.app] if args.app else []
-    return subprocess.Popen([sys.executable, "-m", "gmbot.cli", end.command, *extra], env=env)
+    process = subprocess.Popen([sys.executable, "-m", "gmbot.cli", end.command, *extra], env=env)
+    return Child(end.platform, process, health_port)
+
+
+def _exit_cleanly(signum: int, frame: object) -> None:
+    raise SystemExit(0)
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -98,7 +113,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"gmbot run: {error}", file=sys.stderr)
         return 1
     database_url = admin.database_url(args.database_url)
-    bots: list[subprocess.Popen[bytes]] = []
+    bots: list[Child] = []
     for end in front_ends(application):
         if all(os.environ.get(name) for name in end.needs):
             bots.append(_start(end, application, args, admin, database_url))
@@ -106,14 +121,24 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("gmbot: no bot credentials set (DISCORD_TOKEN, or SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET): "
               "serving the backend only (try `gmbot chat`)", flush=True)
     serve_args = ["--host", args.host, "--port", str(args.port), "--database-url", database_url]
+    servers: list[Any] = []
+
+    def stop_server() -> None:  # from the watcher thread: uvicorn polls the flag
+        for server in servers:
+            server.should_exit = True
+
+    # a bot that dies stops everything (exit with its code); SIGTERM/Ctrl-C of `gmbot run`
+    # reaches the bots at once, so they finish their commands while the backend still answers
+    watcher = Watcher(bots, stop_server, stopping=lambda: any(s.should_exit for s in servers))
+    watcher.start()
+    # uvicorn handles SIGTERM/SIGINT while it serves, then raises the signal again once it
+    # has stopped, which by default would end this process with -15 before the bots are
+    # waited for: a stop asked for is a clean exit
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, _exit_cleanly)
     try:
-        return serve.main(serve_args + (["--app", args.app] if args.app else []))
+        code = serve.main(serve_args + (["--app", args.app] if args.app else []),
+                          wrap=lambda app: with_front_ends(app, bots), on_server=servers.append)
     finally:
-        for bot in bots:
-            if bot.poll() is None:
-                bot.send_signal(signal.SIGINT)
-        for bot in bots:
-            try:
-                bot.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                bot.kill()
+        watcher.stop()
+    return watcher.exit_code or code

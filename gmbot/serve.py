@@ -12,7 +12,8 @@ import logging
 import os
 import sys
 import warnings
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from typing import Any
 
 from gmbot.application import ApplicationError, load_application
 
@@ -33,7 +34,10 @@ def parser() -> argparse.ArgumentParser:
     return p
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def main(argv: Sequence[str] | None = None, *, wrap: Callable[[Any], Any] | None = None,
+         on_server: Callable[[Any], None] | None = None) -> int:
+    """`wrap` wraps the ASGI app (`gmbot run` adds its bots to /health); `on_server` receives
+    the uvicorn Server before it runs (`gmbot run` watches `should_exit` and sets it)."""
     args = parser().parse_args(list(argv or []))
     try:
         application = load_application(args.app)
@@ -59,13 +63,21 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(
         f"gmbot: serving on http://{args.host}:{args.port} (Swagger UI: /ui), database {_safe(url)}"
     )
-    uvicorn.run(
-        args.asgi_app or application.server,
+    app: Any = args.asgi_app or application.server
+    if wrap is not None:
+        app = wrap(uvicorn.importer.import_from_string(app))
+    server = uvicorn.Server(uvicorn.Config(
+        app,
         host=args.host,
         port=args.port,
         log_level=args.log_level,
         access_log=not args.no_access_log,
-    )
+        # open requests (a bot's events long-poll waits up to 30 s) must not hold a shutdown
+        timeout_graceful_shutdown=int(float(os.environ.get("GMBOT_SHUTDOWN_GRACE", "20"))),
+    ))
+    if on_server is not None:
+        on_server(server)
+    server.run()
     return 0
 
 

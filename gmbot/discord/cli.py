@@ -41,6 +41,9 @@ async def run_bot(argv: Sequence[str]) -> int:
     parser.add_argument("--shard-ids", type=_ids, help="the shards this process runs, e.g. 0,1 (needs --shard-count)")
     parser.add_argument("--cursor-file", type=Path, help="where the events cursor lives (default .gmbot/events-<shards>.cursor)")
     parser.add_argument("--log-level", default="INFO")
+    parser.add_argument("--health-port", type=int, default=_env_int("GMBOT_HEALTH_PORT"),
+                        help="serve /health and /metrics on this port (default: $GMBOT_HEALTH_PORT; none when unset)")
+    parser.add_argument("--health-host", default=os.environ.get("GMBOT_HEALTH_HOST", "127.0.0.1"))
     args = parser.parse_args(list(argv))
     load_dotenv()
     configure_logging(args.log_level)
@@ -56,8 +59,12 @@ async def run_bot(argv: Sequence[str]) -> int:
     except Unusable as error:
         print(f"gmbot bot: {error}", file=sys.stderr)
         return 1
-    await _run_bot(application, spec, token, args)
-    return 0
+    return await _run_bot(application, spec, token, args)
+
+
+def _env_int(name: str) -> int | None:
+    value = os.environ.get(name, "").strip()
+    return int(value) if value.isdigit() else None
 
 
 def intents_for(spec: BotSpec) -> Any:
@@ -91,15 +98,17 @@ def make_bot(spec: BotSpec, shard_count: int | None = None, shard_ids: list[int]
     )
 
 
-async def _run_bot(application: Application, spec: BotSpec, token: str, args: argparse.Namespace) -> None:
+async def _run_bot(application: Application, spec: BotSpec, token: str, args: argparse.Namespace) -> int:
     from gmbot.chat.backend import BackendClient
     from gmbot.chat.events import CursorStore, EventConsumer
     from gmbot.discord.api import api_base_url, use_api_base_url
     from gmbot.discord.delivery import post_event
+    from gmbot.discord.lifecycle import DiscordService
     from gmbot.discord.runtime import DiscordRuntime
     from gmbot.discord.shards import ShardFilter
 
     use_api_base_url(api_base_url())
+    service = DiscordService()  # retries, fatal errors, health, metrics, graceful shutdown
     routes = application.route_table()
     backend = BackendClient.from_env(spec.bot.backend_url_env, spec.bot.api_key_env, spec.bot.client, routes=routes)
     bot = make_bot(spec, args.shard_count, args.shard_ids)
@@ -107,6 +116,7 @@ async def _run_bot(application: Application, spec: BotSpec, token: str, args: ar
     runtime.install(bot)
 
     application.discord_register()(bot, runtime)
+    service.attach(bot, runtime, backend)
     shards = "all" if not args.shard_ids else "-".join(map(str, args.shard_ids))
     cursor = CursorStore(args.cursor_file or Path(".gmbot") / f"events-{shards}.cursor")
 
@@ -124,12 +134,11 @@ async def _run_bot(application: Application, spec: BotSpec, token: str, args: ar
         count = args.shard_count or bot.shard_count or 1
         ids = args.shard_ids if args.shard_ids else None
         log.info("connected as %s: shards %s of %s; posting events", bot.user, ids or "all", count)
-        feed = EventConsumer(runtime.core, backend, cursor, deliver, accepts=ShardFilter(count, ids).accepts)
-        consumer.append(asyncio.create_task(feed.run(), name="gmbot-events"))
+        feed = EventConsumer(runtime.core, backend, cursor, service.deliver(deliver), accepts=ShardFilter(count, ids).accepts)
+        consumer.append(service.track(asyncio.create_task(feed.run(), name="gmbot-events")))
 
     try:
-        async with bot:
-            await bot.start(token)
+        return await service.run(token, health_host=args.health_host, health_port=args.health_port)
     finally:
         for task in consumer:
             task.cancel()
