@@ -20,6 +20,7 @@ SUBCOMMANDS: dict[str, tuple[str, str, str]] = {
     "sync-commands": ("gmbot.discord.cli", "sync_main", "register the Discord commands (generated/discord/commands.json)"),
     "slack": ("gmbot.slack.cli", "slack_main", "run the Slack front end (needs SLACK_BOT_TOKEN, SLACK_SIGNING_SECRET)"),
     "chat": ("gmbot.playground.cli", "chat_main", "offline playground: type bot commands, read the cards"),
+    "preview": ("gmbot.preview.cli", "main", "a local web page showing every card as each platform renders it"),
 }
 
 

@@ -1,0 +1,93 @@
+"""The preview's ASGI app (Starlette): one page, a version to poll, and a re-render of one card.
+
+GET  /         every command, event and button reply card, one column per platform
+GET  /version  a digest of the two source files: the page reloads when it changes
+POST /render   `id` + `sample` (JSON): that card again with the edited sample
+               (`reset` drops the edit). With `X-Fragment: 1` (the page's fetch) the
+               answer is the card's HTML; a plain form post is sent back to the page.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import parse_qs
+
+from markupsafe import Markup
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, PlainTextResponse, RedirectResponse, Response
+from starlette.routing import Route
+
+from generator.errors import SpecErrors
+from generator.pipeline import Checked, Config
+from gmbot.preview.build import Entry, Preview, build, checked, render_card, source_digest
+from gmbot.preview.render import PLATFORMS, environment, render_platform
+
+log = logging.getLogger("gmbot.preview")
+
+
+@dataclass
+class State:
+    config: Config
+    overrides: dict[str, str] = field(default_factory=dict)  # entry id -> the author's JSON
+    _cached: tuple[str, Checked | SpecErrors] | None = None
+
+    def outcome(self, digest: str) -> Checked | SpecErrors:
+        """`check()` once per version of the sources (editing a sample does not re-check)."""
+        if self._cached is None or self._cached[0] != digest:
+            self._cached = (digest, checked(self.config))
+        return self._cached[1]
+
+    def preview(self) -> tuple[str, Preview]:
+        digest = source_digest(self.config)  # before reading: a save during the build reloads again
+        try:
+            return digest, build(self.config, self.overrides, self.outcome(digest))
+        except Exception as exc:  # a spec the checks let through but the preview trips on
+            log.exception("preview failed")
+            return digest, Preview(errors=[f"the preview could not render this spec: {exc!r}"])
+
+
+def render_entry(preview: Preview, entry: Entry) -> Markup:
+    assert preview.spec is not None
+    card = render_card(preview.spec, entry)
+    columns = [(p, render_platform(p, card)) for p in PLATFORMS.values()]
+    return Markup(environment().get_template("entry.jinja").render(entry=entry, columns=columns))
+
+
+def create_app(config: Config) -> Starlette:
+    state = State(config)
+
+    async def page(request: Request) -> Response:
+        digest, preview = state.preview()
+        html = environment().get_template("page.jinja").render(
+            preview=preview, version=digest, platforms=list(PLATFORMS.values()), render_entry=render_entry,
+            spec_file=config.display(config.spec), openapi_file=config.display(config.openapi),
+        )
+        return HTMLResponse(html, headers={"Cache-Control": "no-store"})
+
+    async def version(request: Request) -> Response:
+        return PlainTextResponse(source_digest(config), headers={"Cache-Control": "no-store"})
+
+    async def rerender(request: Request) -> Response:
+        form: dict[str, Any] = {k: v[-1] for k, v in parse_qs((await request.body()).decode("utf-8", "replace"),
+                                                                keep_blank_values=True).items()}
+        entry_id = str(form.get("id", ""))
+        if form.get("reset"):
+            state.overrides.pop(entry_id, None)
+        elif "sample" in form:
+            state.overrides[entry_id] = str(form["sample"])
+        if not request.headers.get("x-fragment"):
+            return RedirectResponse(f"/#{entry_id}", status_code=303)
+        _, preview = state.preview()
+        entry = preview.entry(entry_id) if preview.spec else None
+        if entry is None:  # the spec changed under the page: it reloads on its next poll
+            return PlainTextResponse("no such card (the spec changed): reload the page", status_code=404)
+        return HTMLResponse(render_entry(preview, entry))
+
+    return Starlette(routes=[
+        Route("/", page),
+        Route("/version", version),
+        Route("/render", rerender, methods=["POST"]),
+    ])

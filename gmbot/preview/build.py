@@ -1,0 +1,226 @@
+"""What the preview page shows: the spec pair checked by the generator, then every card with its sample.
+
+Each card of the spec (a command's reply cards, an event's card, a button's reply
+cards, `defaults.error`) becomes an `Entry` with a stable id, the sample JSON it is
+rendered with and the rendered card. The page edits a sample by id; the edited
+JSON is kept in `overrides` (id -> text) so it survives a reload of the spec.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from generator.errors import SpecErrors
+from generator.openapi import OpenAPI
+from generator.pipeline import Checked, Config, check
+from gmbot.chat.cards import CardRenderer, RenderedCard
+from gmbot.chat.help import describe_option, usage
+from gmbot.preview import samples
+from gmbot.spec.model import BotSpec, Card, Command, OptionType
+
+# The chat context every sample is rendered in.
+CTX: dict[str, Any] = {
+    "server": {"id": "100000000000000001", "name": "Sample server"},
+    "channel": {"id": "100000000000000002", "name": "general"},
+    "author": {"id": "100000000000000003", "name": "Ann"},
+    "mentions": [{"id": "100000000000000004", "name": "Bob"}, {"id": "100000000000000005", "name": "Cat"}],
+}
+
+_DATA_REF = re.compile(r"\b(?:event\.)?data((?:\.[A-Za-z_]\w*)+)")
+
+
+@dataclass
+class Entry:
+    id: str  # "command/createwar/201", "event/war.ended", "button/event/war.ended/0/200"
+    label: str
+    sample_kind: str  # "reply" or "event": what the editable JSON is
+    sample: Any  # the JSON shown in the editor
+    card: Card
+    base_scope: dict[str, Any]  # the scope without the edited part
+    error: str | None = None  # the edited JSON did not parse
+    text: str | None = None  # the author's JSON as typed, once edited
+
+    def scope(self) -> dict[str, Any]:
+        if self.sample_kind == "event":
+            event = self.sample if isinstance(self.sample, dict) else {}
+            data = event.get("data") if isinstance(event.get("data"), dict) else {}
+            return {**self.base_scope, "event": event, "data": data}
+        return {**self.base_scope, "reply": self.sample if self.sample is not None else {}}
+
+    def sample_text(self) -> str:
+        if self.text is not None:
+            return self.text
+        return json.dumps(self.sample, indent=2, ensure_ascii=False)
+
+
+@dataclass
+class CommandView:
+    command: Command
+    usage: str
+    options: list[tuple[str, str]]  # (flag, description)
+    entries: list[Entry]
+
+
+@dataclass
+class Preview:
+    spec: BotSpec | None = None
+    commands: list[CommandView] = field(default_factory=list)
+    events: list[Entry] = field(default_factory=list)
+    others: list[Entry] = field(default_factory=list)  # defaults.error
+    errors: list[str] = field(default_factory=list)  # `gmbot generate`'s lines
+
+    def entries(self) -> Iterator[Entry]:
+        for view in self.commands:
+            yield from view.entries
+        yield from self.events
+        yield from self.others
+
+    def entry(self, entry_id: str) -> Entry | None:
+        return next((e for e in self.entries() if e.id == entry_id), None)
+
+
+def option_sample(option: Any) -> Any:
+    """A coerced option value, as a card's `options` sees it."""
+    if option.default is not None:
+        return option.default
+    if option.type is OptionType.CHOICE and option.choices:
+        return option.choices[0].value
+    return {
+        OptionType.INTEGER: int(option.min or 1),
+        OptionType.NUMBER: option.min or 1.5,
+        OptionType.BOOLEAN: True,
+        OptionType.USER: CTX["mentions"][0],
+        OptionType.USERS: CTX["mentions"],
+        OptionType.DURATION: 12,
+        OptionType.INTEGERS: [4, 5],
+    }.get(option.type, f"Sample {option.name}")
+
+
+def _card_texts(card: Card) -> Iterator[str]:
+    for text in (card.title, card.description, card.color, card.url, card.footer):
+        if text:
+            yield text
+    for item in card.fields:
+        yield from (item.name, item.value, item.each or "")
+    for button in card.buttons:
+        yield button.label
+
+
+def event_sample(api: OpenAPI, name: str, card: Card) -> dict[str, Any]:
+    """An event as the backend sends it; `data` holds what the card's templates read.
+
+    `data` is a free-form object in the contract, so its keys come from the card:
+    `data.war...` is a sample of the `War` schema when there is one, anything else
+    nested mappings ending in a sample string.
+    """
+    data: dict[str, Any] = {}
+    for text in _card_texts(card):
+        for match in _DATA_REF.finditer(text):
+            head, *rest = match.group(1).strip(".").split(".")
+            if head in data and not isinstance(data[head], dict):
+                continue
+            schema = samples.schema_named(api, head)
+            if schema is not None:
+                data.setdefault(head, samples.sample(api, schema, head))
+                continue
+            node = data.setdefault(head, {} if rest else f"Sample {head}")
+            for index, key in enumerate(rest):
+                if not isinstance(node, dict):
+                    break
+                node = node.setdefault(key, {} if index < len(rest) - 1 else f"Sample {key}")
+    return {"id": 1, "type": name, "serverId": CTX["server"]["id"], "channelId": CTX["channel"]["id"],
+            "createdAt": "2026-01-02T15:04:05Z", "data": data}
+
+
+def checked(config: Config) -> Checked | SpecErrors:
+    """The generator's own checks: the same errors, in the same words, as `gmbot generate`."""
+    try:
+        return check(config)
+    except SpecErrors as exc:
+        return exc
+
+
+def build(config: Config, overrides: Mapping[str, str] | None = None,
+          outcome: Checked | SpecErrors | None = None) -> Preview:
+    """Sample every card of the checked spec pair (or list the errors)."""
+    outcome = outcome if outcome is not None else checked(config)
+    if isinstance(outcome, SpecErrors):
+        return Preview(errors=[str(e) for e in outcome.errors])
+    spec, api = outcome.spec, outcome.api
+    preview = Preview(spec=spec)
+    ctx = {"ctx": CTX}
+    for command in spec.commands:
+        options = {o.name: option_sample(o) for o in command.options}
+        scope = {**ctx, "options": options}
+        entries = []
+        for status, card in command.replies.items():
+            entries.append(Entry(f"command/{command.name}/{status}", f"{command.name} → {status}", "reply",
+                                 samples.response_sample(api, command.operation, status), card, scope))
+            if status.startswith("2"):
+                reply = entries[-1].sample
+                entries += _buttons(api, f"command/{command.name}/{status}", command.name, card,
+                                    {**scope, "reply": reply, "event": {}, "data": {}})
+        preview.commands.append(CommandView(
+            command,
+            usage(spec.bot.prefix, command),
+            [(f"-{o.name}", describe_option(o)) for o in command.options],
+            entries,
+        ))
+    for event in spec.events:
+        entry = Entry(f"event/{event.name}", event.name, "event", event_sample(api, event.name, event.card),
+                      event.card, {"ctx": {"server": {"id": CTX["server"]["id"]}}})
+        preview.events.append(entry)
+        preview.events += _buttons(api, entry.id, event.name, event.card, {**entry.scope(), **ctx})
+    if spec.defaults.error is not None:
+        preview.others.append(Entry("defaults/error", "defaults.error", "reply", samples.problem_sample("409"),
+                                    spec.defaults.error, {**ctx, "options": {}}))
+    for entry_id, text in (overrides or {}).items():
+        edited = preview.entry(entry_id)
+        if edited is not None:
+            apply_edit(edited, text)
+    return preview
+
+
+def _buttons(api: OpenAPI, parent: str, source: str, card: Card, scope: dict[str, Any]) -> list[Entry]:
+    entries = []
+    for index, button in enumerate(card.buttons):
+        for status, reply_card in button.replies.items():
+            # a click renders with the clicked button's reply, and the event / reply of its card
+            base = {key: value for key, value in scope.items() if key != "reply"}
+            entries.append(Entry(f"{parent}/button/{index}/{status}",
+                                 f"{source}: [{button.label}] → {status}", "reply",
+                                 samples.response_sample(api, button.operation, status), reply_card, base))
+    return entries
+
+
+def apply_edit(entry: Entry, text: str) -> None:
+    """Use the author's JSON as the sample; JSON that does not parse keeps the last good sample."""
+    entry.text = text
+    try:
+        entry.sample = json.loads(text)
+        entry.error = None
+    except ValueError as exc:
+        entry.error = f"not JSON: {exc}"
+
+
+def render_card(spec: BotSpec, entry: Entry) -> RenderedCard:
+    return CardRenderer(spec.bot).render(entry.card, entry.scope())
+
+
+def source_digest(config: Config) -> str:
+    """Changes whenever either source file's bytes change (or one appears / disappears)."""
+    import hashlib
+
+    digest = hashlib.sha256()
+    for path in (config.spec, config.openapi):
+        try:
+            digest.update(Path(path).read_bytes())
+        except OSError:
+            digest.update(b"\0missing")
+        digest.update(b"\0")
+    return digest.hexdigest()[:16]
