@@ -9,6 +9,8 @@ POST /render   `id` + `sample` (JSON): that card again with the edited sample
 
 from __future__ import annotations
 
+import contextlib
+import json
 import logging
 from dataclasses import dataclass, field
 from typing import Any
@@ -32,6 +34,7 @@ log = logging.getLogger("gmbot.preview")
 class State:
     config: Config
     overrides: dict[str, str] = field(default_factory=dict)  # entry id -> the author's JSON
+    last_good: dict[str, Any] = field(default_factory=dict)  # entry id -> the last edit that parsed
     _cached: tuple[str, Checked | SpecErrors] | None = None
 
     def outcome(self, digest: str) -> Checked | SpecErrors:
@@ -43,7 +46,7 @@ class State:
     def preview(self) -> tuple[str, Preview]:
         digest = source_digest(self.config)  # before reading: a save during the build reloads again
         try:
-            return digest, build(self.config, self.overrides, self.outcome(digest))
+            return digest, build(self.config, self.overrides, self.outcome(digest), self.last_good)
         except Exception as exc:  # a spec the checks let through but the preview trips on
             log.exception("preview failed")
             return digest, Preview(errors=[f"the preview could not render this spec: {exc!r}"])
@@ -76,8 +79,11 @@ def create_app(config: Config) -> Starlette:
         entry_id = str(form.get("id", ""))
         if form.get("reset"):
             state.overrides.pop(entry_id, None)
+            state.last_good.pop(entry_id, None)
         elif "sample" in form:
-            state.overrides[entry_id] = str(form["sample"])
+            state.overrides[entry_id] = text = str(form["sample"])
+            with contextlib.suppress(ValueError):
+                state.last_good[entry_id] = json.loads(text)
         if not request.headers.get("x-fragment"):
             return RedirectResponse(f"/#{entry_id}", status_code=303)
         _, preview = state.preview()

@@ -146,7 +146,7 @@ def checked(config: Config) -> Checked | SpecErrors:
 
 
 def build(config: Config, overrides: Mapping[str, str] | None = None,
-          outcome: Checked | SpecErrors | None = None) -> Preview:
+          outcome: Checked | SpecErrors | None = None, last_good: Mapping[str, Any] | None = None) -> Preview:
     """Sample every card of the checked spec pair (or list the errors)."""
     outcome = outcome if outcome is not None else checked(config)
     if isinstance(outcome, SpecErrors):
@@ -182,7 +182,7 @@ def build(config: Config, overrides: Mapping[str, str] | None = None,
     for entry_id, text in (overrides or {}).items():
         edited = preview.entry(entry_id)
         if edited is not None:
-            apply_edit(edited, text)
+            apply_edit(edited, text, (last_good or {}).get(entry_id, edited.sample))
     return preview
 
 
@@ -198,13 +198,14 @@ def _buttons(api: OpenAPI, parent: str, source: str, card: Card, scope: dict[str
     return entries
 
 
-def apply_edit(entry: Entry, text: str) -> None:
-    """Use the author's JSON as the sample; JSON that does not parse keeps the last good sample."""
+def apply_edit(entry: Entry, text: str, last_good: Any) -> None:
+    """Use the author's JSON as the sample; JSON that does not parse keeps the last good one."""
     entry.text = text
     try:
         entry.sample = json.loads(text)
         entry.error = None
     except ValueError as exc:
+        entry.sample = last_good
         entry.error = f"not JSON: {exc}"
 
 

@@ -30,6 +30,9 @@ def sample(api: OpenAPI, schema: Any, name: str = "value", depth: int = 0, index
     `name` is the property the value is for ("Sample game" reads better than "string");
     `index` is the position in a list, so that list items differ (ids 1001 and 1002).
     """
+    ref = api.ref_name(schema)
+    if ref and name in {"reply", "value"}:  # a whole reply: a Clan's name is "Sample clan"
+        name = ref.lower()
     schema = api.deref(schema)
     if not isinstance(schema, dict) or depth > MAX_DEPTH:
         return None

@@ -1,0 +1,123 @@
+"""`gmbot preview` in headless Chromium: every card is on the page, an edited sample re-renders its
+card, a broken spec shows `gmbot generate`'s errors and a fixed one brings the cards back."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from typing import Any
+
+from generator.pipeline import Config, check
+from tests.preview.support import Server
+
+
+def _spec(server: Server) -> Any:
+    return check(Config(spec=server.spec, openapi=server.openapi, root=server.cwd)).spec
+
+
+def test_every_command_event_and_button_card_is_on_the_page(page: Any, server: Server) -> None:
+    spec = _spec(server)
+    page.goto(server.url)
+    assert page.title().startswith(spec.bot.name)
+    for command in spec.commands:
+        section = page.locator(f'section[data-command="{command.name}"]')
+        assert section.locator(".usage").inner_text().startswith(f"{spec.bot.prefix} {command.name}")
+        for status, card in command.replies.items():
+            embeds = section.locator(f'[data-entry="command/{command.name}/{status}"] [data-platform="discord"] .embed')
+            assert embeds.count() >= 1, f"{command.name} {status}: no embed"
+            if card.title and "{" not in card.title:
+                assert card.title in embeds.first.inner_text()
+    for event in spec.events:
+        entry = page.locator(f'[data-entry="event/{event.name}"]')
+        assert entry.locator(".embed").count() >= 1, event.name
+        for index, button in enumerate(event.card.buttons):
+            # the event card shows the button; each of its reply cards has its own entry
+            assert button.label in entry.locator(".button-row").inner_text()
+            for status in button.replies:
+                reply = page.locator(f'[data-entry="event/{event.name}/button/{index}/{status}"] .embed')
+                assert reply.count() >= 1, f"{event.name} [{button.label}] {status}"
+
+
+def _edit(page: Any, entry_id: str, sample: Any) -> Any:
+    entry = page.locator(f'[data-entry="{entry_id}"]')
+    entry.locator("textarea").fill(sample if isinstance(sample, str) else json.dumps(sample))
+    entry.get_by_role("button", name="Render").click()
+    return entry
+
+
+def test_an_edited_sample_reply_changes_the_card(page: Any, server: Server) -> None:
+    page.goto(server.url)
+    entry_id = "command/setup/201"
+    title = page.locator(f'[data-entry="{entry_id}"] .embed-title')
+    sample = json.loads(page.locator(f'[data-entry="{entry_id}"] textarea').input_value())
+    assert title.inner_text() == f"Welcome, {sample['name']}!"
+
+    _edit(page, entry_id, {**sample, "name": "The Odd Clan"})
+    page.wait_for_function("document.querySelector('[data-entry=\"command/setup/201\"] .embed-title')"
+                           ".innerText === 'Welcome, The Odd Clan!'")
+
+    # a 1,000-character name: Discord's 256-character title is cut, visibly
+    _edit(page, entry_id, {**sample, "name": "N" * 1000})
+    page.wait_for_function("document.querySelector('[data-entry=\"command/setup/201\"] .embed-title')"
+                           ".innerText.endsWith('(cut)')")
+    assert len(title.inner_text()) == 256
+
+    # JSON that does not parse: said next to the editor; the card keeps the last good sample
+    entry = _edit(page, entry_id, "{not json")
+    entry.locator(".sample-error").wait_for()
+    assert "not JSON" in entry.locator(".sample-error").inner_text()
+    assert page.locator(f'[data-entry="{entry_id}"] .embed-title').inner_text().endswith("(cut)")
+
+    # the edit survives a reload; "Reset sample" brings the generated sample back
+    page.reload()
+    assert page.locator(f'[data-entry="{entry_id}"] textarea').input_value() == "{not json"
+    page.locator(f'[data-entry="{entry_id}"]').get_by_role("button", name="Reset sample").click()
+    page.wait_for_function("name => document.querySelector('[data-entry=\"command/setup/201\"] .embed-title')"
+                           ".innerText === 'Welcome, ' + name + '!'", arg=sample["name"])
+
+
+def test_an_empty_list_and_a_long_list_are_shown_as_discord_would(page: Any, server: Server) -> None:
+    page.goto(server.url)
+    entry_id = "command/leaderboard/200"
+    sample = json.loads(page.locator(f'[data-entry="{entry_id}"] textarea').input_value())
+    assert sample["items"], "the generated sample has items"
+    fields = page.locator(f'[data-entry="{entry_id}"] .embed-field')
+    with_items = fields.count()
+
+    _edit(page, entry_id, {**sample, "items": []})
+    page.wait_for_function(f"document.querySelectorAll('[data-entry=\"{entry_id}\"] .embed-field').length"
+                           f" < {with_items}")
+
+    # 60 rows: more than one embed's 25 fields, so the card continues in further embeds
+    many = [{**sample["items"][0], "name": f"Clan {i}", "rank": i} for i in range(60)]
+    _edit(page, entry_id, {**sample, "items": many})
+    page.wait_for_function(f"document.querySelectorAll('[data-entry=\"{entry_id}\"] .embed').length >= 3")
+    assert "embeds" in page.locator(f'[data-entry="{entry_id}"] .meta').inner_text()
+
+
+def test_a_broken_spec_shows_the_generator_errors_then_recovers(page: Any, server: Server) -> None:
+    page.goto(server.url)
+    good = server.spec.read_text("utf-8")
+    assert page.locator("#errors").count() == 0
+
+    # a command pointing at an operation openapi.yaml does not have; the page reloads by itself
+    server.spec.write_text(good.replace("operation: setupClan", "operation: setupClam", 1), "utf-8")
+    page.locator("#errors").wait_for()
+    shown = [line.inner_text() for line in page.locator("#errors .spec-error").all()]
+    generate = subprocess.run(
+        [sys.executable, "-m", "gmbot.cli", "generate", "--validate"],
+        cwd=server.cwd, capture_output=True, text=True, check=False,
+    )
+    assert generate.returncode == 1
+    assert shown == generate.stderr.splitlines()[:-1]  # the same file:line:col lines, less the count
+    assert any(line.startswith("specs/commands.yaml:") and "setupClam" in line for line in shown)
+
+    # a YAML syntax error too
+    server.spec.write_text(good + "\n  bad: [unclosed\n", "utf-8")
+    page.wait_for_function("[...document.querySelectorAll('.spec-error')].some(e => /commands.yaml:\\d+:\\d+/.test("
+                           "e.innerText) && !e.innerText.includes('setupClam'))")
+
+    server.spec.write_text(good, "utf-8")
+    page.locator('section[data-command="setup"]').wait_for()
+    assert page.locator("#errors").count() == 0
