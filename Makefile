@@ -6,12 +6,13 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 
-.PHONY: run test lint generate golden bench clean
+.PHONY: run test lint generate golden bench preview clean
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e '.[dev]'
+	@.ci/install-chromium || echo "note: without chromium the browser tests (tests/preview) skip"
 	touch $@
 
 # Regenerate if the specs changed, then serve the backend on SQLite
@@ -44,6 +45,11 @@ bench: $(BIN)/.installed
 	$(BIN)/python bench/bench_bff.py
 	$(BIN)/python bench/bench_slack.py
 	$(BIN)/python bench/bench_discord.py
+	$(BIN)/python bench/bench_preview.py --screenshot docs/preview.png
+
+# Every card of specs/commands.yaml as each platform shows it, on http://127.0.0.1:8090
+preview: $(BIN)/.installed
+	$(BIN)/gmbot preview
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache *.egg-info
