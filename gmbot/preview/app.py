@@ -24,6 +24,7 @@ from starlette.routing import Route
 
 from generator.errors import SpecErrors
 from generator.pipeline import Checked, Config
+from gmbot.chat.cards import CardRenderer
 from gmbot.preview.build import Entry, Preview, build, checked, render_card, source_digest
 from gmbot.preview.render import PLATFORMS, environment, render_platform
 
@@ -36,6 +37,7 @@ class State:
     overrides: dict[str, str] = field(default_factory=dict)  # entry id -> the author's JSON
     last_good: dict[str, Any] = field(default_factory=dict)  # entry id -> the last edit that parsed
     _cached: tuple[str, Checked | SpecErrors] | None = None
+    renderer: CardRenderer | None = None  # kept across builds: its compiled templates
 
     def outcome(self, digest: str) -> Checked | SpecErrors:
         """`check()` once per version of the sources (editing a sample does not re-check)."""
@@ -46,15 +48,16 @@ class State:
     def preview(self) -> tuple[str, Preview]:
         digest = source_digest(self.config)  # before reading: a save during the build reloads again
         try:
-            return digest, build(self.config, self.overrides, self.outcome(digest), self.last_good)
+            preview = build(self.config, self.overrides, self.outcome(digest), self.last_good, self.renderer)
+            self.renderer = preview.renderer or self.renderer
+            return digest, preview
         except Exception as exc:  # a spec the checks let through but the preview trips on
             log.exception("preview failed")
             return digest, Preview(errors=[f"the preview could not render this spec: {exc!r}"])
 
 
 def render_entry(preview: Preview, entry: Entry) -> Markup:
-    assert preview.spec is not None
-    card = render_card(preview.spec, entry)
+    card = render_card(preview, entry)
     columns = [(p, render_platform(p, card)) for p in PLATFORMS.values()]
     return Markup(environment().get_template("entry.jinja").render(entry=entry, columns=columns))
 

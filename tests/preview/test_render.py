@@ -1,0 +1,65 @@
+"""The platform columns: Discord from card_to_embeds, Slack from Block Kit, markup rendered simply."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from gmbot.chat.cards import RenderedButton, RenderedCard, RenderedField
+from gmbot.preview.render import (
+    PLATFORMS,
+    Platform,
+    discord_markdown,
+    render_platform,
+    slack_mrkdwn,
+)
+
+
+def test_discord_column_draws_the_embeds_the_bot_would_send() -> None:
+    card = RenderedCard(title="T", description="**bold** and `<code>`", color=0xE67E22,
+                        fields=[RenderedField("A", "1", True)], footer="F",
+                        buttons=[RenderedButton("We won", "success", 0)])
+    html = render_platform(PLATFORMS["discord"], card)
+    assert "border-left-color: #e67e22" in html
+    assert "<strong>bold</strong> and <code>&lt;code&gt;</code>" in html
+    assert 'class="embed-field inline"' in html and "discord-success" in html and ">F<" in html
+
+
+def test_markup_is_escaped_before_it_is_formatted() -> None:
+    assert discord_markdown("<b>*x*</b>") == "&lt;b&gt;<em>x</em>&lt;/b&gt;"
+    assert discord_markdown("`**not bold**`") == "<code>**not bold**</code>"
+    assert slack_mrkdwn("*bold* _it_ <https://e.org|link>") == (
+        '<strong>bold</strong> <em>it</em> <a href="https://e.org">link</a>')
+
+
+def _slack_message(card: RenderedCard) -> dict[str, Any]:
+    """Block Kit as gmbot/slack/blocks.py writes it: a colour bar (attachment) around the blocks."""
+    return {"text": card.title, "attachments": [{"color": "#2ecc71", "blocks": [
+        {"type": "header", "text": {"type": "plain_text", "text": card.title}},
+        {"type": "section", "text": {"type": "mrkdwn", "text": card.description}},
+        {"type": "section", "fields": [{"type": "mrkdwn", "text": f"*{f.name}*\n{f.value}"} for f in card.fields]},
+        {"type": "context", "elements": [{"type": "mrkdwn", "text": card.footer}]},
+        {"type": "actions", "elements": [{"type": "button", "text": {"type": "plain_text", "text": b.label},
+                                          "style": "primary"} for b in card.buttons]},
+        {"type": "image", "image_url": "https://e.org/x.png", "alt_text": "x"},
+    ]}]}
+
+
+def test_a_platform_is_one_registration_and_slack_blocks_are_drawn() -> None:
+    platform = Platform("slack-test", "Slack", _slack_message, "slack.jinja")
+    card = RenderedCard(title="Hello", description="*hi* there", fields=[RenderedField("Game", "Chess")],
+                        footer="foot", buttons=[RenderedButton("Go", "primary", 0)])
+    html = render_platform(platform, card)
+    assert 'class="slack-header">Hello<' in html
+    assert "<strong>hi</strong> there" in html
+    assert "<strong>Game</strong><br>Chess" in html
+    assert "slack-primary" in html and ">Go<" in html
+    assert "border-left-color: #2ecc71" in html
+    assert "slack-unknown" in html  # a block type the preview does not draw is shown as JSON, not dropped
+
+
+def test_a_converter_that_raises_shows_in_its_column() -> None:
+    def broken(card: RenderedCard) -> Any:
+        raise ValueError("boom")
+
+    html = render_platform(Platform("x", "X", broken, "discord.jinja"), RenderedCard(title="t"))
+    assert "X converter failed" in html and "boom" in html
