@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import os
+import socket
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -26,17 +28,20 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"gmbot preview: {path} not found (run it from the project root, or pass --spec / --openapi)",
                   file=sys.stderr)
             return 2
+    try:  # a taken port: one line of ours, before uvicorn's startup log
+        with socket.create_server((args.host, args.port)):
+            pass
+    except OSError as exc:
+        print(f"gmbot preview: cannot listen on {args.host}:{args.port}: {os.strerror(exc.errno) if exc.errno else exc}"
+              " (pass --port to use another)", file=sys.stderr)
+        return 1
     import uvicorn
 
     from gmbot.preview.app import create_app
 
     app = create_app(Config(spec=args.spec, openapi=args.openapi))
     print(f"Previewing {args.spec} and {args.openapi} on http://{args.host}:{args.port}/ (Ctrl+C stops)")
-    try:
-        uvicorn.run(app, host=args.host, port=args.port, log_level="warning")
-    except OSError as exc:  # port taken, address not available
-        print(f"gmbot preview: cannot listen on {args.host}:{args.port}: {exc.strerror or exc}", file=sys.stderr)
-        return 1
+    uvicorn.run(app, host=args.host, port=args.port, log_level="warning")
     return 0
 
 

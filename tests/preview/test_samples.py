@@ -122,3 +122,16 @@ def test_a_plain_form_post_without_javascript_returns_to_the_card(tmp_path: Path
     assert "Welcome, Posted!" in client.get("/").text
     fragment = client.post("/render", data={"id": "command/setup/201", "reset": "1"}, headers={"X-Fragment": "1"})
     assert "Welcome, Posted!" not in fragment.text and fragment.text.startswith('<div class="entry"')
+
+
+def test_a_taken_port_is_one_line_not_a_traceback(tmp_path: Path) -> None:
+    import socket
+
+    root = Path(__file__).resolve().parents[2]
+    with socket.create_server(("127.0.0.1", 0)) as taken:
+        port = taken.getsockname()[1]
+        result = subprocess.run([sys.executable, "-m", "gmbot.cli", "preview", "--port", str(port)],
+                                cwd=root, capture_output=True, text=True, check=False, timeout=30)
+    assert result.returncode == 1
+    assert result.stderr.strip() == (f"gmbot preview: cannot listen on 127.0.0.1:{port}: Address already in use"
+                                     " (pass --port to use another)")
