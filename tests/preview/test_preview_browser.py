@@ -9,6 +9,7 @@ import sys
 from typing import Any
 
 from generator.pipeline import Config, check
+from gmbot.preview.render import PLATFORMS
 from tests.preview.support import Server
 
 
@@ -37,6 +38,12 @@ def test_every_command_event_and_button_card_is_on_the_page(page: Any, server: S
             for status in button.replies:
                 reply = page.locator(f'[data-entry="event/{event.name}/button/{index}/{status}"] .embed')
                 assert reply.count() >= 1, f"{event.name} [{button.label}] {status}"
+    # every card in one column per registered platform (Discord; Slack once its front end exists),
+    # side by side, and no platform's converter failed on any of them
+    entries = page.locator(".entry").count()
+    for name in PLATFORMS:
+        assert page.locator(f'.entry > .entry-grid > [data-platform="{name}"]').count() == entries, name
+    assert page.locator(".render-error").count() == 0
 
 
 def _edit(page: Any, entry_id: str, sample: Any) -> Any:
