@@ -21,7 +21,7 @@ from generator.pipeline import Checked, Config, check
 from gmbot.chat.cards import CardRenderer, RenderedCard
 from gmbot.chat.help import describe_option, usage
 from gmbot.preview import samples
-from gmbot.spec.model import BotSpec, Card, Command, OptionType
+from gmbot.spec.model import BotSpec, Card, Command, Option, OptionType
 
 # The chat context every sample is rendered in.
 CTX: dict[str, Any] = {
@@ -85,7 +85,7 @@ class Preview:
         return next((e for e in self.entries() if e.id == entry_id), None)
 
 
-def option_sample(option: Any) -> Any:
+def option_sample(option: Option) -> Any:
     """A coerced option value, as a card's `options` sees it."""
     if option.default is not None:
         return option.default
