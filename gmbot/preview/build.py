@@ -13,12 +13,14 @@ import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from generator.errors import SpecErrors
 from generator.openapi import OpenAPI
 from generator.pipeline import Checked, Config, check
+from gmbot.chat.backend import BackendClient
 from gmbot.chat.cards import CardRenderer, RenderedCard
+from gmbot.chat.core import Core
 from gmbot.chat.help import describe_option, usage
 from gmbot.preview import samples
 from gmbot.spec.model import BotSpec, Card, Command, Option, OptionType
@@ -44,6 +46,9 @@ class Entry:
     base_scope: dict[str, Any]  # the scope without the edited part
     error: str | None = None  # the edited JSON did not parse
     text: str | None = None  # the author's JSON as typed, once edited
+    # how the core binds the card's buttons (kind, source, status), as when it is posted;
+    # None where the chat posts no buttons (error replies)
+    bind: tuple[str, str, str] | None = None
 
     def scope(self) -> dict[str, Any]:
         if self.sample_kind == "event":
@@ -170,7 +175,8 @@ def build(config: Config, overrides: Mapping[str, str] | None = None,
         entries = []
         for status, card in command.replies.items():
             entries.append(Entry(f"command/{command.name}/{status}", f"{command.name} → {status}", "reply",
-                                 samples.response_sample(api, command.operation, status), card, scope))
+                                 samples.response_sample(api, command.operation, status), card, scope,
+                                 bind=("c", command.name, status) if status.startswith("2") else None))
             if status.startswith("2"):
                 reply = entries[-1].sample
                 entries += _buttons(api, f"command/{command.name}/{status}", command.name, card,
@@ -183,7 +189,7 @@ def build(config: Config, overrides: Mapping[str, str] | None = None,
         ))
     for event in spec.events:
         entry = Entry(f"event/{event.name}", event.name, "event", event_sample(api, event.name, event.card),
-                      event.card, {"ctx": {"server": {"id": CTX["server"]["id"]}}})
+                      event.card, {"ctx": {"server": {"id": CTX["server"]["id"]}}}, bind=("e", event.name, ""))
         preview.events.append(entry)
         preview.events += _buttons(api, entry.id, event.name, event.card, {**entry.scope(), **ctx})
     if spec.defaults.error is not None:
@@ -204,7 +210,8 @@ def _buttons(api: OpenAPI, parent: str, source: str, card: Card, scope: dict[str
             base = {key: value for key, value in scope.items() if key != "reply"}
             entries.append(Entry(f"{parent}/button/{index}/{status}",
                                  f"{source}: [{button.label}] → {status}", "reply",
-                                 samples.response_sample(api, button.operation, status), reply_card, base))
+                                 samples.response_sample(api, button.operation, status), reply_card, base,
+                                 bind=("b", button.operation, status) if status.startswith("2") else None))
     return entries
 
 
@@ -222,7 +229,13 @@ def apply_edit(entry: Entry, text: str, last_good: Any) -> None:
 def render_card(preview: Preview, entry: Entry) -> RenderedCard:
     assert preview.spec is not None
     renderer = preview.renderer or CardRenderer(preview.spec.bot)
-    return renderer.render(entry.card, entry.scope())
+    scope = entry.scope()
+    card = renderer.render(entry.card, scope)
+    if entry.bind is not None and card.buttons:
+        # the core's own binding: a button whose custom id would be too long to post is
+        # left without one, and the platforms leave it out, here as in the chat
+        Core(preview.spec, cast(BackendClient, None))._bind_buttons(card, entry.card.buttons, scope, *entry.bind)
+    return card
 
 
 def source_digest(config: Config) -> str:

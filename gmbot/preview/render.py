@@ -37,8 +37,10 @@ def register(platform: Platform) -> None:
 
 
 def discord_message(card: RenderedCard) -> dict[str, Any]:
-    rows = [card.buttons[i : i + 5] for i in range(0, len(card.buttons), 5)]
-    return {"embeds": card_to_embeds(card), "rows": rows}
+    """The embeds and button rows the Discord runtime posts (buttons without a custom id are left out)."""
+    buttons = [b for b in card.buttons if b.custom_id]
+    rows = [buttons[i : i + 5] for i in range(0, len(buttons), 5)]
+    return {"embeds": card_to_embeds(card), "rows": rows, "unposted": len(card.buttons) - len(buttons)}
 
 
 register(Platform("discord", "Discord", discord_message, "discord.jinja"))
@@ -53,39 +55,64 @@ except ImportError:
 # -- the two markup dialects, rendered simply (enough to see what the reader sees) -------------
 
 
-def _inline(text: str, rules: list[tuple[str, str]]) -> Markup:
-    html = str(escape(text))
-    codes: list[str] = []
-
-    def keep(match: re.Match[str]) -> str:  # code spans are not formatted inside
-        codes.append(f"<code>{match.group(1)}</code>")
-        return f"\0{len(codes) - 1}\0"
-
-    html = re.sub(r"`([^`\n]+)`", keep, html)
+def _format(html: str, rules: list[tuple[str, str]], kept: list[str]) -> Markup:
+    """Apply inline `rules` to escaped HTML; `\0n\0` marks stand for `kept[n]` (left unformatted)."""
     for pattern, replacement in rules:
         html = re.sub(pattern, replacement, html)
-    html = re.sub(r"\0(\d+)\0", lambda m: codes[int(m.group(1))], html)
+    html = re.sub(r"\0(\d+)\0", lambda m: kept[int(m.group(1))], html)
     return Markup(html.replace("\n", "<br>"))
 
 
+def _keep(kept: list[str], html: str) -> str:
+    kept.append(html)
+    return f"\0{len(kept) - 1}\0"
+
+
+_CODE = re.compile(r"`([^`\n]+)`")
+
+
 def discord_markdown(text: str) -> Markup:
-    return _inline(text, [
+    kept: list[str] = []
+    html = _CODE.sub(lambda m: _keep(kept, f"<code>{m.group(1)}</code>"), str(escape(text)))
+    return _format(html, [
         (r"\*\*(.+?)\*\*", r"<strong>\1</strong>"),
         (r"__(.+?)__", r"<u>\1</u>"),
         (r"(?<![\w*])\*(?!\s)(.+?)\*", r"<em>\1</em>"),
         (r"~~(.+?)~~", r"<s>\1</s>"),
         (r"\[([^\]]+)\]\((https?://[^)\s]+)\)", r'<a href="\2">\1</a>'),
-    ])
+    ], kept)
+
+
+_SLACK_TOKEN = re.compile(r"<([^<>\s|]+)(?:\|([^<>]*))?>")  # <https://x|label>, <@U1>, <#C1|name>, <!here>
+
+
+def _slack_unescape(text: str) -> str:
+    """Slack mrkdwn escapes &, < and > as entities: the reader sees the characters."""
+    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+
+
+def _slack_token(match: re.Match[str]) -> str:
+    target, label = match.group(1), match.group(2)
+    shown = escape(_slack_unescape(label or target))
+    if target.startswith(("http://", "https://")):
+        return f'<a href="{escape(target)}">{shown}</a>'
+    return f'<span class="mention">{shown if label else escape(target)}</span>'
 
 
 def slack_mrkdwn(text: str) -> Markup:
-    return _inline(text, [
-        (r"&lt;(https?://[^|&]+)\|([^&]+)&gt;", r'<a href="\1">\2</a>'),
-        (r"&lt;(https?://[^&]+)&gt;", r'<a href="\1">\1</a>'),
+    kept: list[str] = []
+    parts, last = [], 0
+    for match in _SLACK_TOKEN.finditer(text):
+        parts.append(str(escape(_slack_unescape(text[last:match.start()]))))
+        parts.append(_keep(kept, _slack_token(match)))
+        last = match.end()
+    parts.append(str(escape(_slack_unescape(text[last:]))))
+    html = _CODE.sub(lambda m: _keep(kept, f"<code>{m.group(1)}</code>"), "".join(parts))
+    return _format(html, [
         (r"(?<![\w*])\*(?!\s)(.+?)\*", r"<strong>\1</strong>"),
         (r"(?<!\w)_(?!\s)(.+?)_(?!\w)", r"<em>\1</em>"),
-        (r"~(.+?)~", r"<s>\1</s>"),
-    ])
+        (r"(?<!\w)~(?!\s)(.+?)~(?!\w)", r"<s>\1</s>"),
+    ], kept)
 
 
 def css_color(value: int | str | None) -> str:

@@ -17,8 +17,10 @@ from gmbot.preview.render import (
 def test_discord_column_draws_the_embeds_the_bot_would_send() -> None:
     card = RenderedCard(title="T", description="**bold** and `<code>`", color=0xE67E22,
                         fields=[RenderedField("A", "1", True)], footer="F",
-                        buttons=[RenderedButton("We won", "success", 0)])
+                        buttons=[RenderedButton("We won", "success", 0, "gm:x"), RenderedButton("Lost", "danger", 1)])
     html = render_platform(PLATFORMS["discord"], card)
+    assert ">We won<" in html and ">Lost<" not in html  # no custom id: the runtime posts no button
+    assert "1 button not posted" in html
     assert "border-left-color: #e67e22" in html
     assert "<strong>bold</strong> and <code>&lt;code&gt;</code>" in html
     assert 'class="embed-field inline"' in html and "discord-success" in html and ">F<" in html
@@ -29,6 +31,9 @@ def test_markup_is_escaped_before_it_is_formatted() -> None:
     assert discord_markdown("`**not bold**`") == "<code>**not bold**</code>"
     assert slack_mrkdwn("*bold* _it_ <https://e.org|link>") == (
         '<strong>bold</strong> <em>it</em> <a href="https://e.org">link</a>')
+    # Slack's entities are shown as the characters they stand for, once escaped for HTML
+    assert slack_mrkdwn("a &lt;b&gt; &amp; <@U1> `x*y*`") == (
+        'a &lt;b&gt; &amp; <span class="mention">@U1</span> <code>x*y*</code>')
 
 
 def _slack_message(card: RenderedCard) -> dict[str, Any]:
@@ -63,3 +68,20 @@ def test_a_converter_that_raises_shows_in_its_column() -> None:
 
     html = render_platform(Platform("x", "X", broken, "discord.jinja"), RenderedCard(title="t"))
     assert "X converter failed" in html and "boom" in html
+
+
+def test_buttons_are_bound_as_the_core_binds_them() -> None:
+    """A button carrying a long value has no custom id, so neither platform posts it."""
+    from pathlib import Path
+
+    from generator.pipeline import Config
+    from gmbot.preview.build import build, render_card
+
+    root = Path(__file__).resolve().parents[2]
+    preview = build(Config(spec=root / "specs/commands.yaml", openapi=root / "openapi.yaml"))
+    entry = preview.entry("event/war.ended")
+    assert entry is not None
+    assert all(b.custom_id for b in render_card(preview, entry).buttons)
+    entry.sample["data"]["war"]["id"] = "9" * 120
+    card = render_card(preview, entry)
+    assert card.buttons and not any(b.custom_id for b in card.buttons)
