@@ -17,6 +17,7 @@ from typing import Any
 import jinja2
 from markupsafe import Markup, escape
 
+from gmbot.chat import times
 from gmbot.chat.cards import RenderedCard
 from gmbot.discord.embeds import card_to_embeds
 
@@ -71,9 +72,20 @@ def _keep(kept: list[str], html: str) -> str:
 _CODE = re.compile(r"`([^`\n]+)`")
 
 
+_DISCORD_TIME = re.compile(r"&lt;t:(-?\d+)(?::([tTdDfFR]))?&gt;")
+_DISCORD_STYLES = {"R": "relative", "d": "date", "D": "date"}  # the rest show date and time
+
+
+def _discord_time(match: re.Match[str]) -> str:
+    """`<t:1764395000:R>`: Discord shows it in the reader's zone; the preview in UTC."""
+    shown = times.plain(int(match.group(1)), _DISCORD_STYLES.get(match.group(2) or "f", "datetime"))
+    return f'<span class="timestamp" title="{match.group(0)}">{escape(shown)}</span>'  # group(0) is escaped already
+
+
 def discord_markdown(text: str) -> Markup:
     kept: list[str] = []
     html = _CODE.sub(lambda m: _keep(kept, f"<code>{m.group(1)}</code>"), str(escape(text)))
+    html = _DISCORD_TIME.sub(lambda m: _keep(kept, _discord_time(m)), html)
     return _format(html, [
         (r"\*\*(.+?)\*\*", r"<strong>\1</strong>"),
         (r"__(.+?)__", r"<u>\1</u>"),
