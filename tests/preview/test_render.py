@@ -30,7 +30,8 @@ def test_markup_is_escaped_before_it_is_formatted() -> None:
     assert discord_markdown("<b>*x*</b>") == "&lt;b&gt;<em>x</em>&lt;/b&gt;"
     assert discord_markdown("`**not bold**`") == "<code>**not bold**</code>"
     # Discord's timestamps (written by gmbot.chat.times) are shown as a time, in UTC
-    assert "1970-01-01" in discord_markdown("ends <t:0:f>") and "&lt;t:" not in discord_markdown("<t:0:D>")
+    assert discord_markdown("ends <t:0:D>") == 'ends <span class="timestamp" title="&lt;t:0:D&gt;">1970-01-01</span>'
+    assert ">1970-01-01 00:00 UTC<" in discord_markdown("<t:0:f>")
     assert slack_mrkdwn("*bold* _it_ <https://e.org|link>") == (
         '<strong>bold</strong> <em>it</em> <a href="https://e.org">link</a>')
     # Slack's entities are shown as the characters they stand for, once escaped for HTML
