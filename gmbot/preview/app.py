@@ -57,8 +57,8 @@ class State:
 
 
 def render_entry(preview: Preview, entry: Entry) -> Markup:
-    card = render_card(preview, entry)
-    columns = [(p, render_platform(p, card)) for p in PLATFORMS.values()]
+    # rendered once per platform: a card may say something differently on one of them
+    columns = [(p, render_platform(p, render_card(preview, entry, p.name))) for p in PLATFORMS.values()]
     return Markup(environment().get_template("entry.jinja").render(entry=entry, columns=columns))
 
 

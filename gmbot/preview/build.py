@@ -23,7 +23,7 @@ from gmbot.chat.cards import CardRenderer, RenderedCard
 from gmbot.chat.core import Core
 from gmbot.chat.help import describe_option, usage
 from gmbot.preview import samples
-from gmbot.spec.model import BotSpec, Card, Command, Option, OptionType
+from gmbot.spec.model import BotSpec, Card, CardOverride, Command, Option, OptionType
 
 # The chat context every sample is rendered in.
 CTX: dict[str, Any] = {
@@ -108,11 +108,13 @@ def option_sample(option: Option) -> Any:
 
 
 def _card_texts(card: Card) -> Iterator[str]:
-    for text in (card.title, card.description, card.color, card.url, card.footer):
-        if text:
-            yield text
-    for item in card.fields:
-        yield from (item.name, item.value, item.each or "")
+    parts: list[Card | CardOverride] = [card, *card.platforms.values()]
+    for part in parts:
+        for text in (part.title, part.description, part.color, part.url, part.footer):
+            if text:
+                yield text
+        for item in part.fields or []:
+            yield from (item.name, item.value, item.each or "")
     for button in card.buttons:
         yield button.label
 
@@ -226,11 +228,12 @@ def apply_edit(entry: Entry, text: str, last_good: Any) -> None:
         entry.error = f"not JSON: {exc}"
 
 
-def render_card(preview: Preview, entry: Entry) -> RenderedCard:
+def render_card(preview: Preview, entry: Entry, platform: str | None = None) -> RenderedCard:
+    """The card as `platform`'s front end renders it (None: the neutral card)."""
     assert preview.spec is not None
     renderer = preview.renderer or CardRenderer(preview.spec.bot)
     scope = entry.scope()
-    card = renderer.render(entry.card, scope)
+    card = renderer.render(entry.card, scope, platform)  # with the platform's overrides (spec `platforms:`)
     if entry.bind is not None and card.buttons:
         # the core's own binding: a button whose custom id would be too long to post is
         # left without one, and the platforms leave it out, here as in the chat

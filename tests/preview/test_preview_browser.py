@@ -33,8 +33,9 @@ def test_every_command_event_and_button_card_is_on_the_page(page: Any, server: S
         entry = page.locator(f'[data-entry="event/{event.name}"]')
         assert entry.locator(".embed").count() >= 1, event.name
         for index, button in enumerate(event.card.buttons):
-            # the event card shows the button; each of its reply cards has its own entry
-            assert button.label in entry.locator(".button-row").inner_text()
+            # the event card shows the button on every platform; each of its reply cards has its own entry
+            for name in PLATFORMS:
+                assert button.label in entry.locator(f'[data-platform="{name}"] .button-row').inner_text(), name
             for status in button.replies:
                 reply = page.locator(f'[data-entry="event/{event.name}/button/{index}/{status}"] .embed')
                 assert reply.count() >= 1, f"{event.name} [{button.label}] {status}"
@@ -100,7 +101,7 @@ def test_an_empty_list_and_a_long_list_are_shown_as_discord_would(page: Any, ser
     many = [{**sample["items"][0], "name": f"Clan {i}", "rank": i} for i in range(60)]
     _edit(page, entry_id, {**sample, "items": many})
     page.wait_for_function(f"document.querySelectorAll('[data-entry=\"{entry_id}\"] .embed').length >= 3")
-    assert "embeds" in page.locator(f'[data-entry="{entry_id}"] .meta').inner_text()
+    assert "embeds" in page.locator(f'[data-entry="{entry_id}"] [data-platform="discord"] .meta').inner_text()
 
 
 def test_a_broken_spec_shows_the_generator_errors_then_recovers(page: Any, server: Server) -> None:
@@ -128,3 +129,24 @@ def test_a_broken_spec_shows_the_generator_errors_then_recovers(page: Any, serve
     server.spec.write_text(good, "utf-8")
     page.locator('section[data-command="setup"]').wait_for()
     assert page.locator("#errors").count() == 0
+
+
+def test_slack_shows_the_same_cards_beside_discord_with_its_overrides(page: Any, server: Server) -> None:
+    assert "slack" in PLATFORMS, "gmbot/slack/blocks.py registers the Slack column"
+    page.goto(server.url)
+    setup = page.locator('[data-entry="command/setup/201"]')
+    discord_title = setup.locator('[data-platform="discord"] .embed-title').inner_text()
+    assert setup.locator('[data-platform="slack"] .slack-header').inner_text() == discord_title
+
+    # war.requested says on Slack how to type the command there (its `platforms: {slack: ...}`)
+    requested = page.locator('[data-entry="event/war.requested"]')
+    assert "Accept with: gmbot accept" in requested.locator('[data-platform="discord"] .embed-footer').inner_text()
+    assert "Accept with: /gmbot accept" in requested.locator('[data-platform="slack"] .slack-context').inner_text()
+
+    # an edit re-renders both columns; a 1,000-character name is cut to Slack's 150-character header
+    sample = json.loads(setup.locator("textarea").input_value())
+    _edit(page, "command/setup/201", {**sample, "name": "N" * 1000})
+    page.wait_for_function("document.querySelector('[data-entry=\"command/setup/201\"] .slack-header')"
+                           ".innerText.endsWith('(cut)')")
+    assert len(page.locator('[data-entry="command/setup/201"] .slack-header').inner_text()) == 150
+    assert len(page.locator('[data-entry="command/setup/201"] .embed-title').inner_text()) == 256
