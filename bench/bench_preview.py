@@ -50,7 +50,7 @@ def main() -> int:
         good = server.spec.read_text("utf-8")
         assert TITLE in good, "bench/bench_preview.py edits the setup card's title: update TITLE"
         browser = launch(pw)
-        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        page = browser.new_page(viewport={"width": 1600, "height": 1000})
         page.goto(server.url)
         saves, reloads, gets = [], [], []
         with httpx.Client() as client:
