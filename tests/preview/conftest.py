@@ -1,4 +1,4 @@
-"""Browser fixtures: one Chromium for the session, one `gmbot preview` per test on its own spec copy."""
+"""Browser fixtures: one Chromium per test module, one `gmbot preview` per test on its own spec copy."""
 
 from __future__ import annotations
 
@@ -11,7 +11,9 @@ import pytest
 from tests.preview.support import CHROMIUM, REQUIRED, Server, launch, preview_server
 
 
-@pytest.fixture(scope="session")
+# Module scope, not session: while Playwright's sync API is open an event loop counts as
+# running in this thread, and later async tests (tests/slack) could not start theirs.
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
     if not CHROMIUM.exists():
         message = f"{CHROMIUM} is missing: `apt-get install -y chromium` (make and .ci/run do it)"
