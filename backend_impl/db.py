@@ -14,12 +14,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator
+import random
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager, suppress
-from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import event as sa_event
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -27,15 +28,48 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
-from backend_impl import settings
+from backend_impl import outbox, settings
+from backend_impl.clock import utcnow
+from backend_impl.outbox import EVENTS_CHANNEL
+
+__all__ = ["Database", "utcnow"]  # utcnow: re-exported, the modules using it import it from here
 
 log = logging.getLogger("gmbot.db")
-EVENTS_CHANNEL = "gmbot_events"  # outbox.flush NOTIFYs it; Listener LISTENs to it
+T = TypeVar("T")
+
+# PostgreSQL aborts one of two transactions that wait on each other (deadlock_detected)
+# or that cannot be serialised (serialization_failure): the aborted one may simply run again.
+RETRYABLE_SQLSTATES = frozenset({"40001", "40P01"})
+RETRY_ATTEMPTS = 5
 
 
-def utcnow() -> datetime:
-    """Naive UTC, as stored."""
-    return datetime.now(UTC).replace(tzinfo=None)
+def sqlstate(error: BaseException) -> str | None:
+    """The SQLSTATE of a database error (through SQLAlchemy's and asyncpg's wrappers), if any."""
+    seen: BaseException | None = error
+    while seen is not None:
+        code = getattr(seen, "sqlstate", None) or getattr(seen, "pgcode", None)
+        if isinstance(code, str):
+            return code
+        seen = getattr(seen, "orig", None) or seen.__cause__
+    return None
+
+
+def is_retryable(error: BaseException) -> bool:
+    return isinstance(error, DBAPIError) and sqlstate(error) in RETRYABLE_SQLSTATES
+
+
+async def retrying(attempt: Callable[[], Awaitable[T]], attempts: int = RETRY_ATTEMPTS) -> T:
+    """`attempt()` (one whole transaction), run again when the database aborted it as a
+    deadlock victim or a serialization failure, after a short random pause."""
+    for number in range(1, attempts + 1):
+        try:
+            return await attempt()
+        except DBAPIError as error:
+            if number == attempts or not is_retryable(error):
+                raise
+            log.info("transaction aborted (%s), attempt %d of %d", sqlstate(error), number, attempts)
+            await asyncio.sleep(random.uniform(0.001, 0.01 * 2**number))
+    raise AssertionError("unreachable")
 
 
 class Notifier:
@@ -157,8 +191,6 @@ class Database:
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[AsyncSession]:
         """A session in a transaction; commits (with its events) on success, rolls back on error."""
-        from backend_impl import outbox  # outbox imports db
-
         async with self.sessions() as session, session.begin():
             yield session
             wrote_events = await outbox.flush(session)

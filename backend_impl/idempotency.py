@@ -64,46 +64,54 @@ async def run(
     database = db.get()
     key = ctx.idempotency_key
     if not key:
-        async with database.transaction() as session:
-            return await work(session)
+
+        async def once() -> dict[str, Any]:
+            async with database.transaction() as session:
+                return await work(session)
+
+        return await db.retrying(once)
     digest = fingerprint(operation, {**path, **body.model_dump(mode="json")})
+
+    async def keyed() -> dict[str, Any] | Reply:
+        async with database.transaction() as session:
+            found = await session.scalar(
+                select(IdempotencyRecord).where(
+                    IdempotencyRecord.client == ctx.client, IdempotencyRecord.key == key
+                )
+            )
+            expired = cutoff()
+            if found is not None and found.created_at > expired:
+                return _replay(found, operation, digest)
+            if found is not None:
+                # Expired: this request runs afresh under the key. A Core DELETE (not
+                # session.delete) so that a concurrent retry that deleted it first makes
+                # this one match 0 rows, then fail on the insert and replay that retry.
+                session.expunge(found)
+                await session.execute(
+                    delete(IdempotencyRecord).where(
+                        IdempotencyRecord.client == ctx.client,
+                        IdempotencyRecord.key == key,
+                        IdempotencyRecord.created_at <= expired,
+                    )
+                )
+            record = IdempotencyRecord(
+                client=ctx.client,
+                key=key,
+                operation=operation,
+                request_hash=digest,
+                status=status,
+                body=None,
+                created_at=utcnow(),
+            )
+            session.add(record)
+            await session.flush()  # waits here for a concurrent first attempt
+            reply = await work(session)
+            record.body = reply
+        return reply
+
     for _attempt in range(3):
         try:
-            async with database.transaction() as session:
-                found = await session.scalar(
-                    select(IdempotencyRecord).where(
-                        IdempotencyRecord.client == ctx.client, IdempotencyRecord.key == key
-                    )
-                )
-                expired = cutoff()
-                if found is not None and found.created_at > expired:
-                    return _replay(found, operation, digest)
-                if found is not None:
-                    # Expired: this request runs afresh under the key. A Core DELETE (not
-                    # session.delete) so that a concurrent retry that deleted it first makes
-                    # this one match 0 rows, then fail on the insert and replay that retry.
-                    session.expunge(found)
-                    await session.execute(
-                        delete(IdempotencyRecord).where(
-                            IdempotencyRecord.client == ctx.client,
-                            IdempotencyRecord.key == key,
-                            IdempotencyRecord.created_at <= expired,
-                        )
-                    )
-                record = IdempotencyRecord(
-                    client=ctx.client,
-                    key=key,
-                    operation=operation,
-                    request_hash=digest,
-                    status=status,
-                    body=None,
-                    created_at=utcnow(),
-                )
-                session.add(record)
-                await session.flush()  # waits here for a concurrent first attempt
-                reply = await work(session)
-                record.body = reply
-            return reply
+            return await db.retrying(keyed)
         except IntegrityError:
             continue  # a concurrent attempt committed this key first: replay it
     raise errors.conflict("This request is being processed; retry shortly.", idempotencyKey=key)

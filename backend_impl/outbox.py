@@ -14,10 +14,11 @@ from typing import Any
 from sqlalchemy import insert, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from backend_impl.db import EVENTS_CHANNEL, utcnow
+from backend_impl.clock import utcnow
 from backend_impl.shapes import ClanLike
 from backend_impl.tables import Event, EventCounter
 
+EVENTS_CHANNEL = "gmbot_events"  # flush NOTIFYs it; db.Listener LISTENs to it
 _PENDING = "gmbot.pending_events"
 
 

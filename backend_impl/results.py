@@ -34,13 +34,24 @@ def outcome(host_vote: str, opponent_vote: str) -> str | None:
     return AGREEING.get((host_vote, opponent_vote))
 
 
+async def _lock_clans(session: AsyncSession, *clan_ids: int) -> None:
+    """Lock the clans' rows in id order: two wars between the same clans, settled at once
+    with host and opponent swapped, would otherwise lock them in opposite orders and
+    deadlock (PostgreSQL aborts one). SQLite has one writer: nothing to lock."""
+    if session.get_bind().dialect.name == "postgresql":
+        await session.execute(
+            select(Clan.id).where(Clan.id.in_(clan_ids)).order_by(Clan.id).with_for_update()
+        )
+
+
 async def _award(session: AsyncSession, war: War) -> None:
     assert war.host_vote and war.opponent_vote and war.opponent_clan_id is not None
     result = outcome(war.host_vote, war.opponent_vote)
     host, opponent = war.host_clan_id, war.opponent_clan_id
+    await _lock_clans(session, host, opponent)
     if result is None:
         war.status, war.result = "disputed", None
-        for clan_id in (host, opponent):
+        for clan_id in sorted((host, opponent)):
             await session.execute(
                 update(Clan)
                 .where(Clan.id == clan_id)
@@ -57,7 +68,7 @@ async def _award(session: AsyncSession, war: War) -> None:
         war.opponent_glory = GLORY_WIN if winner == opponent else 0
         outcomes = {winner: "won", loser: "lost"}
     glory = {host: war.host_glory, opponent: war.opponent_glory}
-    for clan_id, column in outcomes.items():
+    for clan_id, column in sorted(outcomes.items()):
         counter = getattr(Clan, column)
         await session.execute(
             update(Clan)
