@@ -11,6 +11,7 @@ import asyncio
 import logging
 import os
 import sys
+import tempfile
 import warnings
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -31,7 +32,30 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--asgi-app", default=None, help="serve this ASGI app (module:attribute) instead of the application's server")
     p.add_argument("--log-level", default="info")
     p.add_argument("--no-access-log", action="store_true", help="do not log each request")
+    p.add_argument(
+        "--workers", type=int, default=int(os.environ.get("GMBOT_WORKERS", "1")),
+        help="worker processes sharing the port (default 1; see docs/deployment.md)",
+    )  # fmt: skip
+    p.add_argument("--max-body-bytes", type=int, default=None,
+                   help="largest request body, else 413 (default $GMBOT_MAX_BODY_BYTES or 1 MiB)")  # fmt: skip
+    p.add_argument("--no-metrics", action="store_true", help="do not serve /metrics")
     return p
+
+
+def _limits(args: argparse.Namespace) -> dict[str, object]:
+    """uvicorn's settings bounding what one client can hold (docs/deployment.md): request
+    heads (size, and time to send one) by gmbot's protocol, idle keep-alive connections."""
+    from gmbot.server.http_protocol import BoundedHttpProtocol
+
+    # Through the environment, which worker processes inherit, like DATABASE_URL.
+    if args.max_body_bytes:
+        os.environ["GMBOT_MAX_BODY_BYTES"] = str(args.max_body_bytes)
+    if args.no_metrics:
+        os.environ["GMBOT_METRICS"] = "0"
+    if args.workers > 1 and not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        # each worker writes its metrics here; /metrics sums them (gmbot/server/metrics.py)
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="gmbot-metrics-")
+    return {"http": BoundedHttpProtocol, "timeout_keep_alive": 5, "workers": args.workers}
 
 
 def main(argv: Sequence[str] | None = None, *, wrap: Callable[[Any], Any] | None = None,
@@ -66,7 +90,7 @@ def main(argv: Sequence[str] | None = None, *, wrap: Callable[[Any], Any] | None
     app: Any = args.asgi_app or application.server
     if wrap is not None:
         app = wrap(uvicorn.importer.import_from_string(app))
-    server = uvicorn.Server(uvicorn.Config(
+    config = uvicorn.Config(
         app,
         host=args.host,
         port=args.port,
@@ -74,10 +98,20 @@ def main(argv: Sequence[str] | None = None, *, wrap: Callable[[Any], Any] | None
         access_log=not args.no_access_log,
         # open requests (a bot's events long-poll waits up to 30 s) must not hold a shutdown
         timeout_graceful_shutdown=int(float(os.environ.get("GMBOT_SHUTDOWN_GRACE", "20"))),
-    ))
+        **_limits(args),  # type: ignore[arg-type]
+    )
+    server = uvicorn.Server(config)
     if on_server is not None:
         on_server(server)
-    server.run()
+    if config.workers > 1:  # as uvicorn.run does: workers import the app by its path
+        from uvicorn.supervisors import Multiprocess
+
+        if not isinstance(app, str):
+            print("gmbot serve: --workers needs the app as an import path", file=sys.stderr)
+            return 1
+        Multiprocess(config, sockets=[config.bind_socket()]).run()
+    else:
+        server.run()
     return 0
 
 

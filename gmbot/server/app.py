@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import importlib
 import json
+import logging
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -15,12 +16,15 @@ import connexion
 from connexion import context as connexion_context
 from connexion.apps.asynchronous import AsyncApi, AsyncOperation
 from connexion.decorators import StarletteDecorator
+from connexion.middleware import MiddlewarePosition
 from connexion.options import SwaggerUIOptions
 from connexion.resolver import Resolver
 from connexion.security import ApiKeySecurityHandler
 
-from gmbot.server import problems
+from gmbot.server import problems, settings
 from gmbot.server.auth import make_api_key_check
+from gmbot.server.limits import RequestLimits
+from gmbot.server.metrics import HttpMetrics
 from gmbot.server.routing import Route, handler
 from gmbot.server.types import Problem
 from gmbot.server.validation import VALIDATORS
@@ -68,6 +72,17 @@ class _Api(AsyncApi):
         )
 
 
+class _UnknownQueryParameter(logging.Filter):
+    """Connexion logs every query parameter the spec does not define (`?_method=`) at ERROR
+    when the handler takes **kwargs, as ours do: the client's mistake, ignored, not our error."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "not defined in specification" not in record.msg
+
+
+_UNKNOWN_QUERY_PARAMETER = _UnknownQueryParameter()
+
+
 def load_spec(path: Path) -> dict[str, Any]:
     spec: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
     spec.pop("x-generated-by", None)
@@ -80,10 +95,14 @@ def build_app(
     *,
     hooks_module: str,
     import_name: str,
+    max_body_bytes: int | None = None,
+    metrics: bool | None = None,
 ) -> connexion.AsyncApp:
     """Serve `spec` (OpenAPI 3.0, as JSON or a dict) routing each operation to `routes`;
     `hooks_module` is the application's hooks (API-key check, lifespan), `import_name`
-    the module the app is created in."""
+    the module the app is created in. `max_body_bytes` (default GMBOT_MAX_BODY_BYTES,
+    1 MiB) bounds request bodies (413); `metrics` (default GMBOT_METRICS, on) serves
+    /metrics and counts requests."""
     document = load_spec(spec) if isinstance(spec, Path) else json.loads(json.dumps(spec))
     hooks = _import_hooks(hooks_module)
     hook_file = hooks_module.replace(".", "/") + ".py"
@@ -120,6 +139,17 @@ def build_app(
         validator_map=VALIDATORS,
     )
     app._middleware_app.api_cls = _Api  # operations decorated once (see _DecorateOnce)
+    # Both outside Connexion's exception handling: a refused body is never read, and a 500
+    # made by ServerErrorMiddleware is still counted (it sends after these return).
+    if settings.metrics_enabled() if metrics is None else metrics:
+        app.add_middleware(HttpMetrics, position=MiddlewarePosition.BEFORE_EXCEPTION)
+    app.add_middleware(
+        RequestLimits,
+        position=MiddlewarePosition.BEFORE_EXCEPTION,
+        max_body_bytes=max_body_bytes or settings.max_body_bytes(),
+        timeout=settings.body_timeout(),
+    )
+    logging.getLogger("connexion.decorators.parameter").addFilter(_UNKNOWN_QUERY_PARAMETER)
     app.add_api(document, resolver=Resolver(function_resolver=resolve), resolver_error=501)
     app.add_error_handler(Problem, problems.on_problem)
     app.add_error_handler(UnicodeDecodeError, problems.on_bad_encoding)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -10,6 +11,18 @@ from connexion.exceptions import OAuthProblem
 from gmbot.server.types import ApiClient
 
 VerifyApiKey = Callable[[str], Awaitable[ApiClient | None]]
+
+# the `client` header's schema in the API; a value outside it is never echoed or logged
+CLIENT_NAME = re.compile(r"[A-Za-z0-9_.-]{1,64}")
+
+
+def describe_client_header(sent: str | None) -> str:
+    """The `client` header for a message: quoted when well-formed, else only its length."""
+    if sent is None:
+        return "missing"
+    if CLIENT_NAME.fullmatch(sent):
+        return repr(sent)
+    return f"malformed ({len(sent)} characters; expected 1-64 of A-Z a-z 0-9 _ . -)"
 
 
 def make_api_key_check(
@@ -27,7 +40,7 @@ def make_api_key_check(
         if sent != api_client.client:
             raise OAuthProblem(
                 detail=f"This API key is issued to client '{api_client.client}', "
-                f"but the 'client' header is {sent!r}."
+                f"but the 'client' header is {describe_client_header(sent)}."
             )
         return {"sub": api_client.client, "client": api_client.client, "platform": api_client.platform}
 
