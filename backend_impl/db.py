@@ -28,7 +28,7 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
-from backend_impl import outbox, settings
+from backend_impl import metrics, outbox, settings
 from backend_impl.clock import utcnow
 from backend_impl.outbox import EVENTS_CHANNEL
 
@@ -77,8 +77,10 @@ class Notifier:
 
     def __init__(self) -> None:
         self._event = asyncio.Event()
+        self.generation = 0  # notifications so far: a waiter that was busy can tell it missed one
 
     def notify(self) -> None:
+        self.generation += 1
         self._event.set()
         self._event = asyncio.Event()
 
@@ -105,6 +107,7 @@ class Listener:
     def __init__(self, dsn: str, notifier: Notifier) -> None:
         self.dsn = dsn
         self.notifier = notifier
+        self.listening = False  # while True, every commit with events is notified
 
     def _on_notify(self, *_args: object) -> None:
         self.notifier.notify()
@@ -141,15 +144,19 @@ class Listener:
         lost = asyncio.Event()
         connection.add_termination_listener(lambda _connection: lost.set())
         await connection.add_listener(EVENTS_CHANNEL, self._on_notify)
-        self.notifier.notify()  # commits while not listening: let the waiters look now
-        while not lost.is_set():
-            with suppress(TimeoutError):
-                async with asyncio.timeout(self.CHECK_SECONDS):
-                    await lost.wait()
-            if not lost.is_set():
-                async with asyncio.timeout(self.CHECK_SECONDS):
-                    await connection.execute("SELECT 1")
-        raise ConnectionError("connection closed")
+        self.listening = True
+        try:
+            self.notifier.notify()  # commits while not listening: let the waiters look now
+            while not lost.is_set():
+                with suppress(TimeoutError):
+                    async with asyncio.timeout(self.CHECK_SECONDS):
+                        await lost.wait()
+                if not lost.is_set():
+                    async with asyncio.timeout(self.CHECK_SECONDS):
+                        await connection.execute("SELECT 1")
+            raise ConnectionError("connection closed")
+        finally:
+            self.listening = False
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -179,6 +186,7 @@ class Database:
         self.cache: dict[str, object] = {}  # per-database caches (the catalogue)
         self.listener: Listener | None = None
         self._listener_task: asyncio.Task[None] | None = None
+        self.background: set[asyncio.Task[None]] = set()  # tasks ended by `dispose`
 
     def start_listening(self) -> None:
         """On PostgreSQL, wake this process's long-polls on every NOTIFY (until `dispose`)."""
@@ -193,8 +201,9 @@ class Database:
         """A session in a transaction; commits (with its events) on success, rolls back on error."""
         async with self.sessions() as session, session.begin():
             yield session
-            wrote_events = await outbox.flush(session)
-        if wrote_events:
+            written = await outbox.flush(session)
+        if written:
+            metrics.EVENTS_WRITTEN.inc(written)
             self.notifier.notify()
 
     @asynccontextmanager
@@ -202,7 +211,16 @@ class Database:
         async with self.sessions() as session, session.begin():
             yield session
 
+    def listening(self) -> bool:
+        """Whether every commit with events reaches this process at once (PostgreSQL's NOTIFY)."""
+        return self.listener is not None and self.listener.listening
+
     async def dispose(self) -> None:
+        for task in self.background:
+            task.cancel()
+            with suppress(asyncio.CancelledError):
+                await task
+        self.background.clear()
         if self._listener_task is not None:
             self._listener_task.cancel()  # its `finally` closes the connection
             with suppress(asyncio.CancelledError):

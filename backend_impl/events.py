@@ -1,10 +1,9 @@
 """The event feed (tag `events`): GET /events?after=&wait=&limit= for the caller's platform.
 
-A long-poll: with no event after the cursor the call waits up to `wait` seconds,
-woken at once by a commit in this process or (PostgreSQL) by another process's
-NOTIFY (`db.Listener`), and polling the database every
-`settings.events_poll_seconds()` as the fallback (the only cross-process
-wake-up on SQLite).
+A long-poll: with no event after the cursor the call waits up to `wait` seconds for
+the process's `EventWatch` (event_watch.py) to see one, which it does at once for a
+commit in this process or (PostgreSQL) another process's NOTIFY, and every
+`settings.events_poll_seconds()` otherwise; a waiting long-poll makes no query of its own.
 """
 
 from __future__ import annotations
@@ -14,7 +13,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from backend_impl import db, settings, views
+from backend_impl import db, event_watch, views
 from backend_impl.tables import Event
 from gmbot.server.types import RequestContext
 
@@ -35,19 +34,24 @@ async def list_events(
 ) -> dict[str, Any]:
     database = db.get()
     deadline = time.monotonic() + float(wait or 0)
-    poll = settings.events_poll_seconds()
-    while True:
-        async with database.read() as session:
-            events = list(
-                await session.scalars(
-                    select(Event)
-                    .where(Event.platform == ctx.platform, Event.id > after)
-                    .order_by(Event.id)
-                    .limit(limit)
-                )
-            )
+    items = await _read(database, ctx.platform, after, limit)
+    watch = event_watch.of(database, event_dict) if wait else None
+    while watch is not None and not items:
         remaining = deadline - time.monotonic()
-        if events or remaining <= 0:
+        if remaining <= 0:
             break
-        await database.notifier.wait(min(remaining, poll))
-    return {"items": [event_dict(e) for e in events], "next": events[-1].id if events else after}
+        await watch.wait(ctx.platform, after, remaining)
+        recent = watch.since(ctx.platform, after, limit)
+        items = recent if recent is not None else await _read(database, ctx.platform, after, limit)
+    return {"items": items, "next": items[-1]["id"] if items else after}
+
+
+async def _read(database: db.Database, platform: str, after: int, limit: int) -> list[dict[str, Any]]:
+    async with database.read() as session:
+        events = await session.scalars(
+            select(Event)
+            .where(Event.platform == platform, Event.id > after)
+            .order_by(Event.id)
+            .limit(limit)
+        )
+        return [event_dict(e) for e in events]

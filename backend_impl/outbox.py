@@ -38,11 +38,11 @@ def emit(session: AsyncSession, clan: ClanLike, type_: str, data: dict[str, Any]
     )
 
 
-async def flush(session: AsyncSession) -> bool:
-    """Write the queued events; True when there were some."""
+async def flush(session: AsyncSession) -> int:
+    """Write the queued events; return how many."""
     pending: list[dict[str, Any]] = session.info.pop(_PENDING, [])
     if not pending:
-        return False
+        return 0
     result = await session.execute(
         update(EventCounter)
         .where(EventCounter.id == 1)
@@ -56,7 +56,7 @@ async def flush(session: AsyncSession) -> bool:
     await session.execute(insert(Event), pending)
     if session.get_bind().dialect.name == "postgresql":
         await session.execute(text(f"NOTIFY {EVENTS_CHANNEL}"))  # sent only if this commits
-    return True
+    return len(pending)
 
 
 def discard(session: AsyncSession) -> None:

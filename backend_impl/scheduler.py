@@ -15,9 +15,9 @@ import asyncio
 import logging
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 
-from backend_impl import catalogue, idempotency, outbox, views
+from backend_impl import catalogue, idempotency, metrics, outbox, views
 from backend_impl.db import Database, utcnow
 from backend_impl.tables import Clan, War
 
@@ -61,6 +61,25 @@ async def end_due_wars(database: Database, now: datetime | None = None) -> list[
             return ended
 
 
+async def measure_lag(database: Database, now: datetime | None = None) -> tuple[int, float]:
+    """How many wars are due and not ended, and for how many seconds the oldest has been:
+    the scheduler's lag, published as metrics."""
+    moment = now or utcnow()
+    async with database.read() as session:
+        count, oldest = (
+            await session.execute(
+                select(func.count(), func.min(War.ends_at)).where(
+                    War.status == "ongoing", War.ends_at <= moment
+                )
+            )
+        ).one()
+    lag = (moment - oldest).total_seconds() if oldest is not None else 0.0
+    metrics.DUE_WARS.set(count)
+    metrics.SCHEDULER_LAG.set(lag)
+    metrics.sample_pool(database)
+    return int(count), lag
+
+
 async def run(database: Database, interval: float) -> None:
     """Forever: end due wars, purge expired idempotency records, sleep `interval` seconds.
 
@@ -68,6 +87,7 @@ async def run(database: Database, interval: float) -> None:
     """
     while True:
         try:
+            await measure_lag(database)
             ended = await end_due_wars(database)
             if ended:
                 log.info("ended wars %s", ", ".join(ended))
