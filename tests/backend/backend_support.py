@@ -12,6 +12,8 @@ from typing import Any
 
 import httpx
 
+from tests.backend import contract
+
 
 @dataclass
 class Key:
@@ -26,6 +28,7 @@ class Api:
     def __init__(self, base_url: str, key: Key) -> None:
         self.key = key
         self.http = httpx.Client(base_url=base_url, timeout=30)
+        contract.install(self.http)  # every reply checked against openapi.yaml
 
     def headers(self, extra: dict[str, str] | None = None) -> dict[str, str]:
         return {"x-api-key": self.key.key, "client": self.key.client, **(extra or {})}
