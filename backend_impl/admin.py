@@ -32,9 +32,11 @@ async def _database(url: str) -> AsyncIterator[db.Database]:
         await database.dispose()
 
 
-async def create_key(url: str, client: str, platform: str | None = None) -> tuple[apikeys.KeyInfo, str]:
+async def create_key(
+    url: str, client: str, platform: str | None = None, *, shared_platform: bool = False
+) -> tuple[apikeys.KeyInfo, str]:
     async with _database(url) as database:
-        return await apikeys.create(database, client, platform)
+        return await apikeys.create(database, client, platform, shared_platform=shared_platform)
 
 
 async def verify_key(url: str, key: str) -> ApiClient | None:

@@ -49,6 +49,8 @@ class ApiKey(Base):
     secret_hash: Mapped[str] = mapped_column(String(64))  # sha256 hex of the secret part
     created_at: Mapped[datetime] = mapped_column(DateTime())
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime(), nullable=True)
+    # refreshed at most every LAST_USED_PRECISION s per process (apikeys.verify)
+    last_used_at: Mapped[datetime | None] = mapped_column(DateTime(), nullable=True)
 
 
 class Clan(Base):

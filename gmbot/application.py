@@ -50,8 +50,11 @@ class Admin(Protocol):
     async def upgrade(self, database_url: str) -> None: ...
 
     async def create_key(
-        self, database_url: str, client: str, platform: str | None = None
-    ) -> tuple[Any, str]: ...
+        self, database_url: str, client: str, platform: str | None = None, *, shared_platform: bool = False
+    ) -> tuple[Any, str]:
+        """Raises ValueError (saying why) when refused: another client already holds
+        keys for the platform and `shared_platform` is not set."""
+        ...
 
     async def verify_key(self, database_url: str, key: str) -> KeyRecord | None: ...
 

@@ -1,6 +1,6 @@
 """`gmbot keys`: create, list and revoke API keys (stored hashed; a key is printed once).
 
-gmbot keys create --client DISCORD-BFF [--platform discord]
+gmbot keys create --client DISCORD-BFF [--platform discord] [--share-platform]
 gmbot keys list [--client DISCORD-BFF]
 gmbot keys revoke KEY_ID
 """
@@ -28,6 +28,10 @@ def parser() -> argparse.ArgumentParser:
     create.add_argument(
         "--platform", default=None, help="id namespace (default: from the client, e.g. discord)"
     )
+    create.add_argument(
+        "--share-platform", action="store_true",
+        help="allow a second client on a platform that already has one (both act for its users)",
+    )  # fmt: skip
     listing = sub.add_parser("list", help="list keys (ids, never secrets)", parents=[database])
     listing.add_argument("--client", default=None)
     revoke = sub.add_parser("revoke", help="revoke a key by its id", parents=[database])
@@ -39,7 +43,13 @@ async def _run(args: argparse.Namespace) -> int:
     admin = load_application(args.app).admin_hooks()
     url = admin.database_url(getattr(args, "database_url", None))
     if args.action == "create":
-        info, key = await admin.create_key(url, args.client, args.platform)
+        try:
+            info, key = await admin.create_key(
+                url, args.client, args.platform, shared_platform=args.share_platform
+            )
+        except ValueError as refused:  # e.g. the platform already has another client
+            print(f"gmbot keys: {refused}", file=sys.stderr)
+            return 1
         print(key)
         print(
             f"key id {info.id} for client {info.client} (platform {info.platform}); "
@@ -50,7 +60,9 @@ async def _run(args: argparse.Namespace) -> int:
     if args.action == "list":
         for k in await admin.list_keys(url, args.client):
             state = f"revoked {k.revoked_at:%Y-%m-%d %H:%M}" if k.revoked_at else "active"
-            print(f"{k.id}\t{k.client}\t{k.platform}\t{k.created_at:%Y-%m-%d %H:%M}\t{state}")
+            last = getattr(k, "last_used_at", None)
+            used = f"last used {last:%Y-%m-%d %H:%M}" if last else "never used"
+            print(f"{k.id}\t{k.client}\t{k.platform}\t{k.created_at:%Y-%m-%d %H:%M}\t{state}\t{used}")
         return 0
     if await admin.revoke_key(url, args.key_id):
         print(f"revoked {args.key_id}")

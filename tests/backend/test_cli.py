@@ -68,3 +68,38 @@ def test_serve_migrates_then_serves(tmp_path: Path) -> None:
     finally:
         process.terminate()
         process.wait(10)
+
+
+def test_rotation_last_use_and_one_client_per_platform(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import asyncio
+
+    from backend_impl import apikeys, db
+
+    url = ["--database-url", f"sqlite:///{tmp_path / 'r.sqlite3'}"]
+    assert keys.main([*url, "create", "--client", "DISCORD-BFF"]) == 0
+    old = capsys.readouterr().out.strip()
+    assert keys.main([*url, "create", "--client", "DISCORD-BFF"]) == 0  # rotation: a second key
+    new = capsys.readouterr().out.strip()
+    database_url = f"sqlite+aiosqlite:///{tmp_path / 'r.sqlite3'}"
+
+    async def use(key: str) -> object:
+        database = db.Database(database_url)
+        try:
+            return await apikeys.verify(database, key)
+        finally:
+            await database.dispose()
+
+    assert asyncio.run(use(new)) is not None and asyncio.run(use(old)) is not None  # both valid
+    assert keys.main([*url, "list"]) == 0
+    listing = capsys.readouterr().out.splitlines()
+    assert len(listing) == 2 and all("last used" in line for line in listing), listing
+    assert keys.main([*url, "revoke", old.split("_")[1]]) == 0
+    apikeys._cache.clear()
+    assert asyncio.run(use(old)) is None and asyncio.run(use(new)) is not None
+    # a second client on the discord platform: refused, unless it is meant
+    assert keys.main([*url, "create", "--client", "OTHER-BFF", "--platform", "discord"]) == 1
+    assert "--share-platform" in capsys.readouterr().err
+    assert keys.main([*url, "create", "--client", "OTHER-BFF", "--platform", "discord", "--share-platform"]) == 0
+    assert keys.main([*url, "create", "--client", "SLACK-BFF"]) == 0  # another platform: fine
