@@ -8,6 +8,12 @@ body that is not complete within `timeout` seconds gets 408. The body read (at m
 limit) is then replayed to the app. A body without a Content-Type is 415 (Connexion
 would guess JSON for its check, and the handler would then not parse it). A client that
 goes away mid-body gets no answer and no log line above DEBUG: that is not an error.
+
+After a refusal the connection stays open while the rest of a declared body (up to
+DISCARD_MAX bytes) arrives: uvicorn drops it unbuffered, and the client, which is
+still sending, gets to read the answer (closing at once resets the connection under
+it, and it sees a broken pipe instead of the 413). Larger declared bodies, chunked
+ones and slow ones are answered and closed.
 """
 
 from __future__ import annotations
@@ -21,6 +27,7 @@ from typing import Any
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 log = logging.getLogger("gmbot.server.limits")
+DISCARD_MAX = 64 * 1024 * 1024
 
 _TITLES = {
     400: "Bad Request",
@@ -57,18 +64,20 @@ class RequestLimits:
         length = 0
         if length_header is not None:
             if not length_header.isdigit():
-                await self._refuse(send, 400, "The Content-Length header is not a number.")
+                await self._refuse(send, 400, "The Content-Length header is not a number.", True)
                 return
             length = int(length_header)
+        # the unread rest of a body is dropped by uvicorn, or the connection closed
+        close = chunked or length > DISCARD_MAX
         if length > self.max_body_bytes:
-            await self._refuse(send, 413, self._too_large(), maxBodyBytes=self.max_body_bytes,
+            await self._refuse(send, 413, self._too_large(), close, maxBodyBytes=self.max_body_bytes,
                                contentLength=length)  # fmt: skip
             return
         if not (length or chunked):
             await self.app(scope, receive, send)
             return
         if not typed:
-            await self._refuse(send, 415, "A request body needs a Content-Type (application/json).")
+            await self._refuse(send, 415, "A request body needs a Content-Type (application/json).", close)
             return
         try:
             async with asyncio.timeout(self.timeout):
@@ -77,10 +86,10 @@ class RequestLimits:
             log.debug("client disconnected mid-body: %s %s", scope["method"], scope["path"])
             return
         except TimeoutError:
-            await self._refuse(send, 408, f"The request body did not arrive within {self.timeout:g} s.")
+            await self._refuse(send, 408, f"The request body did not arrive within {self.timeout:g} s.", True)
             return
         if messages is None:
-            await self._refuse(send, 413, self._too_large(), maxBodyBytes=self.max_body_bytes)
+            await self._refuse(send, 413, self._too_large(), close, maxBodyBytes=self.max_body_bytes)
             return
         await self.app(scope, _replay(messages, receive), send)
 
@@ -103,16 +112,16 @@ class RequestLimits:
                 return messages
 
     @staticmethod
-    async def _refuse(send: Send, status: int, detail: str, **extra: Any) -> None:
+    async def _refuse(send: Send, status: int, detail: str, close: bool, **extra: Any) -> None:
         body = json.dumps(
             {"type": "about:blank", "title": _TITLES[status], "status": status, "detail": detail, **extra}
         ).encode()
         headers = [
             (b"content-type", b"application/problem+json"),
             (b"content-length", str(len(body)).encode()),
-            # the unread rest of the body must not be taken for the next request
-            (b"connection", b"close"),
         ]
+        if close:
+            headers.append((b"connection", b"close"))
         await send({"type": "http.response.start", "status": status, "headers": headers})
         await send({"type": "http.response.body", "body": body})
 

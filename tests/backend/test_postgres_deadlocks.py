@@ -70,9 +70,10 @@ def test_a_real_deadlock_is_retried(pg_database: tuple[str, dict[str, Key]]) -> 
     assert len(errors) == 1 and isinstance(errors[0], DBAPIError), results
     assert db.sqlstate(errors[0]) == "40P01" and db.is_retryable(errors[0])
     assert counts == [1, 1]
-    # with it: both complete, the victim on its second attempt
+    # with it: both complete, the victim on a later attempt
     *results, counts = asyncio.run(_opposite_orders(url, retry=True))
-    assert sorted(results) == ["done after 1", "done after 2"], results
+    assert all(isinstance(r, str) for r in results), results
+    assert sorted(results)[0] == "done after 1" and sorted(results)[1] != "done after 1", results
     assert counts == [2, 2]
 
 
