@@ -88,7 +88,7 @@ def test_migrations_are_repeatable_and_seed_the_catalogue(tmp_path: Path) -> Non
         (4, 1, 4), (5, 1, 4), (7, 1, 5), (8, 1, 5)
     ]  # fmt: skip
     assert connection.execute("SELECT id FROM formats WHERE is_default").fetchall() == [("ft3",)]
-    assert connection.execute("SELECT version_num FROM alembic_version").fetchall() == [("0002",)]
+    assert connection.execute("SELECT version_num FROM alembic_version").fetchall() == [("0003",)]
 
 
 def test_migrations_match_the_models(tmp_path: Path) -> None:
