@@ -157,6 +157,7 @@ class Listener:
             raise ConnectionError("connection closed")
         finally:
             self.listening = False
+            self.notifier.notify()  # the event watch falls back to polling at once
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

@@ -77,7 +77,7 @@ class _UnknownQueryParameter(logging.Filter):
     when the handler takes **kwargs, as ours do: the client's mistake, ignored, not our error."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        return "not defined in specification" not in record.msg
+        return "not defined in specification" not in str(record.msg)
 
 
 _UNKNOWN_QUERY_PARAMETER = _UnknownQueryParameter()
