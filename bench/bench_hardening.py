@@ -42,6 +42,7 @@ from bench.bench_backend import (  # noqa: E402
     DEFAULT_PG,
     UVICORN,
     Running,
+    cpu_seconds,
     free_port,
     python_load,
     wait_ready,
@@ -181,7 +182,10 @@ async def _long_polls(server_url: str, db_url: str, headers: dict[str, str], wai
     async with httpx.AsyncClient(base_url=server_url, timeout=120, limits=limits) as client:
         polls = [asyncio.create_task(client.get("/events", params={"after": 2**40, "wait": 30}, headers=headers))
                  for _ in range(waiters)]  # fmt: skip
-        await asyncio.sleep(3)  # all connected and waiting
+        assert seconds + 12 + 2 < 30, "the long-polls must outlast the measure"
+        # all connected and waiting, and their first reads published: an idle backend
+        # publishes its transaction counts only every 10 s (PostgreSQL 15)
+        await asyncio.sleep(12)
         waiting = await _rate(db_url, seconds)
         for poll in polls:
             poll.cancel()
@@ -237,12 +241,50 @@ def metrics_rounds(scratch: Path, rounds: int, seconds: float, concurrency: int)
             for name in order:
                 server, headers = servers[name]
                 python_load(f"{server.url}/wars", "POST", war, headers, concurrency, 1)  # warm-up
+                cpu = cpu_seconds(server.process.pid)
                 row[name] = python_load(f"{server.url}/wars", "POST", war, headers, concurrency, seconds)
+                # server CPU per request: what metrics cost, less disturbed by the machine's other work
+                row[name]["cpu_ms"] = (cpu_seconds(server.process.pid) - cpu) * 1000 / max(row[name]["requests"], 1)
             results.append(row)
         return results
     finally:
         for server, _ in servers.values():
             server.stop()
+
+
+def middleware_cost(calls: int = 20000, repeats: int = 7) -> tuple[float, float]:
+    """Microseconds per request of a trivial ASGI app alone and behind HttpMetrics (in
+    process, no network, no database): the metrics' own cost, free of the machine's noise."""
+    from gmbot.server.metrics import HttpMetrics
+
+    async def endpoint(scope: Any, receive: Any, send: Any) -> None:
+        scope["extensions"]["connexion_routing"] = {"operation_id": "createWar"}
+        await send({"type": "http.response.start", "status": 201, "headers": []})
+        await send({"type": "http.response.body", "body": b"{}"})
+
+    async def plain(scope: Any, receive: Any, send: Any) -> None:
+        scope.setdefault("extensions", {})
+        await endpoint(scope, receive, send)
+
+    async def receive() -> dict[str, Any]:
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    async def send(message: Any) -> None:
+        return None
+
+    async def run(app: Any) -> float:
+        started = time.perf_counter()
+        for _ in range(calls):
+            await app({"type": "http", "method": "POST", "path": "/wars", "headers": []}, receive, send)
+        return (time.perf_counter() - started) / calls * 1e6
+
+    measured = HttpMetrics(plain)
+    alone: list[float] = []
+    metered: list[float] = []
+    for _ in range(repeats):
+        alone.append(asyncio.run(run(plain)))
+        metered.append(asyncio.run(run(measured)))
+    return statistics.median(alone), statistics.median(metered)
 
 
 # ---------------------------------------------------------------- report
@@ -296,6 +338,17 @@ def main(argv: list[str]) -> int:
                   f"off: {statistics.median(off):.0f} req/s {[round(x) for x in off]}; "
                   f"on/off median of per-round ratios {statistics.median(ratios):.3f} "
                   f"({[round(x, 3) for x in ratios]})")  # fmt: skip
+            cpu_on = [r["metrics on"]["cpu_ms"] for r in rows]
+            cpu_off = [r["metrics off"]["cpu_ms"] for r in rows]
+            cpu_ratios = [a / b for a, b in zip(cpu_on, cpu_off, strict=True)]
+            alone, metered = middleware_cost()
+            report["metrics_middleware_us"] = {"alone": alone, "metered": metered}
+            print(f"metrics middleware, in process: {metered - alone:.1f} us per request "
+                  f"({alone:.1f} us a trivial app alone, {metered:.1f} us behind HttpMetrics), "
+                  f"{(metered - alone) / 10 / statistics.median(cpu_off):.2f} % of createWar's server CPU")  # fmt: skip
+            print(f"createWar server CPU per request, metrics on: {statistics.median(cpu_on):.2f} ms; "
+                  f"off: {statistics.median(cpu_off):.2f} ms; on/off median of per-round ratios "
+                  f"{statistics.median(cpu_ratios):.3f} ({[round(x, 3) for x in cpu_ratios]})")  # fmt: skip
     print(json.dumps(report, default=str), file=sys.stderr)
     return 0
 
