@@ -103,3 +103,32 @@ def test_rotation_last_use_and_one_client_per_platform(
     assert "--share-platform" in capsys.readouterr().err
     assert keys.main([*url, "create", "--client", "OTHER-BFF", "--platform", "discord", "--share-platform"]) == 0
     assert keys.main([*url, "create", "--client", "SLACK-BFF"]) == 0  # another platform: fine
+
+
+@pytest.mark.slow
+def test_serve_with_workers_sums_their_metrics(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'w.sqlite3'}"
+    assert keys.main(["--database-url", url, "create", "--client", "DISCORD-BFF"]) == 0  # migrated
+    port = free_port()
+    environment = {**cli_environment(), "DATABASE_URL": url}
+    environment.pop("PROMETHEUS_MULTIPROC_DIR", None)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "gmbot.cli", "serve", "--port", str(port), "--asgi-app", APP, "--workers", "2",
+         "--log-level", "warning"],
+        cwd=tmp_path, env=environment, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+    )  # fmt: skip
+    try:
+        wait_for_health(process, port)
+        for _ in range(40):  # new connections: the kernel spreads them over both workers
+            assert httpx.get(f"http://127.0.0.1:{port}/health", headers={"Connection": "close"}).status_code == 200
+        text = httpx.get(f"http://127.0.0.1:{port}/metrics").text
+        count = next(
+            float(line.rsplit(" ", 1)[1]) for line in text.splitlines()
+            if line.startswith('gmbot_http_requests_total{operation="getHealth",status="200"}')
+        )  # fmt: skip
+        assert count >= 40, text  # every worker's requests, whichever worker answered
+        pool = [line for line in text.splitlines() if line.startswith("gmbot_db_pool_connections_open")]
+        assert pool, text
+    finally:
+        process.terminate()
+        process.wait(15)
