@@ -219,8 +219,11 @@ class Database:
     async def dispose(self) -> None:
         for task in self.background:
             task.cancel()
-            with suppress(asyncio.CancelledError):
-                await task
+        # only this loop's tasks can be awaited (a Database may outlive a test's event loop)
+        running = asyncio.get_running_loop()
+        ours = [task for task in self.background if task.get_loop() is running]
+        if ours:
+            await asyncio.wait(ours, timeout=2)
         self.background.clear()
         if self._listener_task is not None:
             self._listener_task.cancel()  # its `finally` closes the connection
@@ -247,6 +250,6 @@ def get() -> Database:
 
 async def close() -> None:
     global _database
-    if _database is not None:
-        await _database.dispose()
-        _database = None
+    database, _database = _database, None  # forgotten even if disposing fails: the next init starts afresh
+    if database is not None:
+        await database.dispose()

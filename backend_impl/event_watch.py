@@ -44,6 +44,12 @@ class EventWatch:
         self._recent: deque[tuple[int, str, dict[str, Any]]] = deque()
         self._changed = asyncio.Event()
         self.reads = 0  # queries made: the cost this watch exists to bound
+        self.task: asyncio.Task[None] | None = None
+
+    def alive(self) -> bool:
+        """Running, in the running event loop (a watch of a finished loop is replaced)."""
+        task = self.task
+        return task is not None and not task.done() and task.get_loop() is asyncio.get_running_loop()
 
     async def run(self) -> None:
         notifier = self.database.notifier
@@ -111,9 +117,9 @@ class EventWatch:
 def of(database: Database, serialize: Any) -> EventWatch:
     """The database's watch, started on first use and stopped with the database."""
     watch = database.cache.get("event_watch")
-    if not isinstance(watch, EventWatch):
+    if not isinstance(watch, EventWatch) or not watch.alive():
         watch = EventWatch(database, serialize)
         database.cache["event_watch"] = watch
-        task = asyncio.create_task(watch.run(), name="gmbot-event-watch")
-        database.background.add(task)
+        watch.task = asyncio.create_task(watch.run(), name="gmbot-event-watch")
+        database.background.add(watch.task)
     return watch
