@@ -20,8 +20,10 @@ import aiohttp
 import discord
 
 from gmbot.service.backoff import Backoff
+from gmbot.service.delivery import observe_delivery
 from gmbot.service.health import FrontEndHealth, HealthServer
-from gmbot.service.metrics import BotMetrics, count_outcomes, event_lag, instrument_backend
+from gmbot.service.logs import one_line
+from gmbot.service.metrics import BotMetrics, count_outcomes, instrument_backend
 from gmbot.service.shutdown import Shutdown
 from gmbot.service.supervise import Failure, keep_connected
 
@@ -69,25 +71,9 @@ def classify(error: BaseException, phase: str = "connecting") -> Failure:
     return Failure(False, f"unexpected error while {phase}: {type(error).__name__}: {error}")
 
 
-class OneLine(logging.Filter):
-    """py-cord logs its own reconnect attempts with a full traceback; a dropped connection
-    is not a bug, so keep the message and the exception's one-line summary."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        if record.exc_info and record.exc_info[1] is not None and record.levelno < logging.CRITICAL:
-            error = record.exc_info[1]
-            record.msg = f"{record.getMessage()} ({type(error).__name__}: {error})"
-            record.args = None
-            record.exc_info = None
-            record.exc_text = None
-        return True
-
-
 def quiet_pycord_tracebacks() -> None:
-    for name in ("discord.shard", "discord.client", "discord.gateway", "discord.http"):
-        logger = logging.getLogger(name)
-        if not any(isinstance(f, OneLine) for f in logger.filters):
-            logger.addFilter(OneLine())
+    """py-cord logs its own reconnect attempts with a full traceback: keep one line each."""
+    one_line("discord.shard", "discord.client", "discord.gateway", "discord.http")
 
 
 async def reopen(bot: Any) -> None:
@@ -190,29 +176,8 @@ class DiscordService:
             setattr(runtime, name, guarded(original, refuse))
 
     def deliver(self, deliver: Deliver) -> Deliver:
-        """Event delivery as work in flight. After shutdown began an event is not posted and
-        the consumer is cancelled before it moves the cursor past it: the next start posts it."""
-        shutdown, health, metrics = self.shutdown, self.health, self.metrics
-
-        async def observed(event: Mapping[str, Any], card: Any) -> None:
-            if shutdown.stopping.is_set():
-                raise asyncio.CancelledError
-            async with shutdown.work():
-                try:
-                    await deliver(event, card)
-                except Exception:
-                    metrics.events.labels(PLATFORM, "failed").inc()
-                    health.events["failed"] = health.events.get("failed", 0) + 1
-                    raise
-            metrics.events.labels(PLATFORM, "posted").inc()
-            lag = event_lag(event)
-            if lag is not None:
-                metrics.event_lag.labels(PLATFORM).set(lag)
-                health.events["lag_seconds"] = round(lag, 3)
-            health.events["last_event_id"] = event.get("id")
-            health.events["posted"] = health.events.get("posted", 0) + 1
-
-        return observed
+        """Event delivery as work in flight, counted (gmbot/service/delivery.py)."""
+        return observe_delivery(deliver, PLATFORM, self.shutdown, self.health, self.metrics)
 
     def track(self, task: asyncio.Task[Any]) -> asyncio.Task[Any]:
         """A background task (the events consumer) to cancel once commands have drained."""

@@ -36,6 +36,7 @@ class FrontEndHealth:
     attempts: int = 0  # failed attempts since the last connection
     connected_since: float | None = None
     shards: Shards | None = None
+    link: Callable[[], bool] | None = None  # a single connection (Slack's Socket Mode): up now?
     events: dict[str, Any] = field(default_factory=dict)  # the events consumer's lag and cursor
 
     def connecting(self) -> None:
@@ -60,6 +61,8 @@ class FrontEndHealth:
             out["shards"] = {"up": up, "total": total}
             if self.state == CONNECTED and up < total:
                 out["state"] = "connecting"  # a shard dropped: py-cord is reconnecting it
+        if self.link is not None and self.state == CONNECTED and not self.link():
+            out["state"] = "connecting"  # the SDK is reconnecting it
         if self.error is not None:
             out["last_error"] = {"error": self.error, "at": _iso(self.error_at)}
         if self.state == "failing":

@@ -26,11 +26,17 @@ SLACK_API_URL = "https://slack.com/api/"
 TokenFor = Callable[[str], Awaitable[str | None]]
 
 
-def web_client(token: str | None = None, api_url: str | None = None) -> AsyncWebClient:
+def web_client(token: str | None = None, api_url: str | None = None, *, retry_rate_limits: bool = True,
+               retry_connection_errors: bool = True) -> AsyncWebClient:
     """A Web API client; `api_url` points it at a proxy or a fake (tests). A 429 is retried
-    after its Retry-After (chat.postMessage allows about one message a second a channel)."""
+    after its Retry-After (chat.postMessage allows about one message a second a channel),
+    unless the caller does its own retrying (`retry_rate_limits=False`: the events consumer,
+    per channel; `retry_connection_errors=False`: the start-up check, one log line a try)."""
     client = AsyncWebClient(token=token, base_url=_slash(api_url or SLACK_API_URL))
-    client.retry_handlers.append(AsyncRateLimitErrorRetryHandler(max_retry_count=2))
+    if not retry_connection_errors:
+        client.retry_handlers.clear()
+    if retry_rate_limits:
+        client.retry_handlers.append(AsyncRateLimitErrorRetryHandler(max_retry_count=2))
     return client
 
 

@@ -12,6 +12,12 @@ Environment (or `.env`):
                          project's database (DATABASE_URL; SLACK_INSTALL_DATABASE_URL overrides)
   SLACK_APP_TOKEN        --socket-mode only (xapp-...)
   SLACK_API_URL          the Web API base URL (default Slack's own): a proxy, or a fake in tests
+  GMBOT_HEALTH_PORT      serve /health and /metrics there (--health-port)
+  GMBOT_RETRY_INITIAL, GMBOT_RETRY_MAX, GMBOT_SHUTDOWN_GRACE   see gmbot/service
+
+It runs as a service (gmbot/slack/lifecycle.py): Slack unreachable is retried with
+backoff, a token Slack refuses is one line and exit 78, SIGTERM / Ctrl-C finishes the
+commands in flight and exits 0.
   GMBOT_BACKEND_URL      the backend (default http://127.0.0.1:8080)
   GMBOT_SLACK_API_KEY    the backend key of client SLACK-BFF, platform slack; when unset,
                          GMBOT_API_KEY (so one .env can hold the Discord bot's key and this one)
@@ -21,10 +27,8 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import logging
 import os
-import signal
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -79,6 +83,9 @@ def parser() -> argparse.ArgumentParser:
                    help="where the events cursor lives")
     p.add_argument("--events-wait", type=int, default=25, help="seconds one long poll of the event feed may wait")
     p.add_argument("--log-level", default="INFO")
+    p.add_argument("--health-port", type=int, default=_env_int("GMBOT_HEALTH_PORT"),
+                   help="serve /health and /metrics on this port (default: $GMBOT_HEALTH_PORT; none when unset)")
+    p.add_argument("--health-host", default=os.environ.get("GMBOT_HEALTH_HOST", "127.0.0.1"))
     return p
 
 
@@ -97,30 +104,41 @@ def slack_main(argv: Sequence[str]) -> int:
         print(f"gmbot slack: {error}", file=sys.stderr)
         return 1
     try:
-        asyncio.run(_run(application, spec, creds, args))
+        return asyncio.run(_run(application, spec, creds, args))
     except (OSError, Unusable) as error:  # the port is taken, the database unreachable: one line
         print(f"gmbot slack: {error}", file=sys.stderr)
         return 1
-    return 0
 
 
-async def _run(application: Application, spec: BotSpec, creds: Credentials, args: argparse.Namespace) -> None:
+def _env_int(name: str) -> int | None:
+    value = os.environ.get(name, "").strip()
+    return int(value) if value.isdigit() else None
+
+
+async def _run(application: Application, spec: BotSpec, creds: Credentials, args: argparse.Namespace) -> int:
+    """Until SIGTERM / Ctrl-C (0) or a token Slack refuses (78); see gmbot/slack/lifecycle.py."""
     from aiohttp import web
 
     from gmbot.chat.backend import DEFAULT_URL, BackendClient
     from gmbot.chat.events import CursorStore, EventConsumer
     from gmbot.slack.app import TokenFor, build_app, web_app, web_client
+    from gmbot.slack.delivery import event_poster
     from gmbot.slack.installs import Installs, oauth_settings, open_installs
-    from gmbot.slack.runtime import CLIENT, SlackRuntime, event_poster
+    from gmbot.slack.lifecycle import SlackService
+    from gmbot.slack.runtime import CLIENT, SlackRuntime
 
     api_url = os.environ.get("SLACK_API_URL") or None
     key = os.environ.get(KEY_ENV) or os.environ.get(spec.bot.api_key_env, "")
     backend = BackendClient(os.environ.get(spec.bot.backend_url_env, DEFAULT_URL), key, CLIENT,
                             routes=application.route_table())
+    service = SlackService()  # retries, a refused token, health, metrics, graceful shutdown
     runtime = SlackRuntime(spec, backend)
+    service.attach(runtime, backend)  # before build_app: Bolt takes the guarded listeners
     installs: Installs | None = None
+    check = None  # the client `auth.test` checks the bot token with (one workspace only)
     if creds.bot_token:
         app = build_app(runtime, signing_secret=creds.signing_secret, token=creds.bot_token, api_url=api_url)
+        check = web_client(creds.bot_token, api_url, retry_rate_limits=False, retry_connection_errors=False)
         single = creds.bot_token
 
         async def one_token(team: str) -> str | None:
@@ -140,39 +158,41 @@ async def _run(application: Application, spec: BotSpec, creds: Credentials, args
                                              os.environ.get("SLACK_REDIRECT_URI") or None))
         token_for = installs.bot_token
 
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        with contextlib.suppress(NotImplementedError):
-            loop.add_signal_handler(sig, stop.set)
-    tasks: list[asyncio.Task[None]] = []
-    if spec.events:  # a bot without event cards has no feed route to poll
-        feed = EventConsumer(runtime.core, backend, CursorStore(args.cursor_file),
-                             event_poster(token_for, web_client(None, api_url)), wait=args.events_wait)
-        tasks.append(asyncio.create_task(feed.run(stop), name="gmbot-slack-events"))
+    # the consumer retries 429s itself, per channel: the client must not wait them out inside
+    poster = event_poster(token_for, web_client(None, api_url, retry_rate_limits=False))
+    where = "socket mode" if args.socket_mode else f"http://{args.host}:{args.port}/slack/events"
+
+    ready: list[str] = []
+
+    def connected(who: str) -> None:
+        if ready:  # a reconnection (Socket Mode): the feed is running already
+            return
+        ready.append(who)
+        print(f"gmbot slack: ready ({where})", flush=True)
+        if spec.events:  # a bot without event cards has no feed route to poll
+            feed = EventConsumer(runtime.core, backend, CursorStore(args.cursor_file), service.deliver(poster),
+                                 wait=args.events_wait)
+            service.track(asyncio.create_task(feed.run(), name="gmbot-slack-events"))
+
     runner: web.AppRunner | None = None
-    handler = None
+    socket = None
     try:
         if args.socket_mode:
             from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 
-            handler = AsyncSocketModeHandler(app, creds.app_token)
-            await handler.connect_async()
-            log.info("connected to Slack in socket mode")
+            app_token = creds.app_token
+
+            def socket() -> AsyncSocketModeHandler:
+                return AsyncSocketModeHandler(app, app_token)
         else:
+            # listening first: a taken port is one line and exit 1 at once, not a retry
             runner = web.AppRunner(web_app(app), access_log=None)
             await runner.setup()
             await web.TCPSite(runner, args.host, args.port).start()
-            log.info("serving Slack at http://%s:%d/slack/events", args.host, args.port)
-        print(f"gmbot slack: ready ({'socket mode' if args.socket_mode else f'http://{args.host}:{args.port}/slack/events'})",
-              flush=True)
-        await stop.wait()
+            log.info("serving Slack at %s", where)
+        return await service.run(check=check, socket=socket, on_connected=connected,
+                                 health_host=args.health_host, health_port=args.health_port)
     finally:
-        stop.set()
-        for task in tasks:
-            task.cancel()
-        if handler is not None:
-            await handler.close_async()
         if runner is not None:
             await runner.cleanup()
         await runtime.aclose()

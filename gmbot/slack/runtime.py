@@ -23,7 +23,7 @@ from __future__ import annotations
 import logging
 import re
 from collections import OrderedDict
-from collections.abc import Awaitable, Mapping
+from collections.abc import Awaitable
 from typing import Any
 
 import aiohttp
@@ -197,6 +197,11 @@ class SlackRuntime:
         if reply.status_code != 200:  # expired (after 30 min or 5 posts) or refused: the user saw the ack
             log.error("response_url refused the answer to %s: HTTP %s %s", what, reply.status_code, reply.body)
 
+    async def tell(self, response_url: str, text: str) -> None:
+        """A short notice only the user sees (the bot is restarting), through `response_url`."""
+        await self._respond(response_url, Outcome(self.core.notice("Try again soon", text, "error"), "unavailable"),
+                            "a notice")
+
     async def _guarded(self, work: Awaitable[Outcome]) -> Outcome:
         """Whatever goes wrong, the user gets a card, never silence."""
         try:
@@ -212,23 +217,4 @@ class SlackRuntime:
         log.info("%s -> %s status=%s request_id=%s", name, outcome.kind, outcome.status, outcome.request_id)
 
 
-def event_poster(token_for: Any, client: AsyncWebClient) -> Any:
-    """The events consumer's `deliver`: `chat.postMessage` to the clan's channel, with the
-    bot token of the event's workspace (`token_for(team_id)`, None when it is not installed)."""
-
-    async def deliver(event: Mapping[str, Any], card: Any) -> None:
-        channel = event.get("channelId")
-        team = str(event.get("serverId", ""))
-        if not channel:
-            log.warning("event %s for team %s has no channel", event.get("id"), team)
-            return
-        token = await token_for(team)
-        if token is None:
-            log.warning("event %s: no installation for team %s", event.get("id"), team)
-            return
-        await client.chat_postMessage(token=token, channel=str(channel), **card_to_message(card))
-
-    return deliver
-
-
-__all__ = ["CLIENT", "MENTION", "PLATFORM", "SlackRuntime", "event_poster", "response_type"]
+__all__ = ["CLIENT", "MENTION", "PLATFORM", "SlackRuntime", "response_type"]

@@ -8,9 +8,10 @@ import logging
 import discord
 import pytest
 
-from gmbot.discord.lifecycle import OneLine, classify
+from gmbot.discord.lifecycle import classify
 from gmbot.service.backoff import Backoff
 from gmbot.service.health import FrontEndHealth, HealthServer
+from gmbot.service.logs import OneLine
 from gmbot.service.shutdown import Refused, Shutdown
 
 

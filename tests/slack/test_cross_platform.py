@@ -18,7 +18,8 @@ from gmbot.chat.cards import RenderedCard
 from gmbot.chat.events import CursorStore, EventConsumer
 from gmbot.discord.runtime import DiscordRuntime
 from gmbot.slack.app import build_app, web_app, web_client
-from gmbot.slack.runtime import CLIENT, SlackRuntime, event_poster
+from gmbot.slack.delivery import event_poster
+from gmbot.slack.runtime import CLIENT, SlackRuntime
 from gmbot.spec.model import BotSpec
 
 from ..bot.fakes import FakeGuild, member, prefix_ctx, sent_embeds

@@ -1,0 +1,101 @@
+"""Posting an event's card to its Slack channel (`chat.postMessage`), and what a failure
+means for a retry (the events consumer, gmbot/chat/events.py, retries or skips).
+
+Transient: HTTP 429 (with its `Retry-After`), a 5xx, Slack's own `internal_error`,
+`fatal_error`, `service_unavailable`, `request_timeout`, a time-out, a refused or dropped
+connection. Permanent: any other `ok: false` answer (`channel_not_found`,
+`not_in_channel`, `is_archived`, `msg_too_long`, `invalid_blocks`; `invalid_auth`,
+`token_revoked`, `account_inactive` for that workspace's token): the same request
+would be refused again, so the event is logged and skipped, and the others go on.
+
+At least once, not exactly once: Slack has no idempotency key for `chat.postMessage`
+(Discord has the message nonce). If the process dies after Slack accepted a post and
+before the cursor moved past it, the next start posts that event again. Each post
+carries the event id in its message `metadata` (`gmbot_event`, `{"event_id": ...}`),
+so a duplicate can be recognised in the channel (and by a future de-duplication,
+which would need the `channels:history` scope to read it back).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Any
+
+import aiohttp
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+
+from gmbot.chat.cards import RenderedCard
+from gmbot.chat.events import DeliveryError
+from gmbot.slack.blocks import card_to_message
+
+log = logging.getLogger("gmbot.slack.delivery")
+
+METADATA_TYPE = "gmbot_event"
+# `ok: false` answers that say "Slack, not your request": try again later
+TRANSIENT_ERRORS = frozenset({"ratelimited", "internal_error", "fatal_error", "service_unavailable", "request_timeout"})
+
+TokenFor = Callable[[str], Awaitable[str | None]]
+Deliver = Callable[[Mapping[str, Any], RenderedCard], Awaitable[None]]
+
+
+def api_error(error: SlackApiError) -> str | None:
+    """Slack's `error` code of a refused call ("channel_not_found"), when it sent one."""
+    data = getattr(error.response, "data", None)
+    code = data.get("error") if isinstance(data, dict) else None
+    return str(code) if code else None
+
+
+def classify(error: BaseException) -> DeliveryError | None:
+    """A failed post as a DeliveryError; None when it is not Slack's (or the network's) doing."""
+    if isinstance(error, SlackApiError):
+        status = int(getattr(error.response, "status_code", 0) or 0)
+        code = api_error(error)
+        reason = f"HTTP {status} {code or ''}".strip()
+        if status == 429 or status >= 500 or code in TRANSIENT_ERRORS:
+            return DeliveryError(reason, permanent=False, retry_after=_retry_after(error))
+        return DeliveryError(reason, permanent=True)
+    if isinstance(error, aiohttp.ClientError | OSError):  # refused, reset, DNS; TimeoutError is an OSError
+        return DeliveryError(f"{type(error).__name__}: {error}".rstrip(": "), permanent=False)
+    return None
+
+
+def _retry_after(error: SlackApiError) -> float | None:
+    headers = getattr(error.response, "headers", None) or {}
+    try:
+        value = float(headers.get("Retry-After", ""))
+    except (TypeError, ValueError):
+        return None
+    return value if value > 0 else None
+
+
+def metadata(event: Mapping[str, Any]) -> dict[str, Any]:
+    """The message metadata that names the event a post is for (see the module doc)."""
+    return {"event_type": METADATA_TYPE, "event_payload": {"event_id": event.get("id"), "type": event.get("type")}}
+
+
+def event_poster(token_for: TokenFor, client: AsyncWebClient) -> Deliver:
+    """The events consumer's `deliver`: `chat.postMessage` to the clan's channel, with the
+    bot token of the event's workspace (`token_for(team_id)`, None when it is not installed).
+    `client` should not wait out 429s itself (`web_client(retry_rate_limits=False)`): the
+    consumer does, on that channel's lane only."""
+
+    async def deliver(event: Mapping[str, Any], card: RenderedCard) -> None:
+        channel = event.get("channelId")
+        team = str(event.get("serverId", ""))
+        if not channel:
+            raise DeliveryError(f"no channel for team {team}", permanent=True)
+        token = await token_for(team)
+        if token is None:
+            raise DeliveryError(f"no installation for team {team}", permanent=True)
+        try:
+            await client.chat_postMessage(token=token, channel=str(channel), metadata=metadata(event),
+                                          **card_to_message(card))
+        except (SlackApiError, aiohttp.ClientError, OSError) as error:
+            failure = classify(error)
+            if failure is None:
+                raise
+            raise failure from error
+
+    return deliver
