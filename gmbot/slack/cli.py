@@ -12,6 +12,7 @@ Environment (or `.env`):
                          project's database (DATABASE_URL; SLACK_INSTALL_DATABASE_URL overrides)
   SLACK_APP_TOKEN        --socket-mode only (xapp-...)
   SLACK_API_URL          the Web API base URL (default Slack's own): a proxy, or a fake in tests
+  GMBOT_SLACK_PORT       the HTTP port (--port; default 3000)
   GMBOT_HEALTH_PORT      serve /health and /metrics there (--health-port)
   GMBOT_RETRY_INITIAL, GMBOT_RETRY_MAX, GMBOT_SHUTDOWN_GRACE   see gmbot/service
 
@@ -77,7 +78,8 @@ def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="gmbot slack", description="Run the Slack front end (Bolt).")
     add_app_arguments(p)
     p.add_argument("--host", default="127.0.0.1")
-    p.add_argument("--port", type=int, default=3000)
+    p.add_argument("--port", type=int, default=_env_int("GMBOT_SLACK_PORT") or 3000,
+                   help="default: $GMBOT_SLACK_PORT, else 3000 (how `gmbot run` is told)")
     p.add_argument("--socket-mode", action="store_true", help="connect out to Slack (SLACK_APP_TOKEN): no public URL")
     p.add_argument("--cursor-file", type=Path, default=Path(".gmbot") / "slack-events.cursor",
                    help="where the events cursor lives")
@@ -90,8 +92,8 @@ def parser() -> argparse.ArgumentParser:
 
 
 def slack_main(argv: Sequence[str]) -> int:
+    load_dotenv()  # first: the defaults of --port and --health-port may come from .env
     args = parser().parse_args(list(argv))
-    load_dotenv()
     configure_logging(args.log_level)
     try:
         creds = credentials(args.socket_mode)

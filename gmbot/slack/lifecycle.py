@@ -190,8 +190,10 @@ class SlackService:
                 handler = socket()
                 client = handler.client
                 # asked here rather than inside connect(), which retries a refused app token
-                # forever with a traceback each time
-                client.wss_uri = await asyncio.wait_for(client.issue_new_wss_url(), CONNECT_TIMEOUT)
+                # forever with a traceback each time (and logs its own error line)
+                opened = await asyncio.wait_for(client.web_client.apps_connections_open(app_token=client.app_token),
+                                                CONNECT_TIMEOUT)
+                client.wss_uri = str(opened["url"])
                 await asyncio.wait_for(client.connect(), CONNECT_TIMEOUT)
                 self.health.link = lambda: _socket_up(client)
             self.phase = Phase("connected")

@@ -4,6 +4,18 @@ The Slack front end under test talks to it exactly as to slack.com: slack-sdk's
 `AsyncWebClient` with `base_url` pointed here, and Bolt's `respond()` posting to the
 `response_url` a test put in its payload. Tests wait on recorded calls, never sleep.
 Also the signing side: `signed_headers` signs a request body as Slack does.
+
+Failures Slack has, for the service tests (gmbot/slack/lifecycle.py, delivery.py):
+
+* `refused_tokens`: tokens every Web API method answers `invalid_auth` (auth.test too);
+* `pause()` / `resume()`: stop listening (connections refused), then listen again on
+  the same port, as when the network or Slack is down for a while;
+* `fail_posts(channel, *failures)`: the next `chat.postMessage`s to that channel fail,
+  one failure each: `Rate(retry_after)` (HTTP 429 with Retry-After), `ServerError()`
+  (HTTP 500, an HTML page as a proxy sends) or an error code (`"channel_not_found"`:
+  `ok: false`). Failed posts are recorded too (`Call.failed` says how);
+* `hold_responses`: how many `response_url` posts to hold until `release` is set
+  (`holding` is set when one is held): a command kept in flight.
 """
 
 from __future__ import annotations
@@ -29,6 +41,22 @@ class Call:
     token: str | None  # the bearer token (Web API calls)
     path: str
     at: float = field(default_factory=time.perf_counter)
+    failed: str | None = None  # how the fake failed this call ("429", "500", an error code)
+
+
+@dataclass(frozen=True)
+class Rate:
+    """HTTP 429 with `Retry-After: retry_after` (seconds, as Slack sends it: an integer)."""
+
+    retry_after: int = 1
+
+
+@dataclass(frozen=True)
+class ServerError:
+    status: int = 500
+
+
+Failure = Rate | ServerError | str
 
 
 def signed_headers(secret: str, body: str, *, timestamp: int | None = None,
@@ -51,6 +79,13 @@ class FakeSlack:
         self._runner: web.AppRunner | None = None
         self.url = ""
         self.sockets: list[web.WebSocketResponse] = []  # Socket Mode connections, newest last
+        self.refused_tokens: set[str] = set()
+        self.post_failures: dict[str, list[Failure]] = {}  # channel -> the next failures, in order
+        self.hold_responses = 0
+        self.holding = asyncio.Event()
+        self.release = asyncio.Event()
+        self.port = 0
+        self._site: web.TCPSite | None = None
 
     # -- set-up ----------------------------------------------------------------------------
     def add_user(self, user_id: str, name: str, team_id: str | None = None) -> None:
@@ -64,13 +99,30 @@ class FakeSlack:
         app.router.add_get("/socket", self._socket)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
-        await site.start()
-        port = self._runner.addresses[0][1]
-        self.url = f"http://127.0.0.1:{port}"
+        await self.resume(0)
+        self.url = f"http://127.0.0.1:{self.port}"
         return self
 
+    async def pause(self) -> None:
+        """Stop listening: new connections are refused until `resume`."""
+        if self._site is not None:
+            await self._site.stop()
+            self._site = None
+
+    async def resume(self, port: int | None = None) -> None:
+        """Listen (again, on the same port after `pause`)."""
+        assert self._runner is not None
+        self._site = web.TCPSite(self._runner, "127.0.0.1", self.port if port is None else port)
+        await self._site.start()
+        server = self._site._server
+        assert isinstance(server, asyncio.base_events.Server)
+        self.port = server.sockets[0].getsockname()[1]
+
+    def fail_posts(self, channel: str, *failures: Failure) -> None:
+        self.post_failures.setdefault(channel, []).extend(failures)
+
     async def stop(self) -> None:
+        self.release.set()
         if self._runner is not None:
             await self._runner.cleanup()
 
@@ -125,6 +177,10 @@ class FakeSlack:
     # -- the endpoints -----------------------------------------------------------------------
     async def _response_url(self, request: web.Request) -> web.Response:
         data = json.loads(await request.text() or "{}")
+        if self.hold_responses:
+            self.hold_responses -= 1
+            self.holding.set()
+            await self.release.wait()
         await self._record(Call("response_url", data, None, request.path))
         return web.Response(text="ok")
 
@@ -139,12 +195,30 @@ class FakeSlack:
                 data.update(dict(urllib.parse.parse_qsl(raw)))
         auth = request.headers.get("Authorization", "")
         token = auth.removeprefix("Bearer ") if auth.startswith("Bearer ") else data.get("token")
-        await self._record(Call(method, data, token, request.path))
-        return web.json_response(self.answer(method, data, token))
+        failure = self._failure(method, data)
+        if isinstance(failure, Rate):
+            await self._record(Call(method, data, token, request.path, failed="429"))
+            return web.json_response({"ok": False, "error": "ratelimited"}, status=429,
+                                     headers={"Retry-After": str(failure.retry_after)})
+        if isinstance(failure, ServerError):
+            await self._record(Call(method, data, token, request.path, failed=str(failure.status)))
+            return web.Response(status=failure.status, text="<html>upstream error</html>", content_type="text/html")
+        if isinstance(failure, str):
+            await self._record(Call(method, data, token, request.path, failed=failure))
+            return web.json_response({"ok": False, "error": failure})
+        reply = self.answer(method, data, token)
+        await self._record(Call(method, data, token, request.path, failed=None if reply.get("ok") else reply.get("error")))
+        return web.json_response(reply)
+
+    def _failure(self, method: str, data: dict[str, Any]) -> Failure | None:
+        queued = self.post_failures.get(str(data.get("channel"))) if method == "chat.postMessage" else None
+        return queued.pop(0) if queued else None
 
     def answer(self, method: str, data: dict[str, Any], token: str | None) -> dict[str, Any]:
         if not token and method != "oauth.v2.access":
             return {"ok": False, "error": "not_authed"}
+        if token in self.refused_tokens:
+            return {"ok": False, "error": "invalid_auth"}
         if method == "auth.test":
             team = token.split("-")[-1] if token and token.startswith("xoxb-team-") else self.team_id
             return {"ok": True, "url": "https://wolves.slack.test/", "team": "Wolves", "user": "gmbot",

@@ -1,0 +1,94 @@
+"""`gmbot slack` (or `gmbot run`) in a subprocess, its output read line by line, its health
+polled: what the service tests wait on instead of sleeping."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import re
+from typing import Any
+
+import httpx
+
+
+class Process:
+    def __init__(self, process: asyncio.subprocess.Process, health_port: int, front_end: str = "slack") -> None:
+        self.process = process
+        self.health_port = health_port
+        self.front_end = front_end
+        self.lines: list[str] = []
+        self._changed = asyncio.Condition()
+        self._reader = asyncio.create_task(self._read())
+
+    async def _read(self) -> None:
+        assert self.process.stdout is not None  # stderr joins it
+        async for raw in self.process.stdout:
+            self.lines.append(raw.decode(errors="replace").rstrip())
+            async with self._changed:
+                self._changed.notify_all()
+        async with self._changed:
+            self._changed.notify_all()
+
+    @property
+    def output(self) -> str:
+        return "\n".join(self.lines)
+
+    async def wait_for_line(self, pattern: str, within: float = 15.0) -> str:
+        regex = re.compile(pattern)
+
+        async def find() -> str:
+            async with self._changed:
+                while True:
+                    for line in self.lines:
+                        if regex.search(line):
+                            return line
+                    if self._reader.done():
+                        raise AssertionError(f"exited without printing {pattern!r}:\n{self.output}")
+                    await self._changed.wait()
+
+        try:
+            return await asyncio.wait_for(find(), within)
+        except TimeoutError:
+            raise AssertionError(f"no line matching {pattern!r} within {within} s:\n{self.output}") from None
+
+    async def exit_code(self, within: float = 15.0) -> int:
+        try:
+            code = await asyncio.wait_for(self.process.wait(), within)
+        except TimeoutError:
+            raise AssertionError(f"still running after {within} s:\n{self.output}") from None
+        await self._reader
+        return code
+
+    async def health(self) -> tuple[int, dict[str, Any]]:
+        async with httpx.AsyncClient() as client:
+            reply = await client.get(f"http://127.0.0.1:{self.health_port}/health")
+            return reply.status_code, reply.json()
+
+    async def wait_for_health(self, state: str, within: float = 15.0) -> dict[str, Any]:
+        """The health report once the front end is in `state` (polled, as a probe polls)."""
+        last: Any = None
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + within
+        while loop.time() < deadline:
+            with contextlib.suppress(httpx.HTTPError, ValueError, KeyError):
+                _, last = await self.health()
+                if last["front_ends"][self.front_end]["state"] == state:
+                    return dict(last)
+            if self.process.returncode is not None:
+                break
+            await asyncio.sleep(0.05)
+        raise AssertionError(f"health never said {state!r} (last: {last}):\n{self.output}")
+
+    async def metrics(self) -> str:
+        async with httpx.AsyncClient() as client:
+            return (await client.get(f"http://127.0.0.1:{self.health_port}/metrics")).text
+
+    async def kill(self) -> None:
+        if self.process.returncode is None:
+            self.process.kill()
+            await self.process.wait()
+        with contextlib.suppress(Exception):
+            await self._reader
+
+    def assert_no_traceback(self) -> None:
+        assert "Traceback" not in self.output, self.output
