@@ -9,7 +9,9 @@ channel) is logged and skipped.
 
 The cursor on disk is the highest event id below which every event is done
 (posted or skipped), so a restart repeats at most the events in flight; the
-front end makes a repeat harmless (Discord: the message `nonce`, enforced).
+front end makes a repeat harmless where the platform allows it (Discord: the message
+`nonce`, enforced; Slack has no such key, so there a repeat is possible: each post names
+its event in the message metadata).
 A front end that splits its servers across processes (Discord's shards) hands
 in `accepts`, which says whether this process delivers a server's events.
 """

@@ -12,6 +12,7 @@ from collections.abc import Awaitable, Callable
 
 from aiohttp import web
 from slack_bolt.async_app import AsyncApp
+from slack_bolt.logger.messages import warning_client_prioritized_and_token_skipped
 from slack_bolt.oauth.async_oauth_settings import AsyncOAuthSettings
 from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetryHandler
 from slack_sdk.web.async_client import AsyncWebClient
@@ -44,6 +45,14 @@ def _slash(url: str) -> str:
     return url if url.endswith("/") else url + "/"
 
 
+class _SameToken(logging.Filter):
+    """Bolt reads SLACK_BOT_TOKEN itself and warns, at every start, that the client's token
+    is used instead; it is the same token (cli.py reads it from there): not worth a WARNING."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.getMessage() != warning_client_prioritized_and_token_skipped()
+
+
 def build_app(
     runtime: SlackRuntime,
     *,
@@ -55,11 +64,14 @@ def build_app(
     """Single workspace with `token`, or many with `oauth` (exactly one of the two)."""
     if (token is None) == (oauth is None):
         raise ValueError("give a bot token (one workspace) or OAuth settings (many), not both")
+    logger = logging.getLogger("gmbot.slack.bolt")
+    if not any(isinstance(f, _SameToken) for f in logger.filters):
+        logger.addFilter(_SameToken())
     app = AsyncApp(
         signing_secret=signing_secret,
         client=web_client(token, api_url),  # Bolt takes the single workspace's token from it
         oauth_settings=oauth,
-        logger=logging.getLogger("gmbot.slack.bolt"),
+        logger=logger,
         # the listeners ack first and work lazily (runtime.py): with this on, Bolt answers as
         # soon as the ack returns; off, it polls for the ack every 10 ms (a 10 ms floor)
         process_before_response=True,

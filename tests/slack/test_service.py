@@ -135,6 +135,10 @@ async def test_sigterm_finishes_the_command_in_flight_and_saves_the_cursor(
             events = (await bot.wait_for_health("connected"))["front_ends"]["slack"]["events"]
         assert events["last_event_id"] == posted.data["metadata"]["event_payload"]["event_id"]
 
+        metrics = await bot.metrics()
+        assert 'command="createwar",outcome="reply",platform="slack"} 1.0' in metrics, metrics
+        assert 'gmbot_bot_events_total{outcome="posted",platform="slack"} 1.0' in metrics
+
         fake.hold_responses = 1  # the next answer takes its time
         games = await slash("games", ("UALICE", "alice"))
         await asyncio.wait_for(fake.holding.wait(), 15)
@@ -152,6 +156,7 @@ async def test_sigterm_finishes_the_command_in_flight_and_saves_the_cursor(
         assert await bot.exit_code() == 0
     assert int((tmp_path / "cursor").read_text()) >= events["last_event_id"]
     bot.assert_no_traceback()
+    assert not [line for line in bot.lines if " WARNING " in line or " ERROR " in line], bot.output
 
 
 # -- gmbot run: the backend and the Slack bot as one service --------------------------------
