@@ -12,6 +12,9 @@ Environment (or `.env`):
                          project's database (DATABASE_URL; SLACK_INSTALL_DATABASE_URL overrides)
   SLACK_APP_TOKEN        --socket-mode only (xapp-...)
   SLACK_API_URL          the Web API base URL (default Slack's own): a proxy, or a fake in tests
+  GMBOT_BACKEND_URL      the backend (default http://127.0.0.1:8080)
+  GMBOT_SLACK_API_KEY    the backend key of client SLACK-BFF, platform slack; when unset,
+                         GMBOT_API_KEY (so one .env can hold the Discord bot's key and this one)
   GMBOT_SLACK_PORT       the HTTP port (--port; default 3000)
   GMBOT_HEALTH_PORT      serve /health and /metrics there (--health-port)
   GMBOT_RETRY_INITIAL, GMBOT_RETRY_MAX, GMBOT_SHUTDOWN_GRACE   see gmbot/service
@@ -19,9 +22,6 @@ Environment (or `.env`):
 It runs as a service (gmbot/slack/lifecycle.py): Slack unreachable is retried with
 backoff, a token Slack refuses is one line and exit 78, SIGTERM / Ctrl-C finishes the
 commands in flight and exits 0.
-  GMBOT_BACKEND_URL      the backend (default http://127.0.0.1:8080)
-  GMBOT_SLACK_API_KEY    the backend key of client SLACK-BFF, platform slack; when unset,
-                         GMBOT_API_KEY (so one .env can hold the Discord bot's key and this one)
 """
 
 from __future__ import annotations

@@ -54,16 +54,17 @@ CONNECT_TIMEOUT = float(os.environ.get("GMBOT_CONNECT_TIMEOUT", "60"))
 
 @dataclass(frozen=True)
 class Phase:
-    doing: str  # for the log line: "while checking SLACK_BOT_TOKEN (auth.test)"
+    doing: str  # for the log line: "... while checking SLACK_BOT_TOKEN (auth.test)"
+    method: str = ""  # the Web API method that answers in this phase
     variable: str | None = None  # the setting a refusal in this phase is about
     where: str = ""  # where to find its right value
 
 
 STARTING = Phase("starting")
-AUTH_TEST = Phase("checking SLACK_BOT_TOKEN (auth.test)", "SLACK_BOT_TOKEN",
+AUTH_TEST = Phase("checking SLACK_BOT_TOKEN (auth.test)", "auth.test", "SLACK_BOT_TOKEN",
                   f"the Bot User OAuth Token (xoxb-...) under OAuth & Permissions of your app at {PORTAL}; "
                   "reinstall the app to the workspace if the token was revoked")
-SOCKET = Phase("opening Socket Mode (apps.connections.open)", "SLACK_APP_TOKEN",
+SOCKET = Phase("opening Socket Mode (apps.connections.open)", "apps.connections.open", "SLACK_APP_TOKEN",
                f"an app-level token (xapp-...) with the connections:write scope under Basic Information > "
                f"App-Level Tokens of your app at {PORTAL}, with Socket Mode turned on")
 
@@ -75,10 +76,10 @@ def classify(error: BaseException, phase: Phase = STARTING) -> Failure:
         code = api_error(error)
         if status == 429 or status >= 500 or code in TRANSIENT_ERRORS or not code:
             return Failure(False, f"Slack answered HTTP {status}{f' ({code})' if code else ''} while {phase.doing}")
-        method = phase.doing.rsplit("(", 1)[-1].rstrip(")") if "(" in phase.doing else "Slack"
+        # Slack answered, and said no: the same request will be refused again
         if phase.variable is None:
             return Failure(True, f"Slack refused a request while {phase.doing}: {code}")
-        return Failure(True, f"Slack refused {phase.variable} ({method}: {code}): set {phase.variable} "
+        return Failure(True, f"Slack refused {phase.variable} ({phase.method}: {code}): set {phase.variable} "
                              f"(environment or .env) to {phase.where}")
     if isinstance(error, aiohttp.ClientConnectorError):
         return Failure(False, f"cannot reach Slack while {phase.doing}: {error}")
