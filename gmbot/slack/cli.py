@@ -185,7 +185,9 @@ async def _run(application: Application, spec: BotSpec, creds: Credentials, args
             app_token = creds.app_token
 
             def socket() -> AsyncSocketModeHandler:
-                return AsyncSocketModeHandler(app, app_token)
+                # slack-sdk checks the socket (and reconnects a dropped one) every ping
+                # interval, 10 s by default; never less often than our retries are capped at
+                return AsyncSocketModeHandler(app, app_token, ping_interval=min(10.0, service.backoff.cap))
         else:
             # listening first: a taken port is one line and exit 1 at once, not a retry
             runner = web.AppRunner(web_app(app), access_log=None)

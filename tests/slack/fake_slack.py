@@ -8,8 +8,9 @@ Also the signing side: `signed_headers` signs a request body as Slack does.
 Failures Slack has, for the service tests (gmbot/slack/lifecycle.py, delivery.py):
 
 * `refused_tokens`: tokens every Web API method answers `invalid_auth` (auth.test too);
-* `pause()` / `resume()`: stop listening (connections refused), then listen again on
-  the same port, as when the network or Slack is down for a while;
+* `pause()` / `resume()`: drop the Socket Mode connections and stop listening
+  (connections refused), then listen again on the same port, as when the network or
+  Slack is down for a while;
 * `fail_posts(channel, *failures)`: the next `chat.postMessage`s to that channel fail,
   one failure each: `Rate(retry_after)` (HTTP 429 with Retry-After), `ServerError()`
   (HTTP 500, an HTML page as a proxy sends) or an error code (`"channel_not_found"`:
@@ -104,7 +105,10 @@ class FakeSlack:
         return self
 
     async def pause(self) -> None:
-        """Stop listening: new connections are refused until `resume`."""
+        """Stop listening and drop the Socket Mode connections: new connections are refused
+        until `resume`."""
+        for socket in self.sockets:
+            await socket.close()
         if self._site is not None:
             await self._site.stop()
             self._site = None

@@ -83,6 +83,28 @@ async def test_socket_mode_with_a_refused_app_token_is_one_line_and_exit_78(
     assert [c.token for c in fake.of("auth.test")] == [TOKEN]  # the bot token was fine
 
 
+async def test_socket_mode_reports_a_dropped_socket_and_comes_back(
+    live: LocalBackend, fake: FakeSlack, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("SLACK_APP_TOKEN", "xapp-test")
+    async with gmbot_slack(live, fake, tmp_path, "--socket-mode") as (bot, _):
+        await bot.wait_for_health("connected")
+        await fake.pause()  # the socket drops and Slack cannot be reached for a while
+        await bot.wait_for_health("connecting")
+        assert (await bot.health())[0] == 503
+        await fake.resume()  # slack-sdk reconnects by itself
+        await bot.wait_for_health("connected")
+        assert len(fake.of("apps.connections.open")) >= 2
+        envelope = await fake.send_envelope("slash_commands", {
+            "team_id": "T0WOLF", "team_domain": "wolves", "channel_id": "CWARS", "channel_name": "wars",
+            "user_id": "UALICE", "user_name": "alice", "command": "/gmbot", "text": "help",
+            "response_url": fake.response_url(), "trigger_id": "socket.2"})
+        await fake.wait_for(lambda c: c.method == "socket_ack" and c.data.get("envelope_id") == envelope)
+        bot.process.send_signal(signal.SIGINT)
+        assert await bot.exit_code() == 0
+    bot.assert_no_traceback()
+
+
 async def test_slack_unreachable_at_start_then_back(live: LocalBackend, fake: FakeSlack, tmp_path: Path) -> None:
     await fake.pause()  # connections refused, as when the network is down
     async with gmbot_slack(live, fake, tmp_path) as (bot, _):
