@@ -180,12 +180,12 @@ class SlackService:
 
         async def attempt() -> None:
             nonlocal handler
-            who = "Slack (OAuth: many workspaces)"
+            who = "for many workspaces (OAuth installs)"
             if check is not None:
                 self.phase = AUTH_TEST
                 # aiohttp's own limit is minutes: a black-holed network would be silent that long
                 identity = await asyncio.wait_for(check.auth_test(), CONNECT_TIMEOUT)
-                who = f"{identity.get('user')} in {identity.get('team')} ({identity.get('team_id')})"
+                who = f"as {identity.get('user')} in {identity.get('team')} ({identity.get('team_id')})"
             if socket is not None:
                 self.phase = SOCKET
                 handler = socket()
@@ -202,7 +202,7 @@ class SlackService:
             self.backoff.reset()
             self.metrics.connected.labels(PLATFORM).set(1)
             self.metrics.connects.labels(PLATFORM, "connected").inc()
-            log.info("connected to Slack as %s", who)
+            log.info("connected to Slack %s", who)
             on_connected(who)
             await self.shutdown.stopping.wait()  # Slack calls us (or slack-sdk keeps the socket)
 

@@ -37,13 +37,20 @@ WOLVES, BEARS = ("T0WOLF", "wolves"), ("T0BEAR", "bears")
 
 
 @contextlib.asynccontextmanager
-async def gmbot_slack(live: LocalBackend, fake: FakeSlack, tmp: Path, *args: str) -> AsyncIterator[tuple[Process, int]]:
-    """`gmbot slack` on a free port, its health on another; yields it and its Slack port."""
+async def gmbot_slack(live: LocalBackend, fake: FakeSlack, tmp: Path, *args: str,
+                      oauth: bool = False) -> AsyncIterator[tuple[Process, int]]:
+    """`gmbot slack` on a free port, its health on another; yields it and its Slack port.
+    `oauth`: many workspaces (client id and secret, installations in a SQLite file in `tmp`)
+    instead of SLACK_BOT_TOKEN."""
     port, health_port = free_port(), free_port()
     env = {k: v for k, v in os.environ.items() if k not in SLACK_VARS or k == "SLACK_APP_TOKEN"}
     env.update({"SLACK_BOT_TOKEN": TOKEN, "SLACK_SIGNING_SECRET": SECRET, "SLACK_API_URL": fake.api_url,
                 "GMBOT_BACKEND_URL": live.url, "GMBOT_SLACK_API_KEY": live.keys[CLIENT],
                 "GMBOT_HEALTH_PORT": str(health_port), **FAST})
+    if oauth:
+        del env["SLACK_BOT_TOKEN"]
+        env.update({"SLACK_CLIENT_ID": "1.2", "SLACK_CLIENT_SECRET": "client-secret",
+                    "SLACK_INSTALL_DATABASE_URL": f"sqlite+aiosqlite:///{tmp / 'installs.sqlite3'}"})
     process = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "gmbot.cli", "slack", "--port", str(port), "--cursor-file", str(tmp / "cursor"),
         "--events-wait", "1", *args, env=env, cwd=ROOT, stdin=asyncio.subprocess.DEVNULL,
@@ -101,6 +108,19 @@ async def test_socket_mode_reports_a_dropped_socket_and_comes_back(
             "response_url": fake.response_url(), "trigger_id": "socket.2"})
         await fake.wait_for(lambda c: c.method == "socket_ack" and c.data.get("envelope_id") == envelope)
         bot.process.send_signal(signal.SIGINT)
+        assert await bot.exit_code() == 0
+    bot.assert_no_traceback()
+
+
+async def test_with_oauth_there_is_no_token_to_check_it_is_connected_once_listening(
+    live: LocalBackend, fake: FakeSlack, tmp_path: Path,
+) -> None:
+    async with gmbot_slack(live, fake, tmp_path, oauth=True) as (bot, _):
+        report = await bot.wait_for_health("connected")
+        assert report["status"] == "ok"
+        await bot.wait_for_line(r"connected to Slack for many workspaces \(OAuth installs\)")
+        assert fake.of("auth.test") == []  # each workspace's token is checked when it is used
+        bot.process.send_signal(signal.SIGTERM)
         assert await bot.exit_code() == 0
     bot.assert_no_traceback()
 
