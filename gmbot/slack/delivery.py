@@ -12,8 +12,10 @@ At least once, not exactly once: Slack has no idempotency key for `chat.postMess
 (Discord has the message nonce). If the process dies after Slack accepted a post and
 before the cursor moved past it, the next start posts that event again. Each post
 carries the event id in its message `metadata` (`gmbot_event`, `{"event_id": ...}`),
-so a duplicate can be recognised in the channel (and by a future de-duplication,
-which would need the `channels:history` scope to read it back).
+so a duplicate can be recognised in the channel. Checking `conversations.history` for
+that metadata before re-posting would close the gap, but needs the `channels:history` and
+`groups:history` scopes (reading every message of the clan's channels) and a reinstall of
+every workspace: not asked for a rare duplicate.
 """
 
 from __future__ import annotations
