@@ -13,7 +13,7 @@ import logging
 import os
 import time
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -66,6 +66,10 @@ def default_transport(keepalive_expiry: float = KEEPALIVE_EXPIRY) -> httpx.Async
     return AiohttpTransport(keepalive_expiry=keepalive_expiry)
 
 
+# Told of every call: (operationId, status or "unavailable", seconds). Metrics hang here.
+CallObserver = Callable[[str, str, float], None]
+
+
 class BackendClient:
     def __init__(
         self,
@@ -83,6 +87,7 @@ class BackendClient:
         self.timeout = timeout
         # operationId -> method and path: generated/chat/routes.py, so no openapi.yaml is needed
         self.routes = dict(routes)
+        self.observers: list[CallObserver] = []
         self._http = httpx.AsyncClient(
             base_url=self.base_url,
             headers={"client": client, "x-api-key": api_key, "accept": "application/json"},
@@ -113,6 +118,24 @@ class BackendClient:
         idempotency_key: str | None = None,
         request_id: str | None = None,
         read_timeout: float | None = None,
+    ) -> BackendReply:
+        """The backend's reply to `request`; BackendUnavailable when it cannot be had."""
+        started = time.perf_counter()
+        status = "unavailable"
+        try:
+            reply = await self._call(request, idempotency_key, request_id, read_timeout)
+            status = str(reply.status)
+            return reply
+        finally:
+            for observe in self.observers:
+                observe(request.operation_id, status, time.perf_counter() - started)
+
+    async def _call(
+        self,
+        request: HttpRequest,
+        idempotency_key: str | None,
+        request_id: str | None,
+        read_timeout: float | None,
     ) -> BackendReply:
         request_id = request_id or uuid.uuid4().hex
         headers = {"X-Request-ID": request_id, **request.headers}

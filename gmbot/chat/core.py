@@ -13,7 +13,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -76,10 +76,15 @@ async def _no_members(token: str) -> Person | None:
     raise NotAMention(token)
 
 
+# Told of every finished entry point: (outcome, "run" | "run_prefix" | "click"). Metrics hang here.
+OutcomeObserver = Callable[[Outcome, str], None]
+
+
 class Core:
     def __init__(self, spec: BotSpec, backend: BackendClient, platform: str | None = None) -> None:
         self.spec = spec
         self.backend = backend
+        self.observers: list[OutcomeObserver] = []
         self.plain = Plain(spec)
         self.platform = platform  # whose card overrides event cards use (commands: the invocation's)
         self.renderer = CardRenderer(spec.bot)
@@ -197,10 +202,18 @@ class Core:
         return card
 
     # -- whole runs ------------------------------------------------------------------------
+    def _seen(self, outcome: Outcome, entry: str) -> Outcome:
+        for observe in self.observers:
+            observe(outcome, entry)
+        return outcome
+
     async def run_prefix(
         self, name: str, args: str, inv: Invocation, resolve: MentionResolver = _no_members
     ) -> Outcome:
         """A prefix message after the trigger word, e.g. name="createwar", args="-game 4 ..."."""
+        return self._seen(await self._run_prefix(name, args, inv, resolve), "run_prefix")
+
+    async def _run_prefix(self, name: str, args: str, inv: Invocation, resolve: MentionResolver) -> Outcome:
         if not name or name.lower() == "help":
             return Outcome(help_card(self.spec, args), "help")
         try:
@@ -213,6 +226,9 @@ class Core:
         self, name: str, raw: Mapping[str, Any], inv: Invocation, resolve: MentionResolver = _no_members
     ) -> Outcome:
         """A command with already separated raw option values (slash commands)."""
+        return self._seen(await self._run(name, raw, inv, resolve), "run")
+
+    async def _run(self, name: str, raw: Mapping[str, Any], inv: Invocation, resolve: MentionResolver) -> Outcome:
         try:
             command, options = await self.prepare(name, raw, resolve)
         except UsageError as error:
@@ -292,6 +308,9 @@ class Core:
 
     async def click(self, custom_id: str, inv: Invocation) -> Outcome:
         """A button clicked by `inv.author`: call its operation as that user."""
+        return self._seen(await self._click(custom_id, inv), "click")
+
+    async def _click(self, custom_id: str, inv: Invocation) -> Outcome:
         found = self.find_button(custom_id)
         if found is None:
             return Outcome(self.notice("This button no longer works", "", "error"), "usage")

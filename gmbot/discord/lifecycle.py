@@ -13,7 +13,6 @@ import contextlib
 import logging
 import os
 from collections.abc import Awaitable, Callable, Mapping
-from functools import wraps
 from typing import Any
 
 import aiohttp
@@ -31,7 +30,6 @@ log = logging.getLogger("gmbot.discord")
 
 PLATFORM = "discord"
 PORTAL = "https://discord.com/developers/applications"
-RESTARTING = "The bot is restarting; try again in a minute."
 LOGIN_TIMEOUT = float(os.environ.get("GMBOT_CONNECT_TIMEOUT", "60"))  # py-cord retries 5xx for ~25 s inside
 
 # Gateway close codes that no reconnect can fix (Discord's opcodes-and-status-codes page).
@@ -113,7 +111,7 @@ class DiscordService:
         self.health.shards = self._shards
         instrument_backend(backend, self.metrics)
         count_outcomes(runtime.core, PLATFORM, self.metrics)
-        self._guard(runtime)
+        runtime.gate = self.shutdown
 
         # Shards up, from py-cord's events: a dropped shard keeps its closed websocket object
         # until py-cord reconnects it, so asking the shard itself is not reliable
@@ -143,37 +141,6 @@ class DiscordService:
         bot = self.bot
         total = len(bot.shard_ids) if bot.shard_ids else (bot.shard_count or 0)
         return len(self.shards_up), total
-
-    def _guard(self, runtime: Any) -> None:
-        """Every command entry point counts as work in flight; once shutdown began, new ones
-        get a short notice instead. Wrapped on the instance: generated code and the button
-        listener look the methods up on it at call time."""
-        shutdown = self.shutdown
-
-        async def refuse_slash(ctx: Any, *args: Any) -> None:
-            await ctx.respond(RESTARTING, ephemeral=True)
-
-        async def refuse_prefix(ctx: Any, *args: Any) -> None:
-            await ctx.send(RESTARTING)
-
-        async def refuse_button(interaction: Any, *args: Any) -> None:
-            await interaction.response.send_message(RESTARTING, ephemeral=True)
-
-        for name, refuse in (("run_slash", refuse_slash), ("run_prefix", refuse_prefix), ("run_button", refuse_button)):
-            original = getattr(runtime, name)
-
-            def guarded(original: Callable[..., Awaitable[None]], refuse: Callable[..., Awaitable[None]]) -> Callable[..., Awaitable[None]]:
-                @wraps(original)
-                async def run(*args: Any, **kwargs: Any) -> None:
-                    if shutdown.stopping.is_set():
-                        with contextlib.suppress(Exception):
-                            await refuse(*args)
-                        return
-                    async with shutdown.work():
-                        await original(*args, **kwargs)
-                return run
-
-            setattr(runtime, name, guarded(original, refuse))
 
     def deliver(self, deliver: Deliver) -> Deliver:
         """Event delivery as work in flight, counted (gmbot/service/delivery.py)."""

@@ -24,6 +24,7 @@ from gmbot.chat.cards import RenderedCard
 from gmbot.chat.core import BUTTON_PREFIX, Core, Invocation, Outcome
 from gmbot.chat.options import MentionResolver, NotAMention, Person, UsageError
 from gmbot.discord.embeds import card_to_embeds
+from gmbot.service.shutdown import OPEN, RESTARTING, Gate, admitted
 from gmbot.spec.model import BotSpec
 
 log = logging.getLogger("gmbot.discord")
@@ -132,6 +133,7 @@ class DiscordRuntime:
         self.spec = spec
         self.backend = backend
         self.core = Core(spec, backend)
+        self.gate: Gate = OPEN  # a service sets its Shutdown: commands then count as work in flight
         self.defer_after = defer_after
 
     @staticmethod
@@ -141,6 +143,10 @@ class DiscordRuntime:
 
     # -- slash commands --------------------------------------------------------------------
     async def run_slash(self, ctx: Any, name: str, raw_options: Mapping[str, Any]) -> None:
+        await admitted(self.gate, lambda: self._slash(ctx, name, raw_options),
+                       lambda: ctx.respond(RESTARTING, ephemeral=True))
+
+    async def _slash(self, ctx: Any, name: str, raw_options: Mapping[str, Any]) -> None:
         interaction = getattr(ctx, "interaction", None)
         inv = self.invocation(ctx.guild, ctx.channel, ctx.author, getattr(interaction, "id", None))
         raw = {key: person(value) if _is_user(value) else value for key, value in raw_options.items()}
@@ -171,6 +177,9 @@ class DiscordRuntime:
 
     # -- prefix commands -------------------------------------------------------------------
     async def run_prefix(self, ctx: Any, name: str, args: str) -> None:
+        await admitted(self.gate, lambda: self._prefix(ctx, name, args), lambda: ctx.send(RESTARTING))
+
+    async def _prefix(self, ctx: Any, name: str, args: str) -> None:
         message = ctx.message
         mentioned = list(getattr(message, "mentions", []) or [])
         inv = self.invocation(ctx.guild, ctx.channel, ctx.author, message.id,
@@ -220,6 +229,10 @@ class DiscordRuntime:
         await self.run_button(interaction, custom_id)
 
     async def run_button(self, interaction: Any, custom_id: str) -> None:
+        await admitted(self.gate, lambda: self._button(interaction, custom_id),
+                       lambda: interaction.response.send_message(RESTARTING, ephemeral=True))
+
+    async def _button(self, interaction: Any, custom_id: str) -> None:
         inv = self.invocation(interaction.guild, interaction.channel, interaction.user, interaction.id)
         outcome, deferred = await self._in_time(self.core.click(custom_id, inv), interaction.response.defer, "a button")
         self._log("button", outcome)

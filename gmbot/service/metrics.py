@@ -5,8 +5,7 @@ on the bot's health port (`/metrics`); the backend has its own on its port."""
 from __future__ import annotations
 
 import time
-from collections.abc import Awaitable, Callable, Mapping
-from functools import wraps
+from collections.abc import Mapping
 from typing import Any
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
@@ -34,41 +33,24 @@ class BotMetrics:
 
 
 def instrument_backend(backend: Any, metrics: BotMetrics) -> None:
-    """Time every `backend.call` (a BackendClient), by operation and status ("unavailable"
-    when the backend could not be reached). Wrapped on the instance so the client stays
-    free of metrics code and every caller, commands and the events feed alike, is counted."""
-    call = backend.call
+    """Time every call of `backend` (a BackendClient), by operation and status ("unavailable"
+    when the backend could not be reached): commands and the events feed alike."""
 
-    @wraps(call)
-    async def timed(request: Any, *args: Any, **kwargs: Any) -> Any:
-        started = time.perf_counter()
-        status = "unavailable"
-        try:
-            reply = await call(request, *args, **kwargs)
-            status = str(reply.status)
-            return reply
-        finally:
-            metrics.backend_seconds.labels(request.operation_id, status).observe(time.perf_counter() - started)
+    def timed(operation_id: str, status: str, seconds: float) -> None:
+        metrics.backend_seconds.labels(operation_id, status).observe(seconds)
 
-    backend.call = timed
+    backend.observers.append(timed)
 
 
 def count_outcomes(core: Any, platform: str, metrics: BotMetrics) -> None:
-    """Count each command's outcome kind (reply, problem, usage, unavailable, help) from the
-    neutral core's entry points, so every front end reports the same labels."""
-    for name in ("run", "run_prefix", "click"):
-        original: Callable[..., Awaitable[Any]] = getattr(core, name)
+    """Count each command's outcome kind (reply, problem, usage, unavailable, help) at the
+    neutral core, so every front end reports the same labels."""
 
-        def wrap(original: Callable[..., Awaitable[Any]], name: str) -> Callable[..., Awaitable[Any]]:
-            @wraps(original)
-            async def counted(*args: Any, **kwargs: Any) -> Any:
-                outcome = await original(*args, **kwargs)
-                command = outcome.command or ("button" if name == "click" else "help" if outcome.kind == "help" else "?")
-                metrics.commands.labels(platform, command, outcome.kind).inc()
-                return outcome
-            return counted
+    def counted(outcome: Any, entry: str) -> None:
+        command = outcome.command or ("button" if entry == "click" else "help" if outcome.kind == "help" else "?")
+        metrics.commands.labels(platform, command, outcome.kind).inc()
 
-        setattr(core, name, wrap(original, name))
+    core.observers.append(counted)
 
 
 def event_lag(event: Mapping[str, Any]) -> float | None:

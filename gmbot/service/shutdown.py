@@ -8,7 +8,9 @@ import contextlib
 import logging
 import os
 import signal
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import AbstractAsyncContextManager
+from typing import Any, Protocol
 
 log = logging.getLogger("gmbot.service")
 
@@ -17,8 +19,40 @@ DEFAULT_GRACE = 20.0  # below the usual 30 s a supervisor waits before SIGKILL
 FORCED_EXIT = 130  # what a shell reports for a process ended by Ctrl-C
 
 
+RESTARTING = "The bot is restarting; try again in a minute."  # what a refused command is told
+
+
 class Refused(Exception):
     """Work arrived after shutdown began."""
+
+
+class Gate(Protocol):
+    """What a front end's runtime runs each command inside: `Shutdown`, or `OPEN`."""
+
+    def work(self) -> AbstractAsyncContextManager[None]: ...
+
+
+class _Open:
+    @contextlib.asynccontextmanager
+    async def work(self) -> AsyncIterator[None]:
+        yield
+
+
+OPEN: Gate = _Open()  # admits everything: a runtime outside a service (tests, benchmarks)
+
+
+async def admitted(gate: Gate, work: Callable[[], Awaitable[Any]], refuse: Callable[[], Awaitable[Any]]) -> None:
+    """Run `work()` as work in flight; once shutdown began, `refuse()` (best effort) instead."""
+    try:
+        async with gate.work():
+            await work()
+            return
+    except Refused:
+        pass
+    try:
+        await refuse()
+    except Exception as error:  # the user may miss the notice; the process is stopping anyway
+        log.debug("could not tell a refused command: %s", error)
 
 
 class Shutdown:

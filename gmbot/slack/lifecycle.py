@@ -26,9 +26,8 @@ import asyncio
 import contextlib
 import logging
 import os
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from dataclasses import dataclass
-from functools import wraps
 from typing import Any
 
 import aiohttp
@@ -48,7 +47,6 @@ from gmbot.slack.delivery import TRANSIENT_ERRORS, api_error
 log = logging.getLogger("gmbot.slack")
 
 PORTAL = "https://api.slack.com/apps"
-RESTARTING = "The bot is restarting; try again in a minute."
 CONNECT_TIMEOUT = float(os.environ.get("GMBOT_CONNECT_TIMEOUT", "60"))
 
 
@@ -112,42 +110,7 @@ class SlackService:
     def attach(self, runtime: Any, backend: Any) -> None:
         instrument_backend(backend, self.metrics)
         count_outcomes(runtime.core, PLATFORM, self.metrics)
-        self._guard(runtime)
-
-    def _guard(self, runtime: Any) -> None:
-        """Every listener's work counts as work in flight; once shutdown began, new commands
-        get a short notice only their author sees. Wrapped on the instance before Bolt takes
-        the bound methods (`runtime.install`); Bolt reads the parameter names through
-        `__wrapped__`, so it passes the same arguments."""
-        shutdown = self.shutdown
-
-        async def refuse_command(command: dict[str, Any], **_: Any) -> None:
-            await runtime.tell(str(command.get("response_url", "")), RESTARTING)
-
-        async def refuse_button(body: dict[str, Any], **_: Any) -> None:
-            await runtime.tell(str(body.get("response_url", "")), RESTARTING)
-
-        async def refuse_mention(event: dict[str, Any], client: AsyncWebClient, **_: Any) -> None:
-            await client.chat_postEphemeral(channel=str(event.get("channel", "")), user=str(event.get("user", "")),
-                                            text=RESTARTING)
-
-        for name, refuse in (("on_command", refuse_command), ("on_button", refuse_button),
-                             ("on_mention", refuse_mention)):
-            original = getattr(runtime, name)
-
-            def guarded(original: Callable[..., Awaitable[None]],
-                        refuse: Callable[..., Awaitable[None]]) -> Callable[..., Awaitable[None]]:
-                @wraps(original)
-                async def run(**kwargs: Any) -> None:
-                    if shutdown.stopping.is_set():
-                        with contextlib.suppress(Exception):
-                            await refuse(**kwargs)
-                        return
-                    async with shutdown.work():
-                        await original(**kwargs)
-                return run
-
-            setattr(runtime, name, guarded(original, refuse))
+        runtime.gate = self.shutdown
 
     def deliver(self, deliver: Deliver) -> Deliver:
         """Event delivery as work in flight, counted (gmbot/service/delivery.py)."""

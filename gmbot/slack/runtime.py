@@ -35,6 +35,7 @@ from slack_sdk.webhook.async_client import AsyncWebhookClient
 from gmbot.chat.backend import BackendClient
 from gmbot.chat.core import BUTTON_PREFIX, Core, Invocation, Outcome
 from gmbot.chat.options import Person, UsageError
+from gmbot.service.shutdown import OPEN, RESTARTING, Gate, admitted
 from gmbot.slack import CLIENT, PLATFORM
 from gmbot.slack.blocks import card_to_message
 from gmbot.slack.mentions import MENTION, SlackPeople
@@ -77,6 +78,7 @@ class SlackRuntime:
         self.spec = spec
         self.backend = backend
         self.core = Core(spec, backend, PLATFORM)
+        self.gate: Gate = OPEN  # a service sets its Shutdown: commands then count as work in flight
         self.people = people or SlackPeople()
         self.team_names: dict[str, str] = {}  # team id -> domain, learnt from commands and clicks
         self._events = _Recent()
@@ -112,6 +114,10 @@ class SlackRuntime:
 
     # -- /gmbot ... ------------------------------------------------------------------------
     async def on_command(self, command: dict[str, Any], client: AsyncWebClient) -> None:
+        await admitted(self.gate, lambda: self._command(command, client),
+                       lambda: self.tell(str(command.get("response_url", "")), RESTARTING))
+
+    async def _command(self, command: dict[str, Any], client: AsyncWebClient) -> None:
         team = str(command.get("team_id", ""))
         user = Person(str(command.get("user_id", "")), str(command.get("user_name") or command.get("user_id", "")))
         self.people.remember(team, user)
@@ -128,6 +134,12 @@ class SlackRuntime:
     # -- @Gmbot ... ------------------------------------------------------------------------
     async def on_mention(self, body: dict[str, Any], event: dict[str, Any], client: AsyncWebClient,
                          context: Any) -> None:
+        await admitted(self.gate, lambda: self._mention(body, event, client, context),
+                       lambda: client.chat_postEphemeral(channel=str(event.get("channel", "")),
+                                                         user=str(event.get("user", "")), text=RESTARTING))
+
+    async def _mention(self, body: dict[str, Any], event: dict[str, Any], client: AsyncWebClient,
+                       context: Any) -> None:
         if not self._events.first_time(str(body.get("event_id", ""))):
             log.info("event %s retried by Slack: already handled", body.get("event_id"))
             return
@@ -165,6 +177,10 @@ class SlackRuntime:
 
     # -- buttons ---------------------------------------------------------------------------
     async def on_button(self, body: dict[str, Any], action: dict[str, Any]) -> None:
+        await admitted(self.gate, lambda: self._button(body, action),
+                       lambda: self.tell(str(body.get("response_url", "")), RESTARTING))
+
+    async def _button(self, body: dict[str, Any], action: dict[str, Any]) -> None:
         custom_id = str(action.get("value") or action.get("action_id", ""))
         user = body.get("user") or {}
         team = body.get("team") or {}

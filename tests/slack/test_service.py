@@ -21,7 +21,7 @@ import aiohttp
 import pytest
 
 from gmbot.server.local import LocalBackend
-from gmbot.slack.lifecycle import RESTARTING
+from gmbot.service.shutdown import RESTARTING
 from gmbot.slack.runtime import CLIENT
 
 from .conftest import SECRET, TOKEN, SlackWire
