@@ -170,3 +170,19 @@ async def test_problems_reach_chat_users_in_plain_words(runtime: DiscordRuntime,
     assert refused["title"] == "Not accepted" and refused["description"] == "-limit must be at most 100"
     assert refused["footer"]["text"].startswith("request id ")
     assert "300 is greater than the maximum of 100 - query parameter 'limit'" in caplog.text
+
+
+async def test_bot_metrics_count_outcomes_and_time_backend_calls(runtime: DiscordRuntime) -> None:
+    from gmbot.service.metrics import BotMetrics, count_outcomes, instrument_backend
+
+    metrics = BotMetrics()
+    instrument_backend(runtime.backend, metrics)
+    count_outcomes(runtime.core, "discord", metrics)
+    wolves, _ = clans()
+    await slash(runtime, wolves, 1001, "setup", name="Wolves", location=None, language=None)
+    await prefix(runtime, wolves, 1001, "createwar", "-game nope")  # a usage error: no backend call
+    text = metrics.text().decode()
+    assert 'gmbot_bot_commands_total{command="setup",outcome="reply",platform="discord"} 1.0' in text
+    assert 'gmbot_bot_commands_total{command="createwar",outcome="usage",platform="discord"} 1.0' in text
+    assert 'gmbot_bot_backend_request_seconds_count{operation="setupClan",status="201"} 1.0' in text
+    assert "createWar" not in text
