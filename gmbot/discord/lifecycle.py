@@ -23,7 +23,7 @@ from gmbot.service.delivery import observe_delivery
 from gmbot.service.health import FrontEndHealth, HealthServer
 from gmbot.service.logs import one_line
 from gmbot.service.metrics import BotMetrics, count_outcomes, instrument_backend
-from gmbot.service.shutdown import Shutdown
+from gmbot.service.shutdown import Shutdown, finish
 from gmbot.service.supervise import Failure, keep_connected
 
 log = logging.getLogger("gmbot.discord")
@@ -172,12 +172,7 @@ class DiscordService:
             await reopen(bot)
 
         async def stop() -> None:
-            drained = await self.shutdown.drain()
-            for task in self.tasks:
-                task.cancel()
-            for task in self.tasks:
-                with contextlib.suppress(BaseException):
-                    await task
+            drained = await finish(self.shutdown, self.tasks)
             await bot.close()
             log.info("stopped%s", "" if drained else " (some commands were cut short)")
 

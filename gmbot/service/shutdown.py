@@ -117,3 +117,15 @@ class Shutdown:
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self.stopping.wait(), seconds)
         return self.stopping.is_set()
+
+
+async def finish(shutdown: Shutdown, tasks: list[asyncio.Task[Any]]) -> bool:
+    """The end of a front end's life: let the work in flight drain, then cancel and await its
+    background `tasks` (the events consumer). False when some work was cut short."""
+    drained = await shutdown.drain()
+    for task in tasks:
+        task.cancel()
+    for task in tasks:
+        with contextlib.suppress(BaseException):
+            await task
+    return drained

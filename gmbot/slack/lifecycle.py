@@ -39,7 +39,7 @@ from gmbot.service.delivery import Deliver, observe_delivery
 from gmbot.service.health import FrontEndHealth, HealthServer
 from gmbot.service.logs import one_line
 from gmbot.service.metrics import BotMetrics, count_outcomes, instrument_backend
-from gmbot.service.shutdown import Shutdown
+from gmbot.service.shutdown import Shutdown, finish
 from gmbot.service.supervise import Failure, keep_connected
 from gmbot.slack import PLATFORM
 from gmbot.slack.delivery import TRANSIENT_ERRORS, api_error
@@ -179,12 +179,7 @@ class SlackService:
                 handler = None
 
         async def stop() -> None:
-            drained = await self.shutdown.drain()
-            for task in self.tasks:
-                task.cancel()
-            for task in self.tasks:
-                with contextlib.suppress(BaseException):
-                    await task
+            drained = await finish(self.shutdown, self.tasks)
             await reset()
             self.metrics.connected.labels(PLATFORM).set(0)
             log.info("stopped%s", "" if drained else " (some commands were cut short)")

@@ -23,10 +23,10 @@ import pytest
 from gmbot.server.local import LocalBackend
 from gmbot.service.shutdown import RESTARTING
 from gmbot.slack.runtime import CLIENT
+from tests.process import Process
 
 from .conftest import SECRET, TOKEN, SlackWire
 from .fake_slack import FakeSlack
-from .process import Process
 from .test_cli import SLACK_VARS, free_port
 from .test_wire import header
 
@@ -55,7 +55,7 @@ async def gmbot_slack(live: LocalBackend, fake: FakeSlack, tmp: Path, *args: str
         sys.executable, "-m", "gmbot.cli", "slack", "--port", str(port), "--cursor-file", str(tmp / "cursor"),
         "--events-wait", "1", *args, env=env, cwd=ROOT, stdin=asyncio.subprocess.DEVNULL,
         stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT)
-    bot = Process(process, health_port)
+    bot = Process(process, health_port, "slack")
     try:
         yield bot, port
     finally:
@@ -216,7 +216,7 @@ async def gmbot_run(tmp: Path, fake: FakeSlack) -> AsyncIterator[Process]:
     process = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "gmbot.cli", "run", "--port", str(port), cwd=tmp, env=env,
         stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT)
-    run = Process(process, port)  # its health port is `gmbot run`'s own: the aggregated /health
+    run = Process(process, port, "slack")  # its health port is `gmbot run`'s own: the aggregated /health
     try:
         yield run
     finally:

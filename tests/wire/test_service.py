@@ -12,7 +12,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
-import re
 import signal
 import socket
 import sys
@@ -20,11 +19,11 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
-import httpx
 from aiohttp import web
 
 from generated.application import application
 from gmbot.server.local import local_backend
+from tests.process import Process
 
 from .fake_discord import IDENTIFY, Call, FakeDiscord, Session
 from .stage import WAR_GAME, Stage, title
@@ -68,89 +67,6 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-class BotProcess:
-    """`python -m gmbot.cli bot` with its stderr read line by line."""
-
-    def __init__(self, process: asyncio.subprocess.Process, health_port: int) -> None:
-        self.process = process
-        self.health_port = health_port
-        self.lines: list[str] = []
-        self._changed = asyncio.Condition()
-        self._reader = asyncio.create_task(self._read())
-
-    async def _read(self) -> None:
-        stream = self.process.stderr or self.process.stdout
-        assert stream is not None
-        async for raw in stream:
-            self.lines.append(raw.decode(errors="replace").rstrip())
-            async with self._changed:
-                self._changed.notify_all()
-        async with self._changed:
-            self._changed.notify_all()
-
-    @property
-    def output(self) -> str:
-        return "\n".join(self.lines)
-
-    async def wait_for_line(self, pattern: str, within: float = 15.0) -> str:
-        regex = re.compile(pattern)
-
-        async def find() -> str:
-            async with self._changed:
-                while True:
-                    for line in self.lines:
-                        if regex.search(line):
-                            return line
-                    if self._reader.done():
-                        raise AssertionError(f"gmbot bot exited without logging {pattern!r}:\n{self.output}")
-                    await self._changed.wait()
-
-        try:
-            return await asyncio.wait_for(find(), within)
-        except TimeoutError:
-            raise AssertionError(f"no line matching {pattern!r} within {within} s:\n{self.output}") from None
-
-    async def exit_code(self, within: float = 15.0) -> int:
-        try:
-            code = await asyncio.wait_for(self.process.wait(), within)
-        except TimeoutError:
-            raise AssertionError(f"gmbot bot still running after {within} s:\n{self.output}") from None
-        await self._reader
-        return code
-
-    async def health(self) -> tuple[int, dict[str, Any]]:
-        async with httpx.AsyncClient() as client:
-            reply = await client.get(f"http://127.0.0.1:{self.health_port}/health")
-            return reply.status_code, reply.json()
-
-    async def wait_for_health(self, state: str, within: float = 15.0) -> dict[str, Any]:
-        """The health report once the Discord front end is in `state` (polled: it is the
-        endpoint a container probe polls)."""
-        last: Any = None
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + within
-        while loop.time() < deadline:
-            with contextlib.suppress(httpx.HTTPError):
-                _, last = await self.health()
-                if last["front_ends"]["discord"]["state"] == state:
-                    return dict(last)
-            if self.process.returncode is not None:
-                break
-            await asyncio.sleep(0.05)
-        raise AssertionError(f"health never said {state!r} (last: {last}):\n{self.output}")
-
-    async def metrics(self) -> str:
-        async with httpx.AsyncClient() as client:
-            return (await client.get(f"http://127.0.0.1:{self.health_port}/metrics")).text
-
-    async def kill(self) -> None:
-        if self.process.returncode is None:
-            self.process.kill()
-            await self.process.wait()
-        with contextlib.suppress(Exception):
-            await self._reader
-
-
 @contextlib.asynccontextmanager
 async def world(tmp: Path, **fake_options: Any) -> AsyncIterator[Stage]:
     async with local_backend(application, "DISCORD-BFF") as backend, StrictDiscord(**fake_options) as discord:
@@ -168,7 +84,7 @@ async def world(tmp: Path, **fake_options: Any) -> AsyncIterator[Stage]:
 
 
 @contextlib.asynccontextmanager
-async def gmbot_bot(s: Stage, *args: str) -> AsyncIterator[BotProcess]:
+async def gmbot_bot(s: Stage, *args: str) -> AsyncIterator[Process]:
     port = free_port()
     env = {**os.environ, **s.env(), "GMBOT_HEALTH_PORT": str(port), "GMBOT_RETRY_INITIAL": "0.2",
            "GMBOT_RETRY_MAX": "0.5", "GMBOT_SHUTDOWN_GRACE": "10", "PYTHONUNBUFFERED": "1"}
@@ -176,14 +92,14 @@ async def gmbot_bot(s: Stage, *args: str) -> AsyncIterator[BotProcess]:
         sys.executable, "-m", "gmbot.cli", "bot", "--cursor-file", str(s.tmp / "events.cursor"), *args,
         cwd=ROOT, env=env, stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.DEVNULL,
         stderr=asyncio.subprocess.PIPE)
-    bot = BotProcess(process, port)
+    bot = Process(process, port, "discord")
     try:
         yield bot
     finally:
         await bot.kill()
 
 
-def assert_no_traceback(bot: BotProcess) -> None:
+def assert_no_traceback(bot: Process) -> None:
     assert "Traceback" not in bot.output, bot.output
 
 
@@ -291,7 +207,7 @@ async def test_sigterm_finishes_the_command_in_flight_and_saves_the_cursor(tmp_p
 
 # -- gmbot run: the backend and the bot as one service ---------------------------------------
 @contextlib.asynccontextmanager
-async def gmbot_run(tmp: Path, discord: FakeDiscord) -> AsyncIterator[BotProcess]:
+async def gmbot_run(tmp: Path, discord: FakeDiscord) -> AsyncIterator[Process]:
     """`gmbot run` in `tmp` (its own SQLite and API key), the bot pointed at the fake."""
     from tests.backend.backend_support import cli_environment
 
@@ -305,7 +221,7 @@ async def gmbot_run(tmp: Path, discord: FakeDiscord) -> AsyncIterator[BotProcess
         sys.executable, "-m", "gmbot.cli", "run", "--port", str(port), cwd=tmp, env=env,
         stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT)
     # stderr joins stdout: the reader sees `gmbot run`'s own lines and the bot's
-    run = BotProcess(process, port)
+    run = Process(process, port, "discord")
     try:
         yield run  # its health_port is `gmbot run`'s own port
     finally:

@@ -1,5 +1,5 @@
-"""`gmbot slack` (or `gmbot run`) in a subprocess, its output read line by line, its health
-polled: what the service tests wait on instead of sleeping."""
+"""A bot (`gmbot bot`, `gmbot slack`) or `gmbot run` in a subprocess, its log read line by
+line, its health polled: what the service tests wait on instead of sleeping."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ import httpx
 
 
 class Process:
-    def __init__(self, process: asyncio.subprocess.Process, health_port: int, front_end: str = "slack") -> None:
+    def __init__(self, process: asyncio.subprocess.Process, health_port: int, front_end: str) -> None:
         self.process = process
         self.health_port = health_port
         self.front_end = front_end
@@ -21,8 +21,9 @@ class Process:
         self._reader = asyncio.create_task(self._read())
 
     async def _read(self) -> None:
-        assert self.process.stdout is not None  # stderr joins it
-        async for raw in self.process.stdout:
+        stream = self.process.stderr or self.process.stdout  # the log, or both joined
+        assert stream is not None
+        async for raw in stream:
             self.lines.append(raw.decode(errors="replace").rstrip())
             async with self._changed:
                 self._changed.notify_all()
