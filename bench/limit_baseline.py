@@ -133,6 +133,10 @@ def _schema() -> Any:
 VALIDATOR = jsonschema_rs.Draft4Validator(_schema(), validate_formats=True)
 
 
+async def _no_reset(_connection: asyncpg.Connection) -> None:
+    return None
+
+
 class Refused(Exception):
     def __init__(self, status: int, title: str, detail: str, **extra: Any) -> None:
         self.body = {"type": "about:blank", "title": title, "status": status, "detail": detail, **extra}
@@ -185,7 +189,9 @@ class Limit:
             message = await receive()
             if message["type"] == "lifespan.startup":
                 dsn = database_url().replace("postgresql+asyncpg://", "postgresql://", 1)
-                self.pool = await asyncpg.create_pool(dsn, min_size=8, max_size=20)
+                # reset=: the pool's default runs a reset query (a round trip) on every release;
+                # this app sets no session state, and asyncpg still rolls back an open transaction
+                self.pool = await asyncpg.create_pool(dsn, min_size=8, max_size=20, reset=_no_reset)
                 async with self.pool.acquire() as c:
                     for r in await c.fetch("SELECT id, name, min_players, max_players FROM games"):
                         self.games[r[0]] = {"id": r[0], "name": r[1], "minPlayers": r[2], "maxPlayers": r[3]}
