@@ -31,6 +31,7 @@ from sqlalchemy.ext.asyncio import (
 from backend_impl import metrics, outbox, settings
 from backend_impl.clock import utcnow
 from backend_impl.outbox import EVENTS_CHANNEL
+from backend_impl.pg_direct import DirectPool
 
 __all__ = ["Database", "utcnow"]  # utcnow: re-exported, the modules using it import it from here
 
@@ -188,13 +189,20 @@ class Database:
         self.listener: Listener | None = None
         self._listener_task: asyncio.Task[None] | None = None
         self.background: set[asyncio.Task[None]] = set()  # tasks ended by `dispose`
+        # PostgreSQL: createWar's one-statement path on its own asyncpg pool (pg_direct.py)
+        self.direct: DirectPool | None = None
+        if self.dialect == "postgresql" and settings.pg_direct():
+            self.direct = DirectPool(self._dsn())
+
+    def _dsn(self) -> str:
+        """The URL for asyncpg itself (no `+asyncpg`)."""
+        return self.engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
 
     def start_listening(self) -> None:
         """On PostgreSQL, wake this process's long-polls on every NOTIFY (until `dispose`)."""
         if self.dialect != "postgresql" or self._listener_task is not None:
             return
-        dsn = self.engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
-        self.listener = Listener(dsn, self.notifier)
+        self.listener = Listener(self._dsn(), self.notifier)
         self._listener_task = asyncio.create_task(self.listener.run(), name="gmbot-listener")
 
     @asynccontextmanager
@@ -230,6 +238,8 @@ class Database:
             with suppress(asyncio.CancelledError):
                 await self._listener_task
             self._listener_task = None
+        if self.direct is not None:
+            await self.direct.close()
         await self.engine.dispose()
 
 

@@ -49,3 +49,9 @@ def events_poll_seconds() -> float:
     The fallback of LISTEN/NOTIFY on PostgreSQL, the only cross-process wake-up on SQLite.
     """
     return float(os.environ.get("GMBOT_EVENTS_POLL_SECONDS", "0.5"))
+
+
+def pg_direct() -> bool:
+    """On PostgreSQL, run createWar as one prepared asyncpg statement (GMBOT_PG_DIRECT, default
+    on; 0 sends it through SQLAlchemy like every other operation: backend_impl/pg_direct.py)."""
+    return os.environ.get("GMBOT_PG_DIRECT", "1").strip().lower() not in ("0", "false", "no", "off")

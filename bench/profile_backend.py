@@ -56,14 +56,19 @@ def package_of(frame: str) -> str:
     return parts[0].removesuffix(".py") if len(parts) > 1 or parts[0].endswith(".py") else parts[0]
 
 
-def summarize(raw: str) -> collections.Counter[str]:
+def summarize(raw: str, by_function: bool = False, by_file: bool = False) -> collections.Counter[str]:
     counts: collections.Counter[str] = collections.Counter()
     for line in raw.splitlines():
         stack, _, number = line.rpartition(" ")
         if not stack or not number.isdigit():
             continue
         innermost = stack.split(";")[-1]
-        counts[package_of(innermost)] += int(number)
+        if by_file:
+            found = _FRAME.search(innermost)
+            key = found.group(1) if found else innermost
+        else:
+            key = innermost if by_function else package_of(innermost)
+        counts[key] += int(number)
     return counts
 
 
@@ -76,6 +81,8 @@ def main(argv: list[str]) -> int:
     p.add_argument("--seconds", type=int, default=10)
     p.add_argument("--concurrency", type=int, default=8)
     p.add_argument("--rate", type=int, default=200, help="py-spy samples per second")
+    p.add_argument("--functions", type=int, default=0, help="also list the N busiest functions")
+    p.add_argument("--files", type=int, default=0, help="also list the N busiest source files")
     a = p.parse_args(argv)
     import httpx
 
@@ -126,7 +133,8 @@ def main(argv: list[str]) -> int:
                 loader.join()
                 cpu = bb.cpu_seconds(server.process.pid) - before
                 spy.wait(60)
-                counts = summarize(raw_path.read_text())
+                raw = raw_path.read_text()
+                counts = summarize(raw)
             finally:
                 server.stop()
         finally:
@@ -141,6 +149,14 @@ def main(argv: list[str]) -> int:
     print("|---|---:|---:|")
     for package, n in counts.most_common(15):
         print(f"| {package} | {n / total:.1%} | {cpu_ms * n / total:.3f} |")
+    if a.files:
+        print("\n| source file (innermost frame) | share of samples | ms of CPU per request |\n|---|---:|---:|")
+        for file, n in summarize(raw, by_file=True).most_common(a.files):
+            print(f"| {file} | {n / total:.1%} | {cpu_ms * n / total:.3f} |")
+    if a.functions:
+        print("\n| function (innermost frame) | share of samples |\n|---|---:|")
+        for function, n in summarize(raw, by_function=True).most_common(a.functions):
+            print(f"| {function} | {n / total:.1%} |")
     return 0
 
 

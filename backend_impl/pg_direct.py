@@ -1,0 +1,197 @@
+"""PostgreSQL's direct path: createWar as one prepared statement on a plain asyncpg pool.
+
+The portable path (`wars._create` through SQLAlchemy sessions, which SQLite uses too)
+spends most of its CPU in SQLAlchemy and in asyncpg called through it: about 1 ms per
+createWar on the benchmark machine (docs/benchmarks.md#backend). Here the same rows are
+written by one statement, prepared once per connection by asyncpg: it finds the clan,
+records the actor and the players as members (the same upsert), checks the actor's role
+and the players' availability on the rows the upsert returned, inserts the war and its
+players, and writes the `war.requested` events of the subscribed clans (counter, rows and
+NOTIFY, as `outbox.flush`), all in its own transaction.
+
+Only a success commits here. When the clan is unknown (no row), a check fails (the
+statement divides by zero on purpose, so PostgreSQL rolls all of it back) or PostgreSQL
+aborts it (deadlock, serialization failure), `create_war` returns None and the caller
+runs the portable path, which answers the 404, 403 or 409 in its own words, exactly as
+before (or succeeds, if the state changed in between).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from datetime import datetime
+from typing import Any
+
+import asyncpg
+
+from backend_impl.warids import new_war_id
+
+# Errors after which the portable path runs instead: a check failed (22012, raised on
+# purpose), or PostgreSQL chose this statement as a deadlock victim or serialization failure.
+_FALL_BACK = (
+    asyncpg.exceptions.DivisionByZeroError,
+    asyncpg.exceptions.DeadlockDetectedError,
+    asyncpg.exceptions.SerializationError,
+)
+
+# $1 platform, $2 server id, $3/$4 actor and players as members (ids sorted, names; the
+# last name given wins), $5 actor id, $6/$7 players (ids, names, in order), $8 war id,
+# $9 private, $10 game, $11 format, $12 duration, $13 created_at, $14 events' created_at,
+# $15 the rendered war without its id and host (the events' data; the statement adds both).
+# Locks are taken in the portable path's order: member rows, the war, then the event
+# counter (each step reads the previous one's rows, which makes PostgreSQL run them in order).
+CREATE_WAR = """
+WITH clan AS (
+  SELECT id, platform, server_id, name FROM clans
+  WHERE platform = $1::text AND server_id = $2::text
+),
+m AS (
+  INSERT INTO members AS mb (clan_id, user_id, name, role, available)
+  SELECT clan.id, u.user_id, u.name, 'Member', true
+  FROM clan, unnest($3::text[], $4::text[]) AS u(user_id, name)
+  ON CONFLICT (clan_id, user_id) DO UPDATE SET name = excluded.name
+  RETURNING mb.user_id, mb.role, mb.available
+),
+checked AS (
+  SELECT bool_or(m.user_id = $5::text AND m.role IN ('Leader', 'Co-Leader')) AS manager,
+         coalesce(bool_and(m.available OR m.user_id <> ALL($6::text[])), true) AS available
+  FROM m
+),
+w AS (
+  INSERT INTO wars (id, status, private, game_id, format_id, duration, host_clan_id,
+                    created_by, created_at, host_glory, opponent_glory)
+  SELECT $8::text, 'open', $9::boolean, $10::integer, $11::text, $12::float8, clan.id,
+         $5::text, $13::timestamp, 0, 0
+  FROM clan, checked WHERE checked.manager AND checked.available
+  ON CONFLICT (id) DO NOTHING
+  RETURNING id
+),
+pl AS (
+  INSERT INTO war_players (war_id, clan_id, user_id, name, role, "position")
+  SELECT w.id, clan.id, p.user_id, p.name,
+         CASE WHEN m.role = 'Member' AND NOT m.available THEN 'Unavailable' ELSE m.role END,
+         p.pos - 1
+  FROM w, clan, unnest($6::text[], $7::text[]) WITH ORDINALITY AS p(user_id, name, pos), m
+  WHERE m.user_id = p.user_id
+  RETURNING user_id, name, role, "position"
+),
+subs AS (
+  SELECT t.id, t.platform, t.server_id, t.channel_id, row_number() OVER (ORDER BY t.id) AS k
+  FROM clan, subscriptions s JOIN clans t ON t.id = s.clan_id
+  WHERE s.game_id = $10::integer AND s.clan_id <> clan.id AND NOT $9::boolean
+),
+counter AS (
+  UPDATE event_counter SET last = last + (SELECT count(*) FROM subs)
+  WHERE id = 1 AND (SELECT count(*) FROM subs) > 0 AND (SELECT count(*) FROM pl) > 0
+  RETURNING last
+),
+ev AS (
+  INSERT INTO events (id, platform, type, clan_id, server_id, channel_id, created_at, data)
+  SELECT counter.last - (SELECT count(*) FROM subs) + subs.k, subs.platform, 'war.requested',
+         subs.id, subs.server_id, subs.channel_id, $14::timestamp,
+         jsonb_build_object('war', $15::jsonb || jsonb_build_object('id', w.id, 'host',
+           jsonb_build_object(
+             'server', jsonb_build_object('id', clan.server_id, 'name', clan.name),
+             'platform', clan.platform,
+             'players', (SELECT jsonb_agg(jsonb_build_object('id', pl.user_id, 'name', pl.name,
+                                                             'role', pl.role) ORDER BY pl.position)
+                         FROM pl),
+             'vote', NULL, 'glory', 0)))
+  FROM counter, subs, clan, w
+  RETURNING 1
+)
+SELECT clan.id, clan.platform, clan.server_id, clan.name, (SELECT id FROM w) AS war_id,
+       (SELECT array_agg(role ORDER BY "position") FROM pl) AS roles,
+       1 / (CASE WHEN checked.manager AND checked.available THEN 1 ELSE 0 END) AS ok,
+       (SELECT count(*) FROM ev) AS events,
+       CASE WHEN (SELECT count(*) FROM ev) > 0 THEN pg_notify('gmbot_events', '') END AS notified
+FROM clan, checked
+"""
+
+
+async def _keep_session(_connection: asyncpg.Connection) -> None:
+    """No reset query on release (asyncpg's default costs a round trip per request): this
+    module sets no session state; asyncpg still rolls back a transaction left open."""
+
+
+class DirectPool:
+    """A small asyncpg pool beside SQLAlchemy's, opened on first use."""
+
+    def __init__(self, dsn: str, max_size: int = 20) -> None:
+        self.dsn = dsn
+        self.max_size = max_size
+        self._pool: asyncpg.Pool | None = None
+        self._opening: asyncio.Lock | None = None
+
+    async def get(self) -> asyncpg.Pool:
+        if self._pool is not None:
+            return self._pool
+        if self._opening is None:
+            self._opening = asyncio.Lock()
+        async with self._opening:
+            if self._pool is None:
+                self._pool = await asyncpg.create_pool(
+                    self.dsn, min_size=1, max_size=self.max_size, reset=_keep_session,
+                    server_settings={"application_name": "gmbot-direct"},
+                )  # fmt: skip
+        return self._pool
+
+    async def close(self) -> None:
+        pool, self._pool = self._pool, None
+        if pool is not None:
+            await pool.close()
+
+
+class Created:
+    """What the statement returned: the host clan (a ClanLike), the war id, the players' roles."""
+
+    __slots__ = ("events", "id", "name", "platform", "roles", "server_id", "war_id")
+
+    def __init__(self, row: asyncpg.Record) -> None:
+        self.id: int = row["id"]
+        self.platform: str = row["platform"]
+        self.server_id: str = row["server_id"]
+        self.name: str = row["name"]
+        self.war_id: str = row["war_id"]
+        self.roles: list[str] = list(row["roles"])
+        self.events: int = row["events"]
+
+
+async def create_war(
+    pool: DirectPool,
+    *,
+    platform: str,
+    server_id: str,
+    actor: tuple[str, str],
+    players: list[tuple[str, str]],
+    values: dict[str, Any],
+    events_at: datetime,
+    rendered: dict[str, Any],
+) -> Created | None:
+    """Insert the war (`values`: the wars row but its id and host clan) with its players and
+    events; None when the portable path must run instead (see the module's docstring).
+    `rendered`: the war as answered, without its id and host (the events' data)."""
+    members = sorted(dict([actor, *players]).items())  # one order everywhere: no deadlocks
+    arguments = (
+        platform, server_id, [u for u, _ in members], [n for _, n in members], actor[0],
+        [u for u, _ in players], [n for _, n in players],
+    )  # fmt: skip
+    template = json.dumps(rendered)
+    connections = await pool.get()
+    async with connections.acquire() as connection:
+        for attempt in range(30):  # a taken id inserts nothing; try another (as warids)
+            war_id = new_war_id(4 if attempt < 10 else 5 if attempt < 20 else 6)
+            try:
+                row = await connection.fetchrow(
+                    CREATE_WAR, *arguments, war_id, values["private"], values["game_id"],
+                    values["format_id"], values["duration"], values["created_at"], events_at,
+                    template,
+                )  # fmt: skip
+            except _FALL_BACK:
+                return None
+            if row is None:
+                return None  # no such clan
+            if row["war_id"] is not None:
+                return Created(row)
+    raise RuntimeError("no free war id after 30 attempts")
