@@ -25,6 +25,7 @@ from typing import Any
 
 import asyncpg
 
+from backend_impl.outbox import EVENTS_CHANNEL
 from backend_impl.warids import new_war_id
 
 # Errors after which the portable path runs instead: a check failed (22012, raised on
@@ -105,9 +106,9 @@ SELECT clan.id, clan.platform, clan.server_id, clan.name, (SELECT id FROM w) AS 
        (SELECT array_agg(role ORDER BY "position") FROM pl) AS roles,
        1 / (CASE WHEN checked.manager AND checked.available THEN 1 ELSE 0 END) AS ok,
        (SELECT count(*) FROM ev) AS events,
-       CASE WHEN (SELECT count(*) FROM ev) > 0 THEN pg_notify('gmbot_events', '') END AS notified
+       CASE WHEN (SELECT count(*) FROM ev) > 0 THEN pg_notify('{channel}', '') END AS notified
 FROM clan, checked
-"""
+""".replace("{channel}", EVENTS_CHANNEL)
 
 
 async def _keep_session(_connection: asyncpg.Connection) -> None:

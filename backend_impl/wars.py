@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, cast
 from sqlalchemy import and_, bindparam, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from backend_impl import catalogue, db, errors, idempotency, outbox, pg_direct, views
+from backend_impl import catalogue, db, errors, idempotency, metrics, outbox, pg_direct, views
 from backend_impl.catalogue import Catalogue, GameInfo
 from backend_impl.db import utcnow
 from backend_impl.identity import (
@@ -254,7 +254,8 @@ async def _create_direct(
     )
     if created is None:
         return None
-    if created.events:
+    if created.events:  # as Database.transaction after a commit with events
+        metrics.EVENTS_WRITTEN.inc(created.events)
         database.notifier.notify()
     war = cast(WarLike, SimpleNamespace(id=created.war_id, host_clan_id=created.id, **values, **_NOT_YET))
     new_players = [
