@@ -20,12 +20,14 @@ from connexion.middleware import MiddlewarePosition
 from connexion.options import SwaggerUIOptions
 from connexion.resolver import Resolver
 from connexion.security import ApiKeySecurityHandler
+from starlette.types import Receive, Scope, Send
 
 from gmbot.server import problems, settings
 from gmbot.server.auth import make_api_key_check
 from gmbot.server.limits import RequestLimits
 from gmbot.server.metrics import HttpMetrics
 from gmbot.server.routing import Route, handler
+from gmbot.server.shortcut import Shortcut
 from gmbot.server.types import Problem
 from gmbot.server.validation import VALIDATORS
 
@@ -59,17 +61,26 @@ class _DecorateOnce(StarletteDecorator):
 
 
 class _Operation(AsyncOperation):
+    shortcut: Shortcut | None = None  # set by _Api.make_operation
+
     @functools.cached_property
     def fn(self) -> Any:  # a property building a new decorator per request in Connexion
         decorator = _DecorateOnce(pythonic_params=self.pythonic_params, jsonifier=self.jsonifier)
         return decorator(self._fn)
 
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> Any:
+        if self.shortcut is not None and await self.shortcut(self._fn, scope, receive, send):
+            return None
+        return await super().__call__(scope, receive, send)
+
 
 class _Api(AsyncApi):
     def make_operation(self, operation: Any) -> AsyncOperation:
-        return _Operation.from_operation(
+        routed = _Operation.from_operation(
             operation, pythonic_params=self.pythonic_params, jsonifier=self.jsonifier
         )
+        routed.shortcut = Shortcut.of(operation, self.pythonic_params)
+        return routed
 
 
 class _UnknownQueryParameter(logging.Filter):

@@ -82,12 +82,21 @@ def parse_json(text: str) -> Any:
         raise BadRequestProblem(detail=f"The request body is not valid JSON: {exc}") from None
 
 
+# The scope key under which the JSON body, as parsed here, is kept for the operation
+# (shortcut.py): Connexion's decorator would read and parse it again.
+PARSED_BODY = "gmbot.parsed_body"
+_UTF8 = frozenset({"utf-8", "utf8"})
+
+
 class RustJSONBodyValidator(JSONRequestBodyValidator):
     """Connexion's JSON body validator (same 400s), hardened parsing, valid bodies checked in Rust."""
 
     async def _parse(self, stream: AsyncGenerator[bytes, None], scope: Scope) -> Any:
         text = b"".join([chunk async for chunk in stream]).decode(self._encoding)
-        return parse_json(text) if text else None
+        body = parse_json(text) if text else None
+        if self._encoding.lower() in _UTF8:  # the decorator's json.loads(bytes) reads UTF-8 too
+            scope[PARSED_BODY] = body
+        return body
 
     def _validate(self, body: Any) -> dict[str, Any] | None:
         if not self._nullable and body is None:
