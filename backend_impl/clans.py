@@ -8,7 +8,7 @@ from sqlalchemy import and_, bindparam, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from backend_impl import catalogue, db, dialect, errors, idempotency, views
+from backend_impl import catalogue, db, dialect, errors, idempotency, pg_direct, views
 from backend_impl.db import utcnow
 from backend_impl.identity import LEADER, find_clan, require_role
 from backend_impl.shapes import ClanLike, WarLike
@@ -153,21 +153,34 @@ async def get_clan_status(
 ) -> dict[str, Any]:
     """Wars being played or waiting for votes, open requests the clan made or may accept, subscriptions."""
     cat = await catalogue.load()
-    async with db.get().read() as session:
-        connection = await session.connection()
-        rows = (await connection.execute(_CLAN_AND_GAMES, {"p": ctx.platform, "s": server_id})).all()
-        if not rows:
+    database = db.get()
+    if database.direct is not None:  # PostgreSQL: the same reads on asyncpg (pg_direct.py)
+        status = await pg_direct.clan_status(database.direct, ctx.platform, server_id, limit)
+        if status is None:
             raise errors.clan_not_found(server_id)
-        clan = cast(ClanLike, rows[0])
-        subscribed = [r.subscribed_game for r in rows if r.subscribed_game is not None]
-        params: dict[str, Any] = {"clan": clan.id, "limit": limit}
-        ongoing = [cast(WarLike, w) for w in await connection.execute(_ONGOING, params)]
-        query = _REQUESTS[bool(subscribed)]
-        requests = [
-            cast(WarLike, w)
-            for w in await connection.execute(query, {**params, "games": subscribed})
-        ]
-        rendered = await views.war_dicts(session, cat, [*ongoing, *requests], known=[clan])
+        clan: ClanLike = status.clan
+        subscribed = status.subscribed
+        ongoing: list[WarLike] = list(status.ongoing)
+        wars: list[WarLike] = [*ongoing, *status.requests]
+        rendered = views.assemble(cat, wars, dict(status.clans), status.players)
+    else:
+        async with database.read() as session:
+            connection = await session.connection()
+            rows = (
+                await connection.execute(_CLAN_AND_GAMES, {"p": ctx.platform, "s": server_id})
+            ).all()
+            if not rows:
+                raise errors.clan_not_found(server_id)
+            clan = cast(ClanLike, rows[0])
+            subscribed = [r.subscribed_game for r in rows if r.subscribed_game is not None]
+            params: dict[str, Any] = {"clan": clan.id, "limit": limit}
+            ongoing = [cast(WarLike, w) for w in await connection.execute(_ONGOING, params)]
+            query = _REQUESTS[bool(subscribed)]
+            requests = [
+                cast(WarLike, w)
+                for w in await connection.execute(query, {**params, "games": subscribed})
+            ]
+            rendered = await views.war_dicts(session, cat, [*ongoing, *requests], known=[clan])
     return {
         "serverId": clan.server_id,
         "ongoing": rendered[: len(ongoing)],

@@ -1,4 +1,5 @@
-"""PostgreSQL's direct path: createWar as one prepared statement on a plain asyncpg pool.
+"""PostgreSQL's direct path: createWar as one prepared statement, and getClanStatus's reads,
+on a plain asyncpg pool.
 
 The portable path (`wars._create` through SQLAlchemy sessions, which SQLite uses too)
 spends most of its CPU in SQLAlchemy and in asyncpg called through it: about 1 ms per
@@ -14,6 +15,11 @@ statement divides by zero on purpose, so PostgreSQL rolls all of it back) or Pos
 aborts it (deadlock, serialization failure), `create_war` returns None and the caller
 runs the portable path, which answers the 404, 403 or 409 in its own words, exactly as
 before (or succeeds, if the state changed in between).
+
+getClanStatus runs the statements it runs through SQLAlchemy (their PostgreSQL variants,
+written out) on the same pool, with rows as asyncpg decodes them (the same Python types),
+and renders them with the same views; its reads need no transaction (READ COMMITTED
+gives each statement its own snapshot either way).
 """
 
 from __future__ import annotations
@@ -196,3 +202,87 @@ async def create_war(
             if row["war_id"] is not None:
                 return Created(row)
     raise RuntimeError("no free war id after 30 attempts")
+
+
+class Row(asyncpg.Record):
+    """A row whose columns are attributes too, as SQLAlchemy's (the views read `war.id`)."""
+
+    def __getattr__(self, name: str) -> Any:
+        try:
+            return self[name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+
+# getClanStatus, as clans.get_clan_status and views.war_dicts read it through SQLAlchemy:
+# the same statements (PostgreSQL's variants), written out, with the rows as asyncpg decodes them.
+_CLAN_COLUMNS = "c.id, c.platform, c.server_id, c.name, c.channel_id"
+_WAR_COLUMNS = (
+    "id, status, private, game_id, format_id, duration, host_clan_id, opponent_clan_id, "
+    "host_vote, opponent_vote, result, host_glory, opponent_glory, created_at, accepted_at, "
+    "ends_at, ended_at"
+)
+CLAN_AND_GAMES = f"""
+SELECT {_CLAN_COLUMNS}, s.game_id AS subscribed_game
+FROM clans c LEFT OUTER JOIN subscriptions s ON s.clan_id = c.id
+WHERE c.platform = $1::text AND c.server_id = $2::text ORDER BY s.game_id
+"""
+ONGOING = f"""
+SELECT {_WAR_COLUMNS} FROM wars
+WHERE (host_clan_id = $1::integer OR opponent_clan_id = $1::integer) AND status IN ('ongoing', 'ended')
+ORDER BY accepted_at DESC, id LIMIT $2::bigint
+"""
+OWN_REQUESTS = f"""
+SELECT {_WAR_COLUMNS} FROM wars WHERE status = 'open' AND host_clan_id = $1::integer
+ORDER BY created_at DESC, id LIMIT $2::bigint
+"""
+REQUESTS = f"""
+SELECT {_WAR_COLUMNS} FROM wars
+WHERE status = 'open'
+  AND (host_clan_id = $1::integer OR (game_id = ANY($3::integer[]) AND private IS false))
+ORDER BY created_at DESC, id LIMIT $2::bigint
+"""
+CLANS_BY_ID = f"SELECT {_CLAN_COLUMNS} FROM clans c WHERE c.id = ANY($1::integer[])"
+PLAYERS_OF_WARS = """
+SELECT war_id, clan_id, user_id, name, role, "position" FROM war_players
+WHERE war_id = ANY($1::text[]) ORDER BY "position"
+"""
+
+
+class Status:
+    """A clan's status as read: the clan, its subscribed games, its wars, their clans and players."""
+
+    def __init__(self, clan: Row, subscribed: list[int]) -> None:
+        self.clan = clan
+        self.subscribed = subscribed
+        self.ongoing: list[Row] = []
+        self.requests: list[Row] = []
+        self.clans: dict[int, Row] = {clan.id: clan}
+        self.players: list[Row] = []
+
+
+async def clan_status(pool: DirectPool, platform: str, server_id: str, limit: int) -> Status | None:
+    """What getClanStatus renders; None when the server has no clan."""
+    connections = await pool.get()
+    async with connections.acquire() as connection:
+        rows = await connection.fetch(CLAN_AND_GAMES, platform, server_id, record_class=Row)
+        if not rows:
+            return None
+        status = Status(rows[0], [r["subscribed_game"] for r in rows if r["subscribed_game"] is not None])
+        clan_id = status.clan.id
+        status.ongoing = await connection.fetch(ONGOING, clan_id, limit, record_class=Row)
+        if status.subscribed:
+            requests = await connection.fetch(REQUESTS, clan_id, limit, status.subscribed, record_class=Row)
+        else:
+            requests = await connection.fetch(OWN_REQUESTS, clan_id, limit, record_class=Row)
+        status.requests = requests
+        wars = [*status.ongoing, *requests]
+        if not wars:
+            return status
+        missing = {w.host_clan_id for w in wars} | {w.opponent_clan_id for w in wars if w.opponent_clan_id}
+        missing -= status.clans.keys()
+        if missing:
+            for clan in await connection.fetch(CLANS_BY_ID, list(missing), record_class=Row):
+                status.clans[clan.id] = clan
+        status.players = await connection.fetch(PLAYERS_OF_WARS, [w.id for w in wars], record_class=Row)
+    return status

@@ -52,6 +52,7 @@ def events_poll_seconds() -> float:
 
 
 def pg_direct() -> bool:
-    """On PostgreSQL, run createWar as one prepared asyncpg statement (GMBOT_PG_DIRECT, default
-    on; 0 sends it through SQLAlchemy like every other operation: backend_impl/pg_direct.py)."""
+    """On PostgreSQL, run createWar as one prepared asyncpg statement and getClanStatus's reads
+    on asyncpg (GMBOT_PG_DIRECT, default on; 0 sends them through SQLAlchemy like every other
+    operation: backend_impl/pg_direct.py)."""
     return os.environ.get("GMBOT_PG_DIRECT", "1").strip().lower() not in ("0", "false", "no", "off")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from typing import Any, cast
 
@@ -137,11 +137,20 @@ async def war_dicts(
     if missing:
         for r in await connection.execute(_CLANS_BY_ID[dialect], {"ids": list(missing)}):
             clans[r.id] = cast(ClanLike, r)
+    players = await connection.execute(_PLAYERS_OF_WARS[dialect], {"ids": [w.id for w in wars]})
+    return assemble(catalogue, wars, clans, cast(Iterable[PlayerLike], players))
+
+
+def assemble(
+    catalogue: Catalogue,
+    wars: Sequence[WarLike],
+    clans: dict[int, ClanLike],
+    players: Iterable[PlayerLike],
+) -> list[dict[str, Any]]:
+    """The wars rendered, from their clans (by id) and their players (in position order)."""
     by_war: dict[str, dict[int, list[PlayerLike]]] = defaultdict(lambda: defaultdict(list))
-    for player in await connection.execute(
-        _PLAYERS_OF_WARS[dialect], {"ids": [w.id for w in wars]}
-    ):
-        by_war[player.war_id][player.clan_id].append(cast(PlayerLike, player))
+    for player in players:
+        by_war[player.war_id][player.clan_id].append(player)
     return [
         war_dict(
             w,

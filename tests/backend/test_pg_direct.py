@@ -19,7 +19,7 @@ import asyncpg
 import httpx
 import pytest
 
-from tests.backend.backend_support import Api, Key, setup_clan, uid, user
+from tests.backend.backend_support import Api, Key, create_war, setup_clan, uid, user
 from tests.backend.conftest import Server, start_server
 
 pytestmark = pytest.mark.postgres
@@ -36,7 +36,12 @@ def both_paths(
         servers.append(start_server(url, directory / "direct.log"))
         servers.append(start_server(url, directory / "portable.log", GMBOT_PG_DIRECT="0"))
         direct, portable = (Api(s.url, keys["discord"]) for s in servers)
+        direct.subscribed = []  # type: ignore[attr-defined]
         yield url, direct, portable
+        # the database is shared with the other PostgreSQL tests: no subscribed clans left behind
+        for clan, games in direct.subscribed:  # type: ignore[attr-defined]
+            body = {"actor": clan.leader, "games": games}
+            assert direct.post(f"/clans/{clan.server_id}/subscriptions/remove", body).status_code == 200
         direct.close()
         portable.close()
     finally:
@@ -75,6 +80,7 @@ def test_same_answers_and_rows(both_paths: tuple[str, Api, Api]) -> None:
             rival = setup_clan(api, f"Sub{n}")
             body = {"actor": rival.leader, "games": [4]}
             assert api.post(f"/clans/{rival.server_id}/subscriptions", body).status_code == 200
+            direct.subscribed.append((rival, [4]))  # type: ignore[attr-defined]
         away = user("U9" + uid()[:6], "away")
         assert api.post(f"/clans/{api.host.server_id}/availability",  # type: ignore[attr-defined]
                         {"actor": away, "available": False}).status_code == 200  # fmt: skip
@@ -142,6 +148,7 @@ def test_concurrent_creates_number_events_in_order(both_paths: tuple[str, Api, A
     for host in hosts:  # each subscribed: every war request reaches the five others
         body = {"actor": host.leader, "games": [7]}
         assert direct.post(f"/clans/{host.server_id}/subscriptions", body).status_code == 200
+        direct.subscribed.append((host, [7]))  # type: ignore[attr-defined]
     before = asyncio.run(_rows(url, "SELECT last FROM event_counter"))[0]["last"]
 
     async def create_all() -> list[httpx.Response]:
@@ -160,3 +167,29 @@ def test_concurrent_creates_number_events_in_order(both_paths: tuple[str, Api, A
     # no gap and no duplicate (other events, e.g. the schedulers', may come between)
     assert [r["id"] for r in rows] == list(range(before + 1, before + 1 + len(rows)))
     assert sum(r["type"] == "war.requested" for r in rows) == len(replies) * 5
+
+
+def test_status_reads_the_same(both_paths: tuple[str, Api, Api]) -> None:
+    """getClanStatus on asyncpg (pg_direct.clan_status) and through SQLAlchemy: the same bytes."""
+    _url, direct, portable = both_paths
+    host, rival, other = (setup_clan(direct, n) for n in ("Shown", "Rival", "Other"))
+    for clan in (host, rival):
+        body = {"actor": clan.leader, "games": [8, 5]}
+        assert direct.post(f"/clans/{clan.server_id}/subscriptions", body).status_code == 200
+        direct.subscribed.append((clan, [8, 5]))  # type: ignore[attr-defined]
+    players = [host.leader, user(uid("1"), "second")]
+    wars = [create_war(direct, host, players, game=8, duration=n + 0.5) for n in range(4)]
+    create_war(direct, rival, game=5)  # a request the host may accept (subscribed)
+    create_war(direct, other, game=5)  # another subscribed game's request, listed for the host
+    accept = {"server": rival.server, "actor": rival.leader, "players": [rival.leader]}
+    assert direct.post(f"/wars/{wars[0]['id']}/accept", accept).status_code == 200
+    assert direct.post(f"/wars/{wars[1]['id']}/accept", accept).status_code == 200
+    for clan in (host, rival, other):
+        for query in ({}, {"limit": 2}):
+            replies = [api.get(f"/clans/{clan.server_id}/status", **query) for api in (direct, portable)]
+            assert replies[0].status_code == 200, replies[0].text
+            assert replies[0].content == replies[1].content
+    status = direct.get(f"/clans/{host.server_id}/status").json()
+    assert len(status["ongoing"]) == 2 and status["ongoing"][0]["opponent"]["server"]["id"] == rival.server_id
+    missing = [api.get("/clans/nowhere/status") for api in (direct, portable)]
+    assert missing[0].status_code == 404 and missing[0].content == missing[1].content
