@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import operator
 from datetime import datetime
 from typing import Any
 
@@ -214,6 +215,13 @@ class Row(asyncpg.Record):
             raise AttributeError(name) from None
 
 
+def _row_class(name: str, columns: str) -> type[Row]:
+    """A Row with a property per column: found by the normal attribute lookup, without
+    `__getattr__`'s detour (the status listing reads ~20 attributes of each of its wars)."""
+    names = [c.strip().rsplit(" ", 1)[-1].removeprefix("c.") for c in columns.split(",")]
+    return type(name, (Row,), {n: property(operator.itemgetter(n)) for n in names})
+
+
 # getClanStatus, as clans.get_clan_status and views.war_dicts read it through SQLAlchemy:
 # the same statements (PostgreSQL's variants), written out, with the rows as asyncpg decodes them.
 _CLAN_COLUMNS = "c.id, c.platform, c.server_id, c.name, c.channel_id"
@@ -222,26 +230,34 @@ _WAR_COLUMNS = (
     "host_vote, opponent_vote, result, host_glory, opponent_glory, created_at, accepted_at, "
     "ends_at, ended_at"
 )
+ClanRow = _row_class("ClanRow", _CLAN_COLUMNS + ", subscribed_game")
+WarRow = _row_class("WarRow", _WAR_COLUMNS)
+PlayerRow = _row_class("PlayerRow", "war_id, clan_id, user_id, name, role, position")
 CLAN_AND_GAMES = f"""
 SELECT {_CLAN_COLUMNS}, s.game_id AS subscribed_game
 FROM clans c LEFT OUTER JOIN subscriptions s ON s.clan_id = c.id
 WHERE c.platform = $1::text AND c.server_id = $2::text ORDER BY s.game_id
 """
-ONGOING = f"""
-SELECT {_WAR_COLUMNS} FROM wars
-WHERE (host_clan_id = $1::integer OR opponent_clan_id = $1::integer) AND status IN ('ongoing', 'ended')
-ORDER BY accepted_at DESC, id LIMIT $2::bigint
+# The ongoing wars (part 0) and the open requests (part 1) in one round trip, each part
+# in its own order and limit: `ORDER BY accepted_at DESC, id` and `ORDER BY created_at DESC,
+# id`. `game_id = ANY($3)` with the subscribed games, none for the clan's own requests only.
+_PARTS = f"""
+SELECT * FROM (
+  (SELECT 0 AS part, accepted_at AS newest, {_WAR_COLUMNS} FROM wars
+   WHERE (host_clan_id = $1::integer OR opponent_clan_id = $1::integer)
+     AND status IN ('ongoing', 'ended')
+   ORDER BY accepted_at DESC, id LIMIT $2::bigint)
+  UNION ALL
+  (SELECT 1 AS part, created_at AS newest, {_WAR_COLUMNS} FROM wars
+   WHERE status = 'open' AND ({{requests}})
+   ORDER BY created_at DESC, id LIMIT $2::bigint)
+) AS listed ORDER BY part, newest DESC, id
 """
-OWN_REQUESTS = f"""
-SELECT {_WAR_COLUMNS} FROM wars WHERE status = 'open' AND host_clan_id = $1::integer
-ORDER BY created_at DESC, id LIMIT $2::bigint
-"""
-REQUESTS = f"""
-SELECT {_WAR_COLUMNS} FROM wars
-WHERE status = 'open'
-  AND (host_clan_id = $1::integer OR (game_id = ANY($3::integer[]) AND private IS false))
-ORDER BY created_at DESC, id LIMIT $2::bigint
-"""
+OWN_WARS = _PARTS.replace("{requests}", "host_clan_id = $1::integer AND $3::integer[] IS NOT NULL")
+WARS = _PARTS.replace(
+    "{requests}",
+    "host_clan_id = $1::integer OR (game_id = ANY($3::integer[]) AND private IS false)",
+)
 CLANS_BY_ID = f"SELECT {_CLAN_COLUMNS} FROM clans c WHERE c.id = ANY($1::integer[])"
 PLAYERS_OF_WARS = """
 SELECT war_id, clan_id, user_id, name, role, "position" FROM war_players
@@ -265,24 +281,20 @@ async def clan_status(pool: DirectPool, platform: str, server_id: str, limit: in
     """What getClanStatus renders; None when the server has no clan."""
     connections = await pool.get()
     async with connections.acquire() as connection:
-        rows = await connection.fetch(CLAN_AND_GAMES, platform, server_id, record_class=Row)
+        rows = await connection.fetch(CLAN_AND_GAMES, platform, server_id, record_class=ClanRow)
         if not rows:
             return None
         status = Status(rows[0], [r["subscribed_game"] for r in rows if r["subscribed_game"] is not None])
-        clan_id = status.clan.id
-        status.ongoing = await connection.fetch(ONGOING, clan_id, limit, record_class=Row)
-        if status.subscribed:
-            requests = await connection.fetch(REQUESTS, clan_id, limit, status.subscribed, record_class=Row)
-        else:
-            requests = await connection.fetch(OWN_REQUESTS, clan_id, limit, record_class=Row)
-        status.requests = requests
-        wars = [*status.ongoing, *requests]
+        query = WARS if status.subscribed else OWN_WARS
+        wars = await connection.fetch(query, status.clan.id, limit, status.subscribed, record_class=WarRow)
+        status.ongoing = [w for w in wars if w["part"] == 0]
+        status.requests = [w for w in wars if w["part"] == 1]
         if not wars:
             return status
         missing = {w.host_clan_id for w in wars} | {w.opponent_clan_id for w in wars if w.opponent_clan_id}
         missing -= status.clans.keys()
         if missing:
-            for clan in await connection.fetch(CLANS_BY_ID, list(missing), record_class=Row):
+            for clan in await connection.fetch(CLANS_BY_ID, list(missing), record_class=ClanRow):
                 status.clans[clan.id] = clan
-        status.players = await connection.fetch(PLAYERS_OF_WARS, [w.id for w in wars], record_class=Row)
+        status.players = await connection.fetch(PLAYERS_OF_WARS, [w.id for w in wars], record_class=PlayerRow)
     return status
