@@ -46,9 +46,14 @@ _FALL_BACK = (
 # $1 platform, $2 server id, $3/$4 actor and players as members (ids sorted, names; the
 # last name given wins), $5 actor id, $6/$7 players (ids, names, in order), $8 war id,
 # $9 private, $10 game, $11 format, $12 duration, $13 created_at, $14 events' created_at,
-# $15 the rendered war without its id and host (the events' data; the statement adds both).
+# $15 the rendered war without its id and host (the statement adds both: the reply, which
+# is also the events' data and the idempotency record's body), $16 client, $17 the
+# Idempotency-Key or NULL, $18 operation, $19 the request's fingerprint.
 # Locks are taken in the portable path's order: member rows, the war, then the event
 # counter (each step reads the previous one's rows, which makes PostgreSQL run them in order).
+# With a key, the record is inserted first (ON CONFLICT DO NOTHING: a key already recorded,
+# or being recorded by a concurrent retry, inserts no war, and the portable path replays
+# it); a record whose war id turned out taken rolls everything back (the guard in `ok`).
 CREATE_WAR = """
 WITH clan AS (
   SELECT id, platform, server_id, name FROM clans
@@ -66,12 +71,33 @@ checked AS (
          coalesce(bool_and(m.available OR m.user_id <> ALL($6::text[])), true) AS available
   FROM m
 ),
+reply AS (
+  SELECT $15::jsonb || jsonb_build_object('id', $8::text, 'host', jsonb_build_object(
+           'server', jsonb_build_object('id', clan.server_id, 'name', clan.name),
+           'platform', clan.platform,
+           'players', (SELECT jsonb_agg(jsonb_build_object('id', p.user_id, 'name', p.name, 'role',
+                         CASE WHEN m.role = 'Member' AND NOT m.available THEN 'Unavailable'
+                              ELSE m.role END) ORDER BY p.pos)
+                       FROM unnest($6::text[], $7::text[]) WITH ORDINALITY AS p(user_id, name, pos)
+                       JOIN m ON m.user_id = p.user_id),
+           'vote', NULL, 'glory', 0)) AS war
+  FROM clan
+),
+idem AS (
+  INSERT INTO idempotency_keys (client, key, operation, request_hash, status, body, created_at)
+  SELECT $16::text, $17::text, $18::text, $19::text, 201, reply.war, $13::timestamp
+  FROM reply, checked WHERE $17::text IS NOT NULL AND checked.manager AND checked.available
+  ON CONFLICT (client, key) DO NOTHING
+  RETURNING 1
+),
 w AS (
   INSERT INTO wars (id, status, private, game_id, format_id, duration, host_clan_id,
                     created_by, created_at, host_glory, opponent_glory)
   SELECT $8::text, 'open', $9::boolean, $10::integer, $11::text, $12::float8, clan.id,
          $5::text, $13::timestamp, 0, 0
-  FROM clan, checked WHERE checked.manager AND checked.available
+  FROM clan, checked
+  WHERE checked.manager AND checked.available
+    AND ($17::text IS NULL OR (SELECT count(*) FROM idem) > 0)
   ON CONFLICT (id) DO NOTHING
   RETURNING id
 ),
@@ -98,20 +124,16 @@ ev AS (
   INSERT INTO events (id, platform, type, clan_id, server_id, channel_id, created_at, data)
   SELECT counter.last - (SELECT count(*) FROM subs) + subs.k, subs.platform, 'war.requested',
          subs.id, subs.server_id, subs.channel_id, $14::timestamp,
-         jsonb_build_object('war', $15::jsonb || jsonb_build_object('id', w.id, 'host',
-           jsonb_build_object(
-             'server', jsonb_build_object('id', clan.server_id, 'name', clan.name),
-             'platform', clan.platform,
-             'players', (SELECT jsonb_agg(jsonb_build_object('id', pl.user_id, 'name', pl.name,
-                                                             'role', pl.role) ORDER BY pl.position)
-                         FROM pl),
-             'vote', NULL, 'glory', 0)))
-  FROM counter, subs, clan, w
+         jsonb_build_object('war', reply.war)
+  FROM counter, subs, reply
   RETURNING 1
 )
 SELECT clan.id, clan.platform, clan.server_id, clan.name, (SELECT id FROM w) AS war_id,
        (SELECT array_agg(role ORDER BY "position") FROM pl) AS roles,
-       1 / (CASE WHEN checked.manager AND checked.available THEN 1 ELSE 0 END) AS ok,
+       (SELECT count(*) FROM idem) AS keyed,
+       1 / (CASE WHEN checked.manager AND checked.available
+                  AND ((SELECT count(*) FROM idem) = 0 OR (SELECT count(*) FROM w) > 0)
+            THEN 1 ELSE 0 END) AS ok,
        (SELECT count(*) FROM ev) AS events,
        CASE WHEN (SELECT count(*) FROM ev) > 0 THEN pg_notify('{channel}', '') END AS notified
 FROM clan, checked
@@ -176,10 +198,13 @@ async def create_war(
     values: dict[str, Any],
     events_at: datetime,
     rendered: dict[str, Any],
+    key: tuple[str, str, str, str] | None = None,
 ) -> Created | None:
     """Insert the war (`values`: the wars row but its id and host clan) with its players and
     events; None when the portable path must run instead (see the module's docstring).
-    `rendered`: the war as answered, without its id and host (the events' data)."""
+    `rendered`: the war as answered, without its id and host (the events' data). `key`:
+    (client, Idempotency-Key, operation, fingerprint) to record with the reply, as
+    idempotency.run does; a key recorded already sends the request down the portable path."""
     members = sorted(dict([actor, *players]).items())  # one order everywhere: no deadlocks
     arguments = (
         platform, server_id, [u for u, _ in members], [n for _, n in members], actor[0],
@@ -194,7 +219,7 @@ async def create_war(
                 row = await connection.fetchrow(
                     CREATE_WAR, *arguments, war_id, values["private"], values["game_id"],
                     values["format_id"], values["duration"], values["created_at"], events_at,
-                    template,
+                    template, *(key or (None, None, None, None)),
                 )  # fmt: skip
             except _FALL_BACK:
                 return None
@@ -202,6 +227,8 @@ async def create_war(
                 return None  # no such clan
             if row["war_id"] is not None:
                 return Created(row)
+            if key is not None:
+                return None  # the key is recorded: the portable path replays it (or says 422)
     raise RuntimeError("no free war id after 30 attempts")
 
 

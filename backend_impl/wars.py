@@ -175,11 +175,12 @@ async def _create(
     players = _check_players(game, body.players)
     duration = float(body.duration if body.duration is not None else 24)
     database = db.get()
-    if database.direct is not None and not ctx.idempotency_key:
+    if database.direct is not None:
         direct = await _create_direct(database, ctx, body, private, cat, game, format_id, players, duration)
         if direct is not None:
             return direct
-        # the clan is unknown or a check failed: the portable path below says which
+        # the clan is unknown, a check failed or the Idempotency-Key was used: the portable
+        # path below says which, or replays the recorded reply
 
     async def work(session: AsyncSession) -> dict[str, Any]:
         clan, targets = await host_and_subscribers(session, ctx.platform, body.server.id, game.id)
@@ -235,6 +236,7 @@ async def _create_direct(
     """PostgreSQL: the war, its players and events in one statement (pg_direct.py); None
     when it wrote nothing because the portable path must answer (an unknown clan, a check)."""
     assert database.direct is not None
+    operation = "createPrivateWar" if private else "createWar"
     values = _war_values(private, game, format_id, duration, body.actor.id, utcnow())
     # the events' data is the reply; the statement fills in the id and the host side
     template = views.war_dict(
@@ -251,7 +253,10 @@ async def _create_direct(
         values=values,
         events_at=utcnow(),
         rendered=template,
-    )
+        key=None if not ctx.idempotency_key else (
+            ctx.client, ctx.idempotency_key, operation, idempotency.fingerprint(operation, body.model_dump(mode="json"))
+        ),
+    )  # fmt: skip
     if created is None:
         return None
     if created.events:  # as Database.transaction after a commit with events

@@ -193,3 +193,47 @@ def test_status_reads_the_same(both_paths: tuple[str, Api, Api]) -> None:
     assert len(status["ongoing"]) == 2 and status["ongoing"][0]["opponent"]["server"]["id"] == rival.server_id
     missing = [api.get("/clans/nowhere/status") for api in (direct, portable)]
     assert missing[0].status_code == 404 and missing[0].content == missing[1].content
+
+
+def test_idempotency_keys_as_before(both_paths: tuple[str, Api, Api]) -> None:
+    """A key recorded by the one-statement path replays (or is refused) exactly as one
+    recorded by the portable path; concurrent retries make one war."""
+    url, direct, portable = both_paths
+    answers = []
+    for api in (direct, portable):
+        host = setup_clan(api, "Keyed")
+        body = {"server": host.server, "actor": host.leader, "players": [host.leader], "game": 4}
+        key = uid("key-")
+        first = api.post("/wars", body, idempotency_key=key)
+        again = api.post("/wars", body, idempotency_key=key)
+        other = api.post("/wars", {**body, "duration": 2}, idempotency_key=key)
+        refused = api.post("/wars", {**body, "actor": user(uid("1"))}, idempotency_key=uid("key-"))
+        assert first.status_code == 201 and again.status_code == 201, (first.text, again.text)
+        assert again.json() == first.json() and again.headers.get("idempotent-replayed") == "true"
+        assert "idempotent-replayed" not in first.headers
+        answers.append([(r.status_code, r.json().get("title"), r.json().get("detail")) for r in (other, refused)])
+        answers.append([r.status_code for r in (first, again, other, refused)])
+    direct_answers, direct_statuses, portable_answers, portable_statuses = answers
+    assert direct_statuses == portable_statuses == [201, 201, 422, 403]
+    assert direct_answers[0] == portable_answers[0]  # the same 422 for a reused key
+
+    host = setup_clan(direct, "Retried")
+    body = {"server": host.server, "actor": host.leader, "players": [host.leader], "game": 4}
+    key = uid("key-")
+
+    async def retries() -> list[httpx.Response]:
+        async with httpx.AsyncClient(timeout=30) as client:
+            headers = {**direct.headers(), "Idempotency-Key": key}
+            return list(await asyncio.gather(*(
+                client.post(f"{api.http.base_url}/wars", json=body, headers=headers)
+                for _ in range(6) for api in (direct, portable)
+            )))  # fmt: skip
+
+    replies = asyncio.run(retries())
+    assert {r.status_code for r in replies} <= {201, 409}, [r.text for r in replies]
+    assert len({r.json()["id"] for r in replies if r.status_code == 201}) == 1
+    wars = asyncio.run(_rows(
+        url, "SELECT count(*) AS n FROM wars w JOIN clans c ON c.id = w.host_clan_id WHERE c.server_id = $1",
+        host.server_id,
+    ))  # fmt: skip
+    assert wars[0]["n"] == 1
