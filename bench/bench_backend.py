@@ -115,6 +115,7 @@ WRK_SCRIPT = """
 wrk.method = %(method)s
 wrk.body = %(body)s
 %(headers)s
+%(keyed)s
 done = function(summary, latency, requests)
   local e = summary.errors
   io.write(string.format(
@@ -129,8 +130,19 @@ def _lua(text: str) -> str:
     return json.dumps(text)  # a JSON string is a valid Lua string literal for this ASCII content
 
 
+# A fresh Idempotency-Key per request (a Lua `request` function): every request is a first one.
+KEYED = """
+local sent = 0
+request = function()
+  sent = sent + 1
+  wrk.headers["Idempotency-Key"] = %s .. sent
+  return wrk.format()
+end
+"""
+
+
 def wrk_load(url: str, method: str, body: Any, headers: dict[str, str], concurrency: int,
-             seconds: float, script_dir: Path) -> dict[str, Any]:  # fmt: skip
+             seconds: float, script_dir: Path, keyed: bool = False) -> dict[str, Any]:  # fmt: skip
     """One wrk run (one thread: the load tool should take little of the 2 CPUs)."""
     all_headers = {**headers, **({"Content-Type": "application/json"} if body is not None else {})}
     script = script_dir / "request.lua"
@@ -138,6 +150,7 @@ def wrk_load(url: str, method: str, body: Any, headers: dict[str, str], concurre
         "method": _lua(method),
         "body": _lua(json.dumps(body)) if body is not None else "nil",
         "headers": "\n".join(f"wrk.headers[{_lua(k)}] = {_lua(v)}" for k, v in all_headers.items()),
+        "keyed": KEYED % _lua(f"bench-{uuid.uuid4().hex}-") if keyed else "",
     })  # fmt: skip
     command = ["wrk", "-t1", f"-c{concurrency}", f"-d{max(1, round(seconds))}s", "--timeout", "10s",
                "-s", str(script), url]  # fmt: skip
@@ -227,12 +240,12 @@ def python_load(url: str, method: str, body: Any, headers: dict[str, str], concu
 
 
 def run_round(url: str, method: str, body: Any, headers: dict[str, str], args: argparse.Namespace,
-              server: Running, scratch: Path) -> dict[str, Any]:  # fmt: skip
+              server: Running, scratch: Path, keyed: bool = False) -> dict[str, Any]:  # fmt: skip
     """A warm-up run, then a measured one; with the server's CPU time per measured request."""
 
     def load(seconds: float) -> dict[str, Any]:
         if args.tool == "wrk":
-            return wrk_load(url, method, body, headers, args.concurrency, seconds, scratch)
+            return wrk_load(url, method, body, headers, args.concurrency, seconds, scratch, keyed)
         return python_load(url, method, body, headers, args.concurrency, seconds)
 
     if args.warmup > 0:
@@ -303,7 +316,8 @@ def bench_database(
         if kind == "postgres"
         else None
     )
-    runs: dict[str, list[dict[str, Any]]] = {"gmbot": [], "baseline": [], "limit": [], "status": []}
+    runs: dict[str, list[dict[str, Any]]] = {"gmbot": [], "baseline": [], "limit": [], "status": [],
+                                             "keyed": []}  # fmt: skip
     try:
         setup = {
             "server": {"id": server, "name": "bench"},
@@ -320,6 +334,10 @@ def bench_database(
             if limit is not None:
                 runs["limit"].append(
                     run_round(f"{limit.url}/wars", "POST", war, headers, args, limit, scratch)
+                )
+            if args.keyed:
+                runs["keyed"].append(
+                    run_round(f"{gmbot.url}/wars", "POST", war, headers, args, gmbot, scratch, keyed=True)
                 )
             if kind == "postgres":
                 # The rounds add thousands of wars a second, faster than autovacuum's ANALYZE
@@ -348,6 +366,8 @@ def bench_database(
     ]
     if runs["limit"]:
         rows.append(summarize(runs["limit"], database=kind, app="limit baseline", operation="createWar"))
+    if runs["keyed"]:
+        rows.append(summarize(runs["keyed"], database=kind, app="gmbot", operation="createWar, Idempotency-Key"))
     rows.append(summarize(runs["status"], database=kind, app="gmbot", operation="getClanStatus"))
     return rows
 
@@ -359,7 +379,7 @@ def table(rows: list[dict[str, Any]]) -> str:
         lines.append(f"| {r['database']} | {r['app']} | {r['operation']} | {r['rps']:.0f} | {r['rounds_rps']} | "
                      f"{r['p50_ms']:.1f} | {r['p99_ms']:.1f} | {r['rounds_p99']} | {r['cpu_ms']:.2f} | {r['bad']} |")  # fmt: skip
     for kind in sorted({r["database"] for r in rows}):
-        ours = next(r for r in rows if r["database"] == kind and r["app"] == "gmbot")
+        ours = next(r for r in rows if r["database"] == kind and r["app"] == "gmbot" and r["operation"] == "createWar")
         base = next(r for r in rows if r["database"] == kind and r["app"] == "FastAPI baseline")
         lines.append(f"\n{kind}: gmbot createWar = {ours['rps'] / base['rps']:.2f}x the FastAPI baseline's median throughput "
                      f"(median of per-round ratios {ours['paired_ratio']:.2f}x); "
@@ -383,7 +403,11 @@ def main(argv: list[str]) -> int:
     p.add_argument("--concurrency", type=int, default=8, help="keep-alive connections")
     p.add_argument("--tool", choices=("wrk", "python"), default="wrk" if shutil.which("wrk") else "python")
     p.add_argument("--json", type=Path, default=None, help="also write the rows here")
+    p.add_argument("--keyed", action="store_true",
+                   help="also gmbot createWar with a fresh Idempotency-Key per request (wrk only)")
     args = p.parse_args(argv)
+    if args.keyed and args.tool != "wrk":
+        p.error("--keyed needs wrk")
     rows: list[dict[str, Any]] = []
     load_before = os.getloadavg()[0]
     with tempfile.TemporaryDirectory(prefix="gmbot-bench-") as tmp:
