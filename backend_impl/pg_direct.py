@@ -53,7 +53,9 @@ _FALL_BACK = (
 # counter (each step reads the previous one's rows, which makes PostgreSQL run them in order).
 # With a key, the record is inserted first (ON CONFLICT DO NOTHING: a key already recorded,
 # or being recorded by a concurrent retry, inserts no war, and the portable path replays
-# it); a record whose war id turned out taken rolls everything back (the guard in `ok`).
+# it), and only when the war id looks free (`free`: else no record, no war, and another id
+# is tried); a record whose war id was taken meanwhile rolls everything back (the guard in
+# `ok`: the portable path then runs).
 CREATE_WAR = """
 WITH clan AS (
   SELECT id, platform, server_id, name FROM clans
@@ -83,10 +85,14 @@ reply AS (
            'vote', NULL, 'glory', 0)) AS war
   FROM clan
 ),
+free AS (
+  SELECT NOT EXISTS (SELECT 1 FROM wars WHERE id = $8::text) AS id
+),
 idem AS (
   INSERT INTO idempotency_keys (client, key, operation, request_hash, status, body, created_at)
   SELECT $16::text, $17::text, $18::text, $19::text, 201, reply.war, $13::timestamp
-  FROM reply, checked WHERE $17::text IS NOT NULL AND checked.manager AND checked.available
+  FROM reply, checked, free
+  WHERE $17::text IS NOT NULL AND checked.manager AND checked.available AND free.id
   ON CONFLICT (client, key) DO NOTHING
   RETURNING 1
 ),
@@ -130,7 +136,7 @@ ev AS (
 )
 SELECT clan.id, clan.platform, clan.server_id, clan.name, (SELECT id FROM w) AS war_id,
        (SELECT array_agg(role ORDER BY "position") FROM pl) AS roles,
-       (SELECT count(*) FROM idem) AS keyed,
+       (SELECT count(*) FROM idem) AS keyed, (SELECT id FROM free) AS id_free,
        1 / (CASE WHEN checked.manager AND checked.available
                   AND ((SELECT count(*) FROM idem) = 0 OR (SELECT count(*) FROM w) > 0)
             THEN 1 ELSE 0 END) AS ok,
@@ -227,7 +233,7 @@ async def create_war(
                 return None  # no such clan
             if row["war_id"] is not None:
                 return Created(row)
-            if key is not None:
+            if key is not None and row["id_free"]:
                 return None  # the key is recorded: the portable path replays it (or says 422)
     raise RuntimeError("no free war id after 30 attempts")
 
