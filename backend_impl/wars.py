@@ -233,8 +233,9 @@ async def _create_direct(
     players: list[tuple[str, str]],
     duration: float,
 ) -> dict[str, Any] | None:
-    """PostgreSQL: the war, its players and events in one statement (pg_direct.py); None
-    when it wrote nothing because the portable path must answer (an unknown clan, a check)."""
+    """PostgreSQL: the war, its players, its events and its Idempotency-Key's record in one
+    statement (pg_direct.py); None when it wrote nothing because the portable path must
+    answer (an unknown clan, a failed check, a key recorded already)."""
     assert database.direct is not None
     operation = "createPrivateWar" if private else "createWar"
     values = _war_values(private, game, format_id, duration, body.actor.id, utcnow())
