@@ -159,7 +159,7 @@ class Core:
         else:
             rendered = self.renderer.render(card, scope, inv.platform)
             if reply.ok:
-                self._bind_buttons(rendered, card.buttons, scope, kind, source, str(reply.status))
+                bind_buttons(rendered, card.buttons, scope, kind, source, str(reply.status))
         if not (rendered.title or rendered.description or rendered.fields):
             rendered.title = "Done." if reply.ok else f"Error {reply.status}"
         return Outcome(rendered, "reply" if reply.ok else "problem", reply.status, reply.request_id, reply.body)
@@ -274,19 +274,8 @@ class Core:
         data = event.get("data") if isinstance(event.get("data"), dict) else {}
         scope = {"event": dict(event), "data": data, "ctx": {"server": {"id": event.get("serverId")}}}
         card = self.renderer.render(spec.card, scope, self.platform)
-        self._bind_buttons(card, spec.card.buttons, scope, "e", spec.name, "")
+        bind_buttons(card, spec.card.buttons, scope, "e", spec.name, "")
         return card
-
-    def _bind_buttons(
-        self, card: RenderedCard, buttons: list[Button], scope: Mapping[str, Any], kind: str, source: str, status: str
-    ) -> None:
-        for rendered in card.buttons:
-            values = [lookup(scope, ref) for ref in _static_references(buttons[rendered.index])]
-            custom_id = BUTTON_PREFIX + json.dumps([kind, source, status, rendered.index, values], separators=(",", ":"))
-            if len(custom_id) > CUSTOM_ID_MAX:
-                log.warning("button %r of %s is too long to post (%d characters)", rendered.label, source, len(custom_id))
-                continue
-            rendered.custom_id = custom_id
 
     def find_button(self, custom_id: str) -> tuple[Button, dict[str, Any]] | None:
         """The spec button a custom id points at, and the scope its fixed values came from."""
@@ -322,6 +311,20 @@ class Core:
             log.error("spec error in a button calling %s: %s", button.operation, error)
             return Outcome(self.misconfigured(), "problem")
         return await self._call(request, inv, button.replies, {"options": {}, "ctx": inv.scope()}, "b", button.operation)
+
+
+def bind_buttons(
+    card: RenderedCard, buttons: list[Button], scope: Mapping[str, Any], kind: str, source: str, status: str
+) -> None:
+    """Give each rendered button the custom id a click is routed by (its fixed values inside);
+    a button whose id would be too long to post is left without one, and front ends skip it."""
+    for rendered in card.buttons:
+        values = [lookup(scope, ref) for ref in _static_references(buttons[rendered.index])]
+        custom_id = BUTTON_PREFIX + json.dumps([kind, source, status, rendered.index, values], separators=(",", ":"))
+        if len(custom_id) > CUSTOM_ID_MAX:
+            log.warning("button %r of %s is too long to post (%d characters)", rendered.label, source, len(custom_id))
+            continue
+        rendered.custom_id = custom_id
 
 
 def _static_references(button: Button) -> list[str]:

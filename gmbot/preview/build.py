@@ -13,14 +13,13 @@ import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, cast
+from typing import Any
 
 from generator.errors import SpecErrors
 from generator.openapi import OpenAPI
 from generator.pipeline import Checked, Config, check
-from gmbot.chat.backend import BackendClient
 from gmbot.chat.cards import CardRenderer, RenderedCard
-from gmbot.chat.core import Core
+from gmbot.chat.core import bind_buttons
 from gmbot.chat.help import describe_option, usage
 from gmbot.preview import samples
 from gmbot.spec.model import BotSpec, Card, CardOverride, Command, Option, OptionType
@@ -237,7 +236,7 @@ def render_card(preview: Preview, entry: Entry, platform: str | None = None) -> 
     if entry.bind is not None and card.buttons:
         # the core's own binding: a button whose custom id would be too long to post is
         # left without one, and the platforms leave it out, here as in the chat
-        Core(preview.spec, cast(BackendClient, None))._bind_buttons(card, entry.card.buttons, scope, *entry.bind)
+        bind_buttons(card, entry.card.buttons, scope, *entry.bind)
     return card
 
 
