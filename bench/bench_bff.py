@@ -34,6 +34,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 warnings.filterwarnings("ignore", message=".*httpx2.*")
 
+from bench.docs_section import replace_section  # noqa: E402
 from generated.application import application  # noqa: E402
 from generated.chat.routes import ROUTES  # noqa: E402
 from gmbot.chat.backend import BackendClient  # noqa: E402
@@ -220,17 +221,6 @@ def report(runs: dict[str, dict[str, Any]], floor: tuple[float, float], n: int) 
     return "\n".join(lines)
 
 
-def write_section(section: str, path: Path = ROOT / "docs" / "benchmarks.md") -> None:
-    text = path.read_text(encoding="utf-8") if path.exists() else "# Benchmarks\n\n"
-    start = text.find("## BFF hop")
-    if start < 0:
-        text = text.rstrip("\n") + "\n\n" + section
-    else:
-        end = text.find("\n## ", start + 1)
-        text = text[:start] + section + (text[end + 1:] if end >= 0 else "")
-    path.write_text(text, encoding="utf-8")
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("-n", type=int, default=2000)
@@ -243,7 +233,7 @@ def main() -> int:
     section = report(runs, floor, args.n)
     print(section)
     if args.write:
-        write_section(section)
+        replace_section('## BFF hop', section)
     return 0
 
 

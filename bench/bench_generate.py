@@ -28,6 +28,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench.docs_section import replace_section  # noqa: E402
 from generator import cli, template_scan  # noqa: E402
 from generator.models_gen import generate_models  # noqa: E402
 from generator.pipeline import Config, render  # noqa: E402
@@ -215,20 +216,6 @@ def bench_synthetic(rounds: int, tmp: Path) -> list[str]:
     ]
 
 
-def write_section(lines: list[str]) -> None:
-    """Replace only the `## Generator` section of docs/benchmarks.md."""
-    path = ROOT / "docs" / "benchmarks.md"
-    text = path.read_text(encoding="utf-8") if path.exists() else "# Benchmarks\n"
-    section = "## Generator\n\n" + "\n".join(lines).rstrip() + "\n"
-    start = text.find("## Generator\n")
-    if start == -1:
-        text = text.rstrip("\n") + "\n\n" + section
-    else:
-        end = text.find("\n## ", start + 1)
-        text = text[:start] + section + (text[end:] if end != -1 else "")
-    path.write_text(text, encoding="utf-8")
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--rounds", type=int, default=11)
@@ -249,7 +236,7 @@ def main() -> int:
         ]
     print("\n".join(lines))
     if not args.no_write:
-        write_section(lines)
+        replace_section("## Generator", "## Generator\n\n" + "\n".join(lines))
     return 0
 
 

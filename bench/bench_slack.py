@@ -40,6 +40,7 @@ warnings.filterwarnings("ignore", message=".*httpx2.*")
 import aiohttp  # noqa: E402
 from aiohttp import web  # noqa: E402
 
+from bench.docs_section import replace_section  # noqa: E402
 from generated.application import application  # noqa: E402
 from generated.chat.routes import ROUTES  # noqa: E402
 from gmbot.chat.backend import BackendClient  # noqa: E402
@@ -221,17 +222,6 @@ def report(results: dict[str, dict[str, list[float]]], n: int) -> str:
     return "\n".join(lines)
 
 
-def write_section(section: str, path: Path = ROOT / "docs" / "benchmarks.md") -> None:
-    text = path.read_text(encoding="utf-8") if path.exists() else "# Benchmarks\n\n"
-    start = text.find("## Slack front end")
-    if start < 0:
-        text = text.rstrip("\n") + "\n\n" + section
-    else:
-        end = text.find("\n## ", start + 1)
-        text = text[:start] + section + (text[end + 1:] if end >= 0 else "")
-    path.write_text(text, encoding="utf-8")
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("-n", type=int, default=500)
@@ -242,7 +232,7 @@ def main() -> int:
     section = report(asyncio.run(measure(args.n, args.warmup)), args.n)
     print(section)
     if args.write:
-        write_section(section)
+        replace_section('## Slack front end', section)
     return 0
 
 
