@@ -12,27 +12,14 @@ from typing import Any
 
 from gmbot.chat import times
 from gmbot.chat.cards import RenderedCard
+from gmbot.chat.fit import chunks, cut
 
 TITLE, DESCRIPTION, FIELDS, FIELD_NAME, FIELD_VALUE, FOOTER = 256, 4096, 25, 256, 1024, 2048
 TOTAL, EMBEDS = 6000, 10
-CUT = "… (cut)"
 EMPTY = "\u200b"  # Discord refuses empty field names and values
 RESERVE = 80  # room kept for the "more not shown" marker
 
 
-def cut(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: limit - len(CUT)] + CUT
-
-
-def _chunks(text: str, limit: int) -> list[str]:
-    """Split at line ends where possible, else hard."""
-    chunks: list[str] = []
-    while len(text) > limit:
-        at = text.rfind("\n", 0, limit)
-        at = at if at > limit // 2 else limit
-        chunks.append(text[:at])
-        text = text[at:].lstrip("\n")
-    return [*chunks, text] if text else chunks
 
 
 def embed_size(embed: dict[str, Any]) -> int:
@@ -58,7 +45,7 @@ def card_to_embeds(card: RenderedCard) -> list[dict[str, Any]]:
     def room() -> bool:
         return len(embeds) < EMBEDS
 
-    for index, chunk in enumerate(_chunks(card.description, DESCRIPTION)):
+    for index, chunk in enumerate(chunks(card.description, DESCRIPTION)):
         if budget <= 0 or (index > 0 and not room()):
             dropped += 1
             continue

@@ -23,6 +23,7 @@ from typing import Any
 
 from gmbot.chat import times
 from gmbot.chat.cards import RenderedCard, RenderedField
+from gmbot.chat.fit import chunks, cut
 
 HEADER_MAX = 150
 SECTION_TEXT_MAX = 3000
@@ -36,7 +37,6 @@ ACTION_ID_MAX = 255
 BUTTON_VALUE_MAX = 2000
 BLOCKS_MAX = 50
 FALLBACK_MAX = 300  # the notification text: Slack allows far more; a preview needs little
-CUT = "… (cut)"
 DEFAULT_COLOR = "#dddddd"  # the grey bar Slack (and Discord) show for an uncoloured message
 _STYLES = {"primary": "primary", "success": "primary", "danger": "danger"}  # Slack has no green/grey
 
@@ -48,9 +48,6 @@ PLAIN_TIME_PARTS = ("title", "button_label")
 _MD_LINK = re.compile(r"\[([^\]\n]+)\]\((https?://[^)\s]+)\)")
 _MD_BOLD = re.compile(r"\*\*(.+?)\*\*")
 
-
-def cut(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: limit - len(CUT)] + CUT
 
 
 def mrkdwn(text: str) -> str:
@@ -71,16 +68,6 @@ def mrkdwn(text: str) -> str:
 def _escape(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
-
-def _chunks(text: str, limit: int) -> list[str]:
-    """Split at line ends where possible, else hard."""
-    chunks: list[str] = []
-    while len(text) > limit:
-        at = text.rfind("\n", 0, limit)
-        at = at if at > limit // 2 else limit
-        chunks.append(text[:at])
-        text = text[at:].lstrip("\n")
-    return [*chunks, text] if text else chunks
 
 
 def _text(kind: str, text: str) -> dict[str, Any]:
@@ -134,7 +121,7 @@ def card_to_message(card: RenderedCard) -> dict[str, Any]:
         else:
             dropped += 1
 
-    for chunk in _chunks(mrkdwn(card.description), SECTION_TEXT_MAX):
+    for chunk in chunks(mrkdwn(card.description), SECTION_TEXT_MAX):
         add({"type": "section", "text": _text("mrkdwn", chunk)})
     inline: list[dict[str, Any]] = []
     for item in [*card.fields, None]:  # None flushes the last run of inline fields

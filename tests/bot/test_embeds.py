@@ -1,7 +1,8 @@
 from __future__ import annotations
 
 from gmbot.chat.cards import RenderedCard, RenderedField
-from gmbot.discord.embeds import CUT, card_to_embeds, embed_size
+from gmbot.chat.fit import CUT
+from gmbot.discord.embeds import card_to_embeds, embed_size
 
 
 def check_limits(embeds: list[dict]) -> None:

@@ -6,7 +6,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 from gmbot.chat.cards import RenderedButton, RenderedCard, RenderedField
-from gmbot.slack.blocks import CUT, card_to_message, message_to_text, mrkdwn
+from gmbot.chat.fit import CUT
+from gmbot.slack.blocks import card_to_message, message_to_text, mrkdwn
 
 
 def check_limits(message: dict[str, Any]) -> list[dict[str, Any]]:
