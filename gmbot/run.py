@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from gmbot.application import Admin, Application, ApplicationError, load_application
+from gmbot.cli_support import load_dotenv
 from gmbot.service.children import Child, Watcher, with_front_ends
 
 KEY_DIR = Path(".gmbot")
@@ -98,12 +99,7 @@ def _free_port() -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parser().parse_args(list(argv or []))
-    try:
-        from dotenv import load_dotenv
-
-        load_dotenv(Path.cwd() / ".env")
-    except ImportError:  # pragma: no cover - python-dotenv is a dependency
-        pass
+    load_dotenv()
     from gmbot import serve
 
     try:
