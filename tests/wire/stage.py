@@ -166,7 +166,8 @@ async def delaying_proxy(target: str, delay: float, method: str = "*", path: str
 
         app = web.Application()
         app.router.add_route("*", "/{path:.*}", forward)
-        runner = web.AppRunner(app, access_log=None)
+        # on leaving, requests in flight (a bot's events long-poll) are cut, not waited for
+        runner = web.AppRunner(app, access_log=None, shutdown_timeout=0.1)
         await runner.setup()
         site = web.TCPSite(runner, "127.0.0.1", 0)
         await site.start()
