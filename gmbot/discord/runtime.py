@@ -268,10 +268,14 @@ class DiscordRuntime:
         """py-cord's own on_message (process the commands), plus: a message Discord delivers
         again is answered once, and the bare prefix ("gmbot", or a mention of the bot alone)
         gets the help the core gives a command line without a command."""
-        if message.author.bot or not self.first_delivery("message", message.id):
+        if message.author.bot:
             return
         ctx: commands.Context[Any] = await bot.get_context(message)
-        if ctx.command is None and ctx.invoked_with is None and await self._bare_prefix(bot, message):
+        bare = ctx.prefix is None and await self._bare_prefix(bot, message)
+        # only messages for the bot are remembered: the channels' chatter would crowd them out
+        if (ctx.prefix is None and not bare) or not self.first_delivery("message", message.id):
+            return
+        if bare:
             await self.run_prefix(ctx, "", "")
             return
         await bot.invoke(ctx)
