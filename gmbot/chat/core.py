@@ -49,6 +49,9 @@ class Invocation:
     channel: Person | None = None
     mentions: tuple[Person, ...] = ()
     id: str = ""  # the platform's message / interaction id: the idempotency key
+    # how long the front end can wait for the backend, in seconds (None: the client's time-out):
+    # longer once the platform has been told an answer is coming
+    patience: float | None = None
 
     def scope(self) -> dict[str, Any]:
         return {
@@ -70,6 +73,12 @@ class Outcome:
     request_id: str | None = None
     body: Any = None
     command: str | None = None
+
+    @property
+    def private(self) -> bool:
+        """Only the one who asked needs to see it (a mistake, a refusal, an outage), where the
+        platform can show a message to one person."""
+        return self.kind != "reply"
 
 
 async def _no_members(token: str) -> Person | None:
@@ -144,8 +153,11 @@ class Core:
         command: Command | None = None,
     ) -> Outcome:
         try:
-            reply = await self.backend.call(request, idempotency_key=inv.idempotency_key())
+            reply = await self.backend.call(request, idempotency_key=inv.idempotency_key(), read_timeout=inv.patience)
         except BackendUnavailable as error:
+            if error.reason == "timeout":
+                waited = inv.patience if inv.patience is not None else self.backend.timeout
+                return Outcome(self.late_card(waited, error.request_id), "unavailable", request_id=error.request_id)
             return Outcome(self.unavailable_card(error.request_id), "unavailable", request_id=error.request_id)
         if not reply.ok:
             plain = self.plain_outcome(reply, replies, source, command)
@@ -259,6 +271,19 @@ class Core:
         card = self.notice(
             "Service unavailable",
             f"{self.spec.bot.name}'s service is not answering right now. Please try again in a minute.",
+            "error",
+        )
+        if request_id:
+            card.footer = f"request id {request_id}"
+        return card
+
+    def late_card(self, waited: float, request_id: str | None = None) -> RenderedCard:
+        """The backend got the request but did not answer in time: it may still carry it out,
+        so "try again" could do it twice."""
+        card = self.notice(
+            "No answer in time",
+            f"{self.spec.bot.name}'s service did not answer within {waited:g} s. What you asked for may "
+            "still go through: check before trying again.",
             "error",
         )
         if request_id:
