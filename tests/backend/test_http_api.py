@@ -276,3 +276,24 @@ def test_leaderboard_and_stats_shapes(api: Api) -> None:
     board = api.get("/leaderboard", limit=100).json()
     assert board["total"] >= 1 and board["limit"] == 100
     assert board["items"] == sorted(board["items"], key=lambda e: -e["glory"])
+
+
+def test_a_clan_outside_the_war_is_told_so_not_about_roles(api: Api) -> None:
+    host, rival, third = setup_clan(api, "In"), setup_clan(api, "Too"), setup_clan(api, "Out")
+    war = create_war(api, host)
+    accepted = api.post(f"/wars/{war['id']}/accept", {"server": rival.server, "actor": rival.leader,
+                                                      "players": [rival.leader]})  # fmt: skip
+    assert accepted.status_code == 200, accepted.text
+    open_war = create_war(api, host)
+    outsider = {"server": third.server, "actor": third.leader}
+    refusals = {
+        "removeWar": api.post(f"/wars/{open_war['id']}/remove", outsider),
+        "castVote": api.post(f"/wars/{war['id']}/votes", {**outsider, "result": "win"}),
+        "sayToOpponent": api.post(f"/wars/{war['id']}/messages", {**outsider, "message": "hi"}),
+    }
+    for operation, reply in refusals.items():
+        problem = is_problem(reply, 403)
+        # the Leader of another clan has every role needed: the reason is the war, and it is said
+        assert "needs the role" not in problem["detail"] and "requiredRoles" not in problem, problem
+        assert problem["detail"].startswith(f"{operation}: your clan"), problem
+        assert problem["warId"] in (war["id"], open_war["id"]) and problem["actorId"] == third.leader["id"]
