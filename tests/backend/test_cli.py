@@ -96,7 +96,6 @@ def test_rotation_last_use_and_one_client_per_platform(
     listing = capsys.readouterr().out.splitlines()
     assert len(listing) == 2 and all("last used" in line for line in listing), listing
     assert keys.main([*url, "revoke", old.split("_")[1]]) == 0
-    apikeys._cache.clear()
     assert asyncio.run(use(old)) is None and asyncio.run(use(new)) is not None
     # a second client on the discord platform: refused, unless it is meant
     assert keys.main([*url, "create", "--client", "OTHER-BFF", "--platform", "discord"]) == 1
