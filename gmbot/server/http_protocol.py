@@ -12,6 +12,9 @@ before it is buffered whole; a client pipelining several requests in one read is
 measured a little generously); a head that arrived in one read is measured exactly
 once parsed.
 
+At shutdown each open connection tells the app (`draining.begin`), so that requests waiting
+on purpose answer now rather than hold the shutdown.
+
 A request that is not valid HTTP/1.1 (a malformed header name, an obs-fold continuation
 line, both Content-Length and Transfer-Encoding) is refused by httptools before any app
 sees it; uvicorn answered that 400 in text/plain, here it is problem+json like every
@@ -25,7 +28,7 @@ from typing import Any
 
 from uvicorn.protocols.http.httptools_impl import STATUS_LINE, HttpToolsProtocol
 
-from gmbot.server import settings
+from gmbot.server import draining, settings
 from gmbot.server.problems import PROBLEM_JSON, problem_body
 
 NOT_HTTP = (
@@ -60,6 +63,11 @@ class BoundedHttpProtocol(HttpToolsProtocol):
             self._head_bytes += len(data)
             if self._head_bytes > self.max_head_bytes:
                 self._refuse_head()
+
+    def shutdown(self) -> None:
+        """uvicorn's graceful shutdown has begun: the app's long waits must end (draining.py)."""
+        draining.begin()
+        super().shutdown()
 
     def on_message_begin(self) -> None:
         super().on_message_begin()
