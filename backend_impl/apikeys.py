@@ -14,7 +14,8 @@ cost neither a query each nor memory.
 A key is issued to one client for one platform: a second client on a platform that
 already has one is refused unless asked for explicitly (`shared_platform`), since any
 holder of a platform's key can act as any user of that platform (docs/backend.md,
-"Security"). Each key records when it was last used, to within LAST_USED_PRECISION
+"Security"); so is a second platform for a client that already has one
+(`second_platform`): one bot's name then speaks for two platforms' users. Each key records when it was last used, to within LAST_USED_PRECISION
 seconds, so a rotation can tell when the old key has gone quiet.
 """
 
@@ -63,6 +64,18 @@ class PlatformTaken(ValueError):
         self.clients = clients
 
 
+class SecondPlatform(ValueError):
+    """The client already holds keys for another platform."""
+
+    def __init__(self, client: str, platforms: list[str]) -> None:
+        super().__init__(
+            f"client {client} already has keys for platform {', '.join(platforms)}; one client on two "
+            "platforms acts for the users of both: pass --second-platform if that is intended"
+        )
+        self.client = client
+        self.platforms = platforms
+
+
 def default_platform(client: str) -> str:
     """DISCORD-BFF -> discord."""
     return client.split("-")[0].split("_")[0].lower() or "default"
@@ -80,12 +93,18 @@ def parse(key: str) -> tuple[str, str] | None:
 
 
 async def create(
-    database: Database, client: str, platform: str | None = None, *, shared_platform: bool = False
+    database: Database,
+    client: str,
+    platform: str | None = None,
+    *,
+    shared_platform: bool = False,
+    second_platform: bool = False,
 ) -> tuple[KeyInfo, str]:
     """Store a new key for `client`; return its info and the key itself (never stored).
 
     Raises PlatformTaken when another client has active keys for the platform, unless
-    `shared_platform`.
+    `shared_platform`; SecondPlatform when the client has active keys for another
+    platform, unless `second_platform`.
     """
     key_id, secret = secrets.token_hex(6), secrets.token_urlsafe(32)
     row = ApiKey(
@@ -104,6 +123,11 @@ async def create(
         )))  # fmt: skip
         if others and not shared_platform:
             raise PlatformTaken(row.platform, others)
+        platforms = sorted(set(await session.scalars(
+            select(ApiKey.platform).where(ApiKey.client == client, ApiKey.revoked_at.is_(None))
+        )))  # fmt: skip
+        if platforms and row.platform not in platforms and not second_platform:  # not a rotation
+            raise SecondPlatform(client, platforms)
         session.add(row)
     return KeyInfo(
         row.id, row.client, row.platform, row.created_at, None

@@ -107,6 +107,11 @@ def test_rotation_last_use_and_one_client_per_platform(
     assert "--share-platform" in capsys.readouterr().err
     assert keys.main([*url, "create", "--client", "OTHER-BFF", "--platform", "discord", "--share-platform"]) == 0
     assert keys.main([*url, "create", "--client", "SLACK-BFF"]) == 0  # another platform: fine
+    # one client taking a second platform: refused too, unless it is meant
+    assert keys.main([*url, "create", "--client", "SLACK-BFF", "--platform", "web"]) == 1
+    assert "--second-platform" in capsys.readouterr().err
+    assert keys.main([*url, "create", "--client", "SLACK-BFF", "--platform", "web", "--second-platform"]) == 0
+    assert keys.main([*url, "create", "--client", "SLACK-BFF", "--platform", "slack"]) == 0  # its own: fine
 
 
 @pytest.mark.slow

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import httpx
 
-from tests.backend.backend_support import Api, create_war, is_problem, setup_clan, uid, user
+from backend_impl import admin
+from tests.backend.backend_support import Api, Key, create_war, is_problem, setup_clan, uid, user
 from tests.backend.conftest import Backend
 
 
@@ -297,3 +300,34 @@ def test_a_clan_outside_the_war_is_told_so_not_about_roles(api: Api) -> None:
         assert "needs the role" not in problem["detail"] and "requiredRoles" not in problem, problem
         assert problem["detail"].startswith(f"{operation}: your clan"), problem
         assert problem["warId"] in (war["id"], open_war["id"]) and problem["actorId"] == third.leader["id"]
+
+
+def test_an_idempotency_key_is_never_replayed_to_another_platform(backend: Backend) -> None:
+    """One client with keys on two platforms (an explicit choice): the same Idempotency-Key
+    on each is two requests, each replayed only to its own platform."""
+    client = f"TWO-{uid()[:6]}"
+    keys = {
+        platform: asyncio.run(admin.create_key(backend.database_url, client, platform, shared_platform=True,
+                                               second_platform=platform == "slack"))[1]
+        for platform in ("discord", "slack")
+    }  # fmt: skip
+    apis = {platform: Api(backend.url, Key(client, platform, key)) for platform, key in keys.items()}
+    try:
+        server, leader = {"id": uid("9"), "name": "Twice HQ"}, user(uid("1"), "lead")
+        setup = {"server": server, "actor": leader, "channel": {"id": uid("5"), "name": "wars"}, "name": "Twice"}
+        war = {"server": server, "actor": leader, "players": [leader], "game": 4}
+        for path, body in (("/clans", setup), ("/wars", war)):  # createWar: PostgreSQL's direct path too
+            retry_key = f"k-{uid()}"
+            first = {p: api.post(path, body, idempotency_key=retry_key) for p, api in apis.items()}
+            for platform, reply in first.items():
+                assert reply.status_code == 201, reply.text
+                assert "Idempotent-Replayed" not in reply.headers, (platform, reply.json())
+                made = reply.json()
+                assert (made.get("host") or made)["platform"] == platform, (platform, made)
+            for platform, api in apis.items():  # each platform's retry: its own reply
+                again = api.post(path, body, idempotency_key=retry_key)
+                assert again.headers.get("Idempotent-Replayed") == "true"
+                assert again.json() == first[platform].json()
+    finally:
+        for api in apis.values():
+            api.close()
