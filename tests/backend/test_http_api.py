@@ -331,3 +331,20 @@ def test_an_idempotency_key_is_never_replayed_to_another_platform(backend: Backe
     finally:
         for api in apis.values():
             api.close()
+
+
+def test_leadership_goes_only_to_a_member_of_the_clan(api: Api) -> None:
+    clan, elsewhere = setup_clan(api, "Keep"), setup_clan(api, "Elsewhere")
+    path = f"/clans/{clan.server_id}"
+    stranger = user(uid("1"), "stranger")
+    for never_here in (stranger, elsewhere.leader):  # unknown, or a member of another clan only
+        refused = is_problem(api.post(f"{path}/relinquish", {"actor": clan.leader, "member": never_here}), 422)
+        assert refused["memberId"] == never_here["id"] and "member of this clan" in refused["detail"], refused
+    assert api.get(path).json()["leader"]["id"] == clan.leader["id"]
+    members = api.get(f"{path}/members", limit=100).json()["items"]
+    assert [m["id"] for m in members] == [clan.leader["id"]]  # the refusal recorded nobody
+    # once they used one of the clan's commands, they are a member: leadership may go to them
+    assert api.post(f"{path}/availability", {"actor": stranger, "available": True}).status_code == 200
+    handed = api.post(f"{path}/relinquish", {"actor": clan.leader, "member": stranger})
+    assert handed.status_code == 200, handed.text
+    assert api.get(path).json()["leader"]["id"] == stranger["id"]
