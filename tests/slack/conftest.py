@@ -136,8 +136,10 @@ async def live() -> AsyncIterator[LocalBackend]:
 @pytest.fixture
 async def fake() -> AsyncIterator[FakeSlack]:
     fake = await FakeSlack().start()
-    for user_id, name in (("UALICE", "alice"), ("UBOB", "bob"), ("UBRUNO", "bruno"), ("UCARL", "carl")):
-        fake.add_user(user_id, name)
+    # Wolves (T0WOLF, the fake's own workspace) and Bears: a mention must name a member of the command's workspace
+    for user_id, name, team in (("UALICE", "alice", "T0WOLF"), ("UBOB", "bob", "T0WOLF"),
+                                ("UBRUNO", "bruno", "T0BEAR"), ("UCARL", "carl", "T0BEAR")):
+        fake.add_user(user_id, name, team)
     yield fake
     await fake.stop()
 
