@@ -99,12 +99,19 @@ class SlackWire:
         return await self.signed(body), url
 
     async def mention(self, text: str, *, user: str, event_id: str, team: str = "T0WOLF", channel: str = "CWARS",
-                      retry: int | None = None) -> Reply:
+                      retry: int | None = None, thread_ts: str | None = None) -> Reply:
+        event = {"type": "app_mention", "user": user, "text": text, "ts": f"{time.time():.6f}",
+                 "channel": channel, "event_ts": f"{time.time():.6f}"}
+        if thread_ts:
+            event["thread_ts"] = thread_ts
+        return await self.event(event, event_id=event_id, team=team, retry=retry)
+
+    async def event(self, event: dict[str, Any], *, event_id: str, team: str = "T0WOLF",
+                    retry: int | None = None) -> Reply:
+        """An Events API delivery (`X-Slack-Retry-Num` when `retry`), signed."""
         body = json.dumps({
             "token": "deprecated", "team_id": team, "api_app_id": "AGMBOT", "type": "event_callback",
-            "event_id": event_id, "event_time": int(time.time()),
-            "event": {"type": "app_mention", "user": user, "text": text, "ts": f"{time.time():.6f}",
-                      "channel": channel, "event_ts": f"{time.time():.6f}"},
+            "event_id": event_id, "event_time": int(time.time()), "event": event,
             "authorizations": [{"team_id": team, "user_id": self.fake.bot_user_id, "is_bot": True}],
         })
         extra = {"X-Slack-Retry-Num": str(retry), "X-Slack-Retry-Reason": "http_timeout"} if retry else {}
