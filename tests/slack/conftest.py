@@ -3,10 +3,12 @@ backend on loopback, and a fake Slack Web API recording what the bot sends."""
 
 from __future__ import annotations
 
+import asyncio
 import json
+import logging
 import time
 import urllib.parse
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -116,6 +118,40 @@ class SlackWire:
         })
         extra = {"X-Slack-Retry-Num": str(retry), "X-Slack-Retry-Reason": "http_timeout"} if retry else {}
         return await self.signed(body, "application/json", extra)
+
+
+class LogWatch(logging.Handler):
+    """What the Slack front end logs, to wait on (a line, not a sleep)."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.DEBUG)
+        self.messages: list[str] = []
+        self._changed = asyncio.Event()
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.messages.append(record.getMessage())
+        self._changed.set()
+
+    def having(self, text: str) -> list[str]:
+        return [m for m in self.messages if text in m]
+
+    async def wait_for(self, text: str, within: float = 15.0) -> str:
+        async with asyncio.timeout(within):
+            while not self.having(text):
+                self._changed.clear()
+                await self._changed.wait()
+        return self.having(text)[0]
+
+
+@pytest.fixture
+def logs() -> Iterator[LogWatch]:
+    watch = LogWatch()
+    logger = logging.getLogger("gmbot.slack")
+    logger.addHandler(watch)
+    try:
+        yield watch
+    finally:
+        logger.removeHandler(watch)
 
 
 @dataclass

@@ -185,7 +185,9 @@ class FakeSlack:
 
     async def response(self, url: str, within: float = 5.0) -> dict[str, Any]:
         path = urllib.parse.urlparse(url).path
-        return (await self.wait_for(lambda c: c.method == "response_url" and c.path == path, within=within))[0].data
+        answered = await self.wait_for(lambda c: c.method == "response_url" and c.path == path and not c.failed,
+                                       within=within)
+        return answered[0].data
 
     def of(self, method: str) -> list[Call]:
         return [c for c in self.calls if c.method == method]
