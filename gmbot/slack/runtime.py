@@ -5,13 +5,14 @@
 * `@Gmbot createwar ...`: the same as an app mention;
 * a click on a card's button: `action_id` / `value` hold the core's custom id.
 
-Slack wants every request acknowledged within 3 s. Each listener is registered as an
-immediate `ack()` plus a Bolt "lazy" function doing the work in the background (with the
-app's `process_before_response`, see app.py: Bolt then answers the HTTP request as soon as
-the ack returns, instead of polling for it every 10 ms); the card follows: through `response_url` for commands and clicks (in the channel for results,
-ephemeral for usage errors and problems), with `chat.postMessage` /
-`chat.postEphemeral` for mentions, which have no `response_url`. The backend being
-down is a "service unavailable" card like any other outcome.
+Slack wants every request acknowledged within 3 s. The entry (entry.py) answers our
+requests with an empty 200 before Bolt even authorizes them (`acks_at_once`); each
+listener is an immediate `ack()` plus a Bolt "lazy" function doing the work in the
+background (with the app's `process_before_response`, see app.py). The card follows:
+through `response_url` for commands and clicks (in the channel for results, ephemeral
+for usage errors and problems), with `chat.postMessage` / `chat.postEphemeral` for
+mentions, which have no `response_url`. The backend being down is a "service
+unavailable" card like any other outcome.
 
 Slack retries an event it thinks was not acknowledged (`X-Slack-Retry-Num`); a retried
 mention carries the same `event_id`, which is both remembered (seen.py: no second post,
@@ -71,8 +72,8 @@ class Seen(Protocol):
 
 
 class Recent:
-    """The last `size` keys seen, in memory only: for a runtime without a database (tests,
-    the playground); `gmbot slack` gives the runtime seen.py's store."""
+    """The last `size` keys seen, in memory only: for a runtime without a database (tests);
+    `gmbot slack` gives the runtime seen.py's store."""
 
     def __init__(self, size: int = 4096) -> None:
         self.size = size
@@ -300,7 +301,7 @@ class SlackRuntime:
         except PeopleUnavailable as error:
             log.warning("cannot tell who is mentioned: %s", error)
             later = f" in {error.retry_after:g} s" if error.retry_after else " in a minute"
-            return Outcome(self.core.notice("Slack is busy", f"Slack could not say who <@{error.user_id}> is "
+            return Outcome(self.core.notice("Slack is busy", f"Slack could not say who a person you mentioned is "
                                             f"({error.reason}). Nothing was done; try again{later}.", "error"),
                            "unavailable")
         except Exception:
