@@ -72,7 +72,7 @@ def _keep(kept: list[str], html: str) -> str:
 _CODE = re.compile(r"`([^`\n]+)`")
 # Discord's escape (a backslash before punctuation shows the character, unformatted), read
 # before code spans: `\`` opens none. In escaped HTML, `<` is `&lt;` and so on.
-_DISCORD_ESCAPE_OR_CODE = re.compile(r"\\(&(?:lt|gt|amp|#39|#34);|[^\w\s])|`([^`\n]+)`")
+_DISCORD_ESCAPE_OR_CODE = re.compile(r"\\(&(?:lt|gt|amp|#39|#34);|[^0-9A-Za-z\s])|`([^`\n]+)`")
 
 
 _DISCORD_TIME = re.compile(r"&lt;t:(-?\d+)(?::([tTdDfFR]))?&gt;")
