@@ -27,25 +27,38 @@ RESERVE = 80  # room kept for the "more not shown" marker
 
 # Markdown anywhere in a line: emphasis, code, spoilers, masked links, mentions and
 # timestamps (`<@id>`, `<#id>`, `<t:..>`, `<:emoji:id>`), and the escape itself
-_INLINE = re.compile(r"([\\*_~`|<>\[\]])")
+_INLINE = str.maketrans({c: "\\" + c for c in "\\*_~`|<>[]"})
 # ... and at a line's start: headings, subtext (`-#`), lists (`- `, `1. `); quotes are `>`, inline
 _LINE_START = re.compile(r"^([ \t]*\d*)([#+\-.)])", re.MULTILINE)
-_LINK = re.compile(r"(?<=[A-Za-z0-9])://")  # a bare URL is a link: `https\://` is not
+_LINE_MARKS = frozenset("#+-.)")
 _BROADCAST = re.compile(r"@(?=everyone|here)", re.IGNORECASE)
 
 
 def escape(text: str) -> str:
     """A value as Discord shows it literally: each Markdown character behind a backslash
-    (Discord hides the backslash before any punctuation), and `@everyone` / `@here` with a
-    zero-width space after the `@`, as py-cord's escape_mentions (a mention never pings from
-    an embed, but message content would). py-cord's escape_markdown is not enough: it leaves
-    headings, lists, `<@id>` mentions and `<...>` alone."""
-    text = _INLINE.sub(r"\\\1", text)
-    text = _LINE_START.sub(r"\1\\\2", text)
-    return _BROADCAST.sub("@\u200b", _LINK.sub(r"\\://", text))
+    (Discord hides the backslash before any punctuation), `https\\://` (no bare link), and
+    `@everyone` / `@here` with a zero-width space after the `@`, as py-cord's
+    escape_mentions (a mention never pings from an embed, but message content would).
+    py-cord's escape_markdown is not enough: it leaves headings, lists, `<@id>` mentions
+    and bare links alone."""
+    text = text.translate(_INLINE)
+    if not _LINE_MARKS.isdisjoint(text):
+        text = _LINE_START.sub(lambda m: f"{m.group(1)}\\{m.group(2)}", text)
+    if "://" in text:
+        text = text.replace("://", "\\://")
+    return _BROADCAST.sub("@\u200b", text) if "@" in text else text
 
 
-MARKDOWN = markup.Format(literal=lambda text: text, escape=escape)  # the author writes Discord's Markdown
+MARKDOWN = markup.Format(literal=None, escape=escape)  # the author writes Discord's Markdown
+# Discord formats `<t:...>` timestamps in descriptions and field values only
+_PLAIN_TIMES = ("title", "footer", "field_name")
+
+
+def _part(part: str, text: str) -> str:
+    if part == "button_label":  # plain text, written by the renderer
+        return text
+    text = times.write_times(text, times.plain if part in _PLAIN_TIMES else times.discord)
+    return markup.plain(text) if part == "footer" else MARKDOWN(text)
 
 
 def embed_size(embed: dict[str, Any]) -> int:
@@ -55,9 +68,7 @@ def embed_size(embed: dict[str, Any]) -> int:
 
 
 def card_to_embeds(card: RenderedCard) -> list[dict[str, Any]]:
-    # Discord formats `<t:...>` timestamps in descriptions and field values only
-    card = times.with_times(card, times.discord, ("title", "footer", "field_name"))
-    card = card.map(lambda part, text: markup.plain(text) if part in ("footer", "button_label") else MARKDOWN(text))
+    card = card.map(_part)
     footer = cut(card.footer, FOOTER) if card.footer else ""
     budget = TOTAL - len(footer) - RESERVE
     first: dict[str, Any] = {"type": "rich"}

@@ -87,7 +87,8 @@ def escape(text: str) -> str:
     """A value as Slack shows it literally: entities for &, <, > (so `<!here>`, `<@U1>` and
     `<https://x|label>` are text), look-alikes for `*`, `_`, `~` and a backtick, and a soft
     hyphen before a `>` opening a line (Slack would quote the line)."""
-    return _QUOTE.sub("\\1\u00ad&gt;", _entities(text).translate(_LOOKALIKES))
+    text = _entities(text).translate(_LOOKALIKES)
+    return _QUOTE.sub(lambda m: f"{m.group(1)}\u00ad&gt;", text) if "&gt;" in text else text
 
 
 MRKDWN = markup.Format(literal=_author_markup, escape=escape)
