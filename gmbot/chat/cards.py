@@ -1,10 +1,9 @@
 """Platform-neutral cards: sandboxed Jinja2 over the reply's JSON.
 
 A `Card` of the spec renders to a `RenderedCard` of strings in which every value is
-marked as data (gmbot/chat/markup.py); the front ends (Discord embeds, Slack blocks,
-the playground's text) write the author's markup and escape the data, each in its
-format. Button labels, the url and the colour are plain text on every platform, so
-they are rendered plain here. Rendering never raises: a template that fails on an
+marked as data (gmbot/chat/markup.py); each front end (and the playground's text)
+writes the author's markup and escapes the data in its own format. Button labels, the
+url and the colour are plain text on every platform, so they are rendered plain here. Rendering never raises: a template that fails on an
 odd reply renders as an empty string and is logged.
 """
 
@@ -26,7 +25,7 @@ from gmbot.spec.model import BotSettings, Card
 log = logging.getLogger("gmbot.chat.cards")
 
 _HEX = re.compile(r"^#?([0-9a-fA-F]{6})$")
-_URL = re.compile(r"^https?://[^\s<>|\\]+$")  # what every platform takes as a link (Discord refuses the rest)
+_URL = re.compile(r"^https?://[^\s<>|\\]+$")  # what every platform takes as a link (some refuse the rest)
 PARTS = ("title", "description", "footer", "field_name", "field_value", "button_label")
 
 

@@ -1,10 +1,10 @@
 """Text is data: what a user typed or the backend sent is never read as markup.
 
-A card template is the spec author's markup (Discord-flavoured Markdown: `**bold**`,
-`[label](url)`, plus a platform override's own). The values it interpolates
-(`{{ reply.name }}`), and the text the core builds from user or backend input, are data:
-a clan named `@here` or `[FREE GLORY](https://evil.example)` must reach every platform
-as those characters, never as a broadcast or a link.
+A card template is the spec author's markup (Markdown: `**bold**`, `[label](url)`, plus
+a platform override's own). The values it interpolates (`{{ reply.name }}`), and the
+text the core builds from user or backend input, are data: a clan named `@here` or
+`[FREE GLORY](https://evil.example)` must reach every platform as those characters,
+never as a broadcast or a link.
 
 So rendering marks each data value as a span, `DATA` + text + `END` (two private-use
 characters no user can send: `data()` strips them from what it wraps). A front end turns
@@ -59,8 +59,10 @@ def strip(text: str) -> str:
 
 def _loose(text: str) -> bool:
     """Whitespace (or nothing) just inside a span at either end of `text`?"""
-    return len(text) > 1 and (text[0] == DATA and (text[1].isspace() or text[1] == END)
-                              or text[-1] == END and (text[-2].isspace() or text[-2] == DATA))
+    if len(text) < 2:
+        return False
+    at_start = text[0] == DATA and (text[1].isspace() or text[1] == END)
+    return at_start or (text[-1] == END and (text[-2].isspace() or text[-2] == DATA))
 
 
 def plain(text: str) -> str:
