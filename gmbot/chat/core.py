@@ -20,6 +20,7 @@ from typing import Any
 from gmbot.chat.backend import BackendClient, BackendReply, BackendUnavailable
 from gmbot.chat.cards import CardRenderer, RenderedCard, RenderedField
 from gmbot.chat.help import help_card, suggest, usage
+from gmbot.chat.markup import data
 from gmbot.chat.options import (
     MentionResolver,
     NotAMention,
@@ -188,7 +189,7 @@ class Core:
             return None
         log.warning("%s: HTTP %s (request id %s): %s", source, reply.status, reply.request_id, reply.body)
         card = self.notice(plain.title, plain.description, "error")
-        card.footer = f"request id {reply.request_id}"
+        card.footer = f"request id {data(reply.request_id)}"
         return Outcome(card, "problem", reply.status, reply.request_id, reply.body)
 
     def choose_card(self, reply: BackendReply, replies: Mapping[str, Card]) -> Card | None:
@@ -207,10 +208,13 @@ class Core:
         if reply.ok and not reply.malformed:
             return self.notice("Done.", "", "success")
         body = reply.body if isinstance(reply.body, dict) else {}
-        title = str(body.get("title") or ("Unexpected reply from the service" if reply.ok else f"Error {reply.status}"))
-        detail = str(body.get("detail") or f"The service answered HTTP {reply.status} in a form the bot cannot read.")
+        # the backend's words are data, as any value in a card
+        title = data(body["title"]) if body.get("title") else (
+            "Unexpected reply from the service" if reply.ok else f"Error {reply.status}")
+        detail = data(body["detail"]) if body.get("detail") else (
+            f"The service answered HTTP {reply.status} in a form the bot cannot read.")
         card = self.notice(title, detail, "error")
-        card.footer = f"request id {reply.request_id}"
+        card.footer = f"request id {data(reply.request_id)}"
         return card
 
     # -- whole runs ------------------------------------------------------------------------
@@ -254,11 +258,12 @@ class Core:
     def usage_outcome(self, error: UsageError) -> Outcome:
         prefix = self.spec.bot.prefix
         command = self.spec.command(error.command) if error.command else None
+        said = data(error.message)  # it quotes what the user typed: data, as any value in a card
         if command is None:
             card = self.notice("Unknown command" if error.suggestion is not None or not error.command else "Usage",
-                               error.message + f"\n`{prefix} help` lists every command.", "error")
+                               said + f"\n`{prefix} help` lists every command.", "error")
         else:
-            card = self.notice(f"{prefix} {command.name}: {error.message}", "", "error")
+            card = self.notice(f"{prefix} {command.name}: {said}", "", "error")
             card.fields = [RenderedField("Usage", f"`{usage(prefix, command)}`")]
             card.footer = f"{prefix} help {command.name} explains every option"
         return Outcome(card, "usage", command=error.command)
@@ -274,7 +279,7 @@ class Core:
             "error",
         )
         if request_id:
-            card.footer = f"request id {request_id}"
+            card.footer = f"request id {data(request_id)}"
         return card
 
     def late_card(self, waited: float, request_id: str | None = None) -> RenderedCard:

@@ -124,7 +124,7 @@ async def test_prefix_non_member_mention_is_a_usage_error(spec: BotSpec, fake: F
     await DiscordRuntime(spec, fake.client()).run_prefix(ctx, "createwar", "-players <@4242> -game 4")
     assert not fake.requests
     [embed] = sent_embeds(ctx.send)
-    assert "<@4242> is not a member of this server" in embed["title"]
+    assert "\\<@4242\\> is not a member of this server" in embed["title"]  # what was typed: data
     assert embed["fields"][0]["name"] == "Usage"
 
 
@@ -155,7 +155,7 @@ async def test_help_and_unknown_command_on_a_real_bot(spec: BotSpec, fake: FakeB
     ctx = prefix_ctx(guild, alice)
     ctx.invoked_with = "subscrbe"
     await runtime.on_command_error(ctx, commands.CommandNotFound('Command "subscrbe" is not found'))
-    assert "did you mean `gmbot subscribe`" in sent_embeds(ctx.send)[0]["description"]
+    assert "did you mean \\`gmbot subscribe\\`" in sent_embeds(ctx.send)[0]["description"]
     help_command: Any = bot.get_command("help")
     await help_command.callback(ctx, topic="accept")
     assert sent_embeds(ctx.send)[0]["title"] == "gmbot accept"
