@@ -144,3 +144,39 @@ def test_no_connection_to_spare_is_503_with_retry_after(
         asyncio.run(_exhausted(case, limited, server, limited.keys))
     finally:
         server.stop()
+
+
+async def _after_idle_connections_dropped(database: LimitedDatabase, server: Server, keys: dict[str, Key]) -> None:
+    api = Api(server.url, keys["discord"])
+    try:
+        clan = setup_clan(api, "Dropped")
+        api.get(f"/clans/{clan.server_id}/status")  # the direct path has used a pooled connection too
+        # what a PgBouncer restart, or an idle timeout, does to the pool's idle connections
+        pids = await database.fetchval(
+            "SELECT array_agg(pid) FROM pg_stat_activity WHERE usename = $1 AND application_name <> 'gmbot-listener'",
+            database.role,
+        )
+        assert pids, "the pool has no connection open"
+        await database.fetchval("SELECT bool_and(pg_terminate_backend(pid)) FROM unnest($1::int[]) AS pid", pids)
+        await _until("gone", lambda: _none_of(database, pids))
+        for _ in range(3):  # each pooled connection in turn, on each path
+            reply = api.post("/wars", _war(clan))
+            assert reply.status_code == 201, reply.text
+            assert api.get(f"/clans/{clan.server_id}/status").status_code == 200
+            setup_clan(api, "Another")
+    finally:
+        api.close()
+
+
+async def _none_of(database: LimitedDatabase, pids: list[int]) -> bool:
+    return not await database.fetchval("SELECT count(*) FROM pg_stat_activity WHERE pid = ANY($1::int[])", pids)
+
+
+def test_idle_connections_dropped_are_replaced_not_answered_500(limited: LimitedDatabase, tmp_path: Path) -> None:
+    # no scheduler round in between: the requests are the first to meet the dropped connections
+    env = {"GMBOT_DB_POOL_SIZE": "3", "GMBOT_SCHEDULER_INTERVAL": "3600", "GMBOT_KEY_CACHE_SECONDS": "3600"}
+    server = start_server(limited.url, tmp_path / "server.log", **env)
+    try:
+        asyncio.run(_after_idle_connections_dropped(limited, server, limited.keys))
+    finally:
+        server.stop()
