@@ -29,22 +29,24 @@ def _chain(error: BaseException) -> Iterator[BaseException]:
         seen = getattr(seen, "orig", None) or seen.__cause__
 
 
+def _own_sqlstate(error: BaseException) -> str | None:
+    code = getattr(error, "sqlstate", None) or getattr(error, "pgcode", None)
+    return code if isinstance(code, str) else None
+
+
 def sqlstate(error: BaseException) -> str | None:
     """The SQLSTATE of a database error (through SQLAlchemy's and asyncpg's wrappers), if any."""
-    for seen in _chain(error):
-        code = getattr(seen, "sqlstate", None) or getattr(seen, "pgcode", None)
-        if isinstance(code, str):
-            return code
-    return None
+    return next((code for code in map(_own_sqlstate, _chain(error)) if code is not None), None)
 
 
 # PostgreSQL refusing a connection for want of room: too_many_connections (max_connections,
 # or a role's or database's CONNECTION LIMIT) and cannot_connect_now (starting or shutting down).
 UNAVAILABLE_SQLSTATES = frozenset({"53300", "57P03"})
-# PgBouncer says the same as SQLSTATE 08P01 (protocol_violation); its words tell which
+# PgBouncer says the same with SQLSTATE 08P01 (protocol_violation), then closes the connection
+# (asyncpg: 08003, caused by the 08P01); its words tell which
 POOLER_REFUSALS = (
     "no more connections allowed",  # max_client_conn reached
-    "query_wait_timeout",  # no server connection free within query_wait_timeout
+    "query_wait_timeout",  # no server connection came free within query_wait_timeout
     "server login has been failing",  # PostgreSQL refused PgBouncer's own connections
     "pgbouncer cannot connect to server",
 )
@@ -54,13 +56,11 @@ RETRY_AFTER_SECONDS = 2
 def is_exhausted(error: BaseException) -> bool:
     """Whether `error` means "no database connection to spare now": the pool's checkout timed
     out, or PostgreSQL or PgBouncer refused a new connection (through any wrapping)."""
-    code = sqlstate(error)
-    if code in UNAVAILABLE_SQLSTATES:
-        return True
     for seen in _chain(error):
-        if isinstance(seen, PoolTimeout):
+        code = _own_sqlstate(seen)
+        if isinstance(seen, PoolTimeout) or code in UNAVAILABLE_SQLSTATES:
             return True
-        if code == "08P01" and any(words in str(seen) for words in POOLER_REFUSALS):
+        if code is not None and code.startswith("08") and any(words in str(seen) for words in POOLER_REFUSALS):
             return True
     return False
 

@@ -66,8 +66,9 @@ def limited() -> Iterator[LimitedDatabase]:
 
 
 @contextmanager
-def pgbouncer(database: LimitedDatabase) -> Iterator[tuple[int, Path]]:
-    """PgBouncer in transaction mode on a free loopback port, in front of the database; its port and log."""
+def pgbouncer(database: LimitedDatabase, pool: int = POOL, extra: str = "") -> Iterator[tuple[int, Path]]:
+    """PgBouncer in transaction mode on a free loopback port, in front of the database, with
+    `pool` server connections (and `extra` settings); its port and log."""
     upstream = make_url(PG_URL or "")
     # pgbouncer refuses to run as root: it drops to `nobody`, who must read its files
     directory = Path(tempfile.mkdtemp(prefix="gmbot-pgbouncer-"))
@@ -86,12 +87,12 @@ unix_socket_dir =
 auth_type = trust
 auth_file = {users}
 pool_mode = transaction
-default_pool_size = {POOL}
-max_db_connections = {POOL}
+default_pool_size = {pool}
+max_db_connections = {pool}
 reserve_pool_size = 0
 max_client_conn = {REPLICAS * 20 + 20}
 server_login_retry = 1
-"""
+{extra}"""
     )
     for path in (users, config):
         path.chmod(0o644)
@@ -129,20 +130,23 @@ async def _until_answers(url: str, process: subprocess.Popen[bytes]) -> str | No
     return "pgbouncer exited"
 
 
-def _replicas(database: LimitedDatabase, port: int, directory: Path) -> list[Server]:
+def _replicas(
+    database: LimitedDatabase, port: int, directory: Path, count: int = REPLICAS, **more: str
+) -> list[Server]:
     env = {
         "GMBOT_PGBOUNCER": "1",
         "DATABASE_LISTEN_URL": database.url,  # LISTEN straight to PostgreSQL
         "GMBOT_SCHEDULER_INTERVAL": "1",
+        **more,
     }
     url = database.as_url("127.0.0.1", port)
-    with ThreadPoolExecutor(REPLICAS) as pool:
-        starting = [pool.submit(start_server, url, directory / f"replica{n}.log", **env) for n in range(REPLICAS)]
+    with ThreadPoolExecutor(count) as pool:
+        starting = [pool.submit(start_server, url, directory / f"replica{n}.log", **env) for n in range(count)]
         servers: list[Server] = []
         for future in starting:
             with suppress(Exception):
                 servers.append(future.result())
-    if len(servers) < REPLICAS:
+    if len(servers) < count:
         for server in servers:
             server.stop()
         for future in starting:
@@ -251,3 +255,55 @@ async def _wars(database: LimitedDatabase) -> dict[str, str]:
     finally:
         await connection.close()
     return {row["id"]: row["server_id"] for row in rows}
+
+
+async def _queue_full(database: LimitedDatabase, port: int, server: Server) -> None:
+    key = database.keys["discord"]
+    api = Api(server.url, key)
+    try:
+        clan = setup_clan(api, "Queued")
+    finally:
+        api.close()
+    headers = {"x-api-key": key.key, "client": key.client}
+    war = {"server": clan.server, "actor": clan.leader, "players": [clan.leader], "game": 4}
+    # PgBouncer's only server connection, held in a transaction by another client
+    holder = await asyncpg.connect(pg_admin_url(database.as_url("127.0.0.1", port)), statement_cache_size=0)
+    transaction = holder.transaction()
+    await transaction.start()
+    await holder.execute("SELECT 1")
+    async with httpx.AsyncClient(base_url=server.url, timeout=60) as client:
+        refused = {
+            "createWar": await client.post("/wars", json=war, headers=headers),
+            "getClanStatus": await client.get(f"/clans/{clan.server_id}/status", headers=headers),
+            "subscribeGames": await client.post(
+                f"/clans/{clan.server_id}/subscriptions", json={"actor": clan.leader, "games": [4]}, headers=headers
+            ),
+        }
+        for what, reply in refused.items():
+            assert reply.status_code == 503, (what, reply.status_code, reply.text)
+            assert reply.headers["content-type"].startswith("application/problem+json"), what
+            assert reply.headers["retry-after"].isdigit(), (what, reply.headers)
+        await transaction.rollback()
+        await holder.close()
+        # nothing was written; PgBouncer closed the refused clients' connections, and the
+        # pool replaces them: each request succeeds now
+        count = "SELECT count(*) FROM wars w JOIN clans c ON c.id = w.host_clan_id WHERE c.server_id = $1"
+        assert await database.fetchval(count, clan.server_id) == 0
+        for _ in range(3):
+            assert (await client.post("/wars", json=war, headers=headers)).status_code == 201
+            assert (await client.get(f"/clans/{clan.server_id}/status", headers=headers)).status_code == 200
+        assert await database.fetchval(count, clan.server_id) == 3
+
+
+def test_pgbouncer_queue_timeout_is_503(limited: LimitedDatabase, tmp_path: Path) -> None:
+    """PgBouncer refusing a client (query_wait_timeout: no server connection came free) is 503
+    with Retry-After, as PostgreSQL refusing one is (tests/backend/test_pool_exhaustion.py)."""
+    with pgbouncer(limited, pool=1, extra="query_wait_timeout = 1\n") as (port, _):
+        # no scheduler round and no key check while the server connection is held: only the requests wait
+        quiet = {"GMBOT_SCHEDULER_INTERVAL": "3600", "GMBOT_KEY_CACHE_SECONDS": "3600"}
+        (server,) = _replicas(limited, port, tmp_path, count=1, **quiet)
+        try:
+            asyncio.run(_queue_full(limited, port, server))
+        finally:
+            server.stop()
+        assert "Traceback" not in server.log.read_text(), server.log.read_text()[-4000:]
