@@ -5,9 +5,10 @@ pool onto connections borrowed from SQLAlchemy's (docs/benchmarks.md#backend): b
 servers run on one fresh database, one uvicorn process each (bench_backend.py's settings),
 and their rounds are interleaved (base createWar, this createWar, base status, this
 status, then again), so machine noise hits both. The table gives medians over rounds and
-the median of the per-round ratios. Then, in this process, what taking a connection and
-giving it back costs in CPU: from asyncpg's own pool (as the direct path did) and borrowed
-from SQLAlchemy's (as it does now), alternated in batches.
+the median of the per-round ratios. Then, in this process, the CPU of taking a connection
+and giving it back, and of getClanStatus's reads, on asyncpg's own pool (as the direct path
+had) and on connections borrowed from SQLAlchemy's (as now), alternated in batches: the
+difference the servers' numbers blur on a busy machine.
 
     .venv/bin/python bench/bench_pool.py --base 6d3c316 --seconds 4 --rounds 5
 """
@@ -37,7 +38,7 @@ def export(ref: str, into: Path) -> Path:
     return into
 
 
-def bench(args: argparse.Namespace, scratch: Path, database_url: str) -> list[dict[str, Any]]:
+def bench(args: argparse.Namespace, scratch: Path, database_url: str) -> tuple[list[dict[str, Any]], str]:
     import httpx
 
     key = asyncio.run(_make_key(database_url))
@@ -72,38 +73,48 @@ def bench(args: argparse.Namespace, scratch: Path, database_url: str) -> list[di
         ratios = sorted(t["rps"] / b["rps"] for b, t in zip(base, this, strict=True))
         rows.append(summarize(base, tree=f"base {args.base}", operation=operation))
         rows.append(summarize(this, tree="this tree", operation=operation) | {"ratio": ratios[len(ratios) // 2]})
-    return rows
+    return rows, server_id
 
 
-async def _checkout_cost(database_url: str, batches: int = 5, each: int = 20000) -> dict[str, float]:
-    """CPU microseconds per acquire + release (median of batches): asyncpg's pool vs borrowing."""
+async def _direct_cost(database_url: str, server_id: str, batches: int = 5) -> dict[str, dict[str, float]]:
+    """CPU microseconds per call (median of batches, the kinds alternated batch by batch) of
+    an acquire + release and of getClanStatus's reads (pg_direct.clan_status), on asyncpg's
+    own pool (as the direct path had) and on connections borrowed from SQLAlchemy's (now)."""
     import statistics
     import time
 
     import asyncpg
     from sqlalchemy.ext.asyncio import create_async_engine
 
+    from backend_impl import pg_direct
     from backend_impl.db import asyncpg_dsn
-    from backend_impl.pg_direct import DirectPool
 
     async def no_reset(_connection: asyncpg.Connection) -> None:
         """As the former DirectPool: no reset query on release."""
 
     engine = create_async_engine(database_url, pool_size=10, max_overflow=10)
-    own = await asyncpg.create_pool(asyncpg_dsn(database_url), min_size=1, max_size=20, reset=no_reset)
-    borrowed = DirectPool(engine)
+    own: Any = await asyncpg.create_pool(asyncpg_dsn(database_url), min_size=1, max_size=20, reset=no_reset)
+    kinds = {"asyncpg pool (before)": own, "borrowed from SQLAlchemy (now)": pg_direct.DirectPool(engine)}
+
+    async def acquire(pool: Any) -> None:
+        async with pool.acquire():
+            pass
+
+    async def status(pool: Any) -> None:
+        assert await pg_direct.clan_status(pool, "bench", server_id, 10) is not None
+
+    calls = {"acquire + release": (acquire, 20000), "clan_status": (status, 1000)}
+    samples: dict[str, dict[str, list[float]]] = {call: {kind: [] for kind in kinds} for call in calls}
     try:
-        kinds = {"asyncpg pool (before)": own.acquire, "borrowed from SQLAlchemy (now)": borrowed.acquire}
-        samples: dict[str, list[float]] = {name: [] for name in kinds}
         for batch in range(batches + 1):  # the first batch warms up
-            for name, acquire in kinds.items():
-                started = time.process_time()
-                for _ in range(each):
-                    async with acquire():
-                        pass
-                if batch:
-                    samples[name].append((time.process_time() - started) / each * 1e6)
-        return {name: statistics.median(values) for name, values in samples.items()}
+            for call, (function, each) in calls.items():
+                for kind, pool in kinds.items():
+                    started = time.process_time()
+                    for _ in range(each):
+                        await function(pool)
+                    if batch:
+                        samples[call][kind].append((time.process_time() - started) / each * 1e6)
+        return {call: {kind: statistics.median(v) for kind, v in by_kind.items()} for call, by_kind in samples.items()}
     finally:
         await own.close()
         await engine.dispose()
@@ -124,8 +135,8 @@ def main(argv: list[str]) -> int:
         url = DEFAULT_PG.rpartition("/")[0].replace("postgresql://", "postgresql+asyncpg://", 1) + f"/{name}"
         with tempfile.TemporaryDirectory(prefix="gmbot-bench-pool-") as tmp:
             (Path(tmp) / "base").mkdir()
-            rows = bench(args, Path(tmp), url)
-        checkout = asyncio.run(_checkout_cost(url))
+            rows, server_id = bench(args, Path(tmp), url)
+        direct = asyncio.run(_direct_cost(url, server_id))
     finally:
         asyncio.run(_pg(DEFAULT_PG, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
     print(f"{args.tool} load, {args.concurrency} connections, {args.rounds} interleaved rounds of {args.seconds:g} s")
@@ -135,9 +146,9 @@ def main(argv: list[str]) -> int:
         ratio = f"{r['ratio']:.3f}" if "ratio" in r else ""
         print(f"| {r['tree']} | {r['operation']} | {r['rps']:.0f} | {r['rounds_rps']} | {r['p50_ms']:.2f} | "
               f"{r['p99_ms']:.2f} | {r['cpu_ms']:.3f} | {r['bad']} | {ratio} |")  # fmt: skip
-    print("\nCPU per connection acquire + release, median of 5 batches of 20,000:")
-    for name, micros in checkout.items():
-        print(f"- {name}: {micros:.1f} us")
+    print("\nIn this process, CPU per call (median of 5 batches):")
+    for call, by_kind in direct.items():
+        print(f"- {call}: " + ", ".join(f"{kind} {micros:.1f} us" for kind, micros in by_kind.items()))
     return 0
 
 
