@@ -13,7 +13,7 @@ One pool per process: the asyncpg direct path (pg_direct.py) borrows its connect
 SQLAlchemy's, so a process holds at most GMBOT_DB_POOL_SIZE + GMBOT_DB_MAX_OVERFLOW
 connections plus the listener's (docs/deployment.md#connections). When none is free in
 time, or PostgreSQL (or PgBouncer) refuses another, the request is answered 503 with
-Retry-After (`Unavailable`) and nothing was written: every write is one transaction.
+Retry-After (capacity.py) and nothing was written: every write is one transaction.
 """
 
 from __future__ import annotations
