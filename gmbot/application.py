@@ -88,9 +88,9 @@ class Application:
     server: str  # the ASGI app, for uvicorn (`module:attribute`; workers import it themselves)
     server_factory: str  # a function returning a new ASGI app
     admin: str  # a module or object implementing `Admin`
-    discord_commands: str | None = None  # register(bot, runtime) for py-cord
-    discord_commands_json: Path | None = None  # the registration payload `gmbot sync-commands` sends
-    slack_manifest: Path | None = None  # the Slack App Manifest
+    # generated/, and its import name: each platform's generated files are in generated/<platform>/
+    generated: Path
+    package: str
 
     def spec(self) -> BotSpec:
         from gmbot.chat.specfile import load_spec_json
@@ -109,11 +109,19 @@ class Application:
         factory: Callable[[], Any] = load_object(self.server_factory)
         return factory()
 
-    def discord_register(self) -> Callable[[Any, Any], None]:
-        if self.discord_commands is None:
-            raise ApplicationError(f"{self.name} has no Discord front end (run `gmbot generate`)")
-        register: Callable[[Any, Any], None] = load_object(self.discord_commands)
-        return register
+    def serves(self, platform: str) -> bool:
+        """Whether `gmbot generate` wrote a front end for `platform` (generated/<platform>/)."""
+        return (self.generated / platform).is_dir()
+
+    def platform_file(self, platform: str, name: str) -> Path:
+        """A file the platform's generator target wrote (generated/<platform>/<name>)."""
+        return self.generated / platform / name
+
+    def platform_object(self, platform: str, path: str) -> Any:
+        """An object of the platform's generated code: `module:attribute` under generated/<platform>/."""
+        if not self.serves(platform):
+            raise ApplicationError(f"{self.name} has no {platform} front end (run `gmbot generate`)")
+        return load_object(f"{self.package}.{platform}.{path}")
 
 
 def configured_path(root: Path | None = None) -> str | None:

@@ -15,12 +15,16 @@ import time
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 
 from gmbot.chat.request import HttpRequest, SpecError
 from gmbot.chat.routes import Route
+
+if TYPE_CHECKING:
+    from gmbot.platforms import Platform
+    from gmbot.spec.model import BotSpec
 
 log = logging.getLogger("gmbot.chat.backend")
 
@@ -187,3 +191,10 @@ class BackendClient:
 
     async def aclose(self) -> None:
         await self._http.aclose()
+
+
+def backend_for(spec: BotSpec, platform: Platform, *, routes: Mapping[str, Route], **kwargs: Any) -> BackendClient:
+    """The backend client of `platform`'s front end: its own client name and key variable
+    (the spec's `bot.api_key_env`, GMBOT_API_KEY, when that is unset)."""
+    key_env = platform.key_env if os.environ.get(platform.key_env) else spec.bot.api_key_env
+    return BackendClient.from_env(spec.bot.backend_url_env, key_env, platform.client, routes=routes, **kwargs)

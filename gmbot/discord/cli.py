@@ -99,23 +99,24 @@ def make_bot(spec: BotSpec, shard_count: int | None = None, shard_ids: list[int]
 
 
 async def _run_bot(application: Application, spec: BotSpec, token: str, args: argparse.Namespace) -> int:
-    from gmbot.chat.backend import BackendClient
+    from gmbot.chat.backend import backend_for
     from gmbot.chat.events import CursorStore, EventConsumer
     from gmbot.discord.api import api_base_url, use_api_base_url
     from gmbot.discord.delivery import post_event
     from gmbot.discord.lifecycle import DiscordService
+    from gmbot.discord.platform import PLATFORM
     from gmbot.discord.runtime import DiscordRuntime
     from gmbot.discord.shards import ShardFilter
 
     use_api_base_url(api_base_url())
     service = DiscordService()  # retries, fatal errors, health, metrics, graceful shutdown
     routes = application.route_table()
-    backend = BackendClient.from_env(spec.bot.backend_url_env, spec.bot.api_key_env, spec.bot.client, routes=routes)
+    backend = backend_for(spec, PLATFORM, routes=routes)
     bot = make_bot(spec, args.shard_count, args.shard_ids)
     runtime = DiscordRuntime(spec, backend)
     runtime.install(bot)
 
-    application.discord_register()(bot, runtime)
+    application.platform_object("discord", "commands:register")(bot, runtime)
     service.attach(bot, runtime, backend)
     shards = "all" if not args.shard_ids else "-".join(map(str, args.shard_ids))
     cursor = CursorStore(args.cursor_file or Path(".gmbot") / f"events-{shards}.cursor")
@@ -165,7 +166,7 @@ def sync_main(argv: Sequence[str]) -> int:
         print("gmbot sync-commands: DISCORD_TOKEN is not set (environment or .env)", file=sys.stderr)
         return 2
     try:
-        path = args.file or load_application(args.app).discord_commands_json
+        path = args.file or load_application(args.app).platform_file("discord", "commands.json")
         if path is None:
             raise SyncError("the application has no Discord commands (run `gmbot generate`)")
         commands = load_commands(path)

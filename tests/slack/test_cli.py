@@ -97,14 +97,16 @@ async def test_the_gmbot_slack_process_serves_signed_commands(
 
 def test_gmbot_run_starts_the_slack_bot_with_its_own_key() -> None:
     from generated.application import application
-    from gmbot.cli import SUBCOMMANDS
+    from gmbot.cli import subcommands
     from gmbot.run import front_ends
     from gmbot.slack import KEY_ENV
+    from gmbot.slack.cli import slack_main
 
-    slack = next(end for end in front_ends(application) if end.name == "Slack")
-    assert SUBCOMMANDS[slack.command][:2] == ("gmbot.slack.cli", "slack_main")
-    assert (slack.client, slack.platform, slack.key_env) == (CLIENT, "slack", KEY_ENV)
-    assert set(slack.needs) == {"SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET"}
+    slack = next(end for end in front_ends(application) if end.name == "slack")
+    assert subcommands()[slack.command.name].target == "gmbot.slack.cli:slack_main"
+    assert slack.load(slack.command.target) is slack_main
+    assert (slack.client, slack.key_env) == (CLIENT, KEY_ENV)
+    assert set(slack.credentials) == {"SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET"}
 
 
 def test_an_unusable_installation_database_is_one_line(

@@ -27,8 +27,8 @@ CARD_LIMITS = {
     "buttons": 25,  # 5 rows of 5
     "button_label": 80,
 }
-# names the runtime takes for itself: a command or alias named so cannot be registered
-RESERVED_NAMES = frozenset({"help"})
+
+
 
 
 def _name_char(char: str) -> bool:
