@@ -20,6 +20,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import cache
 from importlib.metadata import entry_points
+from pathlib import Path
 from typing import Any
 
 GROUP = "gmbot.platforms"
@@ -41,6 +42,22 @@ class Subcommand:
 
 
 @dataclass(frozen=True)
+class PreviewLook:
+    """How `gmbot preview` draws a platform's message: a column of the page.
+
+    `to_message` is the front end's own converter (so the preview splits and cuts exactly as
+    the bot does, and may add what the bot posts beside it, such as button rows);
+    `template` draws its result, `message`, as HTML with the platform's `filters` (its
+    markup -> HTML); `css` styles the template's classes.
+    """
+
+    to_message: Callable[[Any], Any]
+    template: Path
+    filters: Mapping[str, Callable[..., Any]] = field(default_factory=dict)
+    css: str = ""
+
+
+@dataclass(frozen=True)
 class Platform:
     """What one chat platform brings, declared once in its own package."""
 
@@ -54,7 +71,7 @@ class Platform:
     to_message: str  # `module:function(RenderedCard) -> the platform's message`
     message_to_text: str  # `module:function(message) -> readable text` (the playground)
     target: str  # `module:attribute` of its generator target (limits, outputs)
-    preview: str  # `module:attribute` of its card preview (a `PreviewLook`)
+    preview: str  # `module:attribute` of how the card preview draws its messages (a `PreviewLook`)
     extra_commands: tuple[Subcommand, ...] = ()  # e.g. `gmbot sync-commands`
     # parts of a card the platform shows as plain text: time markers there are written plainly
     plain_time_parts: tuple[str, ...] = ("button_label",)
