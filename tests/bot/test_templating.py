@@ -10,6 +10,7 @@ from gmbot.chat.cards import CardRenderer, RenderedButton, RenderedCard, Rendere
 from gmbot.chat.markup import DATA, END, Format, data, on_literal, plain, strip
 from gmbot.chat.templating import CARD_FILTERS, card_environment, duration, names
 from gmbot.discord.embeds import card_to_embeds
+from gmbot.platforms import platform
 from gmbot.spec.model import BotSettings, Card
 
 
@@ -81,8 +82,9 @@ def test_time_marks_a_moment_each_front_end_writes_natively() -> None:
         f"{data('soon')}||{data('-')}")
     with pytest.raises(ValueError, match="unknown style"):
         render("{{ t | time('weekday') }}", t=at)
-    assert times.discord(unix, "relative") == f"<t:{unix}:R>" and times.discord(unix, "date") == f"<t:{unix}:D>"
-    assert times.slack(unix, "datetime") == f"<!date^{unix}^{{date_short_pretty}} {{time}}|2026-11-29 05:41 UTC>"
+    discord, slack = platform("discord").write_time, platform("slack").write_time  # each platform's own writer
+    assert discord(unix, "relative") == f"<t:{unix}:R>" and discord(unix, "date") == f"<t:{unix}:D>"
+    assert slack(unix, "datetime") == f"<!date^{unix}^{{date_short_pretty}} {{time}}|2026-11-29 05:41 UTC>"
     assert times.plain(unix, "relative") == "2026-11-29 05:41 UTC" and times.plain(unix, "date") == "2026-11-29"
 
 
