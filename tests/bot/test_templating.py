@@ -9,7 +9,7 @@ from gmbot.chat import times
 from gmbot.chat.cards import CardRenderer, RenderedButton, RenderedCard, RenderedField, card_to_text
 from gmbot.chat.markup import DATA, END, Format, data, on_literal, plain, strip
 from gmbot.chat.templating import CARD_FILTERS, card_environment, duration, names
-from gmbot.discord.embeds import card_to_embeds
+from gmbot.discord.embeds import card_to_embeds, card_to_message, embeds_to_text
 from gmbot.platforms import platform
 from gmbot.spec.model import BotSettings, Card
 
@@ -97,6 +97,10 @@ def test_front_ends_write_time_marks() -> None:
     assert embed["title"] == "Ends 2026-11-29 05:41 UTC" and embed["footer"]["text"] == "2026-11-29 05:41 UTC"
     text = card_to_text(card)
     assert "Ends 2026-11-29 05:41 UTC" in text and f"[Vote {mark}]" in text  # a label is plain: the renderer wrote it
+    # the playground reads Discord's message back as its reader sees it: timestamps in UTC
+    shown = embeds_to_text(card_to_message(RenderedCard(
+        title="Ends <t:0:R>", description=f"Ends {mark}", fields=[RenderedField("<t:0:R>", "at <t:0:D>")])))
+    assert shown.splitlines() == ["== Ends <t:0:R> ==", "Ends 2026-11-29 05:41 UTC", "  <t:0:R>: at 1970-01-01"]
 
 
 def test_every_value_is_data_and_only_the_template_is_markup() -> None:
