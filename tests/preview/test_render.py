@@ -108,3 +108,27 @@ def test_hostile_values_are_shown_as_the_bots_send_them() -> None:
     assert '<div class="embed-title">[FREE GLORY](https://evil.example) &lt;@1&gt; *x* &lt;t:0:R&gt;</div>' in discord
     assert "<strong>[FREE GLORY]" in discord and "\\" not in discord  # Discord hides its escapes
     assert discord_markdown("\\*not\\* `a\\*b` \\`x\\`") == "*not* <code>a\\*b</code> `x`"
+
+
+def test_every_platforms_template_is_installed_as_package_data() -> None:
+    """A look's template sits in its platform's folder: the wheel must carry it
+    (pyproject's [tool.setuptools.package-data], matched as setuptools matches its globs)."""
+    import tomllib
+    from fnmatch import fnmatchcase
+    from pathlib import Path, PurePosixPath
+
+    from gmbot.platforms import platforms
+
+    root = Path(__file__).resolve().parents[2]
+    data = tomllib.loads((root / "pyproject.toml").read_text())["tool"]["setuptools"]["package-data"]
+    for side in platforms():
+        template = look(side.name).template
+        assert template.is_file(), template
+        if root not in template.parents:
+            continue  # a platform of another distribution: its own packaging
+        folder = next(f for f in template.parents if (f / "__init__.py").is_file())  # its package
+        package = ".".join(folder.relative_to(root).parts)
+        relative = PurePosixPath(template.relative_to(folder).as_posix())
+        globs = [*data.get("*", []), *data.get(package, [])]
+        assert any(len(PurePosixPath(g).parts) == len(relative.parts) and fnmatchcase(str(relative), g)
+                   for g in globs), f"{template} is not package data of {package}: {globs}"
