@@ -12,12 +12,14 @@ from generated.application import application
 from gmbot.chat.backend import BackendClient
 from gmbot.chat.cards import RenderedCard
 from gmbot.chat.core import Core
-from gmbot.platforms import platforms
+from gmbot.platforms import platform, platforms
 from gmbot.playground.playground import Playground, as_text
 from gmbot.server.local import local_backend
 from gmbot.spec.model import BotSpec
 
 from .fakes import ROOT, ROUTES
+
+DISCORD = platform("discord")
 
 SCRIPT = """
 as alice in Wolves
@@ -43,8 +45,8 @@ gmbot leaderboard
 
 async def test_a_scripted_war(spec: BotSpec) -> None:
     out = io.StringIO()
-    async with local_backend(application, spec.bot.client) as live:
-        backend = BackendClient(live.url, live.api_key, spec.bot.client, routes=ROUTES)
+    async with local_backend(application, DISCORD.client) as live:
+        backend = BackendClient(live.url, live.api_key, DISCORD.client, routes=ROUTES)
         await Playground({"discord": Core(spec, backend, "discord")}, out).run(SCRIPT.splitlines())
         await backend.aclose()
     text = out.getvalue()
@@ -79,8 +81,8 @@ HOSTILE = "**Evil** <@1> [x](https://e.x) ⟨time 0 relative⟩"
 async def test_the_playground_prints_hostile_text_as_it_is(spec: BotSpec) -> None:
     """Plain text: the values as typed, no marks, no escapes, no time written from a value."""
     out = io.StringIO()
-    async with local_backend(application, spec.bot.client) as live:
-        backend = BackendClient(live.url, live.api_key, spec.bot.client, routes=ROUTES)
+    async with local_backend(application, DISCORD.client) as live:
+        backend = BackendClient(live.url, live.api_key, DISCORD.client, routes=ROUTES)
         await Playground({"discord": Core(spec, backend, "discord")}, out).run(
             ["as alice in Wolves", f"gmbot setup -name {HOSTILE}", f"gmbot createwar -game 4 -players {HOSTILE}"])
         await backend.aclose()
