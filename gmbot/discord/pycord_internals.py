@@ -23,13 +23,6 @@ def set_api_base_url(url: str) -> None:
     Route.API_BASE_URL = url.replace("{", "{{").replace("}", "}}")  # a plain URL formats to itself
 
 
-def api_base_url_in_use() -> str:
-    """Where py-cord sends REST calls now."""
-    from discord.http import Route
-
-    return Route("GET", "").url
-
-
 def drop_close_signal(bot: Any) -> None:
     """Empty the private event queue of an `AutoShardedClient` after `close()`.
 
