@@ -18,7 +18,7 @@ from gmbot.cli_support import (
     application_and_spec,
     load_dotenv,
 )
-from gmbot.service.cli import add_service_flags, service_arguments
+from gmbot.service.cli import add_service_flags, cannot_start, service_arguments
 from gmbot.spec.model import BotSpec
 
 log = logging.getLogger("gmbot.discord")
@@ -29,12 +29,15 @@ def _ids(text: str) -> list[int]:
 
 
 # -- gmbot bot ---------------------------------------------------------------------------------
+PROG = "gmbot bot"
+
+
 def bot_main(argv: Sequence[str]) -> int:
     return asyncio.run(run_bot(argv))
 
 
 def parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="gmbot bot", description="Run the generated Discord bot.")
+    p = argparse.ArgumentParser(prog=PROG, description="Run the generated Discord bot.")
     add_app_arguments(p)
     p.add_argument("--shard-count", type=int, help="total shards across all processes (default: Discord's advice)")
     p.add_argument("--shard-ids", type=_ids, help="the shards this process runs, e.g. 0,1 (needs --shard-count)")
@@ -48,16 +51,13 @@ async def run_bot(argv: Sequence[str]) -> int:
     args = service_arguments(parser, argv)
     token = os.environ.get("DISCORD_TOKEN")
     if not token:
-        print("gmbot bot: DISCORD_TOKEN is not set (environment or .env)", file=sys.stderr)
-        return 2
+        return cannot_start(PROG, "DISCORD_TOKEN is not set (environment or .env)", 2)
     if args.shard_ids and not args.shard_count:
-        print("gmbot bot: --shard-ids needs --shard-count", file=sys.stderr)
-        return 2
+        return cannot_start(PROG, "--shard-ids needs --shard-count", 2)
     try:
         application, spec = application_and_spec(args)
     except Unusable as error:
-        print(f"gmbot bot: {error}", file=sys.stderr)
-        return 1
+        return cannot_start(PROG, error, 1)
     return await _run_bot(application, spec, token, args)
 
 

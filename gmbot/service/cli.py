@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import sys
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -35,6 +36,14 @@ def add_service_flags(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--health-port", type=int, default=env_int(PORT_ENV),
                         help=f"serve /health and /metrics on this port (default: ${PORT_ENV}; none when unset)")
     parser.add_argument("--health-host", default=os.environ.get(HOST_ENV, "127.0.0.1"))
+
+
+def cannot_start(prog: str, reason: object, code: int) -> int:
+    """Say in one line on stderr why the front end cannot start; `code` is the exit status
+    (2: a setting is missing or contradicts another, 1: the application or a resource it
+    needs is unusable)."""
+    print(f"{prog}: {reason}", file=sys.stderr)
+    return code
 
 
 def service_arguments(parser: Callable[[], argparse.ArgumentParser], argv: Sequence[str]) -> argparse.Namespace:

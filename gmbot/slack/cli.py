@@ -30,7 +30,6 @@ import argparse
 import asyncio
 import logging
 import os
-import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -41,11 +40,13 @@ from gmbot.cli_support import (
     add_app_arguments,
     application_and_spec,
 )
-from gmbot.service.cli import add_service_flags, env_int, service_arguments
+from gmbot.service.cli import add_service_flags, cannot_start, env_int, service_arguments
 from gmbot.slack import KEY_ENV
 from gmbot.spec.model import BotSpec
 
 log = logging.getLogger("gmbot.slack")
+
+PROG = "gmbot slack"
 
 
 @dataclass(frozen=True)
@@ -74,7 +75,7 @@ def credentials(socket_mode: bool) -> Credentials:
 
 
 def parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="gmbot slack", description="Run the Slack front end (Bolt).")
+    p = argparse.ArgumentParser(prog=PROG, description="Run the Slack front end (Bolt).")
     add_app_arguments(p)
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=env_int("GMBOT_SLACK_PORT") or 3000,
@@ -96,18 +97,12 @@ def slack_main(argv: Sequence[str]) -> int:
     try:
         creds = credentials(args.socket_mode)
     except Unusable as error:
-        print(f"gmbot slack: {error}", file=sys.stderr)
-        return 2
+        return cannot_start(PROG, error, 2)
     try:
         application, spec = application_and_spec(args)
-    except Unusable as error:
-        print(f"gmbot slack: {error}", file=sys.stderr)
-        return 1
-    try:
         return asyncio.run(_run(application, spec, creds, args))
     except (OSError, Unusable) as error:  # the port is taken, the database unreachable: one line
-        print(f"gmbot slack: {error}", file=sys.stderr)
-        return 1
+        return cannot_start(PROG, error, 1)
 
 
 async def _run(application: Application, spec: BotSpec, creds: Credentials, args: argparse.Namespace) -> int:
