@@ -10,8 +10,8 @@ from pathlib import Path
 
 from generated.application import application
 from gmbot.chat.backend import BackendClient
-from gmbot.chat.cards import RenderedCard
 from gmbot.chat.core import Core
+from gmbot.chat.vocabulary import RenderedCard
 from gmbot.platforms import platform, platforms
 from gmbot.playground.playground import Playground, as_text
 from gmbot.server.local import local_backend

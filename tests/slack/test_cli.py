@@ -15,8 +15,8 @@ import pytest
 
 from generated.chat.routes import ROUTES
 from gmbot.chat.backend import BackendClient
-from gmbot.chat.core import Core, Invocation
-from gmbot.chat.options import Person
+from gmbot.chat.core import Core
+from gmbot.chat.vocabulary import Invocation, Person, Place
 from gmbot.server.local import LocalBackend
 from gmbot.slack.cli import slack_main
 from gmbot.slack.runtime import CLIENT
@@ -83,7 +83,7 @@ async def test_the_gmbot_slack_process_serves_signed_commands(
             # a Discord clan's war request reaches this workspace through the process's event consumer
             discord = BackendClient(live.url, live.keys["DISCORD-BFF"], "DISCORD-BFF", routes=ROUTES)
             core, bears = Core(spec, discord, "discord"), Person("999", "Bears")
-            inv = Invocation("discord", author=Person("1", "bruno"), server=bears, channel=Person("98", "wars"), id="m1")
+            inv = Invocation("discord", author=Person("1", "bruno"), server=bears, channel=Place("98", "wars"), id="m1")
             assert (await core.run_prefix("setup", "-name Bears", inv)).kind == "reply"
             created = await core.run_prefix("createwar", "-players <@1> -game 4", replace(inv, id="m2"), me)
             assert created.kind == "reply", created.card

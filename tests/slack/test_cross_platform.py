@@ -14,9 +14,9 @@ import aiohttp
 
 from generated.chat.routes import ROUTES
 from gmbot.chat.backend import BackendClient
-from gmbot.chat.cards import RenderedCard
 from gmbot.chat.events import CursorStore, EventConsumer
 from gmbot.chat.markup import plain
+from gmbot.chat.vocabulary import RenderedCard
 from gmbot.discord.runtime import DiscordRuntime
 from gmbot.slack.app import build_app, web_app, web_client
 from gmbot.slack.delivery import event_poster
