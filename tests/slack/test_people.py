@@ -9,7 +9,6 @@ lookups run a few at a time."""
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import yaml
@@ -19,12 +18,12 @@ from gmbot.chat.vocabulary import Invocation, Person, Place
 from gmbot.slack import PLATFORM
 from gmbot.slack.text import NAME_MAX
 from gmbot.spec.model import BotSpec, OptionType
+from tests.support import ROOT
 
 from .conftest import Stack
 from .fake_slack import Rate, ServerError
 from .test_wire import ALICE, command, header
 
-ROOT = Path(__file__).resolve().parents[2]
 WOLVES = Place("T0WOLF", "wolves")
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import socket
 import sys
 from dataclasses import replace
 from pathlib import Path
@@ -21,11 +20,11 @@ from gmbot.server.local import LocalBackend
 from gmbot.slack.cli import slack_main
 from gmbot.slack.runtime import CLIENT
 from gmbot.spec.model import BotSpec
+from tests.support import ROOT, free_port
 
 from .conftest import SECRET, TOKEN, SlackWire
 from .fake_slack import FakeSlack
 
-ROOT = Path(__file__).resolve().parents[2]
 SLACK_VARS = ("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_CLIENT_ID", "SLACK_CLIENT_SECRET", "SLACK_APP_TOKEN")
 
 
@@ -46,11 +45,6 @@ def test_missing_credentials_are_one_line_and_exit_2(
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and err.startswith("gmbot slack: ") and missing in err
 
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 async def me(token: str) -> Person | None:

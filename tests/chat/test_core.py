@@ -8,8 +8,7 @@ from gmbot.chat.core import Core
 from gmbot.chat.markup import plain
 from gmbot.chat.vocabulary import Invocation, Person, Place
 from gmbot.spec.model import BotSpec
-
-from .fakes import FakeBackend, war
+from tests.chat.fakes import FakeBackend, war
 
 WOLVES = Place("1", "Wolves")
 ALICE = Person("11", "alice")

@@ -16,8 +16,8 @@ from gmbot.platforms import platform, platforms
 from gmbot.playground.playground import Playground, as_text
 from gmbot.server.local import local_backend
 from gmbot.spec.model import BotSpec
-
-from .fakes import ROOT, ROUTES
+from tests.chat.fakes import ROUTES
+from tests.support import ROOT
 
 DISCORD = platform("discord")
 
