@@ -1,7 +1,7 @@
 """The Discord side under load: event posts past a rate-limited channel, and memory per card.
 
 1. Rate limit. The real backend (in-process, SQLite) and the fake Discord
-   (tests/wire/fake_discord.py, in-process); 20 clans, 19 subscribed to a game. One war
+   (tests/discord/fake_discord.py, in-process); 20 clans, 19 subscribed to a game. One war
    request makes 19 `war.requested` events; the events consumer posts them through
    py-cord (`gmbot.discord.delivery.post_event`, the bot's path). In the "429" rounds the
    fake answers every post to one clan's channel with Discord's 429 (retry_after 1 s) for
@@ -37,6 +37,8 @@ import warnings
 from pathlib import Path
 from typing import Any
 
+from gmbot.platforms import platform as registered
+
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 warnings.filterwarnings("ignore", message=".*httpx2.*")
@@ -52,7 +54,7 @@ from gmbot.discord import runtime as discord_runtime  # noqa: E402
 from gmbot.discord.api import use_api_base_url  # noqa: E402
 from gmbot.discord.delivery import post_event  # noqa: E402
 from gmbot.server.local import local_backend  # noqa: E402
-from tests.wire.fake_discord import FakeDiscord  # noqa: E402
+from tests.discord.fake_discord import FakeDiscord  # noqa: E402
 
 GAME = 4
 CLANS = 20
@@ -62,10 +64,10 @@ LIMITED_FOR = 10.0
 # -- 1. a rate-limited channel ------------------------------------------------------------------
 async def rate_limit(rounds: int) -> dict[str, Any]:
     spec = application.spec()
-    async with local_backend(application, spec.bot.client) as live, FakeDiscord() as fake:
+    async with local_backend(application, registered("discord").client) as live, FakeDiscord() as fake:
         use_api_base_url(fake.api_url)
         guilds = [fake.add_guild(f"Clan{i}", members=[f"leader{i}"], channels=["wars"]) for i in range(CLANS)]
-        headers = {"client": spec.bot.client, "x-api-key": live.api_key}
+        headers = {"client": registered("discord").client, "x-api-key": live.api_key}
         async with httpx.AsyncClient(base_url=live.url, headers=headers, timeout=30) as http:
             for i, guild in enumerate(guilds):
                 leader = guild.member(f"leader{i}")
@@ -79,8 +81,8 @@ async def rate_limit(rounds: int) -> dict[str, Any]:
                     assert answer.status_code == 200, answer.text
             bot = discord.Client(intents=discord.Intents.none())
             await bot.login(fake.token)  # REST only: posting needs no gateway
-            backend = BackendClient(live.url, live.api_key, spec.bot.client, routes=application.route_table())
-            core = Core(spec, backend)
+            backend = BackendClient(live.url, live.api_key, registered("discord").client, routes=application.route_table())
+            core = Core(spec, backend, "discord")
             results: dict[str, dict[str, list[float]]] = {}
             with tempfile.TemporaryDirectory() as tmp:
                 for n in range(-1, rounds):  # round -1 warms up (imports, pools, caches): not counted
@@ -141,7 +143,7 @@ async def one_war(fake: FakeDiscord, http: httpx.AsyncClient, guilds: list[Any],
 CHILD = """
 import asyncio, json, sys
 sys.path.insert(0, {root!r})
-from tests.wire.fake_discord import FakeDiscord
+from tests.discord.fake_discord import FakeDiscord
 async def main():
     async with FakeDiscord() as fake:
         guild = fake.add_guild("Wolves", channels=[f"c{{i}}" for i in range(8)])
@@ -171,7 +173,7 @@ async def memory(cards: int, step: int) -> dict[str, list[tuple[int, float, int]
         info = json.loads(child.stdout.readline())  # the child is up once it has printed this
         use_api_base_url(info["api"])
         spec = application.spec()
-        core = Core(spec, BackendClient("http://127.0.0.1:9", "k", spec.bot.client, routes=application.route_table()))
+        core = Core(spec, BackendClient("http://127.0.0.1:9", "k", registered("discord").client, routes=application.route_table()), "discord")
         results = {}
         original = discord_runtime.view_of
         for name, view_of in (("View(store=False) (now)", original), ("stored View (before)", stored_view_of)):

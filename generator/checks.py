@@ -14,8 +14,7 @@ from generator.check_cards import CardChecks
 from generator.check_requests import CONTEXT, REF, json_kind
 from generator.errors import Path, SpecError
 from generator.openapi import OpenAPI
-from generator.targets import discord as limits
-from generator.targets import slack
+from generator.targets import Limit, name_problem, strictest_command, targets
 from generator.yamlpos import Document
 from gmbot.chat.options import FLAG, TOKEN  # the prefix syntax, as the runtime reads it
 from gmbot.chat.routes import EVENTS_OPERATION
@@ -32,21 +31,21 @@ OPTION_KINDS: dict[str, dict[str, Any]] = {
 }
 
 
+# names the runtime answers itself on every platform: no command or alias may take them
+RESERVED_NAMES = frozenset({"help"})
+
+
 class Checker(CardChecks):
     # ---- entry point ------------------------------------------------------------------
     def run(self) -> list[SpecError]:
         commands: dict[str, Any] = self.data.get("commands") or {}
         self.check_names(commands)
-        prefix = (self.data.get("bot") or {}).get("prefix")
-        problem = slack.command_problem(str(prefix)) if isinstance(prefix, str) else None
-        if problem:
-            self.error(("bot", "prefix"), problem)
-        name = (self.data.get("bot") or {}).get("name")
-        problem = slack.name_problem(name) if isinstance(name, str) else None
-        if problem:
-            self.error(("bot", "name"), problem)
-        if len(commands) > limits.GLOBAL_COMMANDS_MAX:
-            self.error(("commands",), f"{len(commands)} commands: Discord allows at most {limits.GLOBAL_COMMANDS_MAX} global commands")
+        for target in targets():
+            for path, message in target.problems(self.data):
+                self.error(path, message)
+        most = strictest_command("commands")
+        if most and len(commands) > most.value:
+            self.error(("commands",), f"{len(commands)} commands: {most.platform} allows at most {most.value} global commands")
         for name, command in commands.items():
             self.check_command(name, command, ("commands", name))
         defaults = self.data.get("defaults") or {}
@@ -77,7 +76,7 @@ class Checker(CardChecks):
             for path, word in [(("commands", name), name)] + [
                 (("commands", name, "aliases", i), a) for i, a in enumerate(command.get("aliases", []))
             ]:
-                if word in limits.RESERVED_NAMES:
+                if word in RESERVED_NAMES:
                     what = "a command" if len(path) == 2 else "an alias"
                     self.error(path, f"'{word}' cannot be {what}: the bot answers `{word}` itself")
                     continue
@@ -85,30 +84,32 @@ class Checker(CardChecks):
                     self.error(path, f"'{word}' is already used by command '{seen[word]}'")
                     continue
                 seen[word] = name
-                problem = limits.name_problem(word)
+                problem = name_problem(word)
                 if problem:
                     what = "command name" if len(path) == 2 else "alias"
                     self.error(path, f"{what} '{word}' {problem}")
 
     def check_command(self, name: str, command: dict[str, Any], path: Path) -> None:
         description = command.get("description", "")
-        if len(description) > limits.DESCRIPTION_MAX:
-            self.error((*path, "description"), f"description is {len(description)} characters, Discord allows {limits.DESCRIPTION_MAX}")
+        self.check_description(description, (*path, "description"))
         options: dict[str, Any] = command.get("options") or {}
-        if len(options) > limits.OPTIONS_MAX:
-            self.error((*path, "options"), f"{len(options)} options: Discord allows at most {limits.OPTIONS_MAX}")
+        most = strictest_command("options")
+        if most and len(options) > most.value:
+            self.error((*path, "options"), f"{len(options)} options: {most.platform} allows at most {most.value}")
+        first = next((t for t in targets() if t.required_options_first), None)
         chars = len(name) + len(description)
         optional_seen = ""
         for option_name, option in options.items():
             opath = (*path, "options", option_name)
             chars += self.check_option(option_name, option, opath)
             if option.get("required"):
-                if optional_seen:
-                    self.error(opath, f"required option '{option_name}' comes after optional option '{optional_seen}': Discord lists required options first")
+                if optional_seen and first:
+                    self.error(opath, f"required option '{option_name}' comes after optional option '{optional_seen}': {first.title} lists required options first")
             elif not optional_seen:
                 optional_seen = option_name
-        if chars > limits.COMMAND_CHARS_MAX:
-            self.error(path, f"names, descriptions and choices total {chars} characters, Discord allows {limits.COMMAND_CHARS_MAX} per command")
+        most = strictest_command("command_chars")
+        if most and chars > most.value:
+            self.error(path, f"names, descriptions and choices total {chars} characters, {most.platform} allows {most.value} per command")
         for i, example in enumerate(command.get("examples") or []):
             self.check_example(name, command, example, (*path, "examples", i))
         operation = self.operation(command.get("operation"), (*path, "operation"))
@@ -143,6 +144,11 @@ class Checker(CardChecks):
             if option.get("required") and option_name not in given:
                 self.error(path, f"example leaves out required option -{option_name}")
 
+    def check_description(self, description: str, path: Path) -> None:
+        most: Limit | None = strictest_command("description")
+        if most and len(description) > most.value:
+            self.error(path, f"description is {len(description)} characters, {most.platform} allows {most.value}")
+
     def option_kind(self, option: dict[str, Any]) -> dict[str, Any]:
         if option.get("type") == "choice":
             values = [c.get("value") for c in option.get("choices", [])]
@@ -155,12 +161,11 @@ class Checker(CardChecks):
         return OPTION_KINDS.get(option.get("type", ""), {"kind": None})
 
     def check_option(self, name: str, option: dict[str, Any], path: Path) -> int:
-        problem = limits.name_problem(name)
+        problem = name_problem(name)
         if problem:
             self.error(path, f"option name '{name}' {problem}")
         description = option.get("description", "")
-        if len(description) > limits.DESCRIPTION_MAX:
-            self.error((*path, "description"), f"description is {len(description)} characters, Discord allows {limits.DESCRIPTION_MAX}")
+        self.check_description(description, (*path, "description"))
         kind = option.get("type")
         choices = option.get("choices") or []
         chars = len(name) + len(description)
@@ -168,15 +173,17 @@ class Checker(CardChecks):
             self.error(path, "a choice option needs 'choices'")
         if choices and kind != "choice":
             self.error((*path, "choices"), f"'choices' is only for type choice (this option is {kind})")
-        if len(choices) > limits.CHOICES_MAX:
-            self.error((*path, "choices"), f"{len(choices)} choices: Discord allows at most {limits.CHOICES_MAX}")
+        most = strictest_command("choices")
+        if most and len(choices) > most.value:
+            self.error((*path, "choices"), f"{len(choices)} choices: {most.platform} allows at most {most.value}")
+        name_most, value_most = strictest_command("choice_name"), strictest_command("choice_value")
         for i, choice in enumerate(choices):
             cname, value = str(choice.get("name", "")), choice.get("value")
             chars += len(cname) + len(str(value))
-            if len(cname) > limits.CHOICE_NAME_MAX:
-                self.error((*path, "choices", i, "name"), f"choice name is {len(cname)} characters, Discord allows {limits.CHOICE_NAME_MAX}")
-            if isinstance(value, str) and len(value) > limits.CHOICE_VALUE_MAX:
-                self.error((*path, "choices", i, "value"), f"choice value is {len(value)} characters, Discord allows {limits.CHOICE_VALUE_MAX}")
+            if name_most and len(cname) > name_most.value:
+                self.error((*path, "choices", i, "name"), f"choice name is {len(cname)} characters, {name_most.platform} allows {name_most.value}")
+            if value_most and isinstance(value, str) and len(value) > value_most.value:
+                self.error((*path, "choices", i, "value"), f"choice value is {len(value)} characters, {value_most.platform} allows {value_most.value}")
         for key in ("min", "max"):
             if key in option and kind not in {"integer", "number", "duration", "integers"}:
                 self.error((*path, key), f"'{key}' is only for integer, number, duration and integers options")
@@ -184,8 +191,8 @@ class Checker(CardChecks):
             if key in option:
                 if kind != "string":
                     self.error((*path, key), f"'{key}' is only for string options")
-                elif option[key] > limits.STRING_MAX_LENGTH:
-                    self.error((*path, key), f"{key} {option[key]} is above Discord's {limits.STRING_MAX_LENGTH}")
+                elif (most := strictest_command("string_length")) and option[key] > most.value:
+                    self.error((*path, key), f"{key} {option[key]} is above {most.platform}'s {most.value}")
         if "min" in option and "max" in option and option["min"] > option["max"]:
             self.error((*path, "min"), f"min {option['min']} is above max {option['max']}")
         for key in ("min_items", "max_items"):

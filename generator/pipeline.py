@@ -16,9 +16,9 @@ import pydantic_core
 
 from generator import checks, impl_scan, models_gen, openapi, schema_check, yamlpos
 from generator.errors import SpecError, SpecErrors
-from generator.render_model import bot_model, bot_routes, py, server_model
-from gmbot.slack import manifest as slack_manifest
-from gmbot.spec.document import to_bot_spec
+from generator.render_model import bot_routes, py, server_model
+from generator.targets import Outputs, targets
+from gmbot.spec.load import to_bot_spec
 from gmbot.spec.model import BotSpec
 
 TEMPLATES = Path(__file__).with_name("templates")
@@ -116,8 +116,10 @@ def check(config: Config) -> Checked:
 
 @cache
 def _env() -> jinja2.Environment:
+    # a platform's target may bring templates of its own, beside the generator's
+    extra = [jinja2.FileSystemLoader(t.templates) for t in targets() if t.templates is not None]
     env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(TEMPLATES),
+        loader=jinja2.ChoiceLoader([jinja2.FileSystemLoader(TEMPLATES), *extra]),
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
@@ -143,16 +145,6 @@ def _json(header: Header, key: str, document: dict[str, Any]) -> str:
     return _render("json.jinja", document=pydantic_core.to_json(data, indent=2, fallback=str).decode())
 
 
-def _slack_manifest(spec: BotSpec, header: Header, spec_name: str) -> str:
-    """The Slack App Manifest, as pasted into Slack: the header rides in the app's long
-    description (Slack refuses keys it does not know)."""
-    document = slack_manifest.manifest(spec, provenance=header.json())
-    problems = slack_manifest.manifest_problems(document)
-    if problems:
-        raise SpecErrors([SpecError(spec_name, 1, 1, "bot", f"Slack manifest {where}: {why}") for where, why in problems])
-    return pydantic_core.to_json(document, indent=2).decode() + "\n"
-
-
 def render(config: Config, checked: Checked | None = None) -> Output:
     checked = checked or check(config)
     spec, api = checked.spec, checked.api
@@ -174,10 +166,9 @@ def render(config: Config, checked: Checked | None = None) -> Output:
     wired = sorted(f"{o.module}.{o.function}" for o in server.operations if o.implemented)
     impl_digest = _sha("\n".join(wired))
     server_head = Header([api_source, (f"{config.display(config.impl_dir)}/ functions found", impl_digest)])
-    bot = bot_model(spec)
+    bot = spec.bot
     ctx: dict[str, Any] = {"package": config.package, "impl_package": config.impl_package}
     spec_ctx, api_ctx = {**ctx, "header": from_spec}, {**ctx, "header": from_api}
-    commands_json = {"commands": [c.payload for c in bot.commands] if bot.slash else []}
     files = {
         "__init__.py": _render("package_init.py.jinja", **ctx, header=Header([]),
                                docstring="Generated code: do not edit (see docs/spec.md)."),
@@ -191,12 +182,12 @@ def render(config: Config, checked: Checked | None = None) -> Output:
         "chat/__init__.py": _render("chat/init.py.jinja", **spec_ctx, bot=bot),
         "chat/routes.py": _render("chat/routes.py.jinja", **ctx, header=from_both, bot=bot, routes=bot_routes(spec, api)),
         "chat/spec.json": _json(from_spec, "generated_by", spec.model_dump(mode="json", exclude={"generated_by"})),
-        "discord/__init__.py": _render("package_init.py.jinja", **spec_ctx, docstring=f"The Discord front end of {bot.name}."),
-        "discord/commands.py": _render("discord/commands.py.jinja", **spec_ctx, bot=bot),
-        "discord/commands.json": _json(from_spec, "generated_by", commands_json),
-        "slack/__init__.py": _render("package_init.py.jinja", **spec_ctx, docstring=f"The Slack front end of {bot.name}."),
-        "slack/manifest.json": _slack_manifest(spec, from_spec, spec_source[0]),
     }
+    # each platform's own files (generated/<platform>/...), written by its generator target
+    out = Outputs(spec, spec_source[0], config.package, from_spec,
+                  lambda template, **more: _render(template, **spec_ctx, **more), _json)
+    for target in targets():
+        files.update(target.outputs(out))
     stubs = {}
     hooks = config.impl_dir / "app_hooks.py"
     if not hooks.exists():

@@ -10,6 +10,7 @@ from typing import Any
 
 from generator.errors import SpecError
 from generator.yamlpos import Document
+from gmbot.platforms import names
 
 SCHEMA_DIR = Path(__file__).with_name("schema")
 SCHEMA_FILE = "commands.schema.json"
@@ -19,6 +20,7 @@ SCHEMA_FILE = "commands.schema.json"
 def schema() -> dict[str, Any]:
     text = (SCHEMA_DIR / SCHEMA_FILE).read_text(encoding="utf-8")
     data: dict[str, Any] = json.loads(text)
+    data["$defs"]["platform"]["enum"] = list(names())  # a card's `platforms:` keys: the registered ones
     return data
 
 

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
-    from gmbot.chat.routes import Route
+    from gmbot.chat.routes import BackendRoute
     from gmbot.spec.model import BotSpec
 
 ENV = "GMBOT_APP"
@@ -86,21 +86,21 @@ class Application:
 
     name: str
     spec_json: Path  # the validated chat spec (gmbot/spec/model.py BotSpec as JSON)
-    routes: str  # operationId -> gmbot.chat.routes.Route, for every operation the bots call
+    routes: str  # operationId -> gmbot.chat.routes.BackendRoute, for every operation the bots call
     server: str  # the ASGI app, for uvicorn (`module:attribute`; workers import it themselves)
     server_factory: str  # a function returning a new ASGI app
     admin: str  # a module or object implementing `Admin`
-    discord_commands: str | None = None  # register(bot, runtime) for py-cord
-    discord_commands_json: Path | None = None  # the registration payload `gmbot sync-commands` sends
-    slack_manifest: Path | None = None  # the Slack App Manifest
+    # generated/, and its import name: each platform's generated files are in generated/<platform>/
+    generated: Path
+    package: str
 
     def spec(self) -> BotSpec:
-        from gmbot.chat.specfile import load_spec_json
+        from gmbot.spec.load import load_spec_json
 
         return load_spec_json(self.spec_json)
 
-    def route_table(self) -> Mapping[str, Route]:
-        table: Mapping[str, Route] = load_object(self.routes)
+    def route_table(self) -> Mapping[str, BackendRoute]:
+        table: Mapping[str, BackendRoute] = load_object(self.routes)
         return table
 
     def admin_hooks(self) -> Admin:
@@ -111,11 +111,19 @@ class Application:
         factory: Callable[[], Any] = load_object(self.server_factory)
         return factory()
 
-    def discord_register(self) -> Callable[[Any, Any], None]:
-        if self.discord_commands is None:
-            raise ApplicationError(f"{self.name} has no Discord front end (run `gmbot generate`)")
-        register: Callable[[Any, Any], None] = load_object(self.discord_commands)
-        return register
+    def serves(self, platform: str) -> bool:
+        """Whether `gmbot generate` wrote a front end for `platform` (generated/<platform>/)."""
+        return (self.generated / platform).is_dir()
+
+    def platform_file(self, platform: str, name: str) -> Path:
+        """A file the platform's generator target wrote (generated/<platform>/<name>)."""
+        return self.generated / platform / name
+
+    def platform_object(self, platform: str, path: str) -> Any:
+        """An object of the platform's generated code: `module:attribute` under generated/<platform>/."""
+        if not self.serves(platform):
+            raise ApplicationError(f"{self.name} has no {platform} front end (run `gmbot generate`)")
+        return load_object(f"{self.package}.{platform}.{path}")
 
 
 def configured_path(root: Path | None = None) -> str | None:

@@ -1,6 +1,6 @@
 """`gmbot run`: the main job. Serve the backend; run each chat front end beside it whose
-credentials are set (environment or `.env`): the Discord bot with DISCORD_TOKEN, the
-Slack bot with SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET.
+credentials are set (environment or `.env`): each registered platform (gmbot/platforms.py)
+names the variables it needs (the Discord bot DISCORD_TOKEN, say).
 
 Each bot needs an API key for its `client`: unless the bot's key variable is given, one
 is minted once and kept in `.gmbot/<client>-api-key` (ignored by git), and minted
@@ -17,36 +17,20 @@ import socket
 import subprocess
 import sys
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from gmbot.application import Admin, Application, ApplicationError, load_application
 from gmbot.cli_support import load_dotenv
+from gmbot.platforms import Platform, platforms
 from gmbot.service.children import Child, Watcher, with_front_ends
 
 KEY_DIR = Path(".gmbot")
 
 
-@dataclass(frozen=True)
-class FrontEnd:
-    """A bot `gmbot run` starts when all of `needs` are set."""
-
-    name: str
-    command: str  # the gmbot subcommand
-    needs: tuple[str, ...]
-    client: str  # the `client` header its key is issued for
-    platform: str
-    key_env: str  # the variable its API key is read from
-
-
-def front_ends(application: Application) -> list[FrontEnd]:
-    settings = application.spec().bot
-    ends = [FrontEnd("Discord", "bot", ("DISCORD_TOKEN",), settings.client, "discord", settings.api_key_env)]
-    if application.slack_manifest is not None:
-        ends.append(FrontEnd("Slack", "slack", ("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET"),
-                             "SLACK-BFF", "slack", "GMBOT_SLACK_API_KEY"))
-    return ends
+def front_ends(application: Application) -> list[Platform]:
+    """The registered platforms the application has a generated front end for."""
+    return [p for p in platforms() if application.serves(p.name)]
 
 
 def parser() -> argparse.ArgumentParser:
@@ -73,18 +57,18 @@ async def _bot_key(admin: Admin, database_url: str, client: str, platform: str) 
     return key
 
 
-def _start(end: FrontEnd, application: Application, args: argparse.Namespace,
+def _start(end: Platform, application: Application, args: argparse.Namespace,
            admin: Admin, database_url: str) -> Child:
     settings = application.spec().bot
     env = dict(os.environ)
     env["GMBOT_HEALTH_PORT"] = str(health_port := _free_port())  # its own; /health here aggregates
     env.setdefault(settings.backend_url_env, f"http://{args.host}:{args.port}")
     if not env.get(end.key_env):
-        env[end.key_env] = asyncio.run(_bot_key(admin, database_url, end.client, end.platform))
-    print(f"gmbot: starting the {end.name} bot (client {end.client})", flush=True)
+        env[end.key_env] = asyncio.run(_bot_key(admin, database_url, end.client, end.name))
+    print(f"gmbot: starting the {end.title} bot (client {end.client})", flush=True)
     extra = ["--app", args.app] if args.app else []
-    process = subprocess.Popen([sys.executable, "-m", "gmbot.cli", end.command, *extra], env=env)
-    return Child(end.platform, process, health_port)
+    process = subprocess.Popen([sys.executable, "-m", "gmbot.cli", end.command.name, *extra], env=env)
+    return Child(end.name, process, health_port)
 
 
 def _exit_cleanly(signum: int, frame: object) -> None:
@@ -110,12 +94,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     database_url = admin.database_url(args.database_url)
     bots: list[Child] = []
-    for end in front_ends(application):
-        if all(os.environ.get(name) for name in end.needs):
+    ends = front_ends(application)
+    for end in ends:
+        if all(os.environ.get(name) for name in end.credentials):
             bots.append(_start(end, application, args, admin, database_url))
     if not bots:
-        print("gmbot: no bot credentials set (DISCORD_TOKEN, or SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET): "
-              "serving the backend only (try `gmbot chat`)", flush=True)
+        wanted = ", or ".join(" and ".join(end.credentials) for end in ends)
+        print(f"gmbot: no bot credentials set ({wanted}): serving the backend only (try `gmbot chat`)", flush=True)
     serve_args = ["--host", args.host, "--port", str(args.port), "--database-url", database_url]
     servers: list[Any] = []
 

@@ -1,23 +1,31 @@
-"""The chat platforms the generator writes a front end for, each with its limits.
+"""The generator's side of each registered chat platform: its limits, its checks, its outputs.
 
-A card is checked against every target's limits (the strictest wins, and the
-error names that platform); a platform's command-level limits are checked by
-its own module (`discord.py`, `slack.py`). A new platform is a new module here
-with a `CARD_LIMITS` table, added to `TARGETS`.
+Each platform of the registry (gmbot/platforms.py) names its `Target` (`Platform.target`).
+A card or command is checked against every target's limits: the strictest wins and the
+error names that platform. A target's own rules (a Slack command name, Discord's
+"required options first") are its `problems`; the files it adds to `generated/` are its
+`outputs`. Nothing here names a platform.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, fields
+from functools import cache
+from pathlib import Path as PathType
+from typing import TYPE_CHECKING, Any
 
-from generator.targets import discord, slack
+from gmbot.platforms import platforms
+
+if TYPE_CHECKING:
+    from generator.errors import Path
+    from gmbot.spec.model import BotSpec
 
 
 @dataclass(frozen=True)
 class CardLimits:
-    """The most fixed text a card part may hold on one platform (None: no limit)."""
+    """The most fixed text a card part may hold on one platform."""
 
-    platform: str
     title: int
     description: int
     footer: int
@@ -29,10 +37,68 @@ class CardLimits:
     button_label: int
 
 
-TARGETS: tuple[CardLimits, ...] = (
-    CardLimits("Discord", **discord.CARD_LIMITS),
-    CardLimits("Slack", **slack.CARD_LIMITS),
-)
+@dataclass(frozen=True)
+class CommandLimits:
+    """What a platform allows of registered commands (None: no such limit there)."""
+
+    commands: int | None = None  # commands one bot may register
+    description: int | None = None  # of a command or an option
+    options: int | None = None  # per command
+    choices: int | None = None  # per option
+    choice_name: int | None = None
+    choice_value: int | None = None
+    string_length: int | None = None  # the largest max_length of a string option
+    command_chars: int | None = None  # names, descriptions and choices of one command together
+
+
+@dataclass(frozen=True)
+class Outputs:
+    """What the pipeline hands a target to write its files with (so a target needs no pipeline)."""
+
+    spec: BotSpec
+    spec_file: str  # the spec's name, for errors
+    package: str  # the import name of generated/
+    header: Any  # the spec's generated-file header (`Header`)
+    render: Callable[..., str]  # (template path, **context) -> text, in the generator's environment
+    json: Callable[[Any, str, dict[str, Any]], str]  # (header, header key, document) -> text
+
+
+Problem = tuple["Path", str]  # (path in the spec, message)
+
+
+class Target:
+    """One platform's generator target: subclass it in the platform's target module."""
+
+    title: str = "?"  # the platform's name in messages
+    card_limits: CardLimits
+    command_limits: CommandLimits = CommandLimits()
+    # the platform lists a command's required options before its optional ones
+    required_options_first: bool = False
+    templates: PathType | None = None  # a folder of Jinja templates its outputs use, if any
+
+    def name_problem(self, name: str) -> str | None:
+        """Why `name` cannot be a command, alias or option name on this platform, or None."""
+        return None
+
+    def problems(self, data: dict[str, Any]) -> Iterable[Problem]:
+        """This platform's own rules over the whole (schema-valid) spec document."""
+        return ()
+
+    def outputs(self, out: Outputs) -> dict[str, str]:
+        """The files this platform adds to generated/ (path relative to it -> content)."""
+        return {}
+
+
+@cache
+def targets() -> tuple[Target, ...]:
+    """The target of every registered platform, in the registry's order."""
+    found = []
+    for platform in platforms():
+        target = platform.load(platform.target)
+        if not isinstance(target, Target):
+            raise TypeError(f"{platform.target} is a {type(target).__name__}, not a generator Target")
+        found.append(target)
+    return tuple(found)
 
 
 @dataclass(frozen=True)
@@ -42,7 +108,22 @@ class Limit:
 
 
 def strictest(part: str) -> Limit:
-    """The smallest limit on `part` (a CardLimits field) across targets, and whose it is."""
-    assert part in {f.name for f in fields(CardLimits)} - {"platform"}, part
-    target = min(TARGETS, key=lambda t: getattr(t, part))
-    return Limit(getattr(target, part), target.platform)
+    """The smallest limit on a card `part` (a CardLimits field) across targets, and whose it is."""
+    assert part in {f.name for f in fields(CardLimits)}, part
+    target = min(targets(), key=lambda t: getattr(t.card_limits, part))
+    return Limit(getattr(target.card_limits, part), target.title)
+
+
+def strictest_command(part: str) -> Limit | None:
+    """The smallest limit on a command `part` (a CommandLimits field), or None where no target has one."""
+    assert part in {f.name for f in fields(CommandLimits)}, part
+    bounded = [t for t in targets() if getattr(t.command_limits, part) is not None]
+    if not bounded:
+        return None
+    target = min(bounded, key=lambda t: getattr(t.command_limits, part))
+    return Limit(getattr(target.command_limits, part), target.title)
+
+
+def name_problem(name: str) -> str | None:
+    """The first target's reason why `name` cannot be a command or option name, or None."""
+    return next((p for t in targets() if (p := t.name_problem(name)) is not None), None)

@@ -32,10 +32,10 @@ import discord
 from discord.ext import commands
 
 from gmbot.chat.backend import BackendClient
-from gmbot.chat.cards import RenderedCard
-from gmbot.chat.core import BUTTON_PREFIX, Core, Invocation, Outcome
-from gmbot.chat.options import MentionResolver, NotAMention, Person, UsageError
+from gmbot.chat.core import BUTTON_PREFIX, Core
+from gmbot.chat.options import MentionResolver, NotAMention, UsageError
 from gmbot.chat.recent import Recent
+from gmbot.chat.vocabulary import Invocation, Outcome, Person, Place, RenderedCard
 from gmbot.discord.embeds import card_to_embeds
 from gmbot.service.shutdown import OPEN, RESTARTING, Gate, admitted
 from gmbot.spec.model import BotSpec
@@ -67,10 +67,10 @@ def person(user: Any) -> Person:
     return Person(str(user.id), str(name))
 
 
-def place(thing: Any) -> Person | None:
+def place(thing: Any) -> Place | None:
     if thing is None:
         return None
-    return Person(str(thing.id), str(getattr(thing, "name", None) or thing.id))
+    return Place(str(thing.id), str(getattr(thing, "name", None) or thing.id))
 
 
 def _is_user(value: Any) -> bool:
@@ -161,18 +161,22 @@ class GmbotBot(commands.AutoShardedBot):
     for global commands only; a command registered in a guild (`sync-commands --guild`)
     matched neither, got no answer, and py-cord then "fixed" it by overwriting that
     guild's commands with []. Here the command is found by name and type wherever it is
-    registered, and py-cord never syncs.
+    registered (py-cord never syncs, so it has no ids), and invoked through py-cord's
+    public calls.
     """
 
     async def process_application_commands(self, interaction: discord.Interaction, auto_sync: bool | None = None) -> None:
         data: Mapping[str, Any] = interaction.data or {}
-        known: dict[Any, Any] = self._application_commands  # py-cord's id -> command table
-        if "id" in data and data["id"] not in known:
-            command = next((c for c in self.pending_application_commands
-                            if c.name == data.get("name") and int(c.type) == int(data.get("type", 1))), None)
-            if command is not None:
-                known[data["id"]] = command
-        await super().process_application_commands(interaction, auto_sync=False)
+        command = next((c for c in self.pending_application_commands
+                        if c.name == data.get("name") and int(c.type) == int(data.get("type", 1))), None)
+        if command is None or interaction.type != discord.InteractionType.application_command:
+            # autocomplete, or a command this bot does not have: py-cord's own path
+            # (on_unknown_application_command answers the latter)
+            await super().process_application_commands(interaction, auto_sync=False)
+            return
+        ctx = await self.get_application_context(interaction)
+        interaction.command = command
+        await self.invoke_application_command(ctx)
 
 
 class DiscordRuntime:
@@ -180,7 +184,7 @@ class DiscordRuntime:
                  deferred_timeout: float = DEFERRED_TIMEOUT) -> None:
         self.spec = spec
         self.backend = backend
-        self.core = Core(spec, backend)
+        self.core = Core(spec, backend, PLATFORM)
         self.gate: Gate = OPEN  # a service sets its Shutdown: commands then count as work in flight
         self.defer_after = defer_after
         self.deferred_timeout = deferred_timeout

@@ -22,7 +22,6 @@ application = Application(
     server="generated.server.app:app",
     server_factory="generated.server.app:create_app",
     admin="backend_impl.admin",
-    discord_commands="generated.discord.commands:register",
-    discord_commands_json=HERE / "discord" / "commands.json",
-    slack_manifest=HERE / "slack" / "manifest.json",
+    generated=HERE,
+    package="generated",
 )

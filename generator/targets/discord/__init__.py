@@ -1,0 +1,40 @@
+"""Discord as the generator sees it: its limits and rules, and the py-cord code it writes
+(`generated/discord/commands.py`, and `commands.json`, what `gmbot sync-commands` registers)."""
+
+from __future__ import annotations
+
+from generator.targets import CardLimits, CommandLimits, Outputs, Target
+from generator.targets.discord import limits
+from generator.targets.discord.model import bot_model
+
+
+class Discord(Target):
+    title = "Discord"
+    card_limits = CardLimits(**limits.CARD_LIMITS)
+    command_limits = CommandLimits(
+        commands=limits.GLOBAL_COMMANDS_MAX,
+        description=limits.DESCRIPTION_MAX,
+        options=limits.OPTIONS_MAX,
+        choices=limits.CHOICES_MAX,
+        choice_name=limits.CHOICE_NAME_MAX,
+        choice_value=limits.CHOICE_VALUE_MAX,
+        string_length=limits.STRING_MAX_LENGTH,
+        command_chars=limits.COMMAND_CHARS_MAX,
+    )
+    required_options_first = True
+
+    def name_problem(self, name: str) -> str | None:
+        return limits.name_problem(name)
+
+    def outputs(self, out: Outputs) -> dict[str, str]:
+        bot = bot_model(out.spec)
+        commands_json = {"commands": [c.payload for c in bot.commands] if bot.slash else []}
+        return {
+            "discord/__init__.py": out.render("package_init.py.jinja",
+                                              docstring=f"The Discord front end of {bot.name}."),
+            "discord/commands.py": out.render("discord/commands.py.jinja", bot=bot),
+            "discord/commands.json": out.json(out.header, "generated_by", commands_json),
+        }
+
+
+TARGET = Discord()

@@ -1,0 +1,121 @@
+"""Discord's slash commands of a spec: the py-cord registration code and its JSON payload."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from generator.openapi import snake
+from generator.render_model import py
+from gmbot.spec.model import BotSpec, Option, OptionType
+
+# py-cord input types by spec type (docs/architecture.md, "The bot contract")
+SLASH_TYPES = {
+    OptionType.STRING: ("str", 3),
+    OptionType.CHOICE: ("str", 3),
+    OptionType.USERS: ("str", 3),
+    OptionType.DURATION: ("str", 3),
+    OptionType.INTEGERS: ("str", 3),
+    OptionType.INTEGER: ("int", 4),
+    OptionType.NUMBER: ("float", 10),
+    OptionType.BOOLEAN: ("bool", 5),
+    OptionType.USER: ("discord.Member", 6),
+}
+
+
+@dataclass(frozen=True)
+class SlashOption:
+    name: str
+    parameter: str  # the Python parameter of the callback
+    input_type: str
+    kwargs: str  # the rest of the @discord.option(...) arguments, rendered
+    annotation: str  # "str" or "str | None = None"
+    payload: dict[str, Any]  # its part of discord/commands.json
+
+
+@dataclass(frozen=True)
+class BotCommand:
+    name: str
+    function: str  # prefix of the Python callback names
+    description: str
+    aliases: list[str]
+    options: list[SlashOption]
+    payload: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class BotModel:
+    name: str
+    slash: bool
+    prefix: bool
+    commands: list[BotCommand]
+
+
+def _number(option: Option, value: float) -> int | float:
+    return int(value) if option.type is OptionType.INTEGER else float(value)
+
+
+def slash_option(option: Option, taken: set[str]) -> SlashOption:
+    input_type, type_code = SLASH_TYPES[option.type]
+    kwargs: list[str] = [f"description={py(option.description)}", f"required={option.required}"]
+    payload: dict[str, Any] = {
+        "name": option.name,
+        "description": option.description,
+        "type": type_code,
+        "required": option.required,
+        "choices": [],
+        "autocomplete": False,
+    }
+    if not option.required:
+        kwargs.append("default=None")
+    if option.type in (OptionType.INTEGER, OptionType.NUMBER):
+        if option.min is not None:
+            payload["min_value"] = _number(option, option.min)
+            kwargs.append(f"min_value={py(payload['min_value'])}")
+        if option.max is not None:
+            payload["max_value"] = _number(option, option.max)
+            kwargs.append(f"max_value={py(payload['max_value'])}")
+    if option.type is OptionType.STRING:
+        if option.min_length is not None:
+            payload["min_length"] = option.min_length
+            kwargs.append(f"min_length={option.min_length}")
+        if option.max_length is not None:
+            payload["max_length"] = option.max_length
+            kwargs.append(f"max_length={option.max_length}")
+    if option.choices:
+        # a string option: Discord needs string values; the runtime maps them back
+        payload["choices"] = [{"name": c.name, "value": str(c.value)} for c in option.choices]
+        rendered = ", ".join(
+            f"discord.OptionChoice(name={py(c['name'])}, value={py(c['value'])})" for c in payload["choices"]
+        )
+        kwargs.append(f"choices=[{rendered}]")
+    parameter = snake(option.name)
+    while parameter in taken or parameter in {"ctx", "runtime", "bot"}:  # unique Python names
+        parameter += "_"
+    taken.add(parameter)
+    if parameter != option.name:
+        kwargs.append(f"parameter_name={py(parameter)}")
+    annotation = input_type if option.required else f"{input_type} | None = None"
+    return SlashOption(option.name, parameter, input_type, ", ".join(kwargs), annotation, payload)
+
+
+def bot_model(spec: BotSpec) -> BotModel:
+    commands = []
+    used: set[str] = set()
+    for command in spec.commands:
+        function = snake(command.name)
+        while function in used:
+            function += "_"
+        used.add(function)
+        taken: set[str] = set()
+        options = [slash_option(o, taken) for o in command.options]
+        payload = {
+            "name": command.name,
+            "description": command.description,
+            "options": [o.payload for o in options],
+            "nsfw": False,
+            "integration_types": [0],
+            "contexts": [0, 1, 2],
+        }
+        commands.append(BotCommand(command.name, function, command.description, command.aliases, options, payload))
+    return BotModel(spec.bot.name, spec.bot.slash_commands, spec.bot.prefix_commands, commands)

@@ -1,0 +1,46 @@
+"""Slack as the generator sees it: its limits and rules, and the App Manifest it writes
+(`generated/slack/manifest.json`). Commands reach Slack through one slash command, the
+bot's prefix, so Slack adds no limits on the spec's commands themselves."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+import pydantic_core
+
+from generator.errors import SpecError, SpecErrors
+from generator.targets import CardLimits, Outputs, Problem, Target
+from generator.targets.slack import limits
+from gmbot.slack import manifest
+
+
+class Slack(Target):
+    title = "Slack"
+    card_limits = CardLimits(**limits.CARD_LIMITS)
+
+    def problems(self, data: dict[str, Any]) -> Iterable[Problem]:
+        bot = data.get("bot") or {}
+        prefix, name = bot.get("prefix"), bot.get("name")
+        problem = limits.command_problem(prefix) if isinstance(prefix, str) else None
+        if problem:
+            yield ("bot", "prefix"), problem
+        problem = limits.name_problem(name) if isinstance(name, str) else None
+        if problem:
+            yield ("bot", "name"), problem
+
+    def outputs(self, out: Outputs) -> dict[str, str]:
+        # the header rides in the app's long description: Slack refuses keys it does not know
+        document = manifest.manifest(out.spec, provenance=out.header.json())
+        problems = manifest.manifest_problems(document)
+        if problems:
+            raise SpecErrors([SpecError(out.spec_file, 1, 1, "bot", f"Slack manifest {where}: {why}")
+                              for where, why in problems])
+        return {
+            "slack/__init__.py": out.render("package_init.py.jinja",
+                                            docstring=f"The Slack front end of {out.spec.bot.name}."),
+            "slack/manifest.json": pydantic_core.to_json(document, indent=2).decode() + "\n",
+        }
+
+
+TARGET = Slack()

@@ -1,0 +1,50 @@
+"""Discord in the platform registry (gmbot/platforms.py): what the Discord front end brings.
+
+Imports nothing heavy: py-cord is loaded only by the parts named by import path.
+"""
+
+from __future__ import annotations
+
+from gmbot.platforms import Platform, Subcommand
+
+STAMP_STYLES = {"relative": "R", "datetime": "f", "date": "D"}
+
+
+def write_time(unix: int, style: str) -> str:
+    """Discord's timestamp markdown, shown in each reader's time zone and language."""
+    return f"<t:{unix}:{STAMP_STYLES[style]}>"
+
+
+_SNOWFLAKE_BASE = {"server": 700_000_000_000_000_000, "user": 800_000_000_000_000_000,
+                   "channel": 900_000_000_000_000_000}
+
+
+def fake_id(kind: str, count: int) -> str:
+    """The ids `gmbot chat` makes up, shaped as Discord's snowflakes."""
+    return str(_SNOWFLAKE_BASE[kind] + (count << 22 if kind == "server" else count) + 1)
+
+
+PLATFORM = Platform(
+    name="discord",
+    title="Discord",
+    client="DISCORD-BFF",
+    key_env="GMBOT_DISCORD_API_KEY",
+    credentials=("DISCORD_TOKEN",),
+    command=Subcommand("bot", "gmbot.discord.cli:bot_main", "run the Discord front end (needs DISCORD_TOKEN)"),
+    extra_commands=(
+        Subcommand("sync-commands", "gmbot.discord.cli:sync_main",
+                   "register the Discord commands (generated/discord/commands.json)"),
+    ),
+    write_time=write_time,
+    # Discord formats `<t:...>` timestamps in descriptions and field values only
+    plain_time_parts=("title", "footer", "field_name", "button_label"),
+    to_message="gmbot.discord.embeds:card_to_message",
+    message_to_text="gmbot.discord.embeds:embeds_to_text",
+    target="generator.targets.discord:TARGET",
+    preview="gmbot.discord.preview:LOOK",
+    fake_id=fake_id,
+    settings={
+        "DISCORD_TOKEN": "the bot's token (developer portal, Bot page)",
+        "DISCORD_API_BASE_URL": "Discord's REST API address (default https://discord.com/api/v10)",
+    },
+)

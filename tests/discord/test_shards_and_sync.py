@@ -1,0 +1,113 @@
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import httpx
+import pytest
+import respx
+import yaml
+
+from gmbot.discord.shards import ShardFilter
+from gmbot.discord.sync import API, SyncError, diff, sync_commands
+from tests.support import ROOT
+
+COMMANDS: list[dict[str, Any]] = [
+    {"name": "games", "description": "The supported games", "options": []},
+    {"name": "war", "description": "Show one war", "options": [{"name": "war", "description": "War id", "type": 3, "required": True}]},
+]
+
+
+def test_shard_filter() -> None:
+    guild = (123456 << 22) | 99
+    assert ShardFilter().accepts(guild)
+    assert ShardFilter(4, [123456 % 4]).accepts(guild)
+    assert not ShardFilter(4, [(123456 + 1) % 4]).accepts(guild)
+    assert not ShardFilter(4, [0]).accepts("not-a-snowflake")
+
+
+def test_diff_ignores_what_discord_adds() -> None:
+    remote = [{**COMMANDS[0], "id": "1", "version": "2", "application_id": "9", "type": 1},
+              {"name": "old", "description": "gone", "id": "3"}]
+    assert diff(COMMANDS, remote) == ["+ war (new)", "- old (removed)"]
+    defaults = [{**COMMANDS[0], "nsfw": False, "options": [], "choices": []}]
+    assert diff(defaults, remote[:1]) == []
+    changed = [{**COMMANDS[0], "description": "other"}]
+    assert diff(changed, remote[:1]) == ["~ games (changed: description)"]
+
+
+def test_diff_compares_as_discord_means() -> None:
+    """Sets where order means nothing (contexts, integration types, channel types: py-cord
+    keeps contexts in a set, ordered by the hash seed); order where it shows (choices)."""
+    choice = {"name": "format", "description": "War format", "type": 3, "channel_types": [0, 5],
+              "choices": [{"name": "First to 3", "value": "ft3"}, {"name": "First to 5", "value": "ft5"}]}
+    local = [{**COMMANDS[0], "contexts": [0, 1, 2], "integration_types": [0, 1], "options": [choice]}]
+    shuffled = [{**COMMANDS[0], "contexts": [2, 0, 1], "integration_types": [1, 0],
+                 "options": [{**choice, "channel_types": [5, 0]}]}]
+    assert diff(local, shuffled) == []
+    fewer = [{**shuffled[0], "contexts": [0, 1]}]
+    assert diff(local, fewer) == ["~ games (changed: contexts)"]
+    reordered = [{**shuffled[0], "options": [{**choice, "choices": choice["choices"][::-1]}]}]
+    assert diff(local, reordered) == ["~ games (changed: options)"]
+    options_swapped = [{**COMMANDS[1], "options": [*COMMANDS[1]["options"], choice]}]
+    swapped_remote = [{**COMMANDS[1], "options": [choice, *COMMANDS[1]["options"]]}]
+    assert diff(options_swapped, swapped_remote) == ["~ war (changed: options)"]
+
+
+@respx.mock
+async def test_one_bulk_overwrite_in_a_guild() -> None:
+    respx.get(f"{API}/oauth2/applications/@me").respond(json={"id": "42"})
+    respx.get(f"{API}/applications/42/guilds/7/commands").respond(json=[])
+    put = respx.put(f"{API}/applications/42/guilds/7/commands").respond(json=[{**c, "id": str(i)} for i, c in enumerate(COMMANDS)])
+    report = await sync_commands("tok", commands=COMMANDS, guild="7")
+    assert put.call_count == 1 and json.loads(put.calls[0].request.content) == COMMANDS
+    assert put.calls[0].request.headers["Authorization"] == "Bot tok"
+    assert report[0] == "guild 7: registered 2 commands with one bulk overwrite"
+
+
+@respx.mock
+async def test_dry_run_writes_nothing() -> None:
+    respx.get(f"{API}/applications/42/commands").respond(json=[{**COMMANDS[0], "id": "1"}])
+    put = respx.put(f"{API}/applications/42/commands")
+    report = await sync_commands("tok", commands=COMMANDS, application_id="42", dry_run=True)
+    assert not put.called
+    assert report == ["dry run (global): 1 change(s)", "+ war (new)"]
+
+
+@respx.mock
+async def test_discord_errors_are_reported_not_raised_raw() -> None:
+    respx.get(f"{API}/applications/42/commands").respond(json=[])
+    respx.put(f"{API}/applications/42/commands").mock(return_value=httpx.Response(429, headers={"retry-after": "30"}, json={}))
+    with pytest.raises(SyncError, match="retry after 30"):
+        await sync_commands("tok", commands=COMMANDS, application_id="42")
+
+
+@respx.mock
+async def test_a_rate_limit_says_how_long_to_wait() -> None:
+    respx.get(f"{API}/applications/42/commands").respond(json=[])
+    put = respx.put(f"{API}/applications/42/commands")
+    # Discord's own 429: the exact time in the JSON body (the header may be missing or rounded)
+    put.mock(return_value=httpx.Response(429, json={"message": "You are being rate limited.", "retry_after": 12.5,
+                                                    "global": False}))
+    with pytest.raises(SyncError, match=r"retry after 12\.5 s$"):
+        await sync_commands("tok", commands=COMMANDS, application_id="42")
+    # Cloudflare's: plain text, no header
+    put.mock(return_value=httpx.Response(429, text="error code: 1015"))
+    with pytest.raises(SyncError) as refused:
+        await sync_commands("tok", commands=COMMANDS, application_id="42")
+    assert "?" not in str(refused.value) and "retry in a minute" in str(refused.value)
+
+
+def test_sync_main_dry_run(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    from gmbot.discord.cli import sync_main
+
+    monkeypatch.setenv("DISCORD_TOKEN", "tok")
+    monkeypatch.setenv("DISCORD_APPLICATION_ID", "42")
+    with respx.mock:
+        respx.get(f"{API}/applications/42/commands").respond(json=[])
+        assert sync_main(["--dry-run"]) == 0
+    out = capsys.readouterr().out
+    commands = yaml.safe_load((ROOT / "specs" / "commands.yaml").read_text(encoding="utf-8"))["commands"]
+    assert out.startswith(f"dry run (global): {len(commands)} change(s)") and "+ createwar (new)" in out
+    monkeypatch.delenv("DISCORD_TOKEN")
+    assert sync_main([]) == 2
