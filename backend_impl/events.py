@@ -5,6 +5,7 @@ the process's `EventWatch` (event_watch.py) to see one, which it does at once fo
 commit in this process or (PostgreSQL) another process's NOTIFY, and every
 `settings.events_poll_seconds()` otherwise; a waiting long-poll makes no query of its own.
 When the server begins to shut down, waiting long-polls answer at once (event_watch.py).
+An `after` below what retention removed is answered 410 with `availableAfter` (deliveries.py).
 """
 
 from __future__ import annotations
@@ -14,9 +15,9 @@ from typing import Any
 
 from sqlalchemy import select
 
-from backend_impl import db, event_watch, views
+from backend_impl import db, deliveries, event_watch, views
 from backend_impl.tables import Event
-from gmbot.server.types import RequestContext
+from gmbot.server.types import Problem, RequestContext
 
 
 def event_dict(event: Event) -> dict[str, Any]:
@@ -35,7 +36,7 @@ async def list_events(
 ) -> dict[str, Any]:
     database = db.get()
     deadline = time.monotonic() + float(wait or 0)
-    items = await _read(database, ctx.platform, after, limit)
+    items = await _read(database, ctx.platform, after, limit, check_gap=True)
     watch = event_watch.of(database, event_dict) if wait else None
     while watch is not None and not items and not watch.stopping:
         remaining = deadline - time.monotonic()
@@ -47,8 +48,16 @@ async def list_events(
     return {"items": items, "next": items[-1]["id"] if items else after}
 
 
-async def _read(database: db.Database, platform: str, after: int, limit: int) -> list[dict[str, Any]]:
+async def _read(
+    database: db.Database, platform: str, after: int, limit: int, check_gap: bool = False
+) -> list[dict[str, Any]]:
     async with database.read() as session:
+        if check_gap and after < (floor := await deliveries.removed_through(session, platform)):
+            raise Problem(
+                410, "Gone",
+                f"Events up to {floor} were removed (retention); continue with after={floor}.",
+                availableAfter=floor, after=after,
+            )
         events = await session.scalars(
             select(Event)
             .where(Event.platform == platform, Event.id > after)

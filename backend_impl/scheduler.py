@@ -6,7 +6,8 @@ UPDATE (`WHERE status = 'ongoing'`), writing `war.ended` for both clans in the
 same transaction. Two backend processes on one database thus end every due war
 exactly once; a restart resumes from the database.
 
-The same loop purges expired Idempotency-Key records (`idempotency.purge_expired`).
+The same loop purges expired Idempotency-Key records (`idempotency.purge_expired`) and
+delivered events past retention (`deliveries.purge_events`).
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from datetime import datetime
 
 from sqlalchemy import func, select, update
 
-from backend_impl import catalogue, idempotency, metrics, outbox, views
+from backend_impl import catalogue, deliveries, idempotency, metrics, outbox, views
 from backend_impl.db import Database, utcnow
 from backend_impl.tables import Clan, War
 
@@ -81,7 +82,7 @@ async def measure_lag(database: Database, now: datetime | None = None) -> tuple[
 
 
 async def run(database: Database, interval: float) -> None:
-    """Forever: end due wars, purge expired idempotency records, sleep `interval` seconds.
+    """Forever: end due wars, purge expired idempotency records and events, sleep `interval` seconds.
 
     Errors are logged, never fatal; one job failing does not skip the other.
     """
@@ -99,4 +100,10 @@ async def run(database: Database, interval: float) -> None:
                 log.info("purged %d expired idempotency records", purged)
         except Exception:
             log.exception("idempotency purge failed")
+        try:
+            removed = await deliveries.purge_events(database)
+            if removed:
+                log.info("removed %d delivered events past retention", removed)
+        except Exception:
+            log.exception("event retention failed")
         await asyncio.sleep(interval)

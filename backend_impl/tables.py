@@ -179,3 +179,26 @@ class IdempotencyRecord(Base):
     status: Mapped[int] = mapped_column(Integer)
     body: Mapped[Any] = mapped_column(JsonType, nullable=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(), index=True)
+
+
+class Delivery(Base):
+    """How far one client's replicas delivered a partition of its platform's feed, and which
+    replica holds the lease to deliver it (deliveries.py). `generation` grows each time the
+    lease changes hands: the token a cursor update must carry."""
+
+    __tablename__ = "deliveries"
+    client: Mapped[str] = mapped_column(String(64), primary_key=True)
+    platform: Mapped[str] = mapped_column(String(32), primary_key=True)
+    partition: Mapped[str] = mapped_column(String(64), primary_key=True)
+    holder: Mapped[str] = mapped_column(String(64))
+    generation: Mapped[int] = mapped_column(BigInteger)
+    cursor: Mapped[int] = mapped_column(BigInteger)
+    expires_at: Mapped[datetime] = mapped_column(DateTime())
+
+
+class EventFloor(Base):
+    """Per platform, the highest event id removed by retention: `after` below it is answered 410."""
+
+    __tablename__ = "event_floors"
+    platform: Mapped[str] = mapped_column(String(32), primary_key=True)
+    removed_through: Mapped[int] = mapped_column(BigInteger)

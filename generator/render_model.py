@@ -10,7 +10,7 @@ from typing import Any
 from urllib.parse import urlparse
 
 from generator.openapi import OpenAPI, Operation, pascal, python_type
-from gmbot.chat.routes import EVENTS_OPERATION
+from gmbot.chat.routes import FEED_OPERATIONS
 from gmbot.spec.model import BotSpec, Card
 
 
@@ -54,8 +54,8 @@ def bot_operations(spec: BotSpec) -> set[str]:
     cards = [*(r for c in spec.commands for r in c.replies.values()), spec.defaults.error,
              *(e.card for e in spec.events)]
     used.update(op for card in cards for op in _card_operations(card))
-    if spec.events:  # the events consumer polls the feed; no command names it
-        used.add(EVENTS_OPERATION)
+    if spec.events:  # the events consumer polls the feed and keeps its lease; no command names them
+        used.update(FEED_OPERATIONS)
     return used
 
 
@@ -66,7 +66,7 @@ def bot_routes(spec: BotSpec, api: OpenAPI) -> list[BotRoute]:
     routes = []
     for operation_id in sorted(bot_operations(spec)):
         op = api.operations.get(operation_id)
-        if op is None:  # the checks report it; only listEvents can get here unchecked
+        if op is None:  # the checks report it; only the feed's operations get here unchecked
             continue
         routes.append(BotRoute(
             operation_id, op.method.upper(), base + op.path,

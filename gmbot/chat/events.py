@@ -14,6 +14,15 @@ front end makes a repeat harmless where the platform allows it (Discord: the mes
 its event in the message metadata).
 A front end that splits its servers across processes (Discord's shards) hands
 in `accepts`, which says whether this process delivers a server's events.
+
+With a `PartitionLease` (the backend has the delivery operations) the cursor lives in the
+backend, per client and partition, so a new host or container goes on where the partition
+was and a partition never seen starts "now" (GMBOT_EVENTS_FROM). Only the replica holding
+the partition's lease delivers; it renews the lease every quarter of its length, and when
+it loses it (another replica took over after it could not renew in time) it stops and
+waits as a standby, asking for the lease again as often. So N replicas post each event
+once, and a standby takes over within a lease's length when the holder dies. The file
+cursor remains for a backend without those operations.
 """
 
 from __future__ import annotations
@@ -22,11 +31,13 @@ import asyncio
 import contextlib
 import logging
 import os
+import socket
 import tempfile
 import time
+import uuid
 from collections import deque
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -34,7 +45,7 @@ from gmbot.chat.backend import BackendClient, BackendUnavailable
 from gmbot.chat.backoff import Backoff
 from gmbot.chat.core import Core
 from gmbot.chat.request import HttpRequest
-from gmbot.chat.routes import EVENTS_OPERATION
+from gmbot.chat.routes import CURSOR_OPERATION, EVENTS_OPERATION, LEASE_OPERATION
 from gmbot.chat.vocabulary import RenderedCard
 
 log = logging.getLogger("gmbot.chat.events")
@@ -69,6 +80,82 @@ class CursorStore:
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(tmp, self.path)
+
+
+def default_holder() -> str:
+    """This process among the replicas: host, pid and a random part (pids repeat across containers)."""
+    return f"{socket.gethostname()[:32]}-{os.getpid()}-{uuid.uuid4().hex[:8]}"
+
+
+@dataclass(frozen=True)
+class LeaseSettings:
+    partition: str = "all"  # the servers this replica set delivers (a shard, or all of them)
+    seconds: float = 10.0  # how long a lease lasts unrenewed: a dead holder is replaced within it
+    start: str = "now"  # a partition seen for the first time: now, beginning, or an event id
+    holder: str = field(default_factory=default_holder)
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] = os.environ, partition: str | None = None) -> LeaseSettings:
+        """GMBOT_EVENTS_PARTITION, GMBOT_EVENTS_LEASE_SECONDS and GMBOT_EVENTS_FROM."""
+        start = environ.get("GMBOT_EVENTS_FROM", "now").strip() or "now"
+        if start not in ("now", "beginning") and not start.isdigit():
+            raise ValueError(f"GMBOT_EVENTS_FROM={start!r}: use now, beginning or an event id")
+        return cls(partition or environ.get("GMBOT_EVENTS_PARTITION", "").strip() or "all",
+                   float(environ.get("GMBOT_EVENTS_LEASE_SECONDS", "10")), start)
+
+
+class LostLease(Exception):
+    """Another replica holds the partition now: this one must stop delivering it."""
+
+
+class PartitionLease:
+    """The lease on one partition of the feed, and its cursor, kept by the backend."""
+
+    def __init__(self, backend: BackendClient, settings: LeaseSettings) -> None:
+        self.backend = backend
+        self.settings = settings
+        self.generation = 0  # the fencing token of the lease held; 0: none
+        self.valid_until = 0.0  # monotonic time the lease held runs out, counted from the asking
+        self.stored: int | None = None  # the cursor the backend has from this replica
+
+    @staticmethod
+    def supported(backend: BackendClient) -> bool:
+        return LEASE_OPERATION in backend.routes and CURSOR_OPERATION in backend.routes
+
+    @property
+    def renew_every(self) -> float:
+        return self.settings.seconds / 4
+
+    async def take(self) -> int | None:
+        """Take or renew the lease; its cursor, or None while another replica holds it."""
+        asked = time.monotonic()
+        body = {"holder": self.settings.holder, "seconds": self.settings.seconds, "start": self.settings.start}
+        reply = await self._call(LEASE_OPERATION, body)
+        if reply.status == 409:
+            self.generation = 0
+            return None
+        self._check(reply, LEASE_OPERATION)
+        self.generation = int(reply.body["generation"])
+        self.valid_until = asked + self.settings.seconds
+        return int(reply.body["cursor"])
+
+    async def save(self, cursor: int) -> None:
+        reply = await self._call(CURSOR_OPERATION, {"generation": self.generation, "cursor": cursor})
+        if reply.status in (404, 409):
+            self.generation = 0
+            raise LostLease(f"partition {self.settings.partition}: {reply.body}")
+        self._check(reply, CURSOR_OPERATION)
+        self.stored = cursor
+
+    async def _call(self, operation: str, body: Mapping[str, Any]) -> Any:
+        route = self.backend.route(operation)
+        path = route.path.replace("{partition}", self.settings.partition)
+        return await self.backend.call(HttpRequest(operation, route.method, path, body=dict(body)))
+
+    @staticmethod
+    def _check(reply: Any, operation: str) -> None:
+        if not reply.ok or not isinstance(reply.body, dict):
+            raise BackendUnavailable(f"HTTP {reply.status}", request_id=reply.request_id, operation_id=operation)
 
 
 class DeliveryError(Exception):
@@ -113,6 +200,7 @@ class EventConsumer:
         backoff: Backoff = RETRY,
         give_up_after: float = 900.0,
         attempt_timeout: float = 60.0,
+        lease: PartitionLease | None = None,
     ) -> None:
         """`in_order`: post every event before the next (a single reader, the playground)
         instead of one lane per channel. `max_pending`: events fetched but not yet done
@@ -132,6 +220,9 @@ class EventConsumer:
         self.backoff = backoff
         self.give_up_after = give_up_after
         self.attempt_timeout = attempt_timeout
+        self.lease = lease
+        self.delivering = lease is None  # holds its partition's lease (or needs none)
+        self._to_save = asyncio.Event()  # the cursor moved: the lease keeper sends it
         self.posted = 0  # events posted since start
         self.skipped = 0  # events given up on
         self._fetched: int | None = None  # the highest id read from the feed
@@ -151,6 +242,13 @@ class EventConsumer:
         after = self._fetched
         request = HttpRequest(EVENTS_OPERATION, *self._route(), query={"after": after, "wait": wait, "limit": self.limit})
         reply = await self.backend.call(request, read_timeout=wait + 10)
+        gone = reply.body.get("availableAfter") if reply.status == 410 and isinstance(reply.body, dict) else None
+        if isinstance(gone, int):  # removed by retention before we read them: say so, go on after them
+            log.error("events after %s up to %s were removed before delivery (retention); continuing after %s",
+                      after, gone, gone)
+            self._fetched = max(after, gone)
+            self._advance()
+            return 0
         if not reply.ok or not isinstance(reply.body, dict):
             log.warning("event feed answered %s (request_id=%s)", reply.status, reply.request_id)
             raise BackendUnavailable(f"HTTP {reply.status}", request_id=reply.request_id, operation_id=EVENTS_OPERATION)
@@ -191,16 +289,87 @@ class EventConsumer:
     async def run(self, stop: asyncio.Event | None = None) -> None:
         stop = stop or asyncio.Event()
         try:
-            while not stop.is_set():
-                try:
-                    await self.fetch()
-                except BackendUnavailable as error:
-                    log.warning("event feed unavailable: %s", error.reason)
-                    with contextlib.suppress(TimeoutError):
-                        await asyncio.wait_for(stop.wait(), self.retry_delay)
+            if self.lease is None:
+                await self._follow(stop)
+            else:
+                await self._run_leased(self.lease, stop)
         finally:
-            for task in list(self._tasks):
-                task.cancel()
+            self._stop_lanes()
+
+    async def _follow(self, stop: asyncio.Event) -> None:
+        while not stop.is_set():
+            try:
+                await self.fetch()
+            except BackendUnavailable as error:
+                log.warning("event feed unavailable: %s", error.reason)
+                await self._pause(stop, self.retry_delay)
+
+    async def _run_leased(self, lease: PartitionLease, stop: asyncio.Event) -> None:
+        """Deliver while this replica holds the lease; stand by while another does."""
+        partition = lease.settings.partition
+        while not stop.is_set():
+            try:
+                start = await lease.take()
+            except BackendUnavailable as error:
+                log.warning("cannot take the lease of partition %s: %s", partition, error.reason)
+                start = None
+            if start is None:
+                await self._pause(stop, lease.renew_every)
+                continue
+            log.info("delivering partition %s from event %s (lease generation %s)", partition, start, lease.generation)
+            self._fetched = self._saved = start
+            self.delivering = True
+            work = [asyncio.create_task(self._follow(stop)), asyncio.create_task(self._keep(lease))]
+            try:
+                await asyncio.wait(work, return_when=asyncio.FIRST_COMPLETED)
+            finally:
+                for task in work:
+                    task.cancel()
+                await asyncio.gather(*work, return_exceptions=True)
+                self._stop_lanes()
+                self.delivering = False
+            if not stop.is_set():
+                log.warning("partition %s: lease lost; standing by", partition)
+        if lease.generation:  # stopping: keep what was done (a cancelled run does not come here)
+            with contextlib.suppress(LostLease, BackendUnavailable, TimeoutError):
+                async with asyncio.timeout(5):
+                    await lease.save(self._saved)
+
+    async def _keep(self, lease: PartitionLease) -> None:
+        """Send the cursor when it moves and renew the lease; return when the lease is lost."""
+        renew_at = time.monotonic() + lease.renew_every
+        while True:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._to_save.wait(), max(0.0, renew_at - time.monotonic()))
+            try:
+                if self._to_save.is_set():
+                    self._to_save.clear()
+                    await lease.save(self._saved)
+                if time.monotonic() >= renew_at:
+                    if await lease.take() is None:
+                        return
+                    renew_at = time.monotonic() + lease.renew_every
+            except LostLease:
+                return
+            except BackendUnavailable as error:
+                self._to_save.set()
+                if time.monotonic() >= lease.valid_until:  # another replica may hold it by now
+                    log.warning("lease of partition %s ran out unrenewed: %s", lease.settings.partition, error.reason)
+                    return
+                await asyncio.sleep(min(self.retry_delay, lease.renew_every))
+
+    @staticmethod
+    async def _pause(stop: asyncio.Event, seconds: float) -> None:
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), seconds)
+
+    def _stop_lanes(self) -> None:
+        """Cancel the posts in flight and forget what was fetched: the cursor says where to resume."""
+        for task in list(self._tasks):
+            task.cancel()
+        self._lanes.clear()
+        self._pending.clear()
+        self._fetched = None
 
     def _route(self) -> tuple[str, str]:
         route = self.backend.route(EVENTS_OPERATION)
@@ -280,8 +449,9 @@ class EventConsumer:
             return
         done = min(self._pending) - 1 if self._pending else self._fetched
         if done > self._saved:
-            self.cursor.save(done)
+            self.cursor.save(done)  # with a lease, a local copy only
             self._saved = done
+            self._to_save.set()
 
     async def _notify(self) -> None:
         async with self._changed:

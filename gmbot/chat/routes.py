@@ -13,6 +13,11 @@ from dataclasses import dataclass
 # The operation the events consumer (and the playground) polls. The generator adds its
 # route whenever the spec declares events, since no command or button names it.
 EVENTS_OPERATION = "listEvents"
+# The delivery lease and cursor of a partition of the feed (gmbot/chat/events.py), added beside
+# the feed when the contract has them; without them the consumer keeps its cursor in a file.
+LEASE_OPERATION = "takeDeliveryLease"
+CURSOR_OPERATION = "advanceDeliveryCursor"
+FEED_OPERATIONS = (EVENTS_OPERATION, LEASE_OPERATION, CURSOR_OPERATION)
 
 
 @dataclass(frozen=True)

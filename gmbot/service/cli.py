@@ -56,15 +56,23 @@ def service_arguments(parser: Callable[[], argparse.ArgumentParser], argv: Seque
 
 
 def start_events(service: FrontEndService, core: Any, backend: Any, cursor: CursorStore, deliver: Deliver,
-                 **options: Any) -> asyncio.Task[None] | None:
+                 *, partition: str | None = None, **options: Any) -> asyncio.Task[None] | None:
     """Start the events consumer (gmbot/chat/events.py) as the service's work: its posts are
     work in flight and counted, and it is cancelled once commands have drained. Once per
     process: a reconnection finds it running. None when the bot has no event cards (it has
-    no feed route to poll) or it runs already."""
-    from gmbot.chat.events import EventConsumer
+    no feed route to poll) or it runs already.
+
+    When the backend keeps delivery leases, the consumer delivers `partition` (default
+    GMBOT_EVENTS_PARTITION or `all`) only while it holds its lease, so any number of replicas
+    post each event once. A process that delivers only some servers (`accepts`) needs a
+    partition of its own; without one it keeps the file `cursor` as before."""
+    from gmbot.chat.events import EventConsumer, LeaseSettings, PartitionLease
 
     name = f"gmbot-{service.platform}-events"
     if not core.spec.events or any(task.get_name() == name for task in service.tasks):
         return None
-    feed = EventConsumer(core, backend, cursor, service.deliver(deliver), **options)
+    lease = None
+    if PartitionLease.supported(backend) and (partition or "accepts" not in options):
+        lease = PartitionLease(backend, LeaseSettings.from_env(partition=partition))
+    feed = EventConsumer(core, backend, cursor, service.deliver(deliver), lease=lease, **options)
     return service.track(asyncio.create_task(feed.run(), name=name))
