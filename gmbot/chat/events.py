@@ -41,6 +41,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import httpx
+
 from gmbot.chat.backend import BackendClient, BackendUnavailable
 from gmbot.chat.backoff import Backoff
 from gmbot.chat.core import Core
@@ -49,6 +51,8 @@ from gmbot.chat.routes import CURSOR_OPERATION, EVENTS_OPERATION, LEASE_OPERATIO
 from gmbot.chat.vocabulary import RenderedCard
 
 log = logging.getLogger("gmbot.chat.events")
+
+RELEASE_TIMEOUT = 5.0  # seconds a stopping replica gives the backend to take its lease back
 
 # How a front end posts an event's card; it raises DeliveryError when the platform refused it.
 Deliver = Callable[[Mapping[str, Any], RenderedCard], Awaitable[None]]
@@ -146,6 +150,19 @@ class PartitionLease:
             raise LostLease(f"partition {self.settings.partition}: {reply.body}")
         self._check(reply, CURSOR_OPERATION)
         self.stored = cursor
+
+    async def release(self, cursor: int) -> None:
+        """A replica stopping: keep its cursor and give the lease up at once (a lease of 0
+        seconds), so a standby takes over at its next ask instead of when the lease runs out.
+        Best effort: if the backend cannot be told, the lease simply runs out."""
+        if not self.generation:
+            return
+        with contextlib.suppress(LostLease, BackendUnavailable, TimeoutError, httpx.HTTPError):
+            async with asyncio.timeout(RELEASE_TIMEOUT):
+                await self.save(cursor)
+                body = {"holder": self.settings.holder, "seconds": 0, "start": self.settings.start}
+                await self._call(LEASE_OPERATION, body)
+        self.generation = 0
 
     async def _call(self, operation: str, body: Mapping[str, Any]) -> Any:
         route = self.backend.route(operation)
@@ -295,6 +312,8 @@ class EventConsumer:
                 await self._run_leased(self.lease, stop)
         finally:
             self._stop_lanes()
+            if self.lease is not None:  # stopped (or cancelled, as a service stops it): hand over
+                await self.lease.release(self._saved)
 
     async def _follow(self, stop: asyncio.Event) -> None:
         while not stop.is_set():
@@ -330,10 +349,6 @@ class EventConsumer:
                 self.delivering = False
             if not stop.is_set():
                 log.warning("partition %s: lease lost; standing by", partition)
-        if lease.generation:  # stopping: keep what was done (a cancelled run does not come here)
-            with contextlib.suppress(LostLease, BackendUnavailable, TimeoutError):
-                async with asyncio.timeout(5):
-                    await lease.save(self._saved)
 
     async def _keep(self, lease: PartitionLease) -> None:
         """Send the cursor when it moves and renew the lease; return when the lease is lost."""

@@ -86,7 +86,7 @@ def test_deliveries_are_per_client(api: Api, slack_api: Api) -> None:
     assert is_problem(advance(slack_api, partition(), 1, 1), 404)["partition"]
 
 
-@pytest.mark.parametrize("body", [{"holder": "", "seconds": 5}, {"holder": "r", "seconds": 0},
+@pytest.mark.parametrize("body", [{"holder": "", "seconds": 5}, {"holder": "r", "seconds": -1},
                                   {"holder": "r", "seconds": 5, "start": "yesterday"}, {"holder": "r"}])
 def test_bad_lease_requests_are_400(api: Api, body: dict[str, Any]) -> None:
     is_problem(api.post(f"/deliveries/{partition()}/lease", body), 400)

@@ -41,10 +41,10 @@ class Replica:
     """One front-end process's consumer: what it posted, by event id."""
 
     def __init__(self, spec: BotSpec, server: tuple[Server, Key], cursor: Path, partition: str, holder: str,
-                 *, leased: bool = True) -> None:
+                 *, leased: bool = True, lease_seconds: float = LEASE) -> None:
         url, key = server[0].url, server[1]
         self.backend = BackendClient(url, key.key, key.client, routes=ROUTES)
-        settings = LeaseSettings(partition, LEASE, "now", holder)
+        settings = LeaseSettings(partition, lease_seconds, "now", holder)
         self.lease = PartitionLease(self.backend, settings) if leased else None
         self.posted: list[int] = []
         self.consumer = EventConsumer(Core(spec, self.backend, "discord"), self.backend, CursorStore(cursor),
@@ -112,13 +112,38 @@ async def test_two_replicas_post_each_event_once_and_a_standby_takes_over(
         await until(lambda: holder.lease is not None and holder.lease.stored == first[-1], 15, "first batch saved")
         assert sorted(holder.posted) == first and standby.posted == []  # lanes finish in any order
 
-        holder.task.cancel()  # type: ignore[union-attr]  # the holder dies: no goodbye
+        assert holder.lease is not None
+        holder.lease.generation = 0  # the holder dies: it forgets its lease and says no goodbye
+        holder.task.cancel()  # type: ignore[union-attr]
         took = await until(lambda: standby.consumer.delivering, LEASE + LEASE / 4 + 2, "the standby takes over")
         assert took <= LEASE + LEASE / 4 + 2
         second = await asyncio.to_thread(wars, server, 3)
         await until(lambda: second[-1] in standby.posted, 15, "second batch posted")
         await standby.consumer.drain()
         assert sorted(holder.posted + standby.posted) == first + second  # nothing lost, nothing twice
+    finally:
+        await a.stop()
+        await b.stop()
+
+
+async def test_a_replica_stopping_hands_its_lease_over_at_once(
+    spec: BotSpec, server: tuple[Server, Key], tmp_path: Path
+) -> None:
+    long = 30.0  # a lease far longer than the take-over the test waits for
+    a = Replica(spec, server, tmp_path / "a", "leases-stop", "replica-a", lease_seconds=long)
+    b = Replica(spec, server, tmp_path / "b", "leases-stop", "replica-b", lease_seconds=long)
+    a.start(), b.start()
+    try:
+        await until(lambda: a.consumer.delivering or b.consumer.delivering, 10, "one replica delivers")
+        holder, standby = (a, b) if a.consumer.delivering else (b, a)
+        first = await asyncio.to_thread(wars, server, 2)
+        await until(lambda: holder.lease is not None and holder.lease.stored == first[-1], 15, "first batch saved")
+        await holder.stop()  # as a service stops it: the consumer's task is cancelled
+        took = await until(lambda: standby.consumer.delivering, long / 2, "the standby takes over")
+        assert took < long / 2  # at its next ask (every long/4 s), not when the lease would run out
+        second = await asyncio.to_thread(wars, server, 2)
+        await until(lambda: second[-1] in standby.posted, 15, "second batch posted")
+        assert sorted(holder.posted + standby.posted) == first + second
     finally:
         await a.stop()
         await b.stop()
