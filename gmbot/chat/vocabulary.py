@@ -39,7 +39,7 @@ class Place:
 class Invocation:
     """Who typed what where: the context a request can draw on."""
 
-    platform: str  # the front end's name ("discord", "slack", ...): it namespaces `id`
+    platform: str  # the front end's registered name (gmbot/platforms.py): it namespaces `id`
     author: Person
     server: Place | None = None
     channel: Place | None = None
