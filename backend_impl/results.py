@@ -5,6 +5,10 @@ own side. Agreeing votes (win+lose, lose+win, draw+draw) confirm the result and
 award glory: GLORY_WIN to the winner, GLORY_DRAW to each clan on a draw, nothing
 to the loser. Any other pair marks the war disputed: no glory, counted as played
 and disputed. A clan votes once; repeating the same vote changes nothing.
+
+The same transaction records the result in the game's current season and updates both
+clans' (and their players') ratings (standings.record); the reply and the war.confirmed
+events carry the rating changes (`ranked`).
 """
 
 from __future__ import annotations
@@ -14,7 +18,8 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from backend_impl import db, errors, idempotency, outbox, views
+from backend_impl import db, errors, idempotency, outbox, seasons, standings, views
+from backend_impl.clock import utcnow
 from backend_impl.identity import MANAGERS, find_clan, require_role
 from backend_impl.pages import page
 from backend_impl.tables import Clan, War
@@ -123,10 +128,17 @@ async def cast_vote(
         else:
             war.opponent_vote = vote
         settled = war.host_vote is not None and war.opponent_vote is not None
+        ranked = None
         if settled:
+            # the season first (it may roll over, then is locked shared), the clans after
+            now = utcnow()
+            season = await seasons.for_result(session, war.game_id, now, db.get().cache)
             await _award(session, war)
+            ranked = await standings.record(session, war, season, now)
         await session.flush()
         rendered = await render(session, war)
+        if ranked is not None:
+            rendered["ranked"] = ranked
         if settled:
             kind = "war.confirmed" if war.status == "confirmed" else "war.disputed"
             for clan_id in (war.host_clan_id, war.opponent_clan_id):

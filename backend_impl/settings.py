@@ -56,3 +56,22 @@ def pg_direct() -> bool:
     on asyncpg (GMBOT_PG_DIRECT, default on; 0 sends them through SQLAlchemy like every other
     operation: backend_impl/pg_direct.py)."""
     return os.environ.get("GMBOT_PG_DIRECT", "1").strip().lower() not in ("0", "false", "no", "off")
+
+
+def provisional_wars() -> int:
+    """Rated wars a clan plays in a season before it is ranked in it (GMBOT_PROVISIONAL_WARS,
+    default 3); each season keeps the value it was created with."""
+    return max(0, int(os.environ.get("GMBOT_PROVISIONAL_WARS", "3")))
+
+
+def farming_window_hours() -> float:
+    """The anti-farming window (GMBOT_FARMING_WINDOW_HOURS, default 168 = 7 days): the k-th win
+    over the same opponent within it counts 1/k; each season keeps the value it was created with."""
+    return float(os.environ.get("GMBOT_FARMING_WINDOW_HOURS", str(7 * 24)))
+
+
+def operator_clients() -> frozenset[str]:
+    """Clients whose keys may call the operator's operations (GMBOT_OPERATOR_CLIENTS, comma
+    separated, default OPERATOR): `gmbot keys create --client OPERATOR` issues one."""
+    names = os.environ.get("GMBOT_OPERATOR_CLIENTS", "OPERATOR")
+    return frozenset(n.strip() for n in names.split(",") if n.strip())
