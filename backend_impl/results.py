@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from backend_impl import db, errors, idempotency, outbox, seasons, standings, views
+from backend_impl import db, errors, idempotency, outbox, seasons, standings, standings_pg, views
 from backend_impl.clock import utcnow
 from backend_impl.identity import MANAGERS, find_clan, require_role
 from backend_impl.pages import page
@@ -132,9 +132,11 @@ async def cast_vote(
         if settled:
             # the season first (it may roll over, then is locked shared), the clans after
             now = utcnow()
-            season = await seasons.for_result(session, war.game_id, now, db.get().cache)
+            database = db.get()
+            season = await seasons.for_result(session, war.game_id, now, database.cache)
             await _award(session, war)
-            ranked = await standings.record(session, war, season, now)
+            recorded = False if database.direct is None else await standings_pg.record(session, war, season, now)
+            ranked = await standings.record(session, war, season, now) if recorded is False else recorded
         await session.flush()
         rendered = await render(session, war)
         if ranked is not None:

@@ -220,13 +220,25 @@ async def for_result(session: AsyncSession, game_id: int, now: datetime, cache: 
     while True:
         if season is None or season.ends_at <= now:
             season = await current(session, game_id, now)
-        await lock(session, season.id, shared=True)
-        fresh = await by_id(session, season.id)  # read after the lock: a rollover is over
-        if fresh.status == "active" and fresh.ends_at > now:
-            known[game_id] = fresh
-            return fresh
+        status, ends_at = await _lock_and_read(session, season.id)
+        if status == "active" and ends_at > now:
+            known[game_id] = season
+            return season
         known.pop(game_id, None)
         season = None
+
+
+async def _lock_and_read(session: AsyncSession, season_id: int) -> tuple[str, datetime]:
+    """Take the season's shared lock, then read its status and end: in a statement of its
+    own, whose snapshot is taken once the lock is held (a rollover that held it is over)."""
+    if _is_postgres(session):  # two small statements, straight on asyncpg
+        driver = (await (await session.connection()).get_raw_connection()).driver_connection
+        assert driver is not None
+        await driver.execute("SELECT pg_advisory_xact_lock_shared($1::integer, $2::integer)", LOCK_CLASS, season_id)
+        row = await driver.fetchrow("SELECT status, ends_at FROM seasons WHERE id = $1::integer", season_id)
+        return row["status"], row["ends_at"]
+    row = (await session.execute(select(Season.status, Season.ends_at).where(Season.id == season_id))).one()
+    return row.status, row.ends_at
 
 
 async def resolve(session: AsyncSession, game_id: int, number: int | None, now: datetime) -> SeasonInfo:

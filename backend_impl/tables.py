@@ -254,7 +254,10 @@ class PlayerRating(Base):
     """A player's rating in one season of one game, from the rosters they played in."""
 
     __tablename__ = "player_ratings"
-    __table_args__ = (Index("ix_player_ratings_board", "season_id", "ordinal"),)
+    __table_args__ = (
+        Index("ix_player_ratings_board", "season_id", "ordinal"),
+        Index("ix_player_ratings_player", "platform", "user_id", "season_id"),  # earlier seasons
+    )
     season_id: Mapped[int] = mapped_column(ForeignKey("seasons.id"), primary_key=True)
     platform: Mapped[str] = mapped_column(String(32), primary_key=True)
     user_id: Mapped[str] = mapped_column(String(64), primary_key=True)

@@ -83,6 +83,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("season_id", "platform", "user_id", name=op.f("pk_player_ratings")),
     )
     op.create_index("ix_player_ratings_board", "player_ratings", ["season_id", "ordinal"])
+    op.create_index("ix_player_ratings_player", "player_ratings", ["platform", "user_id", "season_id"])
 
     op.create_table(
         "war_results",
