@@ -16,7 +16,7 @@ from __future__ import annotations
 import bisect
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from openskill.models import PlackettLuce
@@ -56,24 +56,22 @@ def farming_factor(repeat: int) -> float:
     return 1.0 / max(1, repeat)
 
 
-def _scaled(before: Rating, after: Rating, factor: float) -> Rating:
-    return before[0] + factor * (after[0] - before[0]), before[1] + factor * (after[1] - before[1])
-
-
 def rate(teams: Sequence[Sequence[Rating]], result: str, factor: float = 1.0) -> list[list[Rating]]:
     """Two teams' ratings after a war (`result`: host, opponent or draw, teams in that order);
-    each change (of mu and of sigma) multiplied by `factor`."""
+    each change (of mu and of sigma) multiplied by `factor` (at 1, openskill's own numbers)."""
     rated = MODEL.rate(
         [[MODEL.create_rating([mu, sigma]) for mu, sigma in team] for team in teams],
         ranks=list(RANKS[result]),
     )
+    if factor == 1.0:
+        return [[(r.mu, r.sigma) for r in team] for team in rated]
     return [
-        [_scaled(old, (new.mu, new.sigma), factor) for old, new in zip(team, new_team, strict=True)]
-        for team, new_team in zip(teams, rated, strict=True)
+        [(mu + factor * (r.mu - mu), sigma + factor * (r.sigma - sigma)) for (mu, sigma), r in zip(team, new, strict=True)]
+        for team, new in zip(teams, rated, strict=True)
     ]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Standing:
     """A clan's season so far."""
 
@@ -91,32 +89,24 @@ class Standing:
         return ordinal(self.mu, self.sigma)
 
     def after(self, outcome: str, glory: int, rating: Rating) -> Standing:
-        streak = {
-            "won": max(self.streak, 0) + 1,
-            "lost": min(self.streak, 0) - 1,
-            "drawn": 0,
-        }[outcome]
-        return replace(
-            self,
-            mu=rating[0],
-            sigma=rating[1],
-            played=self.played + 1,
-            won=self.won + (outcome == "won"),
-            lost=self.lost + (outcome == "lost"),
-            drawn=self.drawn + (outcome == "drawn"),
-            glory=self.glory + glory,
-            streak=streak,
-        )
+        if outcome == "won":
+            return Standing(rating[0], rating[1], self.played + 1, self.won + 1, self.lost, self.drawn,
+                            self.glory + glory, max(self.streak, 0) + 1)  # fmt: skip
+        if outcome == "lost":
+            return Standing(rating[0], rating[1], self.played + 1, self.won, self.lost + 1, self.drawn,
+                            self.glory + glory, min(self.streak, 0) - 1)  # fmt: skip
+        return Standing(rating[0], rating[1], self.played + 1, self.won, self.lost, self.drawn + 1,
+                        self.glory + glory, 0)  # fmt: skip
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class PlayerStanding:
     mu: float = DEFAULT_MU
     sigma: float = DEFAULT_SIGMA
     played: int = 0
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class WarInput:
     """A settled war as a replay reads it."""
 
@@ -132,7 +122,7 @@ class WarInput:
     opponent_players: tuple[PlayerKey, ...] = ()
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Side:
     clan_id: int
     opponent_id: int
@@ -142,7 +132,7 @@ class Side:
     after: Standing
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Applied:
     """What one war did: each side, the anti-farming repeat and factor, the players."""
 

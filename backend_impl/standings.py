@@ -23,7 +23,7 @@ from typing import Any
 from sqlalchemy import bindparam, func, insert, select, text, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
-from backend_impl import db, dialect, errors, seasons
+from backend_impl import bulk, db, dialect, errors, seasons
 from backend_impl.rating import (
     Applied,
     Ledger,
@@ -471,12 +471,7 @@ async def _last_rated_before(
 
 _REPLAYED = ("outcome", "glory", "repeat", "factor", "mu_before", "sigma_before", "mu_after", "sigma_after",
              "played_before", "won_before", "lost_before", "drawn_before", "glory_before", "streak_before")
-_RESULT_UPDATE = (
-    update(WarResult)
-    .where(RESULTS.war_id == bindparam("k_war"), RESULTS.clan_id == bindparam("k_clan"))
-    .values({c: bindparam(f"v_{c}") for c in _REPLAYED})
-    .execution_options(synchronize_session=False)
-)  # fmt: skip
+_ROSTER_REPLAYED = ("mu_before", "sigma_before", "played_before", "mu_after", "sigma_after")
 
 
 async def recompute(
@@ -521,8 +516,7 @@ async def recompute(
         clans_of = {k: c for k, (c, _) in names.items()}
         for seq, war in inputs:
             applied = ledger.apply(war)
-            for row in result_rows(applied, seq, season):
-                results.append({"k_war": row["war_id"], "k_clan": row["clan_id"], **{f"v_{c}": row[c] for c in _REPLAYED}})
+            results += result_rows(applied, seq, season)
             if war.rated:
                 last_before[applied.host.clan_id] = applied.host.before
                 last_before[applied.opponent.clan_id] = applied.opponent.before
@@ -555,21 +549,21 @@ async def _write_replay(
     names: dict[PlayerKey, tuple[int, str]],
     player_starts: dict[PlayerKey, PlayerStanding],
 ) -> None:
-    await connection.execute(_RESULT_UPDATE, results)
-    if rosters:
-        await connection.execute(_ROSTER_UPDATE, rosters)
+    await bulk.update_rows(connection, WarResult.__table__, ("war_id", "clan_id"), _REPLAYED, results)
+    await bulk.update_rows(
+        connection, WarPlayer.__table__, ("war_id", "clan_id", "user_id"), _ROSTER_REPLAYED,
+        [{"war_id": r["w"], "clan_id": r["c"], "user_id": r["u"], "mu_before": r["mb"], "sigma_before": r["sb"],
+          "played_before": r["pb"], "mu_after": r["ma"], "sigma_after": r["sa"]} for r in rosters],
+    )  # fmt: skip
     clan_rows = [
         rating_row(season, clan_id, standing, starts[clan_id], last_before.get(clan_id))
         for clan_id, standing in ledger.clans.items()
-    ]  # fmt: skip
-    await connection.execute(
-        _upsert(connection.dialect.name, ClanRating, ("season_id", "clan_id"), _RATING_UPDATED), clan_rows
-    )
-    if ledger.players:
-        await connection.execute(
-            _upsert(connection.dialect.name, PlayerRating, ("season_id", "platform", "user_id"), _PLAYER_UPDATED),
-            [player_row(season, k, names[k][1], s, player_starts.get(k, s)) for k, s in ledger.players.items()],
-        )
+    ]
+    await bulk.upsert_rows(connection, ClanRating.__table__, ("season_id", "clan_id"), _RATING_UPDATED, clan_rows)
+    await bulk.upsert_rows(
+        connection, PlayerRating.__table__, ("season_id", "platform", "user_id"), _PLAYER_UPDATED,
+        [player_row(season, k, names[k][1], s, player_starts.get(k, s)) for k, s in ledger.players.items()],
+    )  # fmt: skip
 
 
 async def count_standings(connection: AsyncConnection, season_id: int) -> None:
