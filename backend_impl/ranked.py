@@ -7,10 +7,11 @@ Every read answers with an ETag and honours If-None-Match (conditional.py).
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, bindparam, case, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from backend_impl import (
@@ -40,6 +41,7 @@ RESULTS = WarResult.__table__.c
 CLANS = Clan.__table__.c
 SEASONS = Season.__table__.c
 RATED = standings.RATED
+T = TypeVar("T")
 
 
 # --- shared ---------------------------------------------------------------------------------
@@ -62,21 +64,41 @@ async def _game(game_id: int) -> GameInfo:
     return game
 
 
-async def _season(database: db.Database, game_id: int, number: int | None) -> SeasonInfo:
-    """The season a read asks for; the current one rolled over first when its end has passed."""
-    now = utcnow()
-    async with database.read() as session:
-        if number is not None:
-            return await seasons.resolve(session, game_id, number, now)
-        known = await seasons.active(session, game_id)
-    if known is not None and known.ends_at > now:
-        return known
+class _Due(Exception):
+    """The current season of a game has ended and must be rolled over before it is read."""
 
-    async def roll() -> SeasonInfo:
-        async with database.transaction() as session:
-            return await seasons.current(session, game_id, now)
+    def __init__(self, game_id: int) -> None:
+        super().__init__(game_id)
+        self.game_id = game_id
 
-    return await db.retrying(roll)
+
+async def _season_in(session: AsyncSession, game_id: int, number: int | None, now: datetime) -> SeasonInfo:
+    """The season a read asks for (404 for an unknown number); _Due when it is the current
+    one and its end has passed."""
+    if number is not None:
+        return await seasons.resolve(session, game_id, number, now)
+    known = await seasons.active(session, game_id)
+    if known is None or known.ends_at <= now:
+        raise _Due(game_id)
+    return known
+
+
+async def _reading(work: Callable[[AsyncSession, datetime], Awaitable[T]]) -> T:
+    """`work` in one read transaction; when the season it reads is due, roll it over (a write
+    transaction, once per game for every process, seasons.current) and read again."""
+    database = db.get()
+    while True:
+        now = utcnow()
+        try:
+            async with database.read() as session:
+                return await work(session, now)
+        except _Due as due:
+
+            async def roll(game_id: int = due.game_id, moment: datetime = now) -> SeasonInfo:
+                async with database.transaction() as session:
+                    return await seasons.current(session, game_id, moment)
+
+            await db.retrying(roll)
 
 
 def _rating(mu: float, sigma: float) -> float:
@@ -134,7 +156,10 @@ def _rank_change(row: Any, rank: int | None, above_before: int | None) -> int | 
 _BOARD = (
     select(*ClanRating.__table__.c, CLANS.server_id, CLANS.platform, CLANS.name)
     .join_from(ClanRating.__table__, Clan.__table__, CLANS.id == RATINGS.clan_id)
+    .where(RATINGS.season_id == bindparam("season"))
     .order_by(RATINGS.ranked.desc(), RATINGS.ordinal.desc(), RATINGS.clan_id.desc())
+    .limit(bindparam("limit"))
+    .offset(bindparam("offset"))
 )
 
 
@@ -144,19 +169,16 @@ async def get_rating_leaderboard(
 ) -> Reply:  # fmt: skip
     game = await _game(game_id)
     start = _offset(limit, offset, page)
-    database = db.get()
-    chosen = await _season(database, game_id, season)
-    async with database.read() as session:
+
+    async def read(session: AsyncSession, now: datetime) -> tuple[SeasonInfo, list[Any], dict[int, int]]:
+        chosen = await _season_in(session, game_id, season, now)
         connection = await session.connection()
-        totals = (await connection.execute(
-            select(SEASONS.clans, SEASONS.ranked_clans).where(SEASONS.id == chosen.id)
-        )).one()  # fmt: skip
-        rows = list(
-            await connection.execute(_BOARD.where(RATINGS.season_id == chosen.id).limit(limit).offset(start))
-        )
+        rows = list(await connection.execute(_BOARD, {"season": chosen.id, "limit": limit, "offset": start}))
         asked = [r for r in rows if r.ranked and r.last_ranked_before and r.last_ordinal_before is not None]
-        above = dict(zip((r.clan_id for r in asked),
-                         await _above(connection, chosen.id, [r.last_ordinal_before for r in asked]), strict=True))  # fmt: skip
+        counts = await _above(connection, chosen.id, [r.last_ordinal_before for r in asked])
+        return chosen, rows, dict(zip((r.clan_id for r in asked), counts, strict=True))
+
+    chosen, rows, above = await _reading(read)
     items = []
     for index, row in enumerate(rows):
         rank = start + index + 1 if row.ranked else None
@@ -165,8 +187,8 @@ async def get_rating_leaderboard(
         "game": game.to_dict(),
         "season": chosen.to_dict(),
         "items": items,
-        "ranked": int(totals.ranked_clans),
-        "total": int(totals.clans),
+        "ranked": chosen.ranked_clans,
+        "total": chosen.clans,
         "limit": limit,
         "offset": start,
     }
@@ -175,10 +197,12 @@ async def get_rating_leaderboard(
 
 async def list_seasons(ctx: RequestContext, *, game_id: int, limit: int = 25, offset: int = 0) -> Reply:
     await _game(game_id)
-    database = db.get()
-    await _season(database, game_id, None)  # the current one exists and is up to date
-    async with database.read() as session:
-        found, total = await seasons.list_for_game(session, game_id, limit, offset)
+
+    async def read(session: AsyncSession, now: datetime) -> tuple[list[SeasonInfo], int]:
+        await _season_in(session, game_id, None, now)  # the current one is up to date
+        return await seasons.list_for_game(session, game_id, limit, offset)
+
+    found, total = await _reading(read)
     body = {"items": [s.to_dict() for s in found], "total": total, "limit": limit, "offset": offset}
     return conditional.reply(ctx, body)
 
@@ -329,28 +353,40 @@ async def get_head_to_head(
     return conditional.reply(ctx, body)
 
 
+_OTHERS = ClanRating.__table__.alias("other")
+_RANKED_OTHERS = (_OTHERS.c.season_id == RATINGS.season_id, _OTHERS.c.ranked.is_(True))
+# the clan's standing, and in the same round trip how many ranked clans are rated above it
+# now and above its rating before its last war (counted only when it is ranked)
+_PROFILE = select(
+    ClanRating.__table__,
+    case((RATINGS.ranked, select(func.count()).where(
+        *_RANKED_OTHERS, or_(_OTHERS.c.ordinal > RATINGS.ordinal,
+                             and_(_OTHERS.c.ordinal == RATINGS.ordinal, _OTHERS.c.clan_id > RATINGS.clan_id)),
+    ).scalar_subquery())).label("above"),
+    case((and_(RATINGS.ranked, RATINGS.last_ranked_before), select(func.count()).where(
+        *_RANKED_OTHERS, _OTHERS.c.ordinal > RATINGS.last_ordinal_before).scalar_subquery())).label("above_before"),
+).where(RATINGS.season_id == bindparam("season"), RATINGS.clan_id == bindparam("clan"))  # fmt: skip
+_LATEST_GAME = (
+    select(RESULTS.game_id).where(RESULTS.clan_id == bindparam("clan")).order_by(RESULTS.seq.desc()).limit(1)
+)
+
+
 async def get_clan_profile(
     ctx: RequestContext, *, server_id: str, game: int | None = None, season: int | None = None, recent: int = 5
 ) -> Reply:
-    database = db.get()
     games = (await catalogue.load()).games
-    async with database.read() as session:
+
+    async def read(session: AsyncSession, now: datetime) -> dict[str, Any]:
         clan = await find_clan(session, ctx.platform, server_id)
-        if game is None:
-            game = await session.scalar(
-                select(RESULTS.game_id).where(RESULTS.clan_id == clan.id).order_by(RESULTS.seq.desc()).limit(1)
+        game_id = game if game is not None else await session.scalar(_LATEST_GAME, {"clan": clan.id})
+        if game_id is None:
+            raise errors.unprocessable(
+                f"{clan.name} has no war result yet: name the game (see listGames).", serverId=server_id
             )
-            if game is None:
-                raise errors.unprocessable(
-                    f"{clan.name} has no war result yet: name the game (see listGames).", serverId=server_id
-                )
-    info = await _game(game)
-    chosen = await _season(database, game, season)
-    async with database.read() as session:
+        info = await _game(game_id)
+        chosen = await _season_in(session, game_id, season, now)
         connection = await session.connection()
-        row = (await connection.execute(
-            select(ClanRating.__table__).where(RATINGS.season_id == chosen.id, RATINGS.clan_id == clan.id)
-        )).first()  # fmt: skip
+        row = (await connection.execute(_PROFILE, {"season": chosen.id, "clan": clan.id})).first()
         rank = rank_change = None
         if row is None:  # not played this season: where it would start
             start = (await standings.clan_starts(connection, chosen, [clan.id]))[clan.id].start
@@ -358,33 +394,24 @@ async def get_clan_profile(
         else:
             values = dict(row._mapping)
             if row.ranked:
-                above = await connection.scalar(
-                    select(func.count()).where(
-                        RATINGS.season_id == chosen.id, RATINGS.ranked.is_(True),
-                        or_(RATINGS.ordinal > row.ordinal,
-                            and_(RATINGS.ordinal == row.ordinal, RATINGS.clan_id > row.clan_id)),
-                    )
-                )  # fmt: skip
-                rank = int(above or 0) + 1
-                if row.last_ranked_before and row.last_ordinal_before is not None:
-                    [before] = await _above(connection, chosen.id, [row.last_ordinal_before])
-                    rank_change = _rank_change(row, rank, before)
+                rank = int(row.above) + 1
+                rank_change = _rank_change(row, rank, row.above_before)
         rows = await session.execute(
             _HISTORY.where(RESULTS.clan_id == clan.id, RESULTS.season_id == chosen.id).limit(recent)
         )
-        latest = [history_item(r, games) for r in rows]
-    standing = _standing(
-        _Row({**values, "server_id": clan.server_id, "platform": clan.platform, "name": clan.name}),
-        chosen, rank, rank_change,
-    )  # fmt: skip
-    body = {
-        "serverId": standing["serverId"], "platform": standing["platform"], "name": standing["name"],
-        "game": info.to_dict(), "season": chosen.to_dict(),
-        **{k: standing[k] for k in ("rating", "mu", "sigma", "rank", "rankChange", "finalRank", "provisional",
-                                     "warsToRank", "played", "won", "lost", "drawn", "glory", "streak")},
-        "recent": latest,
-    }  # fmt: skip
-    return conditional.reply(ctx, body)
+        standing = _standing(
+            _Row({**values, "server_id": clan.server_id, "platform": clan.platform, "name": clan.name}),
+            chosen, rank, rank_change,
+        )  # fmt: skip
+        return {
+            "serverId": standing["serverId"], "platform": standing["platform"], "name": standing["name"],
+            "game": info.to_dict(), "season": chosen.to_dict(),
+            **{k: standing[k] for k in ("rating", "mu", "sigma", "rank", "rankChange", "finalRank", "provisional",
+                                         "warsToRank", "played", "won", "lost", "drawn", "glory", "streak")},
+            "recent": [history_item(r, games) for r in rows],
+        }  # fmt: skip
+
+    return conditional.reply(ctx, await _reading(read))
 
 
 class _Row(dict[str, Any]):
