@@ -144,6 +144,15 @@ class Applied:
     players: dict[PlayerKey, tuple[PlayerStanding, PlayerStanding]]  # before, after
 
 
+@dataclass(frozen=True, slots=True)
+class Known:
+    """A war's rated outcome (mu, sigma after) for the clans and the players, as stored."""
+
+    host: Rating
+    opponent: Rating
+    players: dict[PlayerKey, Rating]
+
+
 @dataclass
 class Ledger:
     """Standings of one season, applying wars in the order they were settled.
@@ -163,7 +172,9 @@ class Ledger:
         times = self.wins.get((winner, loser), [])
         return 1 + len(times) - bisect.bisect_left(times, at - self.window)
 
-    def apply(self, war: WarInput) -> Applied:
+    def apply(self, war: WarInput, known: Known | None = None) -> Applied:
+        """Apply the war; `known`: its rated outcome, already computed from these very
+        standings (a replay reusing a stored result: everything but the openskill call)."""
         host = self.clans.get(war.host, Standing())
         opponent = self.clans.get(war.opponent, Standing())
         keys = (*war.host_players, *war.opponent_players)
@@ -182,9 +193,12 @@ class Ledger:
             times = self.wins[(winner, loser)]
             times.insert(bisect.bisect_right(times, war.settled_at), war.settled_at)
         factor = farming_factor(repeat)
-        [[host_rating], [opponent_rating]] = rate(
-            [[(host.mu, host.sigma)], [(opponent.mu, opponent.sigma)]], war.result, factor
-        )
+        if known is not None:
+            host_rating, opponent_rating = known.host, known.opponent
+        else:
+            [[host_rating], [opponent_rating]] = rate(
+                [[(host.mu, host.sigma)], [(opponent.mu, opponent.sigma)]], war.result, factor
+            )
         host_outcome, opponent_outcome = OUTCOMES[war.result]
         host_after = host.after(host_outcome, war.host_glory, host_rating)
         opponent_after = opponent.after(opponent_outcome, war.opponent_glory, opponent_rating)
@@ -195,7 +209,11 @@ class Ledger:
                 [(players_before[k].mu, players_before[k].sigma) for k in side]
                 for side in (war.host_players, war.opponent_players)
             ]
-            rated = rate(teams, war.result, factor)
+            rated = (
+                rate(teams, war.result, factor)
+                if known is None
+                else [[known.players[k] for k in side] for side in (war.host_players, war.opponent_players)]
+            )
             for side, ratings in zip((war.host_players, war.opponent_players), rated, strict=True):
                 for key, (mu, sigma) in zip(side, ratings, strict=True):
                     before = players_before[key]

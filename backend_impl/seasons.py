@@ -210,35 +210,55 @@ async def current(session: AsyncSession, game_id: int, now: datetime) -> SeasonI
             await _insert(session, _monthly(game_id, season.number + 1, season.ends_at, now))
 
 
-async def for_result(session: AsyncSession, game_id: int, now: datetime, cache: dict[str, object]) -> SeasonInfo:
-    """The season a result settled at `now` counts in, locked (shared) for this transaction.
-
-    `cache` (the database's per-process cache) remembers each game's active season, so a
-    result usually costs the lock and one read of the season's row, not a rollover check."""
+def cached(cache: dict[str, object], game_id: int, now: datetime) -> SeasonInfo | None:
+    """The game's active season as this process last saw it, if its end is still ahead."""
     known: dict[int, SeasonInfo] = cache.setdefault("seasons", {})  # type: ignore[assignment]
     season = known.get(game_id)
-    while True:
-        if season is None or season.ends_at <= now:
-            season = await current(session, game_id, now)
-        status, ends_at = await _lock_and_read(session, season.id)
-        if status == "active" and ends_at > now:
-            known[game_id] = season
-            return season
+    return season if season is not None and season.ends_at > now else None
+
+
+def remember(cache: dict[str, object], season: SeasonInfo | None, game_id: int) -> None:
+    known: dict[int, SeasonInfo] = cache.setdefault("seasons", {})  # type: ignore[assignment]
+    if season is None:
         known.pop(game_id, None)
-        season = None
+    else:
+        known[game_id] = season
 
 
-async def _lock_and_read(session: AsyncSession, season_id: int) -> tuple[str, datetime]:
-    """Take the season's shared lock, then read its status and end: in a statement of its
-    own, whose snapshot is taken once the lock is held (a rollover that held it is over)."""
-    if _is_postgres(session):  # two small statements, straight on asyncpg
-        driver = (await (await session.connection()).get_raw_connection()).driver_connection
-        assert driver is not None
-        await driver.execute("SELECT pg_advisory_xact_lock_shared($1::integer, $2::integer)", LOCK_CLASS, season_id)
-        row = await driver.fetchrow("SELECT status, ends_at FROM seasons WHERE id = $1::integer", season_id)
-        return row["status"], row["ends_at"]
-    row = (await session.execute(select(Season.status, Season.ends_at).where(Season.id == season_id))).one()
-    return row.status, row.ends_at
+def lock_shared_column(season_id: int) -> Any:
+    """The season's shared lock as a column of a statement the caller runs anyway (results.py
+    takes it with the clans' row locks: no round trip of its own). PostgreSQL only."""
+    return func.pg_advisory_xact_lock_shared(LOCK_CLASS, season_id)
+
+
+async def for_result(session: AsyncSession, game_id: int, now: datetime, cache: dict[str, object]) -> SeasonInfo:
+    """The season a result settled at `now` counts in: the active one this process knows
+    (no query), else the current one (rolled over when due). Not locked: the caller takes
+    the shared lock (`lock_shared_column`, or `lock`) and then checks, in a statement run
+    after it, that the season is still current (`is_current`, or standings_pg's read)."""
+    season = cached(cache, game_id, now)
+    if season is None:
+        season = await current(session, game_id, now)
+        remember(cache, season, game_id)
+    return season
+
+
+async def is_current(session: AsyncSession, season: SeasonInfo, now: datetime) -> bool:
+    """Whether the season is still the active one at `now` (read after its lock was taken)."""
+    row = (await session.execute(select(Season.status, Season.ends_at).where(Season.id == season.id))).one()
+    return bool(row.status == "active" and row.ends_at > now)
+
+
+async def moved(session: AsyncSession, game_id: int, now: datetime, cache: dict[str, object]) -> SeasonInfo:
+    """The season changed between the caller's look and its lock (a rollover or the
+    operator): the current one now, locked shared."""
+    remember(cache, None, game_id)
+    while True:
+        season = await current(session, game_id, now)
+        await lock(session, season.id, shared=True)
+        if await is_current(session, season, now):
+            remember(cache, season, game_id)
+            return season
 
 
 async def resolve(session: AsyncSession, game_id: int, number: int | None, now: datetime) -> SeasonInfo:

@@ -1,12 +1,12 @@
 """Season standings: each settled war recorded with the ratings it moved (`record`, in the
-transaction of the result), and a season replayed from any war onward (`recompute`).
+transaction of the result); replay.py replays a season from any war onward.
 
 A result is written as two `war_results` rows (one per clan: outcome, glory, the
 anti-farming repeat and factor, and the clan's standing just before it), the clans'
 `clan_ratings` and the players' `player_ratings` of the season, and each player's rating
 around the war on its `war_players` row. What a replay needs is thus stored: the order
 (`seq`), the clans' and players' standings before any war, and the wars' results
-(`wars.status`, `wars.result`, the glory awarded), so `recompute` can start at any war with
+(`wars.status`, `wars.result`, the glory awarded), so a replay can start at any war with
 the standings just before it and apply the rest in order, with the very `rating.Ledger` the
 live updates used.
 """
@@ -14,7 +14,6 @@ live updates used.
 from __future__ import annotations
 
 import functools
-from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -23,7 +22,7 @@ from typing import Any
 from sqlalchemy import bindparam, func, insert, select, text, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
-from backend_impl import bulk, db, dialect, errors, seasons
+from backend_impl import dialect, seasons
 from backend_impl.rating import (
     Applied,
     Ledger,
@@ -59,22 +58,30 @@ def _standing(row: Any) -> Standing:
     return Standing(row.mu, row.sigma, row.played, row.won, row.lost, row.drawn, row.glory, row.streak)
 
 
-async def _previous(
+CHUNK = 5000  # keys per IN (...): a statement takes at most 32,767 parameters
+
+
+def chunks(items: Sequence[Any]) -> Iterable[Sequence[Any]]:
+    return (items[i : i + CHUNK] for i in range(0, len(items), CHUNK))
+
+
+async def previous_ratings(
     connection: AsyncConnection, table: Any, keys: Sequence[Any], key_columns: Sequence[Any], season: SeasonInfo
 ) -> dict[Any, Rating]:
     """Each key's rating at the end of its latest earlier season of the game, soft-reset."""
     key = key_columns[0] if len(key_columns) == 1 else tuple_(*key_columns)
     seasons_table = Season.__table__.c
-    rows = await connection.execute(
-        select(*key_columns, table.c.mu, table.c.sigma)
-        .join_from(table, Season.__table__, seasons_table.id == table.c.season_id)
-        .where(seasons_table.game_id == season.game_id, seasons_table.number < season.number, key.in_(keys))
-        .order_by(seasons_table.number.desc())
-    )
     found: dict[Any, Rating] = {}
-    for row in rows:
-        k = row[0] if len(key_columns) == 1 else tuple(row[: len(key_columns)])
-        found.setdefault(k, soft_reset(row.mu, row.sigma))
+    for part in chunks(keys):
+        rows = await connection.execute(
+            select(*key_columns, table.c.mu, table.c.sigma)
+            .join_from(table, Season.__table__, seasons_table.id == table.c.season_id)
+            .where(seasons_table.game_id == season.game_id, seasons_table.number < season.number, key.in_(part))
+            .order_by(seasons_table.number.desc())
+        )
+        for row in rows:
+            k = row[0] if len(key_columns) == 1 else tuple(row[: len(key_columns)])
+            found.setdefault(k, soft_reset(row.mu, row.sigma))
     return found
 
 
@@ -86,7 +93,7 @@ async def clan_starts(connection: AsyncConnection, season: SeasonInfo, clan_ids:
     found = {r.clan_id: ClanStart(_standing(r), (r.start_mu, r.start_sigma)) for r in rows}
     missing = [c for c in clan_ids if c not in found]
     if missing:
-        previous = await _previous(connection, ClanRating.__table__, missing, [RATINGS.clan_id], season)
+        previous = await previous_ratings(connection, ClanRating.__table__, missing, [RATINGS.clan_id], season)
         for clan_id in missing:
             start = previous.get(clan_id, (Standing().mu, Standing().sigma))
             found[clan_id] = ClanStart(Standing(*start), start, listed=False)
@@ -94,13 +101,16 @@ async def clan_starts(connection: AsyncConnection, season: SeasonInfo, clan_ids:
 
 
 async def _lock_players(connection: AsyncConnection, season: SeasonInfo, keys: Sequence[PlayerKey]) -> dict[PlayerKey, Any]:
-    rows = await connection.execute(
-        select(PlayerRating.__table__)
-        .where(PLAYERS.season_id == season.id, tuple_(PLAYERS.platform, PLAYERS.user_id).in_(keys))
-        .order_by(PLAYERS.platform, PLAYERS.user_id)
-        .with_for_update()
-    )
-    return {(r.platform, r.user_id): r for r in rows}
+    found: dict[PlayerKey, Any] = {}
+    for part in chunks(keys):
+        rows = await connection.execute(
+            select(PlayerRating.__table__)
+            .where(PLAYERS.season_id == season.id, tuple_(PLAYERS.platform, PLAYERS.user_id).in_(part))
+            .order_by(PLAYERS.platform, PLAYERS.user_id)
+            .with_for_update()
+        )
+        found.update({(r.platform, r.user_id): r for r in rows})
+    return found
 
 
 async def player_standings(
@@ -113,7 +123,7 @@ async def player_standings(
     rows = await _lock_players(connection, season, keys)
     missing = [k for k in keys if k not in rows]
     if missing:
-        previous = await _previous(connection, PlayerRating.__table__, missing, [PLAYERS.platform, PLAYERS.user_id], season)
+        previous = await previous_ratings(connection, PlayerRating.__table__, missing, [PLAYERS.platform, PLAYERS.user_id], season)
         values = []
         for key in missing:
             mu, sigma = previous.get(key, (PlayerStanding().mu, PlayerStanding().sigma))
@@ -129,6 +139,10 @@ async def player_standings(
 
 
 # --- writing ------------------------------------------------------------------------------
+
+# war_results columns a replay rewrites (replay.py)
+REPLAYED = ("outcome", "glory", "repeat", "factor", "mu_before", "sigma_before", "mu_after", "sigma_after",
+            "played_before", "won_before", "lost_before", "drawn_before", "glory_before", "streak_before")
 
 
 def result_rows(applied: Applied, seq: int, season: SeasonInfo) -> list[dict[str, Any]]:
@@ -174,9 +188,9 @@ def player_row(
     }  # fmt: skip
 
 
-_RATING_UPDATED = ("mu", "sigma", "ordinal", "played", "won", "lost", "drawn", "glory", "streak",
+RATING_UPDATED = ("mu", "sigma", "ordinal", "played", "won", "lost", "drawn", "glory", "streak",
                    "ranked", "last_ordinal_before", "last_ranked_before", "final_rank")  # fmt: skip
-_PLAYER_UPDATED = ("name", "mu", "sigma", "ordinal", "played")
+PLAYER_UPDATED = ("name", "mu", "sigma", "ordinal", "played")
 
 
 @functools.cache
@@ -273,7 +287,7 @@ async def record(session: AsyncSession, war: War, season: SeasonInfo, now: datet
     if not rated:
         return None
     await connection.execute(
-        _upsert(connection.dialect.name, ClanRating, ("season_id", "clan_id"), _RATING_UPDATED),
+        _upsert(connection.dialect.name, ClanRating, ("season_id", "clan_id"), RATING_UPDATED),
         [rating_row(season, s.clan_id, s.after, clans[s.clan_id].start, s.before)
          for s in (applied.host, applied.opponent)],
     )  # fmt: skip
@@ -288,7 +302,7 @@ async def record(session: AsyncSession, war: War, season: SeasonInfo, now: datet
         )
     if applied.players:
         await connection.execute(
-            _upsert(connection.dialect.name, PlayerRating, ("season_id", "platform", "user_id"), _PLAYER_UPDATED),
+            _upsert(connection.dialect.name, PlayerRating, ("season_id", "platform", "user_id"), PLAYER_UPDATED),
             [player_row(season, k, names[k], after, before) for k, (before, after) in applied.players.items()],
         )
         await connection.execute(_ROSTER_UPDATE, roster_rows(applied, clans_of))
@@ -341,233 +355,3 @@ async def ranked_of(session: AsyncSession, war: War) -> dict[str, Any] | None:
         return None
     season = await seasons.by_id(session, host.season_id)
     return ranked_result(season, host.repeat, host.factor, _row_standings(host), _row_standings(opponent))
-
-
-# --- recompute ------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Recomputed:
-    season: SeasonInfo
-    wars: int  # wars replayed
-    clans: int  # clans whose standings were rewritten
-    players: int
-
-
-async def _replay_inputs(
-    connection: AsyncConnection, season: SeasonInfo, first_seq: int
-) -> tuple[list[tuple[int, WarInput]], dict[int, Standing], dict[PlayerKey, PlayerStanding], dict[PlayerKey, tuple[int, str]]]:
-    """The season's wars from `first_seq` on, in order, and the standings just before them."""
-    wars = War.__table__.c
-    rows = await connection.execute(
-        select(RESULTS.war_id, RESULTS.clan_id, RESULTS.seq, RESULTS.settled_at, RESULTS.mu_before,
-               RESULTS.sigma_before, RESULTS.played_before, RESULTS.won_before, RESULTS.lost_before,
-               RESULTS.drawn_before, RESULTS.glory_before, RESULTS.streak_before, wars.status, wars.result,
-               wars.host_clan_id, wars.opponent_clan_id, wars.host_glory, wars.opponent_glory)
-        .join_from(WarResult.__table__, War.__table__, wars.id == RESULTS.war_id)
-        .where(RESULTS.season_id == season.id, RESULTS.seq >= first_seq)
-        .order_by(RESULTS.seq, RESULTS.clan_id)
-    )  # fmt: skip
-    clans: dict[int, Standing] = {}
-    by_war: dict[str, Any] = {}
-    for r in rows:
-        clans.setdefault(r.clan_id, Standing(r.mu_before, r.sigma_before, r.played_before, r.won_before,
-                                             r.lost_before, r.drawn_before, r.glory_before, r.streak_before))  # fmt: skip
-        by_war.setdefault(r.war_id, r)
-    clan_table = Clan.__table__.c
-    roster_rows_ = await connection.execute(
-        select(ROSTERS.war_id, ROSTERS.clan_id, ROSTERS.user_id, ROSTERS.name, ROSTERS.mu_before,
-               ROSTERS.sigma_before, ROSTERS.played_before, clan_table.platform)
-        .join_from(WarPlayer.__table__, WarResult.__table__,
-                   (RESULTS.war_id == ROSTERS.war_id) & (RESULTS.clan_id == ROSTERS.clan_id))
-        .join(Clan.__table__, clan_table.id == ROSTERS.clan_id)
-        .where(RESULTS.season_id == season.id, RESULTS.seq >= first_seq)
-        .order_by(RESULTS.seq, ROSTERS.clan_id, ROSTERS.position)
-    )  # fmt: skip
-    players: dict[PlayerKey, PlayerStanding] = {}
-    names: dict[PlayerKey, tuple[int, str]] = {}
-    rosters: dict[str, dict[int, list[PlayerKey]]] = defaultdict(lambda: defaultdict(list))
-    for p in roster_rows_:
-        key = (p.platform, p.user_id)
-        rosters[p.war_id][p.clan_id].append(key)
-        names[key] = (p.clan_id, p.name)
-        if key not in players and p.mu_before is not None:
-            players[key] = PlayerStanding(p.mu_before, p.sigma_before, p.played_before or 0)
-    unknown = [k for k in names if k not in players]
-    if unknown:  # only unrated wars from first_seq on: their rating now is their rating before it
-        current = await _lock_players(connection, season, unknown)
-        players.update({k: PlayerStanding(r.mu, r.sigma, r.played) for k, r in current.items()})
-        new = [k for k in unknown if k not in current]
-        if new:
-            previous = await _previous(connection, PlayerRating.__table__, new, [PLAYERS.platform, PLAYERS.user_id], season)
-            players.update({k: PlayerStanding(*previous[k]) for k in new if k in previous})
-    inputs = []
-    for war_id, r in by_war.items():
-        inputs.append((r.seq, WarInput(
-            war_id, r.settled_at, r.status == "confirmed" and r.result is not None, r.result,
-            r.host_clan_id, r.opponent_clan_id, r.host_glory, r.opponent_glory,
-            tuple(rosters[war_id][r.host_clan_id]), tuple(rosters[war_id][r.opponent_clan_id]),
-        )))  # fmt: skip
-    inputs.sort(key=lambda item: item[0])
-    return inputs, clans, players, names
-
-
-async def _fresh_starts(
-    connection: AsyncConnection, season: SeasonInfo, ledger: Ledger, keys: Iterable[PlayerKey]
-) -> None:
-    """A replay of the whole season starts each clan and player where the season started them."""
-    for r in await connection.execute(
-        select(RATINGS.clan_id, RATINGS.start_mu, RATINGS.start_sigma).where(
-            RATINGS.season_id == season.id, RATINGS.clan_id.in_(list(ledger.clans))
-        )
-    ):
-        ledger.clans[r.clan_id] = Standing(r.start_mu, r.start_sigma)
-    wanted = set(keys)
-    for p in await connection.execute(
-        select(PLAYERS.platform, PLAYERS.user_id, PLAYERS.start_mu, PLAYERS.start_sigma).where(
-            PLAYERS.season_id == season.id
-        )
-    ):
-        key = (p.platform, p.user_id)
-        if key in wanted:
-            ledger.players[key] = PlayerStanding(p.start_mu, p.start_sigma, 0)
-
-
-async def _earlier_wins(
-    connection: AsyncConnection, season: SeasonInfo, first_seq: int, since: datetime
-) -> dict[tuple[int, int], list[datetime]]:
-    rows = await connection.execute(
-        select(RESULTS.clan_id, RESULTS.opponent_clan_id, RESULTS.settled_at).where(
-            RESULTS.season_id == season.id, RESULTS.seq < first_seq, RESULTS.outcome == "won",
-            RESULTS.settled_at >= since - season.window,
-        )
-    )
-    wins: dict[tuple[int, int], list[datetime]] = defaultdict(list)
-    for r in rows:
-        wins[(r.clan_id, r.opponent_clan_id)].append(r.settled_at)
-    for times in wins.values():
-        times.sort()
-    return wins
-
-
-async def _last_rated_before(
-    connection: AsyncConnection, season: SeasonInfo, clan_ids: Iterable[int], first_seq: int
-) -> dict[int, Standing]:
-    """Each clan's standing before its latest rated war earlier than `first_seq`."""
-    found: dict[int, Standing] = {}
-    ids = list(clan_ids)
-    if not ids:
-        return found
-    rows = await connection.execute(
-        select(RESULTS.clan_id, RESULTS.mu_before, RESULTS.sigma_before, RESULTS.played_before)
-        .where(RESULTS.season_id == season.id, RESULTS.clan_id.in_(ids), RESULTS.seq < first_seq,
-               RESULTS.outcome.in_(RATED))
-        .order_by(RESULTS.seq.desc())
-    )  # fmt: skip
-    for r in rows:
-        found.setdefault(r.clan_id, Standing(r.mu_before, r.sigma_before, r.played_before))
-    return found
-
-
-_REPLAYED = ("outcome", "glory", "repeat", "factor", "mu_before", "sigma_before", "mu_after", "sigma_after",
-             "played_before", "won_before", "lost_before", "drawn_before", "glory_before", "streak_before")
-_ROSTER_REPLAYED = ("mu_before", "sigma_before", "played_before", "mu_after", "sigma_after")
-
-
-async def recompute(
-    database: db.Database, game_id: int, season_number: int, from_war: str | None = None
-) -> Recomputed:
-    """Replay the season's results from war `from_war` (the whole season when None) in the
-    order they were settled, reading each war's result as it is now (`wars.status`,
-    `wars.result`, glory), and rewrite the results, ratings and standings it changes.
-
-    One transaction, with the season locked alone (seasons.lock): readers see the standings
-    before or after, never a mix; results of the season wait until it is done. A closed
-    season's final ranks are archived again."""
-    async with database.transaction() as session:
-        season = await seasons.by_number(session, game_id, season_number)
-        if season is None:
-            raise errors.not_found("Season", f"Game {game_id} has no season {season_number}.",
-                                   gameId=game_id, season=season_number)  # fmt: skip
-        await seasons.lock(session, season.id, shared=False)
-        connection = await session.connection()
-        first_seq = 0
-        if from_war is not None:
-            found = await connection.scalar(
-                select(RESULTS.seq).where(RESULTS.war_id == from_war, RESULTS.season_id == season.id)
-            )
-            if found is None:
-                raise errors.not_found("War result", f"War {from_war} has no result in season {season_number}.",
-                                       warId=from_war, season=season_number)  # fmt: skip
-            first_seq = int(found)
-        inputs, clans, players, names = await _replay_inputs(connection, season, first_seq)
-        if not inputs:
-            return Recomputed(season, 0, 0, 0)
-        ledger = Ledger(season.window, clans=dict(clans), players=dict(players))
-        first_in_season = await connection.scalar(
-            select(func.min(RESULTS.seq)).where(RESULTS.season_id == season.id)
-        )
-        if first_seq <= int(first_in_season or 0):
-            await _fresh_starts(connection, season, ledger, names)
-        ledger.wins.update(await _earlier_wins(connection, season, first_seq, min(w.settled_at for _, w in inputs)))
-        results: list[dict[str, Any]] = []
-        rosters: list[dict[str, Any]] = []
-        last_before: dict[int, Standing] = {}
-        clans_of = {k: c for k, (c, _) in names.items()}
-        for seq, war in inputs:
-            applied = ledger.apply(war)
-            results += result_rows(applied, seq, season)
-            if war.rated:
-                last_before[applied.host.clan_id] = applied.host.before
-                last_before[applied.opponent.clan_id] = applied.opponent.before
-            rosters += roster_rows(applied, clans_of)
-        missing = set(ledger.clans) - set(last_before)
-        last_before.update(await _last_rated_before(connection, season, missing, first_seq))
-        starts = {
-            r.clan_id: (r.start_mu, r.start_sigma)
-            for r in await connection.execute(
-                select(RATINGS.clan_id, RATINGS.start_mu, RATINGS.start_sigma).where(RATINGS.season_id == season.id)
-            )
-        }
-        for clan_id, standing in clans.items():  # new to the season's standings: its first start
-            starts.setdefault(clan_id, (standing.mu, standing.sigma))
-        await _write_replay(connection, season, ledger, results, rosters, starts, last_before, names, players)
-        await count_standings(connection, season.id)
-        if season.status == "closed":
-            await seasons.archive(session, season.id)
-        return Recomputed(season, len(inputs), len(ledger.clans), len(ledger.players))
-
-
-async def _write_replay(
-    connection: AsyncConnection,
-    season: SeasonInfo,
-    ledger: Ledger,
-    results: list[dict[str, Any]],
-    rosters: list[dict[str, Any]],
-    starts: dict[int, Rating],
-    last_before: dict[int, Standing],
-    names: dict[PlayerKey, tuple[int, str]],
-    player_starts: dict[PlayerKey, PlayerStanding],
-) -> None:
-    await bulk.update_rows(connection, WarResult.__table__, ("war_id", "clan_id"), _REPLAYED, results)
-    await bulk.update_rows(
-        connection, WarPlayer.__table__, ("war_id", "clan_id", "user_id"), _ROSTER_REPLAYED,
-        [{"war_id": r["w"], "clan_id": r["c"], "user_id": r["u"], "mu_before": r["mb"], "sigma_before": r["sb"],
-          "played_before": r["pb"], "mu_after": r["ma"], "sigma_after": r["sa"]} for r in rosters],
-    )  # fmt: skip
-    clan_rows = [
-        rating_row(season, clan_id, standing, starts[clan_id], last_before.get(clan_id))
-        for clan_id, standing in ledger.clans.items()
-    ]
-    await bulk.upsert_rows(connection, ClanRating.__table__, ("season_id", "clan_id"), _RATING_UPDATED, clan_rows)
-    await bulk.upsert_rows(
-        connection, PlayerRating.__table__, ("season_id", "platform", "user_id"), _PLAYER_UPDATED,
-        [player_row(season, k, names[k][1], s, player_starts.get(k, s)) for k, s in ledger.players.items()],
-    )  # fmt: skip
-
-
-async def count_standings(connection: AsyncConnection, season_id: int) -> None:
-    """The season's totals (clans listed, clans ranked) counted again."""
-    listed = select(func.count()).where(RATINGS.season_id == season_id).scalar_subquery()
-    ranked = select(func.count()).where(RATINGS.season_id == season_id, RATINGS.ranked.is_(True)).scalar_subquery()
-    await connection.execute(update(Season).where(Season.id == season_id).values(clans=listed, ranked_clans=ranked))

@@ -9,10 +9,12 @@
 2. **Settling with ratings vs without**, in-process, in the same run: wars between clans
    already in the season are put in `ended` with the host's vote cast; the opponent's vote
    (`results.cast_vote`, the operation's own function) is timed in process CPU, alternately
-   with the ranked part (season lock, `standings_pg.record` / `standings.record`) and with
-   it stubbed out. Also the first war of a season for two new clans (the portable path).
-3. **Recompute** of the current season from its first war (every result replayed) and from
-   its middle war, wall time, in one transaction each.
+   with the ranked part (`results._settle`: the season, its lock, the read and the write)
+   and with only the glory award it replaces. Also the first war of a season for two new
+   clans (their players' first: the portable path).
+3. **Recompute** after a referee's correction of the current season's first war (every later
+   result replayed, what changed rewritten, one transaction), then with the war put back;
+   and a replay of the whole season that changes nothing.
 
     .venv/bin/python bench/bench_ranked.py                        # after seed_ranked.py, ~3 minutes
     .venv/bin/python bench/bench_ranked.py --seconds 5 --settles 200
@@ -184,7 +186,9 @@ async def _ended_wars(url: str, pairs: list[tuple[int, int]]) -> list[tuple[str,
 
 
 async def settles(url: str, count: int, facts: dict[str, Any]) -> dict[str, Any]:
-    from backend_impl import db, results, seasons, standings, standings_pg
+    from sqlalchemy import null
+
+    from backend_impl import db, results, seasons
     from generated import models as m
     from gmbot.server.types import RequestContext
 
@@ -196,19 +200,18 @@ async def settles(url: str, count: int, facts: dict[str, Any]) -> dict[str, Any]
     fresh = list(zip(newcomers[::2], newcomers[1::2], strict=False))
     wars = await _ended_wars(url, [*pairs, *fresh])  # type: ignore[list-item]
     steady, first = wars[: len(pairs)], wars[len(pairs):]
-    database = db.init(_asyncpg_url(url))
+    db.init(_asyncpg_url(url))
     ctx = RequestContext(client="BENCH-BFF", platform="discord", request_id="bench")
-    real = (seasons.for_result, standings.record, standings_pg.record)
+    # without ratings: the settle as before ranked play, the glory award alone (its clan
+    # locks without the season's lock), no season, nothing recorded
+    real = (results._settle, seasons.lock_shared_column)
 
-    async def no_season(session: Any, game_id: int, now: Any, cache: Any) -> Any:
-        return None
-
-    async def nothing(*_args: Any) -> None:
-        return None
+    async def award_only(session: Any, war: Any, now: Any) -> None:
+        await results._award(session, war, 0)
 
     def ranked(on: bool) -> None:
-        results.seasons.for_result, results.standings.record, results.standings_pg.record = (  # type: ignore[assignment]
-            real if on else (no_season, nothing, nothing)
+        results._settle, seasons.lock_shared_column = (  # type: ignore[assignment]
+            real if on else (award_only, lambda _season_id: null())
         )
 
     async def vote(war: tuple[str, int, int]) -> float:
@@ -244,23 +247,41 @@ async def settles(url: str, count: int, facts: dict[str, Any]) -> dict[str, Any]
 
 
 async def recomputes(url: str, facts: dict[str, Any]) -> dict[str, Any]:
+    """A referee's correction: the season's first confirmed war gets the other result, and the
+    season is recomputed from it (every later result replayed, what changed rewritten);
+    then the war is put back and recomputed again. And replays of the whole season that
+    change nothing: as a recompute does (only the wars a change reaches), and rating every
+    war again (`full`)."""
     import asyncpg
+    from sqlalchemy import update
 
-    from backend_impl import db, standings
+    from backend_impl import db, replay
+    from backend_impl.tables import War
 
     connection = await asyncpg.connect(url)
     try:
-        ids = [r["war_id"] for r in await connection.fetch(
-            "SELECT war_id FROM war_results WHERE season_id = $1 AND clan_id IN (SELECT host_clan_id FROM wars "
-            "WHERE id = war_id) ORDER BY seq", facts["season"]["id"])]  # fmt: skip
+        first = await connection.fetchrow(
+            "SELECT w.id, w.result FROM war_results r JOIN wars w ON w.id = r.war_id "
+            "WHERE r.season_id = $1 AND w.status = 'confirmed' AND w.result <> 'draw' ORDER BY r.seq LIMIT 1",
+            facts["season"]["id"],
+        )
     finally:
         await connection.close()
+    flipped = "opponent" if first["result"] == "host" else "host"
     database = db.init(_asyncpg_url(url))
+    number = facts["season"]["number"]
     out = {}
-    for name, war in (("whole season", ids[0]), ("from the middle war", ids[len(ids) // 2])):
+    runs = (("correction of the first war", flipped, False), ("correction undone", first["result"], False),
+            ("whole season, nothing changed", None, False), ("whole season, every war rated again", None, True))
+    for name, result, full in runs:
+        if result is not None:
+            async with database.transaction() as session:
+                await session.execute(
+                    update(War).where(War.id == first["id"]).values(result=result)
+                )
         started = time.perf_counter()
-        done = await standings.recompute(database, 4, facts["season"]["number"], war)
-        out[name] = {"wars": done.wars, "clans": done.clans, "seconds": round(time.perf_counter() - started, 2)}
+        done = await replay.recompute(database, 4, number, first["id"] if result else None, full=full)
+        out[name] = {"wars": done.wars, "rows_rewritten": done.rows, "seconds": round(time.perf_counter() - started, 2)}
         print(f"recompute, {name}: {out[name]}", flush=True)
     await db.close()
     return out

@@ -19,7 +19,7 @@ import pytest
 from openskill.models import PlackettLuce
 from sqlalchemy import select, update
 
-from backend_impl import db, ranked, seasons, standings
+from backend_impl import db, ranked, replay, seasons, standings
 from backend_impl.rating import DEFAULT_MU, DEFAULT_SIGMA, Ledger, WarInput, soft_reset
 from backend_impl.tables import ClanRating, Season, War, WarResult
 from tests.backend.conftest import PG_URL, create_pg_database, drop_pg_database
@@ -210,26 +210,65 @@ async def test_recompute_from_a_war_equals_a_replay_from_scratch(arena: Arena, m
         assert len(calls) == 30
     season = await arena.season(4, 1)
     live = await arena.snapshot(season.id)
-    # the live updates are what a replay from scratch gives
-    whole = await standings.recompute(arena.database, 4, 1)
-    assert whole.wars == 30
+    # the live updates are what a replay from scratch gives (every war rated again)
+    whole = await replay.recompute(arena.database, 4, 1, full=True)
+    assert (whole.wars, whole.rows) == (30, 0)
     assert await arena.snapshot(season.id) == live
-    # a referee's correction of war 12 (disputed or not, it becomes a win of its opponent)...
+    # nothing changed: a replay reaches the first war only, and writes nothing
+    idle = await replay.recompute(arena.database, 4, 1, ids[5])
+    assert (idle.wars, idle.rows) == (1, 0)
+    # a referee's corrections: war 12 becomes a win of its opponent (it may have been
+    # disputed), war 20 a draw, war 25 disputed (no longer rated)
+    flips = {12: {"status": "confirmed", "result": "opponent", "host_glory": 0, "opponent_glory": 3},
+             20: {"status": "confirmed", "result": "draw", "host_glory": 1, "opponent_glory": 1},
+             25: {"status": "disputed", "result": None, "host_glory": 0, "opponent_glory": 0}}  # fmt: skip
     async with arena.database.transaction() as session:
-        await session.execute(update(War).where(War.id == ids[12]).values(status="confirmed", result="opponent",
-                                                                          host_glory=0, opponent_glory=3))  # fmt: skip
-    partial = await standings.recompute(arena.database, 4, 1, ids[12])
-    assert partial.wars == 30 - 12
+        for index, values in flips.items():
+            await session.execute(update(War).where(War.id == ids[index]).values(**values))
+    partial = await replay.recompute(arena.database, 4, 1, ids[12])
+    assert 0 < partial.wars <= 30 - 12 and partial.rows > 0
     corrected = await arena.snapshot(season.id)
     assert corrected != live
-    # ... recomputed from that war gives what a replay of the whole season gives
-    await standings.recompute(arena.database, 4, 1)
-    assert await arena.snapshot(season.id) == corrected
+    # ... recomputed from that war (replaying only the wars it reaches) gives what a replay
+    # of the whole season, every war rated again, gives
+    again = await replay.recompute(arena.database, 4, 1, full=True)
+    after = await arena.snapshot(season.id)
+    for part in after:
+        assert [r for r in after[part] if r not in corrected[part]] == [], repr((part, [r for r in corrected[part] if r not in after[part]], [r for r in after[part] if r not in corrected[part]]))
+    assert again.rows == 0
+    assert after == corrected
     # and both are what the wars stored give, applied in order from new ratings
     stored = {row[1]: (row[2], row[3], row[7]) for row in corrected["standings"]}  # clan: mu, sigma, played
     replayed = await _independent_replay(arena, season.id)
     assert {c: s for c, s in replayed.items() if c in stored} == stored
     assert all(s[2] == 0 for c, s in replayed.items() if c not in stored)
+
+
+@pytest.mark.parametrize("seed", [6, 8])
+async def test_random_corrections_recomputed_from_the_first_give_a_full_replay(arena: Arena, seed: int) -> None:
+    """Rounds of random corrections (any war to a win of either side, a draw or disputed),
+    each recomputed from the earliest corrected war, replaying only the wars it reaches: the
+    standings, results and rosters are always those of a full replay (which then has nothing
+    to write)."""
+    ids = await _random_season(arena, 40, seed=seed)
+    season = await arena.season(4, 1)
+    rng = random.Random(seed * 7)
+    outcomes = {"host": (3, 0), "opponent": (0, 3), "draw": (1, 1)}
+    for _round in range(3):
+        picks = rng.sample(range(len(ids)), 3)
+        async with arena.database.transaction() as session:
+            for index in picks:
+                choice = rng.choice(["host", "opponent", "draw", "disputed"])
+                host_glory, opponent_glory = outcomes.get(choice, (0, 0))
+                await session.execute(update(War).where(War.id == ids[index]).values(
+                    status="disputed" if choice == "disputed" else "confirmed",
+                    result=None if choice == "disputed" else choice,
+                    host_glory=host_glory, opponent_glory=opponent_glory))  # fmt: skip
+        await replay.recompute(arena.database, 4, 1, ids[min(picks)])
+        incremental = await arena.snapshot(season.id)
+        full = await replay.recompute(arena.database, 4, 1, full=True)
+        assert full.rows == 0
+        assert await arena.snapshot(season.id) == incremental
 
 
 async def _independent_replay(arena: Arena, season_id: int) -> dict[int, tuple[float, float, int]]:
@@ -267,15 +306,15 @@ async def test_readers_see_the_old_standings_or_the_new_never_a_mix(
         await session.execute(update(War).where(War.id == ids[3]).values(status="confirmed", result=flipped))
     # the recompute waits, all its rows written but not committed, until readers have looked
     written, looked = asyncio.Event(), asyncio.Event()
-    count = standings.count_standings
+    totals = replay.update_totals
 
-    async def count_then_wait(connection: object, season_id: int) -> None:
-        await count(connection, season_id)  # type: ignore[arg-type]
+    async def totals_then_wait(connection: object, season_id: int, joined: int, ranked: int) -> None:
+        await totals(connection, season_id, joined, ranked)  # type: ignore[arg-type]
         written.set()
         await looked.wait()
 
-    monkeypatch.setattr(standings, "count_standings", count_then_wait)
-    recompute = asyncio.create_task(standings.recompute(arena.database, 4, 1, ids[3]))
+    monkeypatch.setattr(replay, "update_totals", totals_then_wait)
+    recompute = asyncio.create_task(replay.recompute(arena.database, 4, 1, ids[3]))
     await written.wait()
     during = [await _board(arena, season.id) for _ in range(3)]
     looked.set()
