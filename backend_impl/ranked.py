@@ -11,8 +11,8 @@ from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from sqlalchemy import and_, bindparam, case, func, or_, select
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
+from sqlalchemy import bindparam, func, select, tuple_
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from backend_impl import (
     catalogue,
@@ -20,6 +20,8 @@ from backend_impl import (
     db,
     errors,
     idempotency,
+    ranked_pg,
+    ranks,
     seasons,
     settings,
     standings,
@@ -127,21 +129,6 @@ def _standing(row: Any, season: SeasonInfo, rank: int | None, rank_change: int |
     }
 
 
-async def _above(connection: AsyncConnection, season_id: int, ratings: list[float]) -> list[int]:
-    """For each ordinal, how many ranked clans of the season are rated above it (one scan)."""
-    if not ratings:
-        return []
-    counts = [func.count().filter(RATINGS.ordinal > value) for value in ratings]
-    row = (
-        await connection.execute(
-            select(*counts).where(
-                RATINGS.season_id == season_id, RATINGS.ranked.is_(True), RATINGS.ordinal > min(ratings)
-            )
-        )
-    ).one()
-    return [int(n) for n in row]
-
-
 def _rank_change(row: Any, rank: int | None, above_before: int | None) -> int | None:
     """Places gained since the clan's last war: the rank its rating before that war would
     have now (among the others), minus its rank now."""
@@ -153,13 +140,16 @@ def _rank_change(row: Any, rank: int | None, above_before: int | None) -> int | 
 
 # --- leaderboard and seasons ------------------------------------------------------------------
 
-_BOARD = (
+_BOARD = (  # a page from where ranks.page_start says it starts
     select(*ClanRating.__table__.c, CLANS.server_id, CLANS.platform, CLANS.name)
     .join_from(ClanRating.__table__, Clan.__table__, CLANS.id == RATINGS.clan_id)
-    .where(RATINGS.season_id == bindparam("season"))
+    .where(
+        RATINGS.season_id == bindparam("season"),
+        tuple_(RATINGS.ranked, RATINGS.ordinal) < tuple_(bindparam("ranked"), bindparam("upper")),
+    )
     .order_by(RATINGS.ranked.desc(), RATINGS.ordinal.desc(), RATINGS.clan_id.desc())
     .limit(bindparam("limit"))
-    .offset(bindparam("offset"))
+    .offset(bindparam("skip"))
 )
 
 
@@ -173,12 +163,18 @@ async def get_rating_leaderboard(
     async def read(session: AsyncSession, now: datetime) -> tuple[SeasonInfo, list[Any], dict[int, int]]:
         chosen = await _season_in(session, game_id, season, now)
         connection = await session.connection()
-        rows = list(await connection.execute(_BOARD, {"season": chosen.id, "limit": limit, "offset": start}))
+        begin = await ranks.page_start(connection, chosen.id, start)
+        rows = [] if begin is None else list(await connection.execute(_BOARD, {
+            "season": chosen.id, "ranked": begin[0], "upper": begin[1], "skip": begin[2], "limit": limit}))  # fmt: skip
         asked = [r for r in rows if r.ranked and r.last_ranked_before and r.last_ordinal_before is not None]
-        counts = await _above(connection, chosen.id, [r.last_ordinal_before for r in asked])
+        counts = await ranks.above(connection, chosen.id, [(r.last_ordinal_before, None) for r in asked])
         return chosen, rows, dict(zip((r.clan_id for r in asked), counts, strict=True))
 
-    chosen, rows, above = await _reading(read)
+    database = db.get()
+    direct = None
+    if database.direct is not None:  # PostgreSQL: the same reads as one statement (ranked_pg.py)
+        direct = await ranked_pg.board(database.direct, game_id, season, start, limit, utcnow())
+    chosen, rows, above = direct if direct is not None else await _reading(read)
     items = []
     for index, row in enumerate(rows):
         rank = start + index + 1 if row.ranked else None
@@ -353,19 +349,9 @@ async def get_head_to_head(
     return conditional.reply(ctx, body)
 
 
-_OTHERS = ClanRating.__table__.alias("other")
-_RANKED_OTHERS = (_OTHERS.c.season_id == RATINGS.season_id, _OTHERS.c.ranked.is_(True))
-# the clan's standing, and in the same round trip how many ranked clans are rated above it
-# now and above its rating before its last war (counted only when it is ranked)
-_PROFILE = select(
-    ClanRating.__table__,
-    case((RATINGS.ranked, select(func.count()).where(
-        *_RANKED_OTHERS, or_(_OTHERS.c.ordinal > RATINGS.ordinal,
-                             and_(_OTHERS.c.ordinal == RATINGS.ordinal, _OTHERS.c.clan_id > RATINGS.clan_id)),
-    ).scalar_subquery())).label("above"),
-    case((and_(RATINGS.ranked, RATINGS.last_ranked_before), select(func.count()).where(
-        *_RANKED_OTHERS, _OTHERS.c.ordinal > RATINGS.last_ordinal_before).scalar_subquery())).label("above_before"),
-).where(RATINGS.season_id == bindparam("season"), RATINGS.clan_id == bindparam("clan"))  # fmt: skip
+_STANDING = select(ClanRating.__table__).where(
+    RATINGS.season_id == bindparam("season"), RATINGS.clan_id == bindparam("clan")
+)
 _LATEST_GAME = (
     select(RESULTS.game_id).where(RESULTS.clan_id == bindparam("clan")).order_by(RESULTS.seq.desc()).limit(1)
 )
@@ -386,7 +372,7 @@ async def get_clan_profile(
         info = await _game(game_id)
         chosen = await _season_in(session, game_id, season, now)
         connection = await session.connection()
-        row = (await connection.execute(_PROFILE, {"season": chosen.id, "clan": clan.id})).first()
+        row = (await connection.execute(_STANDING, {"season": chosen.id, "clan": clan.id})).first()
         rank = rank_change = None
         if row is None:  # not played this season: where it would start
             start = (await standings.clan_starts(connection, chosen, [clan.id]))[clan.id].start
@@ -394,8 +380,12 @@ async def get_clan_profile(
         else:
             values = dict(row._mapping)
             if row.ranked:
-                rank = int(row.above) + 1
-                rank_change = _rank_change(row, rank, row.above_before)
+                places: list[tuple[float, int | None]] = [(row.ordinal, row.clan_id)]
+                if row.last_ranked_before and row.last_ordinal_before is not None:
+                    places.append((row.last_ordinal_before, None))
+                counts = await ranks.above(connection, chosen.id, places)
+                rank = counts[0] + 1
+                rank_change = _rank_change(row, rank, counts[1] if len(counts) > 1 else None)
         rows = await session.execute(
             _HISTORY.where(RESULTS.clan_id == clan.id, RESULTS.season_id == chosen.id).limit(recent)
         )

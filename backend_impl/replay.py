@@ -28,7 +28,7 @@ from typing import Any
 from sqlalchemy import func, select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from backend_impl import bulk, db, errors, seasons, standings
+from backend_impl import bulk, db, errors, ranks, seasons, standings
 from backend_impl.rating import (
     OUTCOMES,
     Known,
@@ -452,6 +452,7 @@ async def _write_standings(
     lacking = [c for c in clan_ids if c not in last_rated]
     earlier = await _last_rated_before(connection, season, lacking, first_seq)
     standing_rows, joined, ranked = [], 0, 0
+    places: list[tuple[ranks.Place | None, ranks.Place | None]] = []
     for clan_id in clan_ids:
         stored = ratings.get(clan_id)
         if clan_id in dirty_clans:
@@ -473,6 +474,7 @@ async def _write_standings(
             standing_rows.append(row)
             joined += stored is None
             ranked += int(row["ranked"]) - int(bool(stored and stored["ranked"]))
+            places.append(((stored["ranked"], stored["ordinal"]) if stored else None, (row["ranked"], row["ordinal"])))
     current = await _current_players(connection, season, sorted(first_before))
     player_rows = []
     for key, begun in first_before.items():
@@ -493,6 +495,7 @@ async def _write_standings(
                            (*standings.RATING_UPDATED,), standing_rows)  # fmt: skip
     await bulk.upsert_rows(connection, PlayerRating.__table__, ("season_id", "platform", "user_id"),
                            (*standings.PLAYER_UPDATED,), player_rows)  # fmt: skip
+    await ranks.apply(connection, season.id, ranks.deltas(places))
     await update_totals(connection, season.id, joined, ranked)
     return len(results) + len(rosters) + len(standing_rows) + len(player_rows)
 
@@ -515,6 +518,7 @@ async def _replay_and_write(
     lacking = [c for c in ledger.clans if c not in last_before]
     last_before.update(await _last_rated_before(connection, season, lacking, first_seq))
     standing_rows, joined, ranked = [], 0, 0
+    places: list[tuple[ranks.Place | None, ranks.Place | None]] = []
     for clan_id, standing in ledger.clans.items():
         stored = ratings.get(clan_id)
         if stored is None and not standing.played:
@@ -526,6 +530,7 @@ async def _replay_and_write(
             standing_rows.append(row)
             joined += stored is None
             ranked += int(row["ranked"]) - int(bool(stored and stored["ranked"]))
+            places.append(((stored["ranked"], stored["ordinal"]) if stored else None, (row["ranked"], row["ordinal"])))
     player_rows = []
     for key, player in ledger.players.items():
         known = stored_players.get(key)
@@ -539,5 +544,6 @@ async def _replay_and_write(
                            (*standings.RATING_UPDATED,), standing_rows)  # fmt: skip
     await bulk.upsert_rows(connection, PlayerRating.__table__, ("season_id", "platform", "user_id"),
                            (*standings.PLAYER_UPDATED,), player_rows)  # fmt: skip
+    await ranks.apply(connection, season.id, ranks.deltas(places))
     await update_totals(connection, season.id, joined, ranked)
     return len(results) + len(rosters) + len(standing_rows) + len(player_rows)

@@ -22,7 +22,7 @@ from typing import Any
 from sqlalchemy import bindparam, func, insert, select, text, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
-from backend_impl import dialect, seasons
+from backend_impl import dialect, ranks, seasons
 from backend_impl.rating import (
     Applied,
     Ledger,
@@ -294,6 +294,8 @@ async def record(session: AsyncSession, war: War, season: SeasonInfo, now: datet
     both = (applied.host, applied.opponent)
     joined = sum(not clans[s.clan_id].listed for s in both)
     newly_ranked = sum(s.before.played < season.provisional_wars <= s.after.played for s in both)
+    await ranks.apply(connection, season.id, bucket_changes(season, both, {s.clan_id for s in both
+                                                                          if clans[s.clan_id].listed}))
     if joined or newly_ranked:
         await connection.execute(
             update(Season).where(Season.id == season.id).values(
@@ -310,6 +312,15 @@ async def record(session: AsyncSession, war: War, season: SeasonInfo, now: datet
         season, applied.repeat, applied.factor,
         (applied.host.before, applied.host.after), (applied.opponent.before, applied.opponent.after),
     )  # fmt: skip
+
+
+def bucket_changes(season: SeasonInfo, sides: Iterable[Any], listed: set[int]) -> list[tuple[bool, int, int]]:
+    """The rating buckets' changes of a rated war's two clans (`listed`: those that had a row)."""
+    n = season.provisional_wars
+    return ranks.deltas(
+        ((s.before.played >= n, s.before.ordinal) if s.clan_id in listed else None, (s.after.played >= n, s.after.ordinal))
+        for s in sides
+    )
 
 
 def _side(season: SeasonInfo, before: Standing, after: Standing) -> dict[str, Any]:

@@ -105,7 +105,8 @@ _RATING_SET = ", ".join(f"{c} = excluded.{c}" for c in (*_RATING_COLUMNS[1:4], *
 # $1 war, $2 season, $3 game, $4 settled at, $5 repeat, $6 factor, then the arrays, then
 # $_T/$_T+1 the season's new listed and ranked clans, then what `guard` checks: the two clan
 # ids, the standings read (clan ids, mu, sigma, played), the players read (platform, user id,
-# mu, sigma, played). Nothing is written unless the guard holds.
+# mu, sigma, played); then the rating buckets' changes (ranked, bucket, count: ranks.py).
+# Nothing is written unless the guard holds.
 _G = _T + 2
 WRITE = f"""
 WITH guard AS (
@@ -146,6 +147,14 @@ players AS (
   UPDATE player_ratings p SET name = v.name, mu = v.mu, sigma = v.sigma, ordinal = v.ordinal, played = v.played
   FROM {_unnest(_P, _PLAYER_COLUMNS, _PLAYER_TYPES)}
   WHERE p.season_id = $2::integer AND p.platform = v.platform AND p.user_id = v.user_id AND (SELECT ok FROM guard)
+  RETURNING 1
+),
+buckets AS (
+  INSERT INTO rating_buckets (season_id, ranked, bucket, clans)
+  SELECT $2::integer, v.ranked, v.bucket, v.clans
+  FROM guard, unnest(${_G + 10}::boolean[], ${_G + 11}::integer[], ${_G + 12}::integer[]) AS v(ranked, bucket, clans)
+  WHERE guard.ok ORDER BY v.ranked, v.bucket
+  ON CONFLICT (season_id, ranked, bucket) DO UPDATE SET clans = rating_buckets.clans + excluded.clans
   RETURNING 1
 ),
 rosters AS (
@@ -258,6 +267,7 @@ async def write(session: AsyncSession, war: War, season: SeasonInfo, now: dateti
     results = standings.result_rows(applied, 0, season)
     both = (applied.host, applied.opponent)
     ratings, players, rosters, joined, newly_ranked = [], [], [], 0, 0
+    buckets: list[tuple[bool, int, int]] = []
     if rated:
         ratings = [standings.rating_row(season, s.clan_id, s.after, starts[s.clan_id], s.before) for s in both]
         players = [standings.player_row(season, k, found.names[k], after, before)
@@ -265,6 +275,7 @@ async def write(session: AsyncSession, war: War, season: SeasonInfo, now: dateti
         rosters = standings.roster_rows(applied, found.clans_of)
         joined = sum(s.clan_id not in found.listed for s in both)
         newly_ranked = sum(s.before.played < season.provisional_wars <= s.after.played for s in both)
+        buckets = standings.bucket_changes(season, both, set(found.listed))
     listed = list(found.listed.values())
     keys = list(found.players)
     written = await (await _driver(session)).fetchrow(
@@ -275,6 +286,7 @@ async def write(session: AsyncSession, war: War, season: SeasonInfo, now: dateti
         [c[3] for c in listed], [k[0] for k in keys], [k[1] for k in keys],
         [found.players[k].mu for k in keys], [found.players[k].sigma for k in keys],
         [found.players[k].played for k in keys],
+        [b[0] for b in buckets], [b[1] for b in buckets], [b[2] for b in buckets],
     )  # fmt: skip
     if not written["ok"]:
         return STALE

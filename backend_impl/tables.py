@@ -250,6 +250,17 @@ class ClanRating(Base):
     final_rank: Mapped[int | None] = mapped_column(Integer, nullable=True)  # set when the season closes
 
 
+class RatingBucket(Base):
+    """How many clans of a season are rated in each slice of 1/16 point, ranked and
+    provisional apart: ranks and deep leaderboard pages without counting the board (ranks.py)."""
+
+    __tablename__ = "rating_buckets"
+    season_id: Mapped[int] = mapped_column(ForeignKey("seasons.id"), primary_key=True)
+    ranked: Mapped[bool] = mapped_column(Boolean, primary_key=True)
+    bucket: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    clans: Mapped[int] = mapped_column(Integer)
+
+
 class PlayerRating(Base):
     """A player's rating in one season of one game, from the rosters they played in."""
 

@@ -23,7 +23,7 @@ import math
 import random
 import sys
 import time
-from collections import defaultdict
+from collections import Counter, defaultdict
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -31,7 +31,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from backend_impl import migrate, rating, seasons, settings  # noqa: E402
+from backend_impl import migrate, ranks, rating, seasons, settings  # noqa: E402
 from backend_impl.clock import utcnow  # noqa: E402
 
 GAME = 4
@@ -188,6 +188,9 @@ async def seed(url: str, clans: int, wars: int, season_count: int, seed_value: i
             records=[(season_id, key[0], key[1], f"Leader {int(key[1]) - 2 * 10**17}", p.mu, p.sigma, rating.ordinal(p.mu, p.sigma),
                       *starts_of[int(key[1]) - 2 * 10**17], p.played)
                      for key, p in ledger.players.items() if p.played])  # fmt: skip
+        buckets = Counter((row[13], ranks.bucket(row[4])) for row in standing_rows)  # (ranked, bucket of ordinal)
+        await connection.copy_records_to_table("rating_buckets", columns=["season_id", "ranked", "bucket", "clans"],
+                                               records=[(season_id, r, b, n) for (r, b), n in buckets.items()])  # fmt: skip
         await connection.execute(
             "UPDATE seasons SET clans = $2, ranked_clans = $3 WHERE id = $1",
             season_id, len(standing_rows), sum(1 for r in standing_rows if r[13]),
@@ -206,7 +209,8 @@ async def seed(url: str, clans: int, wars: int, season_count: int, seed_value: i
     # the visibility map lets the leaderboard's counts and ranks be index-only scans
     vacuum = await asyncpg.connect(url)
     try:
-        for table in ("clans", "members", "seasons", "wars", "war_players", "war_results", "clan_ratings", "player_ratings"):
+        for table in ("clans", "members", "seasons", "wars", "war_players", "war_results", "clan_ratings", "player_ratings",
+                      "rating_buckets"):
             await vacuum.execute(f"VACUUM (ANALYZE) {table}")
     finally:
         await vacuum.close()

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import random
+from collections import Counter
 from collections.abc import AsyncIterator, Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -19,9 +20,9 @@ import pytest
 from openskill.models import PlackettLuce
 from sqlalchemy import select, update
 
-from backend_impl import db, ranked, replay, seasons, standings
+from backend_impl import db, ranked, ranks, replay, seasons, standings
 from backend_impl.rating import DEFAULT_MU, DEFAULT_SIGMA, Ledger, WarInput, soft_reset
-from backend_impl.tables import ClanRating, Season, War, WarResult
+from backend_impl.tables import ClanRating, RatingBucket, Season, War, WarResult
 from tests.backend.conftest import PG_URL, create_pg_database, drop_pg_database
 from tests.backend.ranked_support import Arena, body, open_arena
 
@@ -269,6 +270,7 @@ async def test_random_corrections_recomputed_from_the_first_give_a_full_replay(a
         full = await replay.recompute(arena.database, 4, 1, full=True)
         assert full.rows == 0
         assert await arena.snapshot(season.id) == incremental
+        assert await _buckets(arena, season.id) == await _counted_buckets(arena, season.id)
 
 
 async def _independent_replay(arena: Arena, season_id: int) -> dict[int, tuple[float, float, int]]:
@@ -331,10 +333,51 @@ async def _board(arena: Arena, season_id: int) -> list[tuple[object, ...]]:
             .where(ClanRating.season_id == season_id).order_by(ClanRating.clan_id))]  # fmt: skip
 
 
+async def _buckets(arena: Arena, season_id: int) -> dict[tuple[bool, int], int]:
+    async with arena.database.read() as session:
+        rows = await session.execute(select(RatingBucket.ranked, RatingBucket.bucket, RatingBucket.clans)
+                                     .where(RatingBucket.season_id == season_id))  # fmt: skip
+        return {(bool(r.ranked), r.bucket): r.clans for r in rows if r.clans}
+
+
+async def _counted_buckets(arena: Arena, season_id: int) -> dict[tuple[bool, int], int]:
+    """The season's rating buckets as they should be: its standings counted."""
+    async with arena.database.read() as session:
+        rows = list(await session.execute(select(ClanRating.ranked, ClanRating.ordinal)
+                                          .where(ClanRating.season_id == season_id)))  # fmt: skip
+    return dict(Counter((bool(r.ranked), ranks.bucket(r.ordinal)) for r in rows))
+
+
 async def test_the_season_totals_follow_the_results(arena: Arena) -> None:
+    """The totals and the rating buckets (ranks.py) the results keep are the standings counted."""
     await _random_season(arena, 12, seed=3)
     season = await arena.season(4, 1)
+    assert await _buckets(arena, season.id) == await _counted_buckets(arena, season.id)
     async with arena.database.read() as session:
         rows = list(await session.execute(select(ClanRating.ranked).where(ClanRating.season_id == season.id)))
         stored = (await session.execute(select(Season.clans, Season.ranked_clans).where(Season.id == season.id))).one()
     assert tuple(stored) == (len(rows), sum(1 for r in rows if r.ranked))
+
+
+async def test_the_leaderboard_reads_the_same_on_postgresql_s_direct_path(arena: Arena) -> None:
+    """PostgreSQL answers leaderboard pages with one statement (ranked_pg.py): the same pages,
+    ranks and rank changes as the portable reads, from the first page to past the end."""
+    if arena.database.direct is None:
+        pytest.skip("the direct path is PostgreSQL's")
+    await _random_season(arena, 30, seed=5)
+    direct, seen = arena.database.direct, []
+    for limit, page in [(25, 1), (2, 1), (2, 2), (2, 3), (3, 2), (4, 2), (5, 9)]:
+        arena.database.direct = direct
+        fast = body(await ranked.get_rating_leaderboard(arena.ctx(), game_id=4, season=1, limit=limit, page=page))
+        arena.database.direct = None
+        try:
+            portable = body(await ranked.get_rating_leaderboard(arena.ctx(), game_id=4, season=1, limit=limit,
+                                                                page=page))
+        finally:
+            arena.database.direct = direct
+        assert fast == portable, (limit, page)
+        seen.append(fast)
+    assert seen[0]["total"] == 6 and [i["rank"] for i in seen[0]["items"]] == [1, 2, 3, 4, 5, 6]
+    assert any(i["rankChange"] for i in seen[0]["items"])
+    assert [i["name"] for page in seen[1:4] for i in page["items"]] == [i["name"] for i in seen[0]["items"]]
+    assert seen[-1]["items"] == []

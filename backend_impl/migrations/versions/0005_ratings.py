@@ -68,6 +68,16 @@ def upgrade() -> None:
     op.create_index("ix_clan_ratings_clan", "clan_ratings", ["clan_id", "season_id"])
 
     op.create_table(
+        "rating_buckets",
+        sa.Column("season_id", sa.Integer(), nullable=False),
+        sa.Column("ranked", sa.Boolean(), nullable=False),
+        sa.Column("bucket", sa.Integer(), autoincrement=False, nullable=False),
+        sa.Column("clans", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(["season_id"], ["seasons.id"], name=op.f("fk_rating_buckets_season_id_seasons")),
+        sa.PrimaryKeyConstraint("season_id", "ranked", "bucket", name=op.f("pk_rating_buckets")),
+    )
+
+    op.create_table(
         "player_ratings",
         sa.Column("season_id", sa.Integer(), nullable=False),
         sa.Column("platform", sa.String(length=32), nullable=False),
@@ -135,5 +145,6 @@ def downgrade() -> None:
             batch.drop_column(name)
     op.drop_table("war_results")
     op.drop_table("player_ratings")
+    op.drop_table("rating_buckets")
     op.drop_table("clan_ratings")
     op.drop_table("seasons")
