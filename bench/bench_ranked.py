@@ -1,9 +1,9 @@
 """Benchmark of ranked play on a seeded PostgreSQL database (bench/seed_ranked.py first).
 
-1. **Reads at the server**: `gmbot serve` on the database (one process, INFO log), a few
-   concurrent clients asking for leaderboard pages and clan profiles of game 4's current
-   season; p50/p99 are the server's own timings of each operation (the `op -> 200 in x ms`
-   line routing.py logs: from the handler's start to its reply, HTTP parsing excluded).
+1. **Reads at the server**: `gmbot serve` on the database (one process, INFO log), a client
+   (`--concurrency`, default 1) asking for leaderboard pages and clan profiles of game 4's
+   current season; p50/p99 are the server's own timings of each operation (the `op -> 200 in
+   x ms` line routing.py logs: from the handler's start to its reply, HTTP parsing excluded).
    Pages: the first 10 ("top") and any page of the whole board ("any"); profiles: clans
    drawn from the season's standings.
 2. **Settling with ratings vs without**, in-process, in the same run: wars between clans
@@ -291,7 +291,8 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--url", default=DEFAULT_URL)
     parser.add_argument("--seconds", type=float, default=10, help="per read benchmark")
-    parser.add_argument("--concurrency", type=int, default=4)
+    parser.add_argument("--concurrency", type=int, default=1,
+                        help="clients at once (1: the server's own time, no queueing behind other requests)")
     parser.add_argument("--settles", type=int, default=400, help="settled wars timed (half with ratings)")
     parser.add_argument("--skip", nargs="*", default=[], choices=["reads", "settles", "recompute"])
     args = parser.parse_args()
