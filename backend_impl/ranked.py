@@ -224,7 +224,11 @@ async def plan_season(ctx: RequestContext, *, game_id: int, body: m.PlanSeasonRe
             starts, ends = _naive(body.startsAt), _naive(body.endsAt)
         except (OverflowError, ValueError) as exc:
             raise errors.unprocessable(f"A season's dates must be ordinary UTC moments ({exc}).") from exc
-        planned = await seasons.plan(session, game_id, utcnow(), starts, ends, body.name)
+        try:
+            planned = await seasons.plan(session, game_id, utcnow(), starts, ends, body.name)
+        except OverflowError as exc:  # a start in December 9999: no month after it
+            raise errors.unprocessable("A season must end before the year 10000.",
+                                       startsAt=views.iso(starts), endsAt=views.iso(ends)) from exc  # fmt: skip
         return planned.to_dict()
 
     reply = await idempotency.run(ctx, "planSeason", 201, body, work, gameId=str(game_id))

@@ -308,6 +308,7 @@ def test_the_operator_plans_seasons_and_old_seasons_stay_readable(api: Api, oper
     is_problem(operator.post(f"/games/{game}/seasons", {"startsAt": "2020-01-01T00:00:00Z"}), 422)
     is_problem(operator.post(f"/games/{game}/seasons", {"endsAt": "2020-01-01T00:00:00Z"}), 422)
     is_problem(operator.post("/games/999/seasons", {}), 404)
+    is_problem(operator.post(f"/games/{game}/seasons", {"startsAt": "9999-12-31T12:00:00Z"}), 422)  # no month after
     # starting now replaces the plan: the current season closes at once, archived
     now = operator.post(f"/games/{game}/seasons", {"name": "Cup"})
     assert now.status_code == 201, now.text
