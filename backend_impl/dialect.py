@@ -12,3 +12,8 @@ def insert(session: AsyncSession, table: Any) -> Any:
     """An INSERT supporting `on_conflict_do_nothing` / `on_conflict_do_update` on the session's database."""
     name = session.get_bind().dialect.name
     return postgresql.insert(table) if name == "postgresql" else sqlite.insert(table)
+
+
+def insert_for(dialect_name: str, table: Any) -> Any:
+    """`insert` for a dialect by name (on a connection rather than a session)."""
+    return postgresql.insert(table) if dialect_name == "postgresql" else sqlite.insert(table)

@@ -50,3 +50,17 @@ def conflict(detail: str, **extra: Any) -> Problem:
 
 def unprocessable(detail: str, **extra: Any) -> Problem:
     return Problem(422, "Unprocessable Content", detail, **extra)
+
+
+def bad_request(detail: str, **extra: Any) -> Problem:
+    return Problem(400, "Bad Request", detail, **extra)
+
+
+def operator_only(operation: str, client: str, operators: Iterable[str]) -> Problem:
+    """403 for an operator's operation called with a bot's key."""
+    allowed = sorted(operators)
+    return Problem(
+        403, "Forbidden",
+        f"{operation} is for the operator: a key issued to {' or '.join(allowed)}; this key is {client}'s.",
+        operatorClients=allowed, client=client,
+    )  # fmt: skip

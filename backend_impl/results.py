@@ -5,16 +5,22 @@ own side. Agreeing votes (win+lose, lose+win, draw+draw) confirm the result and
 award glory: GLORY_WIN to the winner, GLORY_DRAW to each clan on a draw, nothing
 to the loser. Any other pair marks the war disputed: no glory, counted as played
 and disputed. A clan votes once; repeating the same vote changes nothing.
+
+The same transaction records the result in the game's current season and updates both
+clans' (and their players') ratings (standings.record); the reply and the war.confirmed
+events carry the rating changes (`ranked`).
 """
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from backend_impl import db, errors, idempotency, outbox, views
+from backend_impl import db, errors, idempotency, outbox, seasons, standings, standings_pg, views
+from backend_impl.clock import utcnow
 from backend_impl.identity import MANAGERS, find_clan, require_role
 from backend_impl.pages import page
 from backend_impl.tables import Clan, War
@@ -34,21 +40,29 @@ def outcome(host_vote: str, opponent_vote: str) -> str | None:
     return AGREEING.get((host_vote, opponent_vote))
 
 
-async def _lock_clans(session: AsyncSession, *clan_ids: int) -> None:
+async def _lock_clans(session: AsyncSession, season_id: int, *clan_ids: int) -> None:
     """Lock the clans' rows in id order: two wars between the same clans, settled at once
     with host and opponent swapped, would otherwise lock them in opposite orders and
-    deadlock (PostgreSQL aborts one). SQLite has one writer: nothing to lock."""
+    deadlock (PostgreSQL aborts one). The same statement takes the season's shared lock
+    (seasons.py: no result lands in a season being rolled over or recomputed). SQLite has
+    one writer: nothing to lock."""
     if session.get_bind().dialect.name == "postgresql":
         await session.execute(
-            select(Clan.id).where(Clan.id.in_(clan_ids)).order_by(Clan.id).with_for_update()
+            select(Clan.id, seasons.lock_shared_column(season_id))
+            .where(Clan.id.in_(clan_ids))
+            .order_by(Clan.id)
+            .with_for_update(of=Clan)
         )
 
 
-async def _award(session: AsyncSession, war: War) -> None:
+async def _award(session: AsyncSession, war: War, season_id: int, *, locked: bool = False) -> None:
+    """The result and glory on the war and the clans' counters; `locked`: the clans' rows and
+    the season's lock are held already (standings_pg.read took them)."""
     assert war.host_vote and war.opponent_vote and war.opponent_clan_id is not None
     result = outcome(war.host_vote, war.opponent_vote)
     host, opponent = war.host_clan_id, war.opponent_clan_id
-    await _lock_clans(session, host, opponent)
+    if not locked:
+        await _lock_clans(session, season_id, host, opponent)
     if result is None:
         war.status, war.result = "disputed", None
         for clan_id in sorted((host, opponent)):
@@ -81,6 +95,36 @@ async def _award(session: AsyncSession, war: War) -> None:
                 }
             )
         )
+
+
+async def _settle(session: AsyncSession, war: War, now: datetime) -> dict[str, Any] | None:
+    """Award the result (status, glory, counters) and record it in its season with the
+    ratings it moves; the rating changes (None when nothing was rated).
+
+    The season first (it may roll over), then the clans' row locks with the season's shared
+    lock. On PostgreSQL's direct path the read of standings_pg takes those locks itself;
+    elsewhere `_award` does, and the portable path records (standings.record)."""
+    database = db.get()
+    season = await seasons.for_result(session, war.game_id, now, database.cache)
+    if database.direct is None:
+        await _award(session, war, season.id)
+        if not await seasons.is_current(session, season, now):
+            season = await seasons.moved(session, war.game_id, now, database.cache)
+        return await standings.record(session, war, season, now)
+    result = outcome(war.host_vote or "", war.opponent_vote or "")
+    found = await standings_pg.read(session, war, season, now, result)
+    await _award(session, war, season.id, locked=True)
+    for _attempt in range(5):
+        if not found.current:
+            season = await seasons.moved(session, war.game_id, now, database.cache)
+            found = await standings_pg.read(session, war, season, now, result)
+        recorded = await standings_pg.write(session, war, season, now, found)
+        if recorded is standings_pg.PORTABLE:
+            return await standings.record(session, war, season, now)
+        if recorded is not standings_pg.STALE:
+            return recorded if isinstance(recorded, dict) else None
+        found = await standings_pg.read(session, war, season, now, result)  # the locks held: current
+    raise RuntimeError(f"war {war.id}: the standings kept changing under their locks")
 
 
 async def cast_vote(
@@ -123,10 +167,13 @@ async def cast_vote(
         else:
             war.opponent_vote = vote
         settled = war.host_vote is not None and war.opponent_vote is not None
+        ranked = None
         if settled:
-            await _award(session, war)
+            ranked = await _settle(session, war, utcnow())
         await session.flush()
         rendered = await render(session, war)
+        if ranked is not None:
+            rendered["ranked"] = ranked
         if settled:
             kind = "war.confirmed" if war.status == "confirmed" else "war.disputed"
             for clan_id in (war.host_clan_id, war.opponent_clan_id):

@@ -7,7 +7,8 @@ same transaction. Two backend processes on one database thus end every due war
 exactly once; a restart resumes from the database.
 
 The same loop purges expired Idempotency-Key records (`idempotency.purge_expired`) and
-delivered events past retention (`deliveries.purge_events`).
+delivered events past retention (`deliveries.purge_events`), and rolls each game's ranked
+season over once its end has passed (`seasons.roll_over`).
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from datetime import datetime
 
 from sqlalchemy import func, select, update
 
-from backend_impl import catalogue, deliveries, idempotency, metrics, outbox, views
+from backend_impl import catalogue, deliveries, idempotency, metrics, outbox, seasons, views
 from backend_impl.db import Database, utcnow
 from backend_impl.tables import Clan, War
 
@@ -82,7 +83,8 @@ async def measure_lag(database: Database, now: datetime | None = None) -> tuple[
 
 
 async def run(database: Database, interval: float) -> None:
-    """Forever: end due wars, purge expired idempotency records and events, sleep `interval` seconds.
+    """Forever: end due wars, roll seasons over, purge expired idempotency records and
+    delivered events, sleep `interval` seconds.
 
     Errors are logged, never fatal; one job failing does not skip the other.
     """
@@ -94,6 +96,12 @@ async def run(database: Database, interval: float) -> None:
                 log.info("ended wars %s", ", ".join(ended))
         except Exception:
             log.exception("scheduler round failed")
+        try:
+            rolled = await seasons.roll_over(database)
+            if rolled:
+                log.info("seasons now: %s", ", ".join(f"game {s.game_id} #{s.number}" for s in rolled))
+        except Exception:
+            log.exception("season rollover failed")
         try:
             purged = await idempotency.purge_expired(database)
             if purged:

@@ -113,3 +113,22 @@ def database_listen_url(database: str) -> str:
     which a transaction-mode pooler does not keep."""
     explicit = os.environ.get("DATABASE_LISTEN_URL", "").strip()
     return normalize_database_url(explicit) if explicit else database
+
+
+def provisional_wars() -> int:
+    """Rated wars a clan plays in a season before it is ranked in it (GMBOT_PROVISIONAL_WARS,
+    default 3); each season keeps the value it was created with."""
+    return max(0, int(os.environ.get("GMBOT_PROVISIONAL_WARS", "3")))
+
+
+def farming_window_hours() -> float:
+    """The anti-farming window (GMBOT_FARMING_WINDOW_HOURS, default 168 = 7 days): the k-th win
+    over the same opponent within it counts 1/k; each season keeps the value it was created with."""
+    return float(os.environ.get("GMBOT_FARMING_WINDOW_HOURS", str(7 * 24)))
+
+
+def operator_clients() -> frozenset[str]:
+    """Clients whose keys may call the operator's operations (GMBOT_OPERATOR_CLIENTS, comma
+    separated, default OPERATOR): `gmbot keys create --client OPERATOR` issues one."""
+    names = os.environ.get("GMBOT_OPERATOR_CLIENTS", "OPERATOR")
+    return frozenset(n.strip() for n in names.split(",") if n.strip())

@@ -20,6 +20,7 @@ from sqlalchemy import (
     Index,
     Integer,
     MetaData,
+    Sequence,
     String,
     UniqueConstraint,
 )
@@ -142,6 +143,13 @@ class WarPlayer(Base):
     name: Mapped[str] = mapped_column(String(100))
     role: Mapped[str] = mapped_column(String(16))  # the player's role when the war was joined
     position: Mapped[int] = mapped_column(Integer, default=0)
+    # the player's rating (game and season of the war) around it, once its result is in
+    # (ranked play): what a recompute replays from
+    mu_before: Mapped[float | None] = mapped_column(Float, nullable=True)
+    sigma_before: Mapped[float | None] = mapped_column(Float, nullable=True)
+    played_before: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    mu_after: Mapped[float | None] = mapped_column(Float, nullable=True)
+    sigma_after: Mapped[float | None] = mapped_column(Float, nullable=True)
 
 
 class Event(Base):
@@ -202,3 +210,136 @@ class EventFloor(Base):
     __tablename__ = "event_floors"
     platform: Mapped[str] = mapped_column(String(32), primary_key=True)
     removed_through: Mapped[int] = mapped_column(BigInteger)
+
+
+# Ranked play (backend_impl/standings.py, seasons.py, ranked.py): ratings per game and season.
+
+
+class Season(Base):
+    """A game's season: `planned` (set by the operator), `active` (one per game), `closed`.
+
+    Its rules (`provisional_wars`, `farming_window_hours`) are fixed when it is created, so a
+    replay of its results gives what the live updates gave, whatever the settings are now.
+    """
+
+    __tablename__ = "seasons"
+    __table_args__ = (
+        UniqueConstraint("game_id", "number"),
+        Index("ix_seasons_game_status", "game_id", "status"),
+    )
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    game_id: Mapped[int] = mapped_column(ForeignKey("games.id"))
+    number: Mapped[int] = mapped_column(Integer)  # 1, 2, ... per game
+    name: Mapped[str] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(8))  # planned, active, closed
+    starts_at: Mapped[datetime] = mapped_column(DateTime())
+    ends_at: Mapped[datetime] = mapped_column(DateTime())
+    provisional_wars: Mapped[int] = mapped_column(Integer)
+    farming_window_hours: Mapped[float] = mapped_column(Float)
+    created_at: Mapped[datetime] = mapped_column(DateTime())
+    closed_at: Mapped[datetime | None] = mapped_column(DateTime(), nullable=True)
+    # the leaderboard's totals, kept by the results (changed only when a clan joins the
+    # season's standings or gets ranked): counting 100,000 rows per page would not be cheap
+    clans: Mapped[int] = mapped_column(Integer, default=0)
+    ranked_clans: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class ClanRating(Base):
+    """A clan's rating and record in one season of one game (the season's standings)."""
+
+    __tablename__ = "clan_ratings"
+    __table_args__ = (
+        # the leaderboard, read backwards: ranked clans first, by ordinal, ties by newer clan
+        Index("ix_clan_ratings_board", "season_id", "ranked", "ordinal", "clan_id"),
+        Index("ix_clan_ratings_clan", "clan_id", "season_id"),
+    )
+    season_id: Mapped[int] = mapped_column(ForeignKey("seasons.id"), primary_key=True)
+    clan_id: Mapped[int] = mapped_column(ForeignKey("clans.id"), primary_key=True)
+    mu: Mapped[float] = mapped_column(Float)
+    sigma: Mapped[float] = mapped_column(Float)
+    ordinal: Mapped[float] = mapped_column(Float)  # mu - 3 sigma: the rating shown and ranked by
+    start_mu: Mapped[float] = mapped_column(Float)  # where the season started it (soft reset)
+    start_sigma: Mapped[float] = mapped_column(Float)
+    played: Mapped[int] = mapped_column(Integer)  # rated wars (confirmed) this season
+    won: Mapped[int] = mapped_column(Integer)
+    lost: Mapped[int] = mapped_column(Integer)
+    drawn: Mapped[int] = mapped_column(Integer)
+    glory: Mapped[int] = mapped_column(Integer)  # glory points won this season
+    streak: Mapped[int] = mapped_column(Integer)  # +n wins in a row, -n losses in a row
+    ranked: Mapped[bool] = mapped_column(Boolean)  # played >= the season's provisional_wars
+    # before its latest rated war: the rank change shown is measured from there
+    last_ordinal_before: Mapped[float | None] = mapped_column(Float, nullable=True)
+    last_ranked_before: Mapped[bool] = mapped_column(Boolean)
+    final_rank: Mapped[int | None] = mapped_column(Integer, nullable=True)  # set when the season closes
+
+
+class RatingBucket(Base):
+    """How many clans of a season are rated in each slice of 1/16 point, ranked and
+    provisional apart: ranks and deep leaderboard pages without counting the board (ranks.py)."""
+
+    __tablename__ = "rating_buckets"
+    season_id: Mapped[int] = mapped_column(ForeignKey("seasons.id"), primary_key=True)
+    ranked: Mapped[bool] = mapped_column(Boolean, primary_key=True)
+    bucket: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    clans: Mapped[int] = mapped_column(Integer)
+
+
+class PlayerRating(Base):
+    """A player's rating in one season of one game, from the rosters they played in."""
+
+    __tablename__ = "player_ratings"
+    __table_args__ = (
+        Index("ix_player_ratings_board", "season_id", "ordinal"),
+        Index("ix_player_ratings_player", "platform", "user_id", "season_id"),  # earlier seasons
+    )
+    season_id: Mapped[int] = mapped_column(ForeignKey("seasons.id"), primary_key=True)
+    platform: Mapped[str] = mapped_column(String(32), primary_key=True)
+    user_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    name: Mapped[str] = mapped_column(String(100))
+    mu: Mapped[float] = mapped_column(Float)
+    sigma: Mapped[float] = mapped_column(Float)
+    ordinal: Mapped[float] = mapped_column(Float)
+    start_mu: Mapped[float] = mapped_column(Float)
+    start_sigma: Mapped[float] = mapped_column(Float)
+    played: Mapped[int] = mapped_column(Integer)
+
+
+# The order results were settled in (PostgreSQL; SQLite, one writer, takes max + 1): a
+# recompute replays a season's results in this order.
+RESULT_SEQ = Sequence("war_result_seq", metadata=Base.metadata)
+
+
+class WarResult(Base):
+    """One side of a settled war (confirmed or disputed): the clan's history, and what a
+    recompute replays. `*_before`: the clan's season standing just before this result."""
+
+    __tablename__ = "war_results"
+    __table_args__ = (
+        Index("ix_war_results_clan_seq", "clan_id", "seq"),
+        Index("ix_war_results_clan_opponent_seq", "clan_id", "opponent_clan_id", "seq"),
+        Index("ix_war_results_season_seq", "season_id", "seq"),
+        Index("ix_war_results_seq", "seq"),
+    )
+    war_id: Mapped[str] = mapped_column(ForeignKey("wars.id"), primary_key=True)
+    clan_id: Mapped[int] = mapped_column(ForeignKey("clans.id"), primary_key=True)
+    seq: Mapped[int] = mapped_column(BigInteger)  # both sides of a war share it
+    season_id: Mapped[int] = mapped_column(ForeignKey("seasons.id"))
+    game_id: Mapped[int] = mapped_column(Integer)
+    opponent_clan_id: Mapped[int] = mapped_column(Integer)
+    outcome: Mapped[str] = mapped_column(String(8))  # won, lost, drawn, disputed
+    settled_at: Mapped[datetime] = mapped_column(DateTime())
+    glory: Mapped[int] = mapped_column(Integer)
+    # anti-farming: the winner's `repeat`-th win over this opponent within the season's
+    # window; both clans' rating changes are multiplied by `factor` (1 / repeat)
+    repeat: Mapped[int] = mapped_column(Integer)
+    factor: Mapped[float] = mapped_column(Float)
+    mu_before: Mapped[float] = mapped_column(Float)
+    sigma_before: Mapped[float] = mapped_column(Float)
+    mu_after: Mapped[float] = mapped_column(Float)
+    sigma_after: Mapped[float] = mapped_column(Float)
+    played_before: Mapped[int] = mapped_column(Integer)
+    won_before: Mapped[int] = mapped_column(Integer)
+    lost_before: Mapped[int] = mapped_column(Integer)
+    drawn_before: Mapped[int] = mapped_column(Integer)
+    glory_before: Mapped[int] = mapped_column(Integer)
+    streak_before: Mapped[int] = mapped_column(Integer)

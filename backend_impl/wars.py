@@ -15,7 +15,17 @@ from typing import TYPE_CHECKING, Any, cast
 from sqlalchemy import and_, bindparam, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from backend_impl import catalogue, db, errors, idempotency, metrics, outbox, pg_direct, views
+from backend_impl import (
+    catalogue,
+    db,
+    errors,
+    idempotency,
+    metrics,
+    outbox,
+    pg_direct,
+    standings,
+    views,
+)
 from backend_impl.catalogue import Catalogue, GameInfo
 from backend_impl.db import utcnow
 from backend_impl.identity import (
@@ -283,7 +293,12 @@ async def create_private_war(
 
 async def get_war(ctx: RequestContext, *, war_id: str) -> dict[str, Any]:
     async with db.get().read() as session:
-        return await render(session, await load_war(session, war_id))
+        war = await load_war(session, war_id)
+        rendered = await render(session, war)
+        ranked = await standings.ranked_of(session, war)
+        if ranked is not None:
+            rendered["ranked"] = ranked
+        return rendered
 
 
 def _not_open(war: War) -> errors.Problem:
