@@ -20,7 +20,9 @@ What it checks as Telegram does (core.telegram.org/bots/api):
 Failures, for the service tests: `refused_tokens`; `fail(method, chat_id, *failures)` makes
 the next calls of `method` to that chat fail, one failure each: `Rate(retry_after)` (429
 with `parameters.retry_after`), `Forbidden()` (403, the bot was removed) or `ServerError()`;
-`pause()` / `resume()` stop listening and listen again on the same port.
+`pause()` / `resume()` stop listening and listen again on the same port; `hold_sends`: how
+many `sendMessage` calls to hold until `release` is set (`holding` is set when one is held):
+a command kept in flight.
 
 Updates: `message(...)` and `click(...)` build them (a command's `bot_command`, `mention`
 and `text_mention` entities in UTF-16 offsets, as Telegram sends them); `deliver(update)`
@@ -188,6 +190,9 @@ class FakeTelegram:
         self.commands: dict[str, list[dict[str, str]]] = {}  # scope type -> the list set
         self.webhook_url = ""
         self.webhook_secret = ""
+        self.hold_sends = 0
+        self.holding = asyncio.Event()
+        self.release = asyncio.Event()
         self.url = ""
         self.port = 0
         self._updates: list[dict[str, Any]] = []
@@ -242,6 +247,7 @@ class FakeTelegram:
         self.port = self._runner.addresses[-1][1] if port == 0 else self.port
 
     async def stop(self) -> None:
+        self.release.set()
         if self._http is not None:
             await self._http.close()
         if self._runner is not None:
@@ -329,6 +335,10 @@ class FakeTelegram:
         if token not in self.tokens or token in self.refused_tokens:
             await self._record(Call(method, data, token, failed="401"))
             return _error(401, "Unauthorized")
+        if method == "sendMessage" and self.hold_sends:
+            self.hold_sends -= 1
+            self.holding.set()
+            await self.release.wait()
         failure = self._failure(method, data)
         if failure is not None:
             await self._record(Call(method, data, token, failed=_failed(failure)))

@@ -161,6 +161,35 @@ async def test_the_webhook_is_registered_with_its_secret_and_serves_updates(
     assert fake.of("getUpdates") == []
 
 
+async def test_sigterm_finishes_the_command_in_flight_and_telegram_keeps_the_rest(
+    live: LocalBackend, fake: FakeTelegram, tmp_path: Path,
+) -> None:
+    port = free_port()
+    env = {"TELEGRAM_WEBHOOK_SECRET": SECRET, "TELEGRAM_WEBHOOK_URL": f"http://127.0.0.1:{port}/telegram/webhook"}
+    async with gmbot_telegram(live, fake, tmp_path, env=env, port=port) as bot:
+        await bot.wait_for_health("connected", within=60)
+        fake.hold_sends = 1  # the next answer takes its time
+        games = fake.message(fake.chats[WOLVES], fake.users["ann"], "/games")
+        assert await fake.deliver(games) == 200
+        await asyncio.wait_for(fake.holding.wait(), 20)
+        bot.process.send_signal(signal.SIGTERM)
+        await bot.wait_for_line(r"SIGTERM: shutting down \(finishing 1 command")
+        stopping = await bot.wait_for_health("stopping")
+        assert stopping["status"] == "unavailable"
+        # an update arriving now is not taken: Telegram keeps it and sends it to the next start
+        late = fake.message(fake.chats[WOLVES], fake.users["ann"], "/formats")
+        assert await fake.deliver(late) == 503
+        assert bot.process.returncode is None  # still finishing the first one
+        fake.release.set()
+        [answered] = await fake.wait_for(lambda c: c.method == "sendMessage" and c.failed is None
+                                         and c.data["reply_parameters"]["message_id"] == games["message"]["message_id"])
+        assert title(answered).startswith("Games")
+        assert await bot.exit_code() == 0
+    bot.assert_no_traceback()
+    assert not [line for line in bot.lines if " WARNING " in line or " ERROR " in line], bot.output
+    assert len(fake.of("sendMessage")) == 1
+
+
 async def test_a_vote_button_clicked_after_the_bot_was_replaced(
     live: LocalBackend, fake: FakeTelegram, tmp_path: Path,
 ) -> None:
