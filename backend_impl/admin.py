@@ -33,10 +33,17 @@ async def _database(url: str) -> AsyncIterator[db.Database]:
 
 
 async def create_key(
-    url: str, client: str, platform: str | None = None, *, shared_platform: bool = False
+    url: str,
+    client: str,
+    platform: str | None = None,
+    *,
+    shared_platform: bool = False,
+    second_platform: bool = False,
 ) -> tuple[apikeys.KeyInfo, str]:
     async with _database(url) as database:
-        return await apikeys.create(database, client, platform, shared_platform=shared_platform)
+        return await apikeys.create(
+            database, client, platform, shared_platform=shared_platform, second_platform=second_platform
+        )
 
 
 async def verify_key(url: str, key: str) -> ApiClient | None:

@@ -4,7 +4,8 @@
 date (already done by `gmbot serve`; this makes `uvicorn generated.server.app:app`
 work alone too, and costs one version check), opens it (with, on PostgreSQL, the
 LISTEN connection for events), warms the catalogue, and runs the scheduler that
-ends due wars and purges expired idempotency records, for the app's life.
+ends due wars and purges expired idempotency records, for the app's life. When the
+server begins to shut down, the event feed's long-polls are answered at once.
 """
 
 from __future__ import annotations
@@ -14,7 +15,8 @@ import contextlib
 from collections.abc import AsyncIterator
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 
-from backend_impl import apikeys, catalogue, db, migrate, scheduler, settings
+from backend_impl import apikeys, catalogue, db, event_watch, migrate, scheduler, settings
+from gmbot.server import draining
 from gmbot.server.types import ApiClient
 
 
@@ -31,9 +33,11 @@ async def _lifespan() -> AsyncIterator[None]:
     task = asyncio.create_task(
         scheduler.run(database, settings.scheduler_interval()), name="gmbot-scheduler"
     )
+    forget = draining.on_stop(lambda: event_watch.stop_waiting(database))
     try:
         yield
     finally:
+        forget()
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await task

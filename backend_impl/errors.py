@@ -36,6 +36,14 @@ def forbidden(
     )
 
 
+def not_your_war(operation: str, war_id: str, actor_id: str, actor_role: str, rule: str) -> Problem:
+    """403 for a clan acting on a war it has no part in: the role is not the reason (a Leader
+    of another clan has every role it needs), so none is named as needed."""
+    return Problem(
+        403, "Forbidden", f"{operation}: {rule}", warId=war_id, actorRole=actor_role, actorId=actor_id
+    )
+
+
 def conflict(detail: str, **extra: Any) -> Problem:
     return Problem(409, "Conflict", detail, **extra)
 

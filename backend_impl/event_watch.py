@@ -9,6 +9,11 @@ up (SQLite, or PostgreSQL while it reconnects) does it also read on a timer, sti
 once per process. It keeps the newest events in memory, so the woken long-polls are
 answered from there without a query of their own.
 
+At shutdown (`stop_waiting`, called through gmbot.server.draining) every long-poll is
+answered at once with what it has, usually nothing: as if its wait had run out, which a
+bot takes as "poll again" (on another backend, or this one restarted). Otherwise each would
+hold the shutdown until its wait ran out or uvicorn cancelled it (a 500).
+
 Complete because event ids follow commit order (outbox.py): once the watch has read up
 to id N, no event at or below N can commit later, so it holds every event in
 (`start`, `known`].
@@ -44,6 +49,7 @@ class EventWatch:
         self._recent: deque[tuple[int, str, dict[str, Any]]] = deque()
         self._changed = asyncio.Event()
         self.reads = 0  # queries made: the cost this watch exists to bound
+        self.stopping = False  # the server is shutting down: long-polls wait no more
         self.task: asyncio.Task[None] | None = None
 
     def alive(self) -> bool:
@@ -107,11 +113,23 @@ class EventWatch:
         return found
 
     async def wait(self, platform: str, after: int, seconds: float) -> None:
-        """Until an event of `platform` after `after` has been seen, or `seconds` passed."""
+        """Until an event of `platform` after `after` has been seen, `seconds` passed, or the
+        server began to shut down."""
         with suppress(TimeoutError):
             async with asyncio.timeout(seconds):
-                while self.newest.get(platform, 0) <= after:
+                while self.newest.get(platform, 0) <= after and not self.stopping:
                     await self._changed.wait()
+
+    def stop_waiting(self) -> None:
+        self.stopping = True
+        self._wake()
+
+
+def stop_waiting(database: Database) -> None:
+    """The server is shutting down: wake every long-poll of `database`'s watch, for good."""
+    watch = database.cache.get("event_watch")
+    if isinstance(watch, EventWatch):
+        watch.stop_waiting()
 
 
 def of(database: Database, serialize: Any) -> EventWatch:

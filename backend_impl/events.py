@@ -4,6 +4,7 @@ A long-poll: with no event after the cursor the call waits up to `wait` seconds 
 the process's `EventWatch` (event_watch.py) to see one, which it does at once for a
 commit in this process or (PostgreSQL) another process's NOTIFY, and every
 `settings.events_poll_seconds()` otherwise; a waiting long-poll makes no query of its own.
+When the server begins to shut down, waiting long-polls answer at once (event_watch.py).
 """
 
 from __future__ import annotations
@@ -36,7 +37,7 @@ async def list_events(
     deadline = time.monotonic() + float(wait or 0)
     items = await _read(database, ctx.platform, after, limit)
     watch = event_watch.of(database, event_dict) if wait else None
-    while watch is not None and not items:
+    while watch is not None and not items and not watch.stopping:
         remaining = deadline - time.monotonic()
         if remaining <= 0:
             break

@@ -4,7 +4,9 @@ The key is recorded in the same transaction as the change it guards, before the
 change: a concurrent retry blocks on the key's row (PostgreSQL) or on the single
 writer (SQLite) until the first commits, then finds the record and replays it.
 A failed request (a problem) rolls back with its key, so it can be retried.
-Keys are scoped by client; reusing one for a different request is a 422.
+Keys are scoped by client and platform (the calling key's: a client holding keys on two
+platforms is two callers, and one platform's reply is never replayed to the other);
+reusing one for a different request is a 422.
 A key is remembered for `settings.idempotency_ttl()` seconds: an older record no
 longer replays (it is replaced), and the scheduler purges old records in batches.
 """
@@ -52,6 +54,15 @@ def _replay(record: IdempotencyRecord, operation: str, digest: str) -> Reply:
     return Reply(record.status, record.body, {"Idempotent-Replayed": "true"})
 
 
+def _this(ctx: RequestContext, key: str) -> tuple[Any, ...]:
+    """The WHERE clause of the caller's record of `key`."""
+    return (
+        IdempotencyRecord.client == ctx.client,
+        IdempotencyRecord.platform == ctx.platform,
+        IdempotencyRecord.key == key,
+    )
+
+
 async def run(
     ctx: RequestContext,
     operation: str,
@@ -60,7 +71,8 @@ async def run(
     work: Work,
     **path: str,
 ) -> dict[str, Any] | Reply:
-    """Run `work` in a transaction, once per (client, Idempotency-Key) for this operation, path and body."""
+    """Run `work` in a transaction, once per (client, platform, Idempotency-Key) for this
+    operation, path and body."""
     database = db.get()
     key = ctx.idempotency_key
     if not key:
@@ -74,11 +86,7 @@ async def run(
 
     async def keyed() -> dict[str, Any] | Reply:
         async with database.transaction() as session:
-            found = await session.scalar(
-                select(IdempotencyRecord).where(
-                    IdempotencyRecord.client == ctx.client, IdempotencyRecord.key == key
-                )
-            )
+            found = await session.scalar(select(IdempotencyRecord).where(*_this(ctx, key)))
             expired = cutoff()
             if found is not None and found.created_at > expired:
                 return _replay(found, operation, digest)
@@ -88,14 +96,11 @@ async def run(
                 # this one match 0 rows, then fail on the insert and replay that retry.
                 session.expunge(found)
                 await session.execute(
-                    delete(IdempotencyRecord).where(
-                        IdempotencyRecord.client == ctx.client,
-                        IdempotencyRecord.key == key,
-                        IdempotencyRecord.created_at <= expired,
-                    )
+                    delete(IdempotencyRecord).where(*_this(ctx, key), IdempotencyRecord.created_at <= expired)
                 )
             record = IdempotencyRecord(
                 client=ctx.client,
+                platform=ctx.platform,
                 key=key,
                 operation=operation,
                 request_hash=digest,
@@ -132,8 +137,9 @@ async def purge_expired(
     deleted = 0
     while True:
         async with database.transaction() as session:
+            columns = (IdempotencyRecord.client, IdempotencyRecord.platform, IdempotencyRecord.key)
             expired = (
-                select(IdempotencyRecord.client, IdempotencyRecord.key)
+                select(*columns)
                 .where(IdempotencyRecord.created_at <= limit)
                 .order_by(IdempotencyRecord.created_at)
                 .limit(batch)
@@ -141,7 +147,7 @@ async def purge_expired(
             )
             result = await session.execute(
                 delete(IdempotencyRecord)
-                .where(tuple_(IdempotencyRecord.client, IdempotencyRecord.key).in_(expired))
+                .where(tuple_(*columns).in_(expired))
                 .execution_options(synchronize_session=False)
             )
         count = int(result.rowcount)  # type: ignore[attr-defined]

@@ -48,7 +48,8 @@ _FALL_BACK = (
 # $9 private, $10 game, $11 format, $12 duration, $13 created_at, $14 events' created_at,
 # $15 the rendered war without its id and host (the statement adds both: the reply, which
 # is also the events' data and the idempotency record's body), $16 client, $17 the
-# Idempotency-Key or NULL, $18 operation, $19 the request's fingerprint.
+# Idempotency-Key or NULL (recorded under client and platform, as idempotency.run does),
+# $18 operation, $19 the request's fingerprint.
 # Locks are taken in the portable path's order: member rows, the war, then the event
 # counter (each step reads the previous one's rows, which makes PostgreSQL run them in order).
 # With a key, the record is inserted first (ON CONFLICT DO NOTHING: a key already recorded,
@@ -89,11 +90,11 @@ free AS (
   SELECT NOT EXISTS (SELECT 1 FROM wars WHERE id = $8::text) AS id
 ),
 idem AS (
-  INSERT INTO idempotency_keys (client, key, operation, request_hash, status, body, created_at)
-  SELECT $16::text, $17::text, $18::text, $19::text, 201, reply.war, $13::timestamp
+  INSERT INTO idempotency_keys (client, platform, key, operation, request_hash, status, body, created_at)
+  SELECT $16::text, $1::text, $17::text, $18::text, $19::text, 201, reply.war, $13::timestamp
   FROM reply, checked, free
   WHERE $17::text IS NOT NULL AND checked.manager AND checked.available AND free.id
-  ON CONFLICT (client, key) DO NOTHING
+  ON CONFLICT (client, platform, key) DO NOTHING
   RETURNING 1
 ),
 w AS (

@@ -95,13 +95,10 @@ async def cast_vote(
         )
         war = await load_war(session, war_id, lock=True)
         if clan.id not in (war.host_clan_id, war.opponent_clan_id):
-            raise errors.forbidden(
-                "castVote",
-                ["Leader", "Co-Leader"],
-                body.actor.id,
-                members[body.actor.id].effective_role,
-                f"Your clan is not in war {war.id}.",
-            )
+            raise errors.not_your_war(
+                "castVote", war.id, body.actor.id, members[body.actor.id].effective_role,
+                f"your clan is not in war {war.id}; only its two clans vote on it.",
+            )  # fmt: skip
         side = "host" if clan.id == war.host_clan_id else "opponent"
         current = war.host_vote if side == "host" else war.opponent_vote
         if war.status in ("open", "ongoing"):

@@ -1,7 +1,10 @@
 """Roles (tag `roles`): list, promote, demote, relinquish, availability.
 
 Only the Leader promotes, demotes and hands over leadership; the old Leader
-becomes a Co-Leader. Every member may mark themselves (un)available.
+becomes a Co-Leader. Leadership goes only to a user the clan already has as a member (in
+its member list: they used one of its commands, played in one of its wars or were
+promoted): a front end that resolved the wrong user, or a stranger, never gets the clan.
+Every member may mark themselves (un)available.
 """
 
 from __future__ import annotations
@@ -49,6 +52,13 @@ async def list_members(
         )
         items = [row(x).to_dict() for x in members]
     return page(items, int(total or 0), limit, offset)
+
+
+async def _is_member(session: AsyncSession, clan_id: int, user_id: str) -> bool:
+    found = await session.scalar(
+        select(Member.user_id).where(Member.clan_id == clan_id, Member.user_id == user_id)
+    )
+    return found is not None
 
 
 async def _set_role(session: AsyncSession, clan_id: int, user_id: str, role: str) -> None:
@@ -103,13 +113,19 @@ async def relinquish_leadership(
     async def work(session: AsyncSession) -> dict[str, Any]:
         clan = await find_clan(session, ctx.platform, server_id, lock=True)
         actor, target = (body.actor.id, body.actor.name), (body.member.id, body.member.name)
-        members = await require_role(
-            session, clan, actor, (LEADER,), "relinquishLeadership", [target]
-        )
+        members = await require_role(session, clan, actor, (LEADER,), "relinquishLeadership")
         if target[0] == actor[0]:
             raise errors.unprocessable(
                 "Hand leadership to another member, not to yourself.", memberId=target[0]
             )
+        if not await _is_member(session, clan.id, target[0]):
+            raise errors.unprocessable(
+                f"relinquishLeadership hands leadership only to a member of this clan, and {target[1]} has "
+                "never been one: a user becomes a member by using one of its commands (setAvailability, "
+                "for one), playing in one of its wars or being promoted (promoteMembers).",
+                memberId=target[0], rule="leadership goes to a member of the clan",
+            )  # fmt: skip
+        members.update(await touch_members(session, clan.id, [target]))  # their name, refreshed
         await _set_role(session, clan.id, target[0], LEADER)
         await _set_role(session, clan.id, actor[0], CO_LEADER)
         new, old = members[target[0]], members[actor[0]]

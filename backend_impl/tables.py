@@ -168,8 +168,11 @@ class EventCounter(Base):
 
 
 class IdempotencyRecord(Base):
+    """A request's reply, by who sent it (client and the platform of its key) and its key."""
+
     __tablename__ = "idempotency_keys"
     client: Mapped[str] = mapped_column(String(64), primary_key=True)
+    platform: Mapped[str] = mapped_column(String(32), primary_key=True)
     key: Mapped[str] = mapped_column(String(128), primary_key=True)
     operation: Mapped[str] = mapped_column(String(64))
     request_hash: Mapped[str] = mapped_column(String(64))

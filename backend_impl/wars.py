@@ -311,13 +311,10 @@ async def remove_war(
         )
         war = await load_war(session, war_id)
         if war.host_clan_id != clan.id:
-            raise errors.forbidden(
-                "removeWar",
-                ["Leader", "Co-Leader"],
-                body.actor.id,
-                members[body.actor.id].effective_role,
-                f"Only the host clan's Leader or Co-Leader may remove war {war.id}.",
-            )
+            raise errors.not_your_war(
+                "removeWar", war.id, body.actor.id, members[body.actor.id].effective_role,
+                f"your clan did not create war {war.id}; only the clan that did may remove it.",
+            )  # fmt: skip
         changed = await session.execute(
             update(War).where(War.id == war.id, War.status == "open").values(status="removed")
         )
@@ -384,13 +381,10 @@ async def say_to_opponent(
         clan = await find_clan(session, ctx.platform, body.server.id)
         war = await load_war(session, war_id)
         if clan.id not in (war.host_clan_id, war.opponent_clan_id):
-            raise errors.forbidden(
-                "sayToOpponent",
-                ["player in this war", "Leader", "Co-Leader"],
-                body.actor.id,
-                "not in this war",
-                f"Your clan is not in war {war.id}.",
-            )
+            raise errors.not_your_war(
+                "sayToOpponent", war.id, body.actor.id, "not in this war",
+                f"your clan is not in war {war.id}; only its two clans talk through it.",
+            )  # fmt: skip
         if war.status not in MATCHED or war.opponent_clan_id is None:
             raise errors.conflict(
                 f"War {war.id} has no opponent yet.", warId=war.id, warStatus=war.status

@@ -50,10 +50,12 @@ class Admin(Protocol):
     async def upgrade(self, database_url: str) -> None: ...
 
     async def create_key(
-        self, database_url: str, client: str, platform: str | None = None, *, shared_platform: bool = False
+        self, database_url: str, client: str, platform: str | None = None, *, shared_platform: bool = False,
+        second_platform: bool = False,
     ) -> tuple[Any, str]:
         """Raises ValueError (saying why) when refused: another client already holds
-        keys for the platform and `shared_platform` is not set."""
+        keys for the platform and `shared_platform` is not set, or this client holds keys
+        for another platform and `second_platform` is not set."""
         ...
 
     async def verify_key(self, database_url: str, key: str) -> KeyRecord | None: ...

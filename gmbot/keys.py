@@ -1,6 +1,6 @@
 """`gmbot keys`: create, list and revoke API keys (stored hashed; a key is printed once).
 
-gmbot keys create --client DISCORD-BFF [--platform discord] [--share-platform]
+gmbot keys create --client DISCORD-BFF [--platform discord] [--share-platform] [--second-platform]
 gmbot keys list [--client DISCORD-BFF]
 gmbot keys revoke KEY_ID
 """
@@ -32,6 +32,10 @@ def parser() -> argparse.ArgumentParser:
         "--share-platform", action="store_true",
         help="allow a second client on a platform that already has one (both act for its users)",
     )  # fmt: skip
+    create.add_argument(
+        "--second-platform", action="store_true",
+        help="allow a client that has keys for another platform to take this one too (it acts for both)",
+    )  # fmt: skip
     listing = sub.add_parser("list", help="list keys (ids, never secrets)", parents=[database])
     listing.add_argument("--client", default=None)
     revoke = sub.add_parser("revoke", help="revoke a key by its id", parents=[database])
@@ -45,9 +49,10 @@ async def _run(args: argparse.Namespace) -> int:
     if args.action == "create":
         try:
             info, key = await admin.create_key(
-                url, args.client, args.platform, shared_platform=args.share_platform
+                url, args.client, args.platform, shared_platform=args.share_platform,
+                second_platform=args.second_platform,
             )
-        except ValueError as refused:  # e.g. the platform already has another client
+        except ValueError as refused:  # the platform has another client, or the client another platform
             print(f"gmbot keys: {refused}", file=sys.stderr)
             return 1
         print(key)

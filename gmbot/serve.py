@@ -11,7 +11,6 @@ import asyncio
 import logging
 import os
 import sys
-import tempfile
 import warnings
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -52,9 +51,6 @@ def _limits(args: argparse.Namespace) -> dict[str, object]:
         os.environ["GMBOT_MAX_BODY_BYTES"] = str(args.max_body_bytes)
     if args.no_metrics:
         os.environ["GMBOT_METRICS"] = "0"
-    if args.workers > 1 and not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
-        # each worker writes its metrics here; /metrics sums them (gmbot/server/metrics.py)
-        os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="gmbot-metrics-")
     return {"http": BoundedHttpProtocol, "timeout_keep_alive": 5, "workers": args.workers}
 
 
@@ -104,12 +100,12 @@ def main(argv: Sequence[str] | None = None, *, wrap: Callable[[Any], Any] | None
     if on_server is not None:
         on_server(server)
     if config.workers > 1:  # as uvicorn.run does: workers import the app by its path
-        from uvicorn.supervisors import Multiprocess
+        from gmbot.server import workers
 
         if not isinstance(app, str):
             print("gmbot serve: --workers needs the app as an import path", file=sys.stderr)
             return 1
-        Multiprocess(config, sockets=[config.bind_socket()]).run()
+        workers.run(config)  # their metrics summed in one folder (gmbot/server/workers.py)
     else:
         server.run()
     return 0

@@ -1,28 +1,32 @@
 """Platform-neutral cards: sandboxed Jinja2 over the reply's JSON.
 
-A `Card` of the spec renders to a `RenderedCard` of plain strings; the Discord
-embed code, the playground's text printer (and later a Slack renderer) consume
-that. Rendering never raises: a template that fails on an odd reply renders
-as an empty string and is logged.
+A `Card` of the spec renders to a `RenderedCard` of strings in which every value is
+marked as data (gmbot/chat/markup.py); each front end (and the playground's text)
+writes the author's markup and escapes the data in its own format. Button labels, the
+url and the colour are plain text on every platform, so they are rendered plain here. Rendering never raises: a template that fails on an
+odd reply renders as an empty string and is logged.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from jinja2 import TemplateError
 
+from gmbot.chat import markup, times
 from gmbot.chat.templating import card_environment
-from gmbot.chat.times import PARTS, plain, with_times
 from gmbot.spec.model import BotSettings, Card
 
 log = logging.getLogger("gmbot.chat.cards")
 
 _HEX = re.compile(r"^#?([0-9a-fA-F]{6})$")
+_URL = re.compile(r"^https?://[^\s<>|\\]+$")  # what every platform takes as a link (some refuse the rest)
+PARTS = ("title", "description", "footer", "field_name", "field_value", "button_label")
 
 
 def hex_color(value: str | None) -> int | None:
@@ -56,6 +60,18 @@ class RenderedCard:
     footer: str = ""
     buttons: list[RenderedButton] = field(default_factory=list)
 
+    def map(self, change: Callable[[str, str], str]) -> RenderedCard:
+        """A copy with `change(part, text)` applied to each text part (a name of PARTS)."""
+        return dataclasses.replace(
+            self,
+            title=change("title", self.title),
+            description=change("description", self.description),
+            footer=change("footer", self.footer),
+            fields=[dataclasses.replace(f, name=change("field_name", f.name), value=change("field_value", f.value))
+                    for f in self.fields],
+            buttons=[dataclasses.replace(b, label=change("button_label", b.label)) for b in self.buttons],
+        )
+
 
 class CardRenderer:
     def __init__(self, settings: BotSettings) -> None:
@@ -73,7 +89,7 @@ class CardRenderer:
             template = self._templates.get(source)
             if template is None:
                 template = self._templates[source] = self.env.from_string(source)
-            return str(template.render(scope)).strip()
+            return markup.strip(str(template.render(scope)))
         except (TemplateError, TypeError, ValueError, AttributeError, KeyError, IndexError) as error:
             log.warning("card template %r failed: %s", source, error)
             return ""
@@ -93,9 +109,18 @@ class CardRenderer:
             return list(value)
         return []
 
+    def plain(self, source: str | None, scope: Mapping[str, Any]) -> str:
+        """Text no platform formats (a button's label): values as they are, times in UTC."""
+        return markup.plain(times.write_times(self.text(source, scope), times.plain))
+
     def color(self, source: str | None, scope: Mapping[str, Any]) -> int | None:
-        name = self.text(source, scope)
+        name = self.plain(source, scope)
         return hex_color(self.settings.colors.get(name, name))
+
+    def url(self, source: str | None, scope: Mapping[str, Any]) -> str | None:
+        """A link for the title: only an http(s) URL (anything else would be refused or unsafe)."""
+        url = self.plain(source, scope)
+        return url if _URL.match(url) else None
 
     def render(self, card: Card, scope: Mapping[str, Any], platform: str | None = None) -> RenderedCard:
         card = card.on(platform)  # a card may say something differently on one platform (spec `platforms:`)
@@ -117,19 +142,19 @@ class CardRenderer:
             title=self.text(card.title, scope),
             description=self.text(card.description, scope),
             color=self.color(card.color, scope),
-            url=self.text(card.url, scope) or None,
+            url=self.url(card.url, scope),
             fields=fields,
             footer=self.text(card.footer, scope),
             buttons=[
-                RenderedButton(self.text(button.label, scope) or "?", button.style.value, index)
+                RenderedButton(self.plain(button.label, scope) or "?", button.style.value, index)
                 for index, button in enumerate(card.buttons)
             ],
         )
 
 
 def card_to_text(card: RenderedCard) -> str:
-    """A card as readable plain text (the playground, logs); times in UTC."""
-    card = with_times(card, plain, PARTS)
+    """A card as readable plain text (the playground, logs); times in UTC, data as it is."""
+    card = times.with_times(card, times.plain, PARTS).map(lambda _, text: markup.plain(text))
     lines: list[str] = []
     if card.title:
         lines += [f"== {card.title} =="]

@@ -20,6 +20,7 @@ from typing import Any
 from gmbot.chat.backend import BackendClient, BackendReply, BackendUnavailable
 from gmbot.chat.cards import CardRenderer, RenderedCard, RenderedField
 from gmbot.chat.help import help_card, suggest, usage
+from gmbot.chat.markup import data
 from gmbot.chat.options import (
     MentionResolver,
     NotAMention,
@@ -49,6 +50,9 @@ class Invocation:
     channel: Person | None = None
     mentions: tuple[Person, ...] = ()
     id: str = ""  # the platform's message / interaction id: the idempotency key
+    # how long the front end can wait for the backend, in seconds (None: the client's time-out):
+    # longer once the platform has been told an answer is coming
+    patience: float | None = None
 
     def scope(self) -> dict[str, Any]:
         return {
@@ -70,6 +74,12 @@ class Outcome:
     request_id: str | None = None
     body: Any = None
     command: str | None = None
+
+    @property
+    def private(self) -> bool:
+        """Only the one who asked needs to see it (a mistake, a refusal, an outage), where the
+        platform can show a message to one person."""
+        return self.kind != "reply"
 
 
 async def _no_members(token: str) -> Person | None:
@@ -144,8 +154,11 @@ class Core:
         command: Command | None = None,
     ) -> Outcome:
         try:
-            reply = await self.backend.call(request, idempotency_key=inv.idempotency_key())
+            reply = await self.backend.call(request, idempotency_key=inv.idempotency_key(), read_timeout=inv.patience)
         except BackendUnavailable as error:
+            if error.reason == "timeout":
+                waited = inv.patience if inv.patience is not None else self.backend.timeout
+                return Outcome(self.late_card(waited, error.request_id), "unavailable", request_id=error.request_id)
             return Outcome(self.unavailable_card(error.request_id), "unavailable", request_id=error.request_id)
         if not reply.ok:
             plain = self.plain_outcome(reply, replies, source, command)
@@ -176,7 +189,7 @@ class Core:
             return None
         log.warning("%s: HTTP %s (request id %s): %s", source, reply.status, reply.request_id, reply.body)
         card = self.notice(plain.title, plain.description, "error")
-        card.footer = f"request id {reply.request_id}"
+        card.footer = f"request id {data(reply.request_id)}"
         return Outcome(card, "problem", reply.status, reply.request_id, reply.body)
 
     def choose_card(self, reply: BackendReply, replies: Mapping[str, Card]) -> Card | None:
@@ -195,10 +208,13 @@ class Core:
         if reply.ok and not reply.malformed:
             return self.notice("Done.", "", "success")
         body = reply.body if isinstance(reply.body, dict) else {}
-        title = str(body.get("title") or ("Unexpected reply from the service" if reply.ok else f"Error {reply.status}"))
-        detail = str(body.get("detail") or f"The service answered HTTP {reply.status} in a form the bot cannot read.")
+        # the backend's words are data, as any value in a card
+        title = data(body["title"]) if body.get("title") else (
+            "Unexpected reply from the service" if reply.ok else f"Error {reply.status}")
+        detail = data(body["detail"]) if body.get("detail") else (
+            f"The service answered HTTP {reply.status} in a form the bot cannot read.")
         card = self.notice(title, detail, "error")
-        card.footer = f"request id {reply.request_id}"
+        card.footer = f"request id {data(reply.request_id)}"
         return card
 
     # -- whole runs ------------------------------------------------------------------------
@@ -242,11 +258,12 @@ class Core:
     def usage_outcome(self, error: UsageError) -> Outcome:
         prefix = self.spec.bot.prefix
         command = self.spec.command(error.command) if error.command else None
+        said = data(error.message)  # it quotes what the user typed: data, as any value in a card
         if command is None:
             card = self.notice("Unknown command" if error.suggestion is not None or not error.command else "Usage",
-                               error.message + f"\n`{prefix} help` lists every command.", "error")
+                               said + f"\n`{prefix} help` lists every command.", "error")
         else:
-            card = self.notice(f"{prefix} {command.name}: {error.message}", "", "error")
+            card = self.notice(f"{prefix} {command.name}: {said}", "", "error")
             card.fields = [RenderedField("Usage", f"`{usage(prefix, command)}`")]
             card.footer = f"{prefix} help {command.name} explains every option"
         return Outcome(card, "usage", command=error.command)
@@ -259,6 +276,19 @@ class Core:
         card = self.notice(
             "Service unavailable",
             f"{self.spec.bot.name}'s service is not answering right now. Please try again in a minute.",
+            "error",
+        )
+        if request_id:
+            card.footer = f"request id {data(request_id)}"
+        return card
+
+    def late_card(self, waited: float, request_id: str | None = None) -> RenderedCard:
+        """The backend got the request but did not answer in time: it may still carry it out,
+        so "try again" could do it twice."""
+        card = self.notice(
+            "No answer in time",
+            f"{self.spec.bot.name}'s service did not answer within {waited:g} s. What you asked for may "
+            "still go through: check before trying again.",
             "error",
         )
         if request_id:

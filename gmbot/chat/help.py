@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from gmbot.chat.cards import RenderedCard, RenderedField, hex_color
+from gmbot.chat.markup import data
 from gmbot.chat.options import nearest
 from gmbot.spec.model import BotSpec, Command, Option, OptionType
 
@@ -84,7 +85,7 @@ def help_card(spec: BotSpec, topic: str = "") -> RenderedCard:
         return command_help(spec, command)
     hint = suggest(spec, topic)
     return RenderedCard(
-        title=f"Unknown command: {topic}",
+        title=f"Unknown command: {data(topic)}",  # what the user typed: data
         description=(f"Did you mean `{spec.bot.prefix} {hint}`? " if hint else "") + f"`{spec.bot.prefix} help` lists every command.",
         color=_color(spec, "error"),
     )

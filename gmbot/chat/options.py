@@ -9,6 +9,7 @@ here talks to the backend.
 
 from __future__ import annotations
 
+import asyncio
 import difflib
 import re
 from collections.abc import Awaitable, Callable, Mapping
@@ -59,6 +60,8 @@ class NotAMention(Exception):
 # Slack's "<@U123|ana>", the playground's "@alice") to a member of the current server;
 # None when it names nobody there; raises NotAMention when it is not a mention at all.
 MentionResolver = Callable[[str], Awaitable[Person | None]]
+
+RESOLVE_AT_ONCE = 8  # mentions looked up together (a platform's API may be asked for each)
 
 # the prefix syntax: the generator checks the spec's examples with these too
 FLAG = re.compile(r"^--?([A-Za-z][A-Za-z0-9_-]*)$")
@@ -169,6 +172,22 @@ async def _person(option: Option, command: str, token: Any, resolve: MentionReso
     return person
 
 
+async def _people(option: Option, command: str, tokens: list[Any], resolve: MentionResolver) -> list[Person]:
+    """The people of `tokens`, looked up RESOLVE_AT_ONCE at a time (a front end may ask
+    its platform for each); the first token's error, in order, when several fail."""
+    limit = asyncio.Semaphore(RESOLVE_AT_ONCE)
+
+    async def one(token: Any) -> Person:
+        async with limit:
+            return await _person(option, command, token, resolve)
+
+    found = await asyncio.gather(*(one(t) for t in tokens), return_exceptions=True)
+    for item in found:
+        if isinstance(item, BaseException):
+            raise item
+    return [item for item in found if isinstance(item, Person)]
+
+
 def _check_bounds(option: Option, command: str, value: float) -> None:
     if option.min is not None and value < option.min:
         raise UsageError(f"-{option.name} must be at least {option.min:g}", command=command, option=option.name)
@@ -255,9 +274,12 @@ async def coerce_value(option: Option, command: str, value: Any, resolve: Mentio
         return (await _person(option, command, tokens[0], resolve)).to_json()
     if kind is OptionType.USERS:
         tokens = value.split() if isinstance(value, str) else list(value)
+        texts = {t: None for t in tokens if isinstance(t, str)}  # the same mention twice is one person
+        distinct = [*texts, *(t for t in tokens if not isinstance(t, str))]
+        if option.max_items is not None and len(distinct) > option.max_items:
+            _check_count(option, command, distinct)  # before any lookup: 50 mentions cost no API calls
         people: dict[str, Person] = {}
-        for token in tokens:
-            person = await _person(option, command, token, resolve)
+        for person in await _people(option, command, distinct, resolve):
             people.setdefault(person.id, person)
         if not people:
             raise bad("at least one mention")

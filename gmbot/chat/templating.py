@@ -4,6 +4,10 @@ The runtime renders cards with `card_environment()` and the generator compiles
 every card template with it too, so a template that passes `gmbot generate`
 (syntax, filter and test names) renders the same way in the bot: there is no
 second copy of the filter list to drift.
+
+What a `{{ ... }}` writes is data (gmbot/chat/markup.py): the environment's `finalize`
+marks it, so no value can become markup on any platform; only a trusted filter's
+output (the `time` marker) stays the author's.
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ from typing import Any
 from jinja2 import ChainableUndefined, Undefined
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
+from gmbot.chat.markup import finalize
 from gmbot.chat.times import time
 from gmbot.spec.model import SECONDS_PER_UNIT
 
@@ -83,6 +88,6 @@ def card_environment() -> ImmutableSandboxedEnvironment:
 
     ChainableUndefined: `reply.host.name` on an error reply renders as "" instead of failing.
     """
-    env = ImmutableSandboxedEnvironment(undefined=ChainableUndefined, autoescape=False)
+    env = ImmutableSandboxedEnvironment(undefined=ChainableUndefined, autoescape=False, finalize=finalize)
     env.filters.update(CARD_FILTERS)
     return env

@@ -4,18 +4,21 @@ A card is platform-neutral, but every platform shows a moment its own way, in th
 reader's time zone: Discord with `<t:1764395000:R>` ("in 3 hours"), Slack with
 `<!date^1764395000^{ago}|fallback>`, the playground and logs as plain UTC text. So
 `{{ reply.endsAt | time }}` renders a marker, `⟨time 1764395000 relative⟩`, which the
-front end replaces when it turns the card into its format (`with_times`).
+front end replaces when it turns the card into its format (`with_times`). The marker is
+the author's markup (`Trusted`), so it is written only outside data: a clan named
+`⟨time 0 relative⟩` stays that text.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import re
 from collections.abc import Callable, Collection
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from jinja2 import Undefined
+
+from gmbot.chat.markup import Trusted, on_literal
 
 if TYPE_CHECKING:  # cards.py imports the filters (through templating.py): no import cycle at run time
     from gmbot.chat.cards import RenderedCard
@@ -39,7 +42,7 @@ def time(value: Any, style: str = "relative") -> str:
     moment = _moment(value)
     if moment is None:
         return str(value)
-    return f"⟨time {int(moment.timestamp())} {style}⟩"
+    return Trusted(f"⟨time {int(moment.timestamp())} {style}⟩")
 
 
 def _moment(value: Any) -> datetime | None:
@@ -74,24 +77,17 @@ def slack(unix: int, style: str) -> str:
 
 
 def write_times(text: str, write: Writer) -> str:
-    return MARK.sub(lambda m: write(int(m.group(1)), m.group(2)), text) if "⟨time " in text else text
+    """The markers of the author's text written by `write`; data (marked) is left as it is."""
+    if "⟨time " not in text:
+        return text
+    return on_literal(text, lambda literal: MARK.sub(lambda m: write(int(m.group(1)), m.group(2)), literal))
 
 
-PARTS = ("title", "description", "footer", "field_name", "field_value", "button_label")
-
-
-def with_times(card: RenderedCard, write: Writer, plain_parts: Collection[str] = ("button_label",)) -> RenderedCard:
+def with_times(card: RenderedCard, write: Writer, plain_parts: Collection[str] = ()) -> RenderedCard:
     """A copy of `card` with every time marker written by `write`, or as plain text in the
-    `plain_parts` the platform does not format (no platform formats a time in a button)."""
+    `plain_parts` the platform does not format. Button labels are left alone: they are
+    plain text everywhere, so the renderer wrote their times already (gmbot/chat/cards.py)."""
     def part(name: str, text: str) -> str:
-        return write_times(text, plain if name in plain_parts else write)
+        return text if name == "button_label" else write_times(text, plain if name in plain_parts else write)
 
-    return dataclasses.replace(
-        card,
-        title=part("title", card.title),
-        description=part("description", card.description),
-        footer=part("footer", card.footer),
-        fields=[dataclasses.replace(f, name=part("field_name", f.name), value=part("field_value", f.value))
-                for f in card.fields],
-        buttons=[dataclasses.replace(b, label=part("button_label", b.label)) for b in card.buttons],
-    )
+    return card.map(part)

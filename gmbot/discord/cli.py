@@ -82,7 +82,7 @@ def make_bot(spec: BotSpec, shard_count: int | None = None, shard_ids: list[int]
     """The py-cord bot (create it inside the running event loop)."""
     from discord.ext import commands
 
-    from gmbot.discord.runtime import GmbotBot
+    from gmbot.discord.runtime import NO_MENTIONS, GmbotBot
 
     prefix = spec.bot.prefix
 
@@ -95,6 +95,9 @@ def make_bot(spec: BotSpec, shard_count: int | None = None, shard_ids: list[int]
         # `gmbot sync-commands` is the only writer of the registered commands: py-cord's own
         # sync runs on every shard's connect and re-identify, and deletes guild commands
         auto_sync_commands=False,
+        # what users and the backend wrote is never a ping: the default of every post (each
+        # card sets it as well)
+        allowed_mentions=NO_MENTIONS,
     )
 
 
@@ -105,7 +108,7 @@ async def _run_bot(application: Application, spec: BotSpec, token: str, args: ar
     from gmbot.discord.delivery import post_event
     from gmbot.discord.lifecycle import DiscordService
     from gmbot.discord.platform import PLATFORM
-    from gmbot.discord.runtime import DiscordRuntime
+    from gmbot.discord.runtime import DiscordRuntime, deferred_timeout_from_env
     from gmbot.discord.shards import ShardFilter
 
     use_api_base_url(api_base_url())
@@ -113,7 +116,7 @@ async def _run_bot(application: Application, spec: BotSpec, token: str, args: ar
     routes = application.route_table()
     backend = backend_for(spec, PLATFORM, routes=routes)
     bot = make_bot(spec, args.shard_count, args.shard_ids)
-    runtime = DiscordRuntime(spec, backend)
+    runtime = DiscordRuntime(spec, backend, deferred_timeout=deferred_timeout_from_env())
     runtime.install(bot)
 
     application.platform_object("discord", "commands:register")(bot, runtime)

@@ -4,13 +4,19 @@ Limits (platform-limits.md): title 256, description 4096, 25 fields, field
 name 256, field value 1024, footer 2048, 6000 characters over all embeds of a
 message, 10 embeds. Long descriptions and many fields continue in further
 embeds; what still does not fit is cut with a visible marker.
+
+Text is data (gmbot/chat/markup.py): the author's markup is Discord's Markdown already;
+values are escaped where Discord reads Markdown (title, description, field names and
+values) and shown as they are in the footer, which Discord never formats (a backslash
+there would show).
 """
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
-from gmbot.chat import times
+from gmbot.chat import markup, times
 from gmbot.chat.cards import RenderedCard
 from gmbot.chat.fit import chunks, cut
 
@@ -19,7 +25,40 @@ TOTAL, EMBEDS = 6000, 10
 EMPTY = "\u200b"  # Discord refuses empty field names and values
 RESERVE = 80  # room kept for the "more not shown" marker
 
+# Markdown anywhere in a line: emphasis, code, spoilers, masked links, mentions and
+# timestamps (`<@id>`, `<#id>`, `<t:..>`, `<:emoji:id>`), and the escape itself
+_INLINE = str.maketrans({c: "\\" + c for c in "\\*_~`|<>[]"})
+# ... and at a line's start: headings, subtext (`-#`), lists (`- `, `1. `); quotes are `>`, inline
+_LINE_START = re.compile(r"^([ \t]*\d*)([#+\-.)])", re.MULTILINE)
+_LINE_MARKS = frozenset("#+-.)")
+_BROADCAST = re.compile(r"@(?=everyone|here)", re.IGNORECASE)
 
+
+def escape(text: str) -> str:
+    """A value as Discord shows it literally: each Markdown character behind a backslash
+    (Discord hides the backslash before any punctuation), `https\\://` (no bare link), and
+    `@everyone` / `@here` with a zero-width space after the `@`, as py-cord's
+    escape_mentions (a mention never pings from an embed, but message content would).
+    py-cord's escape_markdown is not enough: it leaves headings, lists, `<@id>` mentions
+    and bare links alone."""
+    text = text.translate(_INLINE)
+    if not _LINE_MARKS.isdisjoint(text):
+        text = _LINE_START.sub(lambda m: f"{m.group(1)}\\{m.group(2)}", text)
+    if "://" in text:
+        text = text.replace("://", "\\://")
+    return _BROADCAST.sub("@\u200b", text) if "@" in text else text
+
+
+MARKDOWN = markup.Format(literal=None, escape=escape)  # the author writes Discord's Markdown
+# Discord formats `<t:...>` timestamps in descriptions and field values only
+_PLAIN_TIMES = ("title", "footer", "field_name")
+
+
+def _part(part: str, text: str) -> str:
+    if part == "button_label":  # plain text, written by the renderer
+        return text
+    text = times.write_times(text, times.plain if part in _PLAIN_TIMES else times.discord)
+    return markup.plain(text) if part == "footer" else MARKDOWN(text)
 
 
 def embed_size(embed: dict[str, Any]) -> int:
@@ -29,8 +68,7 @@ def embed_size(embed: dict[str, Any]) -> int:
 
 
 def card_to_embeds(card: RenderedCard) -> list[dict[str, Any]]:
-    # Discord formats `<t:...>` timestamps in descriptions and field values only
-    card = times.with_times(card, times.discord, ("title", "footer", "field_name", "button_label"))
+    card = card.map(_part)
     footer = cut(card.footer, FOOTER) if card.footer else ""
     budget = TOTAL - len(footer) - RESERVE
     first: dict[str, Any] = {"type": "rich"}

@@ -2,17 +2,29 @@
 
 `DiscordRuntime(spec, backend)`; `run_slash(ctx, name, raw_options)` and
 `run_prefix(ctx, name, args)` go through the same core pipeline. Slash
-commands defer when the backend has not answered within `defer_after` seconds
-and follow up, so Discord never shows "The application did not respond"; the
-backend time-out (2.5 s) keeps "service unavailable" inside the 3 s.
+commands and buttons defer when the backend has not answered within
+`defer_after` seconds and follow up, so Discord never shows "The application did
+not respond"; once deferred, the answer may take as long as the interaction's
+token lives (15 minutes), so an interaction waits for the backend up to
+`deferred_timeout` (GMBOT_DEFERRED_TIMEOUT) instead of the backend client's
+2.5 s: a slow success is reported as a success, not as "unavailable" inviting a
+second try. Prefix commands keep the client's time-out.
+
+Everything posted has mentions turned off (`allowed_mentions`): card text comes
+from users and the backend, and must never ping anyone. A message or interaction
+delivered twice (a gateway replay after a resume) is answered once: ids seen
+lately are remembered, and a prefix reply carries a nonce derived from the
+message, so a second process posting the same answer gets Discord's first
+message back instead of a second one.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import re
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Collection, Mapping
 from typing import Any
 
 import aiohttp
@@ -23,6 +35,7 @@ from gmbot.chat.backend import BackendClient
 from gmbot.chat.cards import RenderedCard
 from gmbot.chat.core import BUTTON_PREFIX, Core, Invocation, Outcome
 from gmbot.chat.options import MentionResolver, NotAMention, Person, UsageError
+from gmbot.chat.recent import Recent
 from gmbot.discord.embeds import card_to_embeds
 from gmbot.service.shutdown import OPEN, RESTARTING, Gate, admitted
 from gmbot.spec.model import BotSpec
@@ -32,6 +45,13 @@ log = logging.getLogger("gmbot.discord")
 PLATFORM = "discord"
 # what answering a user can fail with: Discord's refusals, and the connection itself
 SEND_ERRORS = (discord.HTTPException, aiohttp.ClientError, OSError, TimeoutError)
+ALREADY_ACKNOWLEDGED = 40060  # Discord: another process (or delivery) answered this interaction
+NO_MENTIONS = discord.AllowedMentions.none()  # {"parse": []}: no @everyone, no user or role pings
+NONCE_MAX = 25  # characters (Discord)
+
+INTERACTION_LIFETIME = 15 * 60.0  # seconds an interaction's token can still post its answer
+DEFERRED_TIMEOUT = 300.0  # default wait for the backend once an interaction is deferred
+DEFERRED_TIMEOUT_ENV = "GMBOT_DEFERRED_TIMEOUT"
 
 _MENTION_ID = re.compile(r"^<@!?(\d+)>$")
 _STYLES = {
@@ -78,15 +98,40 @@ def view_of(card: RenderedCard) -> discord.ui.View | None:
 
 
 def message_kwargs(card: RenderedCard) -> dict[str, Any]:
-    kwargs: dict[str, Any] = {"embeds": embeds_of(card)}
+    kwargs: dict[str, Any] = {"embeds": embeds_of(card), "allowed_mentions": NO_MENTIONS}
     view = view_of(card)
     if view is not None:
         kwargs["view"] = view
     return kwargs
 
 
-def member_resolver(guild: Any, mentioned: list[Any] | None = None) -> MentionResolver:
-    """Mentions -> members of `guild`: from the message's mentions, the cache, then the API."""
+def reply_nonce(message_id: Any) -> str:
+    """The same for every answer to one message (a message id is unique), and unlike an
+    event's nonce (`gmbot-ev-...`)."""
+    return f"re-{message_id}"[:NONCE_MAX]
+
+
+def already_acknowledged(error: BaseException) -> bool:
+    return isinstance(error, discord.HTTPException) and error.code == ALREADY_ACKNOWLEDGED
+
+
+def deferred_timeout_from_env() -> float:
+    """GMBOT_DEFERRED_TIMEOUT seconds, kept a minute inside the token's life for the answer itself."""
+    raw = os.environ.get(DEFERRED_TIMEOUT_ENV, "").strip()
+    try:
+        seconds = float(raw) if raw else DEFERRED_TIMEOUT
+    except ValueError:
+        seconds = -1.0
+    if not seconds > 0:  # also NaN
+        log.warning("%s=%r is not a number of seconds: using %g", DEFERRED_TIMEOUT_ENV, raw, DEFERRED_TIMEOUT)
+        seconds = DEFERRED_TIMEOUT
+    return min(seconds, INTERACTION_LIFETIME - 60)
+
+
+def member_resolver(guild: Any, mentioned: list[Any] | None = None, strangers: Collection[str] = ()) -> MentionResolver:
+    """Mentions -> members of `guild`: from the message's mentions, the cache, then the API.
+    `strangers`: ids Discord already said are not members (a slash option's resolved users
+    without a member entry)."""
     known = {str(m.id): m for m in (mentioned or []) if getattr(m, "guild", None) is not None}
 
     async def resolve(token: str) -> Person | None:
@@ -96,6 +141,8 @@ def member_resolver(guild: Any, mentioned: list[Any] | None = None) -> MentionRe
         if guild is None:
             return None
         user_id = match.group(1)
+        if user_id in strangers:
+            return None
         member = known.get(user_id) or guild.get_member(int(user_id))
         if member is None:
             try:
@@ -129,51 +176,72 @@ class GmbotBot(commands.AutoShardedBot):
 
 
 class DiscordRuntime:
-    def __init__(self, spec: BotSpec, backend: BackendClient, *, defer_after: float = 2.0) -> None:
+    def __init__(self, spec: BotSpec, backend: BackendClient, *, defer_after: float = 2.0,
+                 deferred_timeout: float = DEFERRED_TIMEOUT) -> None:
         self.spec = spec
         self.backend = backend
         self.core = Core(spec, backend)
         self.gate: Gate = OPEN  # a service sets its Shutdown: commands then count as work in flight
         self.defer_after = defer_after
+        self.deferred_timeout = deferred_timeout
+        self.seen = Recent()  # message and interaction ids answered lately
 
     @staticmethod
-    def invocation(guild: Any, channel: Any, author: Any, event_id: Any, mentions: tuple[Person, ...] = ()) -> Invocation:
+    def invocation(guild: Any, channel: Any, author: Any, event_id: Any, mentions: tuple[Person, ...] = (),
+                   patience: float | None = None) -> Invocation:
         return Invocation(PLATFORM, author=person(author), server=place(guild), channel=place(channel),
-                          mentions=mentions, id=str(event_id or ""))
+                          mentions=mentions, id=str(event_id or ""), patience=patience)
+
+    def first_delivery(self, kind: str, event_id: Any) -> bool:
+        """False for a message or interaction already taken (Discord delivered it again)."""
+        if event_id is None or self.seen.first_time((kind, str(event_id))):
+            return True
+        log.info("%s %s delivered again: already answered", kind, event_id)
+        return False
 
     # -- slash commands --------------------------------------------------------------------
     async def run_slash(self, ctx: Any, name: str, raw_options: Mapping[str, Any]) -> None:
+        if not self.first_delivery("interaction", getattr(getattr(ctx, "interaction", None), "id", None)):
+            return
         await admitted(self.gate, lambda: self._slash(ctx, name, raw_options),
                        lambda: ctx.respond(RESTARTING, ephemeral=True))
 
     async def _slash(self, ctx: Any, name: str, raw_options: Mapping[str, Any]) -> None:
         interaction = getattr(ctx, "interaction", None)
-        inv = self.invocation(ctx.guild, ctx.channel, ctx.author, getattr(interaction, "id", None))
-        raw = {key: person(value) if _is_user(value) else value for key, value in raw_options.items()}
-        outcome, deferred = await self._in_time(
-            self.core.run(name, raw, inv, member_resolver(ctx.guild)), ctx.defer, f"/{name}"
-        )
+        inv = self.invocation(ctx.guild, ctx.channel, ctx.author, getattr(interaction, "id", None),
+                              patience=self.deferred_timeout)
+        raw, resolve = self._user_options(ctx.guild, raw_options)
+        outcome, deferred = await self._in_time(self.core.run(name, raw, inv, resolve), ctx.defer, f"/{name}")
         self._log(name, outcome)
         try:
             if deferred:
                 await self._follow_up(ctx.followup, outcome, thinking=ctx.interaction)
             else:
-                await ctx.respond(ephemeral=outcome.kind == "usage", **message_kwargs(outcome.card))
+                await ctx.respond(ephemeral=outcome.private, **message_kwargs(outcome.card))
         except SEND_ERRORS as error:
-            log.error("could not answer /%s: %s", name, error)
+            self._unanswered(f"/{name}", error)
+
+    @staticmethod
+    def _user_options(guild: Any, raw_options: Mapping[str, Any]) -> tuple[dict[str, Any], MentionResolver]:
+        """A user option's value (py-cord's Member, User or Object) as the mention it stands for,
+        checked like a typed mention: py-cord gives a Member only for a member of the server
+        (Discord resolves one), a User for anyone else."""
+        users = [value for value in raw_options.values() if _is_user(value)]
+        strangers = {str(user.id) for user in users if isinstance(user, discord.User)}
+        raw = {key: f"<@{value.id}>" if _is_user(value) else value for key, value in raw_options.items()}
+        return raw, member_resolver(guild, users, strangers)
 
     async def _follow_up(self, followup: Any, outcome: Outcome, *, thinking: Any = None) -> None:
         """Answer a deferred interaction (`thinking`: the interaction, when its deferral shows
-        "thinking..."). A usage error is for its author only; but the first follow-up after
+        "thinking..."). A private card is for its author only; but the first follow-up after
         a "thinking..." deferral replaces that message and keeps its (public) visibility, so
         the thinking message goes first and the answer comes as a new one."""
-        ephemeral = outcome.kind == "usage"
-        if ephemeral and thinking is not None:
+        if outcome.private and thinking is not None:
             try:
                 await thinking.delete_original_response()
             except SEND_ERRORS as error:
-                log.warning("could not remove the deferral of a usage error: %s", error)
-        await followup.send(ephemeral=ephemeral, **message_kwargs(outcome.card))
+                log.warning("could not remove the deferral of a private answer: %s", error)
+        await followup.send(ephemeral=outcome.private, **message_kwargs(outcome.card))
 
     # -- prefix commands -------------------------------------------------------------------
     async def run_prefix(self, ctx: Any, name: str, args: str) -> None:
@@ -185,11 +253,38 @@ class DiscordRuntime:
         inv = self.invocation(ctx.guild, ctx.channel, ctx.author, message.id,
                               tuple(person(m) for m in mentioned))
         outcome = await self._guarded(self.core.run_prefix(name, args or "", inv, member_resolver(ctx.guild, mentioned)))
-        self._log(name, outcome)
+        self._log(name or "help", outcome)
+        await self._reply(ctx, outcome, name)
+
+    async def _reply(self, ctx: Any, outcome: Outcome, name: str) -> None:
+        """Answer a prefix message in its channel, once: the nonce makes Discord return the
+        answer already posted to that message instead of posting another."""
         try:
-            await ctx.send(**message_kwargs(outcome.card))
+            await ctx.send(nonce=reply_nonce(ctx.message.id), enforce_nonce=True, **message_kwargs(outcome.card))
         except SEND_ERRORS as error:
-            log.error("could not answer %s %s: %s", self.spec.bot.prefix, name, error)
+            self._unanswered(f"{self.spec.bot.prefix} {name}".rstrip(), error)
+
+    async def on_message(self, bot: commands.Bot, message: Any) -> None:
+        """py-cord's own on_message (process the commands), plus: a message Discord delivers
+        again is answered once, and the bare prefix ("gmbot", or a mention of the bot alone)
+        gets the help the core gives a command line without a command."""
+        if message.author.bot:
+            return
+        ctx: commands.Context[Any] = await bot.get_context(message)
+        bare = ctx.prefix is None and await self._bare_prefix(bot, message)
+        # only messages for the bot are remembered: the channels' chatter would crowd them out
+        if (ctx.prefix is None and not bare) or not self.first_delivery("message", message.id):
+            return
+        if bare:
+            await self.run_prefix(ctx, "", "")
+            return
+        await bot.invoke(ctx)
+
+    @staticmethod
+    async def _bare_prefix(bot: commands.Bot, message: Any) -> bool:
+        text = str(message.content or "").strip()
+        prefixes = await bot.get_prefix(message)
+        return bool(text) and text in {p.strip() for p in ([prefixes] if isinstance(prefixes, str) else prefixes)}
 
     async def _in_time(self, work: Awaitable[Outcome], defer: Callable[[], Awaitable[Any]], what: str) -> tuple[Outcome, bool]:
         """The outcome of `work`, deferring the interaction first when it takes longer than
@@ -202,8 +297,19 @@ class DiscordRuntime:
                 await defer()
                 deferred = True
             except discord.HTTPException as error:
-                log.warning("defer failed for %s: %s", what, error)
+                if already_acknowledged(error):
+                    log.info("%s was answered elsewhere (another process took it)", what)
+                else:
+                    log.warning("defer failed for %s: %s", what, error)
         return await task, deferred
+
+    def _unanswered(self, what: str, error: BaseException) -> None:
+        """An answer that could not be posted: an error, unless another process (or an earlier
+        delivery) answered the interaction already, which is how it should be."""
+        if already_acknowledged(error):
+            log.info("%s was answered elsewhere (another process took it): %s", what, error)
+        else:
+            log.error("could not answer %s: %s", what, error)
 
     async def _guarded(self, work: Any) -> Outcome:
         """Whatever goes wrong, the user gets a card, never silence."""
@@ -229,21 +335,23 @@ class DiscordRuntime:
         await self.run_button(interaction, custom_id)
 
     async def run_button(self, interaction: Any, custom_id: str) -> None:
+        if not self.first_delivery("interaction", interaction.id):
+            return
         await admitted(self.gate, lambda: self._button(interaction, custom_id),
                        lambda: interaction.response.send_message(RESTARTING, ephemeral=True))
 
     async def _button(self, interaction: Any, custom_id: str) -> None:
-        inv = self.invocation(interaction.guild, interaction.channel, interaction.user, interaction.id)
+        inv = self.invocation(interaction.guild, interaction.channel, interaction.user, interaction.id,
+                              patience=self.deferred_timeout)
         outcome, deferred = await self._in_time(self.core.click(custom_id, inv), interaction.response.defer, "a button")
         self._log("button", outcome)
         try:
             if deferred:  # py-cord defers a component without a "thinking" message
                 await self._follow_up(interaction.followup, outcome)
             else:
-                await interaction.response.send_message(ephemeral=outcome.kind == "usage",
-                                                        **message_kwargs(outcome.card))
+                await interaction.response.send_message(ephemeral=outcome.private, **message_kwargs(outcome.card))
         except SEND_ERRORS as error:
-            log.error("could not answer a button: %s", error)
+            self._unanswered("a button", error)
 
     async def on_command_error(self, ctx: Any, error: Exception) -> None:
         if isinstance(error, commands.CommandNotFound):
@@ -253,10 +361,7 @@ class DiscordRuntime:
                 self.core.command(word)
             except UsageError as unknown:
                 outcome = self.core.usage_outcome(unknown)
-            try:
-                await ctx.send(**message_kwargs(outcome.card))
-            except SEND_ERRORS as send_error:
-                log.error("could not answer %s %s: %s", self.spec.bot.prefix, word, send_error)
+            await self._reply(ctx, outcome, word)
             return
         log.error("prefix command error: %s", error, exc_info=error)
 
@@ -264,6 +369,8 @@ class DiscordRuntime:
         """A slash command Discord still has registered but this bot does not know (the
         registration is older than the bot): an answer, not "the application did not respond"."""
         name = str((interaction.data or {}).get("name", ""))
+        if not self.first_delivery("interaction", interaction.id):
+            return
         outcome = self.core.usage_outcome(UsageError(
             f"unknown command '/{name}': this bot's commands changed; they are registered again "
             f"with `gmbot sync-commands`"))
@@ -271,10 +378,10 @@ class DiscordRuntime:
         try:
             await interaction.response.send_message(ephemeral=True, **message_kwargs(outcome.card))
         except SEND_ERRORS as error:
-            log.error("could not answer /%s: %s", name, error)
+            self._unanswered(f"/{name}", error)
 
     def install(self, bot: commands.Bot) -> None:
-        """Buttons, `gmbot help [command]` and unknown-command replies."""
+        """Buttons, `gmbot help [command]`, the bare prefix and unknown-command replies."""
         bot.add_listener(self.on_interaction, "on_interaction")
         bot.add_listener(self.on_unknown_application_command, "on_unknown_application_command")
         if not self.spec.bot.prefix_commands:
@@ -283,5 +390,9 @@ class DiscordRuntime:
         async def help_command(ctx: commands.Context[Any], *, topic: str = "") -> None:
             await self.run_prefix(ctx, "help", topic)
 
+        async def on_message(message: discord.Message) -> None:
+            await self.on_message(bot, message)
+
         bot.add_command(commands.Command(help_command, name="help"))
         bot.add_listener(self.on_command_error, "on_command_error")
+        bot.event(on_message)  # in place of py-cord's, which would answer a replayed message again

@@ -108,5 +108,22 @@ def _check(response: httpx.Response, doing: str) -> None:
     except ValueError:
         detail = response.text[:300]
     if response.status_code == 429:
-        raise SyncError(f"rate limited while {doing}: retry after {response.headers.get('retry-after', '?')} s")
+        wait = retry_after(response, detail)
+        raise SyncError(f"rate limited while {doing}: "
+                        + (f"retry after {wait:g} s" if wait is not None else "Discord gave no time; retry in a minute"))
     raise SyncError(f"Discord answered {response.status_code} while {doing}: {json.dumps(detail)[:500]}")
+
+
+def retry_after(response: httpx.Response, body: Any) -> float | None:
+    """Seconds to wait after a 429: Discord's JSON `retry_after` (to the millisecond), else
+    the `Retry-After` header (whole seconds); None when neither is there (Cloudflare's 429
+    is plain text without the header)."""
+    candidates = [body.get("retry_after") if isinstance(body, dict) else None, response.headers.get("retry-after")]
+    for value in candidates:
+        try:
+            seconds = float(value)
+        except (TypeError, ValueError):
+            continue
+        if seconds >= 0 and seconds != float("inf"):
+            return seconds
+    return None

@@ -70,6 +70,9 @@ def _keep(kept: list[str], html: str) -> str:
 
 
 _CODE = re.compile(r"`([^`\n]+)`")
+# Discord's escape (a backslash before punctuation shows the character, unformatted), read
+# before code spans: `\`` opens none. In escaped HTML, `<` is `&lt;` and so on.
+_DISCORD_ESCAPE_OR_CODE = re.compile(r"\\(&(?:lt|gt|amp|#39|#34);|[^0-9A-Za-z\s])|`([^`\n]+)`")
 
 
 _DISCORD_TIME = re.compile(r"&lt;t:(-?\d+)(?::([tTdDfFR]))?&gt;")
@@ -84,7 +87,8 @@ def _discord_time(match: re.Match[str]) -> str:
 
 def discord_markdown(text: str) -> Markup:
     kept: list[str] = []
-    html = _CODE.sub(lambda m: _keep(kept, f"<code>{m.group(1)}</code>"), str(escape(text)))
+    html = _DISCORD_ESCAPE_OR_CODE.sub(
+        lambda m: _keep(kept, m.group(1) if m.group(1) else f"<code>{m.group(2)}</code>"), str(escape(text)))
     html = _DISCORD_TIME.sub(lambda m: _keep(kept, _discord_time(m)), html)
     return _format(html, [
         (r"\*\*(.+?)\*\*", r"<strong>\1</strong>"),

@@ -11,17 +11,30 @@ While a head arrives, bytes are counted per network read (so a huge head is refu
 before it is buffered whole; a client pipelining several requests in one read is
 measured a little generously); a head that arrived in one read is measured exactly
 once parsed.
+
+At shutdown each open connection tells the app (`draining.begin`), so that requests waiting
+on purpose answer now rather than hold the shutdown.
+
+A request that is not valid HTTP/1.1 (a malformed header name, an obs-fold continuation
+line, both Content-Length and Transfer-Encoding) is refused by httptools before any app
+sees it; uvicorn answered that 400 in text/plain, here it is problem+json like every
+other error.
 """
 
 from __future__ import annotations
 
 import asyncio
-import json
 from typing import Any
 
-from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+from uvicorn.protocols.http.httptools_impl import STATUS_LINE, HttpToolsProtocol
 
-from gmbot.server import settings
+from gmbot.server import draining, settings
+from gmbot.server.problems import PROBLEM_JSON, problem_body
+
+NOT_HTTP = (
+    "The request is not valid HTTP/1.1: a malformed request line or header name, a folded "
+    "header (obs-fold), or both Content-Length and Transfer-Encoding."
+)
 
 
 class BoundedHttpProtocol(HttpToolsProtocol):
@@ -50,6 +63,11 @@ class BoundedHttpProtocol(HttpToolsProtocol):
             self._head_bytes += len(data)
             if self._head_bytes > self.max_head_bytes:
                 self._refuse_head()
+
+    def shutdown(self) -> None:
+        """uvicorn's graceful shutdown has begun: the app's long waits must end (draining.py)."""
+        draining.begin()
+        super().shutdown()
 
     def on_message_begin(self) -> None:
         super().on_message_begin()
@@ -98,15 +116,18 @@ class BoundedHttpProtocol(HttpToolsProtocol):
         self._in_head = False
         self._cancel_head_timer()
         self.logger.info("refused a request head over %d bytes", self.max_head_bytes)
-        body = json.dumps({
-            "type": "about:blank", "title": "Request Header Fields Too Large", "status": 431,
-            "detail": f"The request line and headers are larger than {self.max_head_bytes} bytes.",
-            "maxHeaderBytes": self.max_head_bytes,
-        }).encode()  # fmt: skip
-        self.transport.write(
-            b"HTTP/1.1 431 Request Header Fields Too Large\r\n"
-            b"content-type: application/problem+json\r\n"
-            b"content-length: " + str(len(body)).encode() + b"\r\n"
-            b"connection: close\r\n\r\n" + body
-        )
+        detail = f"The request line and headers are larger than {self.max_head_bytes} bytes."
+        self._answer_and_close(431, problem_body(431, detail, maxHeaderBytes=self.max_head_bytes))
+
+    def send_400_response(self, msg: str) -> None:
+        """httptools could not parse the request (uvicorn's `msg` says only that)."""
+        self._answer_and_close(400, problem_body(400, NOT_HTTP))
+
+    def _answer_and_close(self, status: int, body: bytes) -> None:
+        head = [STATUS_LINE[status]]
+        for name, value in self.server_state.default_headers:  # server, date: as uvicorn's answers
+            head += [name, b": ", value, b"\r\n"]
+        head += [b"content-type: ", PROBLEM_JSON.encode(), b"\r\n",
+                 b"content-length: ", str(len(body)).encode(), b"\r\n", b"connection: close\r\n\r\n"]  # fmt: skip
+        self.transport.write(b"".join(head) + body)
         self.transport.close()

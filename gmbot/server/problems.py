@@ -18,9 +18,24 @@ _TITLES = {
     403: "Forbidden",
     404: "Not Found",
     405: "Method Not Allowed",
+    408: "Request Timeout",
+    413: "Content Too Large",
+    415: "Unsupported Media Type",
+    431: "Request Header Fields Too Large",
     500: "Internal Server Error",
     501: "Not Implemented",
 }
+
+
+def status_title(status: int) -> str:
+    return _TITLES.get(status, "Error")
+
+
+def problem_body(status: int, detail: str, **extra: Any) -> bytes:
+    """A problem+json body, for the answers made below Connexion (the HTTP protocol, the
+    request limits), where no Problem exception can be raised."""
+    return json.dumps({"type": "about:blank", "title": status_title(status), "status": status, "detail": detail,
+                       **extra}).encode()  # fmt: skip
 
 
 def problem_response(problem: Problem) -> ConnexionResponse:

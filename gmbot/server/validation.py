@@ -13,7 +13,10 @@ Parsing is hardened too: Python's `json.loads` raises RecursionError on a 10,000
 array and ValueError on a 5,000-digit integer (Connexion answered both with 500), and
 accepts NaN and Infinity, which are not JSON; all of these are 400 here. NaN also
 passes any `minimum`/`maximum` (every comparison with it is false), so a number
-parameter must be finite as well.
+parameter must be finite as well. An object naming a key twice is 400 (Python keeps the
+last silently, other parsers the first: a proxy and the backend could read two different
+requests), and so is a lone UTF-16 surrogate (`"\\ud800"`): not a character, it cannot
+be encoded, and the Rust validator raised UnicodeEncodeError on it (a 500).
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from __future__ import annotations
 import json
 import logging
 import math
+import re
 from collections.abc import AsyncGenerator
 from typing import Any
 
@@ -70,16 +74,52 @@ def _not_a_number(constant: str) -> Any:
     raise ValueError(f"{constant} is not a JSON number")
 
 
-def parse_json(text: str) -> Any:
+class _DuplicateKey(ValueError):
+    pass
+
+
+def _object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    found = dict(pairs)
+    if len(found) != len(pairs):
+        seen: set[str] = set()
+        for key, _ in pairs:
+            if key in seen:
+                raise _DuplicateKey(f"The request body names the key {key[:64]!r} twice in one object.")
+            seen.add(key)
+    return found
+
+
+# A \uD800-\uDFFF escape: the only way a surrogate gets into text decoded from UTF-8. Most are
+# halves of a pair (an emoji), which json.loads joins; only then is the parsed body checked.
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89abcdefABCDEF]")
+
+
+def _has_lone_surrogate(body: Any) -> bool:
+    try:
+        json.dumps(body, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
+
+
+def parse_json(text: str, decoded_from_utf8: bool = True) -> Any:
     """`json.loads`, with every way it can fail on client input a 400 BadRequestProblem."""
     try:
-        return json.loads(text, parse_constant=_not_a_number)
+        body = json.loads(text, parse_constant=_not_a_number, object_pairs_hook=_object)
     except json.JSONDecodeError as exc:
         raise BadRequestProblem(detail=str(exc)) from None
     except RecursionError:
         raise BadRequestProblem(detail="The request body is nested too deeply.") from None
+    except _DuplicateKey as exc:
+        raise BadRequestProblem(detail=str(exc)) from None
     except ValueError as exc:  # an integer of more than 4300 digits, NaN, Infinity
         raise BadRequestProblem(detail=f"The request body is not valid JSON: {exc}") from None
+    if (not decoded_from_utf8 or _SURROGATE_ESCAPE.search(text)) and _has_lone_surrogate(body):
+        raise BadRequestProblem(
+            detail="The request body has a lone UTF-16 surrogate (\\ud800-\\udfff without its pair): "
+            "not a character."
+        )
+    return body
 
 
 # The scope key under which the JSON body, as parsed here, is kept for the operation
@@ -93,8 +133,9 @@ class RustJSONBodyValidator(JSONRequestBodyValidator):
 
     async def _parse(self, stream: AsyncGenerator[bytes, None], scope: Scope) -> Any:
         text = b"".join([chunk async for chunk in stream]).decode(self._encoding)
-        body = parse_json(text) if text else None
-        if self._encoding.lower() in _UTF8:  # the decorator's json.loads(bytes) reads UTF-8 too
+        utf8 = self._encoding.lower() in _UTF8
+        body = parse_json(text, utf8) if text else None
+        if utf8:  # the decorator's json.loads(bytes) reads UTF-8 too
             scope[PARSED_BODY] = body
         return body
 

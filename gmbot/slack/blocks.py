@@ -10,6 +10,13 @@ fields -> a section each; url -> a context link; footer -> a context block; butt
 actions blocks whose `action_id` and `value` are the core's custom id, so a click routes
 exactly as a Discord `custom_id` does.
 
+Text is data (gmbot/chat/markup.py): the author's literal text is converted to mrkdwn
+(`mrkdwn`), each value goes through `escape`: `&`, `<`, `>` as entities (no mention,
+broadcast or link can be written) and Slack's formatting characters as look-alikes, since
+mrkdwn has no escape for them (see `escape`). Every mrkdwn text object is `verbatim`, so
+Slack does not link bare URLs, `#channel` names or `@here` by itself either. The header,
+buttons and the notification text (`text`) are plain, with the entities escaped.
+
 Limits (api.slack.com/reference/block-kit, ../shared/reference/platform-limits.md):
 header text 150, section text 3000, 10 fields of 2000, 50 blocks a message, 25
 elements an actions block, button text 75, action_id 255, value 2000. What does not
@@ -21,7 +28,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from gmbot.chat import times
+from gmbot.chat import markup, times
 from gmbot.chat.cards import RenderedCard, RenderedField
 from gmbot.chat.fit import chunks, cut
 
@@ -44,34 +51,59 @@ _STYLES = {"primary": "primary", "success": "primary", "danger": "danger"}  # Sl
 _SLACK_TOKEN = re.compile(r"<(?:[@#!][^<>\n]*|https?://[^<>\s|]+(?:\|[^<>\n]*)?)>")
 _SLACK_DATE = re.compile(r"<!date\^[^|>]*\|([^>]*)>")
 # Slack formats times (<!date^...>) in mrkdwn only: the header and buttons are plain text
-PLAIN_TIME_PARTS = ("title", "button_label")
+PLAIN_TIME_PARTS = ("title",)
 _MD_LINK = re.compile(r"\[([^\]\n]+)\]\((https?://[^)\s]+)\)")
 _MD_BOLD = re.compile(r"\*\*(.+?)\*\*")
 
 
-
-def mrkdwn(text: str) -> str:
-    """Card text (Discord-flavoured Markdown) as Slack mrkdwn: escape &, <, > except in
-    Slack's own tokens, `**bold**` -> `*bold*`, `[label](url)` -> `<url|label>`."""
+def _author_markup(text: str) -> str:
+    """The author's card text (Discord-flavoured Markdown) as Slack mrkdwn: escape &, <, >
+    except in Slack's own tokens, `**bold**` -> `*bold*`, `[label](url)` -> `<url|label>`."""
     parts: list[str] = []
     last = 0
     for match in _SLACK_TOKEN.finditer(text):
-        parts.append(_escape(text[last:match.start()]))
+        parts.append(_entities(text[last:match.start()]))
         parts.append(match.group(0))
         last = match.end()
-    parts.append(_escape(text[last:]))
+    parts.append(_entities(text[last:]))
     text = "".join(parts)
     text = _MD_LINK.sub(lambda m: f"<{m.group(2)}|{m.group(1)}>", text)
     return _MD_BOLD.sub(r"*\1*", text)
 
 
-def _escape(text: str) -> str:
+def _entities(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
+# mrkdwn has no escape for its formatting characters: a value shows look-alikes instead
+# (as jsx-slack does inside links), one character for one, so lengths and limits hold. A
+# zero-width character beside them would keep the original, but whether Slack's parser
+# then skips the formatting is undocumented; a look-alike needs nothing of the parser.
+_LOOKALIKES = str.maketrans({"*": "\u2217", "_": "\u02cd", "~": "\u223c", "`": "\u02cb"})
+_QUOTE = re.compile(r"^([ \t]*)&gt;", re.MULTILINE)
+
+
+def escape(text: str) -> str:
+    """A value as Slack shows it literally: entities for &, <, > (so `<!here>`, `<@U1>` and
+    `<https://x|label>` are text), look-alikes for `*`, `_`, `~` and a backtick, and a soft
+    hyphen before a `>` opening a line (Slack would quote the line)."""
+    text = _entities(text).translate(_LOOKALIKES)
+    return _QUOTE.sub(lambda m: f"{m.group(1)}\u00ad&gt;", text) if "&gt;" in text else text
+
+
+MRKDWN = markup.Format(literal=_author_markup, escape=escape)
+PLAIN = markup.Format(literal=_entities, escape=escape)  # the notification text: no markup of the author's
+
+
+def mrkdwn(text: str) -> str:
+    """Card text as Slack mrkdwn: the author's markup converted, values escaped."""
+    return MRKDWN(text)
+
 
 def _text(kind: str, text: str) -> dict[str, Any]:
-    return {"type": kind, "text": text} if kind == "mrkdwn" else {"type": kind, "text": text, "emoji": True}
+    if kind == "mrkdwn":  # verbatim: only the markup written here is read, nothing is linked by Slack
+        return {"type": kind, "text": text, "verbatim": True}
+    return {"type": kind, "text": text, "emoji": True}
 
 
 def _field_text(item: RenderedField, limit: int) -> str:
@@ -85,9 +117,10 @@ def color_hex(color: int | None) -> str:
 
 
 def fallback_text(card: RenderedCard) -> str:
-    """What notifications and screen readers show: the title, else the description's start."""
+    """What notifications and screen readers show: the title, else the description's start.
+    Slack reads mentions here too (and would notify them): escaped as everywhere else."""
     text = card.title or card.description.split("\n", 1)[0] or (card.fields[0].name if card.fields else "")
-    return cut(text, FALLBACK_MAX) or " "
+    return cut(PLAIN(times.write_times(text, times.plain)), FALLBACK_MAX) or " "
 
 
 def card_to_message(card: RenderedCard) -> dict[str, Any]:
@@ -95,14 +128,14 @@ def card_to_message(card: RenderedCard) -> dict[str, Any]:
     card = times.with_times(card, times.slack, PLAIN_TIME_PARTS)  # `time` filter markers -> <!date^...>
     head: list[dict[str, Any]] = []
     if card.title:
-        head.append({"type": "header", "text": _text("plain_text", cut(card.title, HEADER_MAX))})
+        head.append({"type": "header", "text": _text("plain_text", cut(markup.plain(card.title), HEADER_MAX))})
     buttons = [b for b in card.buttons if b.custom_id and len(b.custom_id) <= ACTION_ID_MAX]
     actions: list[dict[str, Any]] = []
     if buttons:  # one actions block holds 25: the spec allows no more buttons (generator check)
         elements = []
         for button in buttons[:ACTIONS_ELEMENTS_MAX]:
             element: dict[str, Any] = {
-                "type": "button", "text": _text("plain_text", cut(button.label, BUTTON_TEXT_MAX)),
+                "type": "button", "text": _text("plain_text", cut(markup.plain(button.label), BUTTON_TEXT_MAX)),
                 "action_id": button.custom_id, "value": button.custom_id,
             }
             if button.style in _STYLES:
@@ -136,7 +169,8 @@ def card_to_message(card: RenderedCard) -> dict[str, Any]:
             add({"type": "section", "text": _text("mrkdwn", _field_text(item, SECTION_TEXT_MAX))})
     context: list[dict[str, Any]] = []
     if card.url:
-        head.append({"type": "context", "elements": [_text("mrkdwn", cut(f"<{card.url}|Open>", CONTEXT_TEXT_MAX))]})
+        url = _entities(card.url).replace("|", "%7C")  # the renderer passed only an http(s) URL
+        head.append({"type": "context", "elements": [_text("mrkdwn", cut(f"<{url}|Open>", CONTEXT_TEXT_MAX))]})
     footer = mrkdwn(card.footer)
     if dropped:
         marker = f"… {dropped} more not shown (Slack's message limit)"
@@ -150,7 +184,7 @@ def card_to_message(card: RenderedCard) -> dict[str, Any]:
 # -- as text: how the playground prints what Slack would show ---------------------------------
 def _plain(element: dict[str, Any]) -> str:
     text = _SLACK_DATE.sub(r"\1", str(element.get("text", "")))  # Slack shows a local time; we its fallback
-    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&").replace("\u00ad", "")
 
 
 def message_to_text(message: dict[str, Any]) -> str:

@@ -84,6 +84,10 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--cursor-file", type=Path, default=Path(".gmbot") / "slack-events.cursor",
                    help="where the events cursor lives")
     p.add_argument("--events-wait", type=int, default=25, help="seconds one long poll of the event feed may wait")
+    p.add_argument("--seen-file", type=Path, default=None,
+                   help="one workspace: the SQLite file of the Slack events already answered (default: "
+                        "slack-seen.sqlite3 beside the cursor file); with OAuth they are kept in the installation "
+                        "store's database")
     p.add_argument("--log-level", default="INFO")
     p.add_argument("--health-port", type=int, default=_env_int("GMBOT_HEALTH_PORT"),
                    help="serve /health and /metrics on this port (default: $GMBOT_HEALTH_PORT; none when unset)")
@@ -128,6 +132,7 @@ async def _run(application: Application, spec: BotSpec, creds: Credentials, args
     from gmbot.slack.installs import Installs, oauth_settings, open_installs
     from gmbot.slack.lifecycle import SlackService
     from gmbot.slack.runtime import CLIENT, SlackRuntime
+    from gmbot.slack.seen import SeenEvents, open_seen
 
     api_url = os.environ.get("SLACK_API_URL") or None
     key = os.environ.get(KEY_ENV) or os.environ.get(spec.bot.api_key_env, "")
@@ -137,8 +142,15 @@ async def _run(application: Application, spec: BotSpec, creds: Credentials, args
     runtime = SlackRuntime(spec, backend)
     service.attach(runtime, backend)  # before build_app: Bolt takes the guarded listeners
     installs: Installs | None = None
+    seen: SeenEvents | None = None
     check = None  # the client `auth.test` checks the bot token with (one workspace only)
     if creds.bot_token:
+        seen_file = args.seen_file or args.cursor_file.with_name("slack-seen.sqlite3")
+        try:
+            seen = runtime.seen = await open_seen(seen_file)
+        except Exception as error:  # a folder that cannot be written: one line, not a traceback
+            await backend.aclose()
+            raise Unusable(f"cannot open the file of Slack events seen at {seen_file}: {error}") from None
         app = build_app(runtime, signing_secret=creds.signing_secret, token=creds.bot_token, api_url=api_url)
         check = web_client(creds.bot_token, api_url, retry_rate_limits=False, retry_connection_errors=False)
         single = creds.bot_token
@@ -155,6 +167,7 @@ async def _run(application: Application, spec: BotSpec, creds: Credentials, args
         except Exception as error:  # a bad URL or an unreachable database: one line, not a traceback
             await backend.aclose()
             raise Unusable(f"cannot open the Slack installation store at {database_url}: {error}") from None
+        runtime.seen = installs.seen
         app = build_app(runtime, signing_secret=creds.signing_secret, api_url=api_url,
                         oauth=oauth_settings(installs, creds.client_id, creds.client_secret,
                                              os.environ.get("SLACK_REDIRECT_URI") or None))
@@ -203,6 +216,8 @@ async def _run(application: Application, spec: BotSpec, creds: Credentials, args
         await backend.aclose()
         if installs is not None:
             await installs.aclose()
+        if seen is not None:
+            await seen.engine.dispose()
 
 
 __all__ = ["slack_main"]

@@ -56,14 +56,14 @@ def classify(error: BaseException) -> DeliveryError | None:
         code = api_error(error)
         reason = f"HTTP {status} {code or ''}".strip()
         if status == 429 or status >= 500 or code in TRANSIENT_ERRORS:
-            return DeliveryError(reason, permanent=False, retry_after=_retry_after(error))
+            return DeliveryError(reason, permanent=False, retry_after=retry_after(error))
         return DeliveryError(reason, permanent=True)
     if isinstance(error, aiohttp.ClientError | OSError):  # refused, reset, DNS; TimeoutError is an OSError
         return DeliveryError(f"{type(error).__name__}: {error}".rstrip(": "), permanent=False)
     return None
 
 
-def _retry_after(error: SlackApiError) -> float | None:
+def retry_after(error: SlackApiError) -> float | None:
     headers = getattr(error.response, "headers", None) or {}
     try:
         value = float(headers.get("Retry-After", ""))

@@ -18,7 +18,9 @@ REDIRECT_PATH = "/slack/oauth_redirect"
 # what the bot does: the slash command, post cards (also in a channel it was not invited to:
 # the clan's channel is chosen at setup), read @mentions, look up users mentioned without names
 BOT_SCOPES = ("commands", "chat:write", "chat:write.public", "app_mentions:read", "users:read")
-BOT_EVENTS = ("app_mention",)
+# app_mention: "@Gmbot createwar ..."; the other two tell that a workspace's token is dead
+# (its installation is deleted, app.py), and need no scope
+BOT_EVENTS = ("app_mention", "app_uninstalled", "tokens_revoked")
 
 # Slack's limits on these fields (its manifest schema)
 APP_NAME_MAX = 35
@@ -63,7 +65,7 @@ def manifest(spec: BotSpec, host: str = PLACEHOLDER_HOST, provenance: str = "") 
                 "url": url,
                 "description": f"{name}'s commands: /{spec.bot.prefix.lower()} help lists them",
                 "usage_hint": usage_hint(spec),
-                "should_escape": True,  # mentions arrive as <@U123|name>: no users.info call needed
+                "should_escape": True,  # mentions arrive as <@U123|name>, not as "@name" text
             }],
         },
         "oauth_config": {

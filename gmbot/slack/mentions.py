@@ -1,84 +1,144 @@
-"""Slack user mentions -> people, for the core's option parsing.
+"""Slack user mentions -> people of the workspace, for the core's option parsing.
 
 Slack writes a mention as `<@U123>` or, for slash commands with `should_escape`,
-`<@U123|ana>`. A token without a name is looked up with `users.info` once and
-cached per workspace (names change rarely; a stale display name on a card is
-harmless, a Web API call per mention per command is not: users.info is a Tier 4
-method, ~100 calls a minute).
+`<@U123|ana>`. Either way the user is looked up with `users.info` (once, then cached
+per workspace: names change rarely, and users.info is a Tier 4 method, ~100 calls a
+minute), because a mention is only a player when it names a member of the workspace
+the command came from, the rule every front end applies (Discord: a member of the
+guild). Refused, as "not a member of this server": a deactivated account
+(`deleted`), a bot (`is_bot`, and Slackbot), and a user of another workspace
+(`team_id`, as in a Slack Connect channel; in an Enterprise Grid org, a user whose
+`enterprise_user.teams` include this workspace is a member).
+
+When Slack cannot answer (rate limited past the client's retries, which wait out
+`Retry-After`; a 5xx; the network), the command fails with "try again"
+(`PeopleUnavailable`) rather than guess: a raw id stored as a player's name would stay.
 """
 
 from __future__ import annotations
 
 import logging
 import re
-import time
-from collections import OrderedDict
+from collections.abc import Collection
+from dataclasses import dataclass
 from typing import Any
 
+import aiohttp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from gmbot.chat.options import MentionResolver, NotAMention, Person
+from gmbot.slack.cache import Expiring
+from gmbot.slack.delivery import api_error, retry_after
+from gmbot.slack.text import fit_name
 
 log = logging.getLogger("gmbot.slack.mentions")
 
 MENTION = re.compile(r"^<@([UW][A-Z0-9]+)(?:\|([^>]*))?>$")
+SLACKBOT = "USLACKBOT"  # Slack's own bot: users.info says is_bot false
+NOT_FOUND = frozenset({"user_not_found", "users_not_found"})
+
+
+class PeopleUnavailable(Exception):
+    """users.info did not answer: who a mention names cannot be known now."""
+
+    def __init__(self, user_id: str, reason: str, retry_after: float | None = None) -> None:
+        super().__init__(f"users.info {user_id}: {reason}")
+        self.user_id = user_id
+        self.reason = reason
+        self.retry_after = retry_after
+
+
+@dataclass(frozen=True)
+class Known:
+    """What users.info said of a user, as far as commands care."""
+
+    person: Person
+    team_id: str
+    teams: frozenset[str]  # an Enterprise Grid user's workspaces
+    deleted: bool
+    bot: bool
+
+    def refusal(self, team: str) -> str | None:
+        """Why this user is no member of workspace `team`; None when they are."""
+        if self.deleted:
+            return "a deactivated account"
+        if self.bot:
+            return "a bot"
+        if team and self.team_id != team and team not in self.teams:
+            return f"a user of another workspace ({self.team_id or 'unknown'})"
+        return None
 
 
 def display_name(user: dict[str, Any]) -> str:
     profile = user.get("profile") or {}
     for name in (profile.get("display_name"), profile.get("real_name"), user.get("real_name"), user.get("name")):
-        if name:
-            return str(name)
+        if name and str(name).strip():
+            return fit_name(str(name), str(user.get("id", "?")))
     return str(user.get("id", "?"))
 
 
+def known(user: dict[str, Any]) -> Known:
+    user_id = str(user.get("id", ""))
+    grid = user.get("enterprise_user") or {}
+    return Known(Person(user_id, display_name(user)), str(user.get("team_id") or ""),
+                 frozenset(str(t) for t in grid.get("teams") or ()), bool(user.get("deleted")),
+                 bool(user.get("is_bot")) or user_id == SLACKBOT)
+
+
 class SlackPeople:
-    """A bounded, expiring cache of (team, user id) -> Person, filled by `users.info`."""
+    """A bounded, expiring cache of (team, user id) -> what users.info said (None: no such user)."""
 
     def __init__(self, *, size: int = 10_000, ttl: float = 3600.0) -> None:
-        self.size = size
-        self.ttl = ttl
-        self._cache: OrderedDict[tuple[str, str], tuple[float, Person | None]] = OrderedDict()
+        self._cache: Expiring[tuple[str, str], Known | None] = Expiring(size=size, ttl=ttl)
 
-    def remember(self, team: str, person: Person) -> None:
-        self._put((team, person.id), person)
-
-    def _put(self, key: tuple[str, str], person: Person | None) -> None:
-        self._cache[key] = (time.monotonic() + self.ttl, person)
-        self._cache.move_to_end(key)
-        while len(self._cache) > self.size:
-            self._cache.popitem(last=False)
-
-    async def person(self, client: AsyncWebClient, team: str, user_id: str) -> Person | None:
-        """The user as a Person, or None when Slack knows no such user."""
+    async def lookup(self, client: AsyncWebClient, team: str, user_id: str) -> Known | None:
+        """The user as Slack describes them, or None when Slack knows no such user.
+        Raises PeopleUnavailable when Slack cannot say."""
         key = (team, user_id)
-        hit = self._cache.get(key)
-        if hit is not None and hit[0] > time.monotonic():
-            return hit[1]
+        found, cached = self._cache.get(key)
+        if found:
+            return cached
         try:
             response = await client.users_info(user=user_id)
         except SlackApiError as error:
-            if error.response.get("error") in {"user_not_found", "users_not_found"}:
-                self._put(key, None)
+            code = api_error(error)
+            if code in NOT_FOUND:
+                self._cache.put(key, None)
                 return None
-            log.warning("users.info %s failed: %s", user_id, error.response.get("error"))
-            return Person(user_id, user_id)  # Slack hiccup: still the right id, name unknown
+            status = int(getattr(error.response, "status_code", 0) or 0)
+            raise PeopleUnavailable(user_id, f"HTTP {status} {code or ''}".strip(), retry_after(error)) from None
+        except (aiohttp.ClientError, TimeoutError) as error:
+            raise PeopleUnavailable(user_id, f"{type(error).__name__}: {error}".rstrip(": ")) from None
         user = response.get("user") or {}
-        person = Person(user_id, display_name(user))
-        self._put(key, person)
-        return person
+        entry = known({**user, "id": user.get("id") or user_id})
+        self._cache.put(key, entry)
+        return entry
 
-    def resolver(self, client: AsyncWebClient, team: str) -> MentionResolver:
+    async def person(self, client: AsyncWebClient, team: str, user_id: str) -> Person | None:
+        """Anyone Slack knows, for their name (the author of a mention); None when unknown."""
+        entry = await self.lookup(client, team, user_id)
+        return entry.person if entry is not None else None
+
+    async def member(self, client: AsyncWebClient, team: str, user_id: str) -> Person | None:
+        """The user when they are a member of workspace `team`; None (and why, in the log) when not."""
+        entry = await self.lookup(client, team, user_id)
+        if entry is None:
+            return None
+        refusal = entry.refusal(team)
+        if refusal is not None:
+            log.info("%s mentioned in %s is %s: refused", user_id, team, refusal)
+            return None
+        return entry.person
+
+    def resolver(self, client: AsyncWebClient, team: str, mentions: Collection[str] | None = None) -> MentionResolver:
+        """Mention tokens -> members of `team`. `mentions`: the tokens that were real
+        mentions in Slack's text (text.command_text); anything else is no mention."""
+
         async def resolve(token: str) -> Person | None:
             match = MENTION.match(token)
-            if match is None:
+            if match is None or (mentions is not None and token not in mentions):
                 raise NotAMention(token)
-            user_id, name = match.group(1), match.group(2)
-            if name:  # the escaped form carries the name: no lookup needed
-                person = Person(user_id, name)
-                self.remember(team, person)
-                return person
-            return await self.person(client, team, user_id)
+            return await self.member(client, team, match.group(1))
 
         return resolve

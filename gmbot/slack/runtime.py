@@ -5,26 +5,32 @@
 * `@Gmbot createwar ...`: the same as an app mention;
 * a click on a card's button: `action_id` / `value` hold the core's custom id.
 
-Slack wants every request acknowledged within 3 s. Each listener is registered as an
-immediate `ack()` plus a Bolt "lazy" function doing the work in the background (with the
-app's `process_before_response`, see app.py: Bolt then answers the HTTP request as soon as
-the ack returns, instead of polling for it every 10 ms); the card follows: through `response_url` for commands and clicks (in the channel for results,
-ephemeral for usage errors and problems), with `chat.postMessage` /
-`chat.postEphemeral` for mentions, which have no `response_url`. The backend being
-down is a "service unavailable" card like any other outcome.
+Slack wants every request acknowledged within 3 s. The entry (entry.py) answers our
+requests with an empty 200 before Bolt even authorizes them (`acks_at_once`); each
+listener is an immediate `ack()` plus a Bolt "lazy" function doing the work in the
+background (with the app's `process_before_response`, see app.py). The card follows:
+through `response_url` for commands and clicks (in the channel for results, ephemeral
+for usage errors and problems), with `chat.postMessage` / `chat.postEphemeral` for
+mentions, which have no `response_url`. The backend being down is a "service
+unavailable" card like any other outcome.
 
 Slack retries an event it thinks was not acknowledged (`X-Slack-Retry-Num`); a retried
-mention carries the same `event_id`, which is both remembered here (no second post) and
-the idempotency key the backend honours (no second war, even after a restart).
+mention carries the same `event_id`, which is both remembered (seen.py: no second post,
+even after a restart) and the idempotency key the backend honours (no second war).
+
+Text is read as Slack writes it (text.py): entities decoded, only real mentions are
+mentions, names cut to what the API takes; a mentioned person must be a member of the
+workspace (mentions.py).
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 from collections import OrderedDict
-from collections.abc import Awaitable
-from typing import Any
+from collections.abc import Awaitable, Mapping
+from typing import Any, Protocol
 
 import aiohttp
 from slack_bolt.async_app import AsyncApp
@@ -35,16 +41,20 @@ from slack_sdk.webhook.async_client import AsyncWebhookClient
 from gmbot.chat.backend import BackendClient
 from gmbot.chat.core import BUTTON_PREFIX, Core, Invocation, Outcome
 from gmbot.chat.options import Person, UsageError
+from gmbot.service.backoff import Backoff
 from gmbot.service.shutdown import OPEN, RESTARTING, Gate, admitted
 from gmbot.slack import CLIENT, PLATFORM
 from gmbot.slack.blocks import card_to_message
-from gmbot.slack.mentions import MENTION, SlackPeople
+from gmbot.slack.mentions import MENTION, PeopleUnavailable, SlackPeople
+from gmbot.slack.text import command_text, fit_name
 from gmbot.spec.model import BotSpec
 
 log = logging.getLogger("gmbot.slack")
 
 PUBLIC_KINDS = frozenset({"reply"})  # the rest (usage, problem, unavailable, help) only the author sees
 _LEADING_MENTION = re.compile(r"^\s*<@[UW][A-Z0-9]+(?:\|[^>]*)?>\s*")
+RESPONSE_ATTEMPTS = 4  # a response_url answering 5xx, 429 or dropping the connection: 3 more tries
+RESPONSE_TIMEOUT = 10.0  # seconds one response_url post may take
 
 
 def response_type(outcome: Outcome) -> str:
@@ -55,14 +65,21 @@ async def _ack(ack: Any) -> None:
     await ack()
 
 
-class _Recent:
-    """The last `size` keys seen: a retried event is recognised without growing forever."""
+class Seen(Protocol):
+    """Where handled event ids are claimed (seen.py keeps them in a database)."""
+
+    async def first_time(self, key: str) -> bool: ...
+
+
+class Recent:
+    """The last `size` keys seen, in memory only: for a runtime without a database (tests);
+    `gmbot slack` gives the runtime seen.py's store."""
 
     def __init__(self, size: int = 4096) -> None:
         self.size = size
         self._keys: OrderedDict[str, None] = OrderedDict()
 
-    def first_time(self, key: str) -> bool:
+    async def first_time(self, key: str) -> bool:
         if not key:
             return True
         if key in self._keys:
@@ -74,21 +91,25 @@ class _Recent:
 
 
 class SlackRuntime:
-    def __init__(self, spec: BotSpec, backend: BackendClient, *, people: SlackPeople | None = None) -> None:
+    def __init__(self, spec: BotSpec, backend: BackendClient, *, people: SlackPeople | None = None,
+                 seen: Seen | None = None, response_timeout: float = RESPONSE_TIMEOUT,
+                 response_backoff: Backoff | None = None) -> None:
         self.spec = spec
         self.backend = backend
         self.core = Core(spec, backend, PLATFORM)
         self.gate: Gate = OPEN  # a service sets its Shutdown: commands then count as work in flight
         self.people = people or SlackPeople()
         self.team_names: dict[str, str] = {}  # team id -> domain, learnt from commands and clicks
-        self._events = _Recent()
+        self.seen: Seen = seen or Recent()
+        self.response_timeout = response_timeout
+        self.response_backoff = response_backoff or Backoff(initial=0.5, cap=4.0)
         self._session: aiohttp.ClientSession | None = None
 
     def session(self) -> aiohttp.ClientSession:
         """One pooled HTTP session for `response_url` posts (Bolt's `respond()` opens a new
         one per post: a new connection each time, about 1 ms on loopback, more to Slack)."""
         if self._session is None or self._session.closed:
-            self._session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=10))
+            self._session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=self.response_timeout))
         return self._session
 
     async def aclose(self) -> None:
@@ -106,11 +127,31 @@ class SlackRuntime:
         app.event("app_mention")(ack=_ack, lazy=[self.on_mention])
         app.action(re.compile("^" + re.escape(BUTTON_PREFIX)))(ack=_ack, lazy=[self.on_button])
 
+    def acks_at_once(self, body: Mapping[str, Any]) -> bool:
+        """Whether a verified request is one our listeners answer with an empty 200 (our
+        slash command, our buttons) or any event (Slack wants only the 200, and retries
+        without it): the entry (entry.py) then answers before Bolt authorizes it."""
+        if body.get("type") == "event_callback":
+            return True
+        if "command" in body:
+            return str(body.get("command", "")).lower() == self.command_name
+        if body.get("type") == "block_actions":
+            actions = body.get("actions") or []
+            return bool(actions) and all(isinstance(a, dict) and str(a.get("action_id", "")).startswith(BUTTON_PREFIX)
+                                         for a in actions)
+        return False
+
     # -- who and where ---------------------------------------------------------------------
     def _team(self, team_id: str, domain: str | None) -> Person:
         if domain:
-            self.team_names[team_id] = domain
+            self.team_names[team_id] = fit_name(domain, team_id)
         return Person(team_id, self.team_names.get(team_id, team_id))
+
+    @staticmethod
+    def _named(ident: Any, *names: Any) -> Person:
+        """A user or channel from a payload's id and the first name it has, fit for the API."""
+        ident = str(ident or "")
+        return Person(ident, fit_name(str(next((n for n in names if n), "")), ident))
 
     # -- /gmbot ... ------------------------------------------------------------------------
     async def on_command(self, command: dict[str, Any], client: AsyncWebClient) -> None:
@@ -119,15 +160,16 @@ class SlackRuntime:
 
     async def _command(self, command: dict[str, Any], client: AsyncWebClient) -> None:
         team = str(command.get("team_id", ""))
-        user = Person(str(command.get("user_id", "")), str(command.get("user_name") or command.get("user_id", "")))
-        self.people.remember(team, user)
         inv = Invocation(
-            PLATFORM, author=user, server=self._team(team, command.get("team_domain")),
-            channel=Person(str(command.get("channel_id", "")), str(command.get("channel_name") or command.get("channel_id", ""))),
+            PLATFORM, author=self._named(command.get("user_id"), command.get("user_name")),
+            server=self._team(team, command.get("team_domain")),
+            channel=self._named(command.get("channel_id"), command.get("channel_name")),
             id=str(command.get("trigger_id", "")),
         )
-        name, _, args = str(command.get("text", "")).strip().partition(" ")
-        outcome = await self._guarded(self.core.run_prefix(name, args.strip(), inv, self.people.resolver(client, team)))
+        text = command_text(str(command.get("text", "")))
+        name, _, args = text.text.strip().partition(" ")
+        outcome = await self._guarded(self.core.run_prefix(name, args.strip(), inv,
+                                                           self.people.resolver(client, team, text.mentions)))
         self._log(name or "help", outcome)
         await self._respond(str(command.get("response_url", "")), outcome, f"{self.command_name} {name}")
 
@@ -140,31 +182,39 @@ class SlackRuntime:
 
     async def _mention(self, body: dict[str, Any], event: dict[str, Any], client: AsyncWebClient,
                        context: Any) -> None:
-        if not self._events.first_time(str(body.get("event_id", ""))):
-            log.info("event %s retried by Slack: already handled", body.get("event_id"))
-            return
         if event.get("bot_id"):
             return  # another bot's message: never talk to bots
+        if not await self.seen.first_time(str(body.get("event_id", ""))):
+            log.info("event %s retried by Slack: already handled", body.get("event_id"))
+            return
         team = str(body.get("team_id") or event.get("team") or "")
         channel = str(event.get("channel", ""))
         user_id = str(event.get("user", ""))
-        text = self._without_bot_mention(str(event.get("text", "")), getattr(context, "bot_user_id", None))
-        name, _, args = text.partition(" ")
+        text = command_text(self._without_bot_mention(str(event.get("text", "")),
+                                                      getattr(context, "bot_user_id", None)))
+        name, _, args = text.text.partition(" ")
         if name.lower() == self.spec.bot.prefix.lower():  # "@Gmbot gmbot createwar ..." reads as well
             name, _, args = args.strip().partition(" ")
-        author = await self.people.person(client, team, user_id) or Person(user_id, user_id)
-        inv = Invocation(PLATFORM, author=author, server=self._team(team, None), channel=Person(channel, channel),
-                         id=str(body.get("event_id", "")))
-        outcome = await self._guarded(self.core.run_prefix(name, args.strip(), inv, self.people.resolver(client, team)))
+        outcome = await self._guarded(self._run_mention(client, team, channel, user_id, name, args.strip(),
+                                                        text.mentions, str(body.get("event_id", ""))))
         self._log(name or "help", outcome)
         message = card_to_message(outcome.card)
+        # a mention inside a thread is answered in that thread (`thread_ts` names its parent)
+        thread = str(event["thread_ts"]) if event.get("thread_ts") else None
         try:
             if response_type(outcome) == "in_channel":
-                await client.chat_postMessage(channel=channel, **message)
+                await client.chat_postMessage(channel=channel, thread_ts=thread, **message)
             else:
-                await client.chat_postEphemeral(channel=channel, user=user_id, **message)
+                await client.chat_postEphemeral(channel=channel, user=user_id, thread_ts=thread, **message)
         except SlackApiError as error:
             log.error("could not answer a mention in %s: %s", channel, error.response.get("error"))
+
+    async def _run_mention(self, client: AsyncWebClient, team: str, channel: str, user_id: str, name: str, args: str,
+                           mentions: frozenset[str], event_id: str) -> Outcome:
+        author = await self.people.person(client, team, user_id) or Person(user_id, user_id)
+        inv = Invocation(PLATFORM, author=author, server=self._team(team, None), channel=Person(channel, channel),
+                         id=event_id)
+        return await self.core.run_prefix(name, args, inv, self.people.resolver(client, team, mentions))
 
     @staticmethod
     def _without_bot_mention(text: str, bot_user_id: str | None) -> str:
@@ -185,12 +235,11 @@ class SlackRuntime:
         user = body.get("user") or {}
         team = body.get("team") or {}
         channel = body.get("channel") or {}
-        author = Person(str(user.get("id", "")), str(user.get("username") or user.get("name") or user.get("id", "")))
         team_id = str(team.get("id") or user.get("team_id") or "")
-        self.people.remember(team_id, author)
         inv = Invocation(
-            PLATFORM, author=author, server=self._team(team_id, team.get("domain")),
-            channel=Person(str(channel.get("id", "")), str(channel.get("name") or channel.get("id", ""))),
+            PLATFORM, author=self._named(user.get("id"), user.get("username"), user.get("name")),
+            server=self._team(team_id, team.get("domain")),
+            channel=self._named(channel.get("id"), channel.get("name")),
             # one click, one trigger: the key a double delivery of the same click shares
             id=str(body.get("trigger_id") or action.get("action_ts", "")),
         )
@@ -200,18 +249,43 @@ class SlackRuntime:
 
     # -- answers ---------------------------------------------------------------------------
     async def _respond(self, response_url: str, outcome: Outcome, what: str) -> None:
-        """Post the card to `response_url` (valid 30 minutes, up to 5 posts)."""
+        """Post the card to `response_url` (valid 30 minutes, up to 5 posts). A 5xx, a 429
+        or a connection that failed is tried again, with backoff (429: after its
+        Retry-After), RESPONSE_ATTEMPTS times in all. A post that timed out is not: Slack
+        may have shown it, and a second card is worse than a late log line."""
         if not response_url:
             log.error("no response_url to answer %s", what)
             return
         payload = {"response_type": response_type(outcome), "replace_original": False, **card_to_message(outcome.card)}
-        try:
-            reply = await AsyncWebhookClient(response_url, session=self.session()).send_dict(payload)
-        except (aiohttp.ClientError, TimeoutError) as error:
-            log.error("could not answer %s through response_url: %s", what, error)
-            return
-        if reply.status_code != 200:  # expired (after 30 min or 5 posts) or refused: the user saw the ack
-            log.error("response_url refused the answer to %s: HTTP %s %s", what, reply.status_code, reply.body)
+        backoff = Backoff(initial=self.response_backoff.initial, cap=self.response_backoff.cap)
+        reason = ""
+        for attempt in range(1, RESPONSE_ATTEMPTS + 1):
+            wait: float | None = None
+            try:
+                reply = await AsyncWebhookClient(response_url, session=self.session(),
+                                                 retry_handlers=[]).send_dict(payload)
+            except TimeoutError:
+                log.error("could not answer %s through response_url: no answer within %g s (not tried again: "
+                          "it may have arrived)", what, self.response_timeout)
+                return
+            except aiohttp.ClientError as error:
+                reason = f"{type(error).__name__}: {error}".rstrip(": ")
+            else:
+                if reply.status_code == 200:
+                    return
+                reason = f"HTTP {reply.status_code} {reply.body[:200]}".strip()
+                if reply.status_code != 429 and reply.status_code < 500:
+                    # expired (after 30 min or 5 posts) or refused: the same post would be too
+                    log.error("response_url refused the answer to %s: %s", what, reason)
+                    return
+                wait = _seconds(reply.headers.get("Retry-After")) if reply.status_code == 429 else None
+            if attempt == RESPONSE_ATTEMPTS:
+                break
+            delay = wait if wait is not None else backoff.next_delay()
+            log.warning("response_url failed to take the answer to %s (%s): trying again in %.1f s (attempt %d of %d)",
+                        what, reason, delay, attempt + 1, RESPONSE_ATTEMPTS)
+            await asyncio.sleep(delay)
+        log.error("could not answer %s through response_url after %d attempts: %s", what, RESPONSE_ATTEMPTS, reason)
 
     async def tell(self, response_url: str, text: str) -> None:
         """A short notice only the user sees (the bot is restarting), through `response_url`."""
@@ -224,6 +298,12 @@ class SlackRuntime:
             return await work
         except UsageError as error:
             return self.core.usage_outcome(error)
+        except PeopleUnavailable as error:
+            log.warning("cannot tell who is mentioned: %s", error)
+            later = f" in {error.retry_after:g} s" if error.retry_after else " in a minute"
+            return Outcome(self.core.notice("Slack is busy", f"Slack could not say who a person you mentioned is "
+                                            f"({error.reason}). Nothing was done; try again{later}.", "error"),
+                           "unavailable")
         except Exception:
             log.exception("command failed")
             return Outcome(self.core.notice("Something went wrong", "The bot hit an unexpected error; it was logged.",
@@ -231,6 +311,14 @@ class SlackRuntime:
 
     def _log(self, name: str, outcome: Outcome) -> None:
         log.info("%s -> %s status=%s request_id=%s", name, outcome.kind, outcome.status, outcome.request_id)
+
+
+def _seconds(value: Any) -> float | None:
+    try:
+        seconds = float(value)
+    except (TypeError, ValueError):
+        return None
+    return seconds if 0 <= seconds <= 60 else None  # a longer wait: back off as usual instead
 
 
 __all__ = ["CLIENT", "MENTION", "PLATFORM", "SlackRuntime", "response_type"]

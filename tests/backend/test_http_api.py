@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import httpx
 
-from tests.backend.backend_support import Api, create_war, is_problem, setup_clan, uid, user
+from backend_impl import admin
+from tests.backend.backend_support import Api, Key, create_war, is_problem, setup_clan, uid, user
 from tests.backend.conftest import Backend
 
 
@@ -276,3 +279,72 @@ def test_leaderboard_and_stats_shapes(api: Api) -> None:
     board = api.get("/leaderboard", limit=100).json()
     assert board["total"] >= 1 and board["limit"] == 100
     assert board["items"] == sorted(board["items"], key=lambda e: -e["glory"])
+
+
+def test_a_clan_outside_the_war_is_told_so_not_about_roles(api: Api) -> None:
+    host, rival, third = setup_clan(api, "In"), setup_clan(api, "Too"), setup_clan(api, "Out")
+    war = create_war(api, host)
+    accepted = api.post(f"/wars/{war['id']}/accept", {"server": rival.server, "actor": rival.leader,
+                                                      "players": [rival.leader]})  # fmt: skip
+    assert accepted.status_code == 200, accepted.text
+    open_war = create_war(api, host)
+    outsider = {"server": third.server, "actor": third.leader}
+    refusals = {
+        "removeWar": api.post(f"/wars/{open_war['id']}/remove", outsider),
+        "castVote": api.post(f"/wars/{war['id']}/votes", {**outsider, "result": "win"}),
+        "sayToOpponent": api.post(f"/wars/{war['id']}/messages", {**outsider, "message": "hi"}),
+    }
+    for operation, reply in refusals.items():
+        problem = is_problem(reply, 403)
+        # the Leader of another clan has every role needed: the reason is the war, and it is said
+        assert "needs the role" not in problem["detail"] and "requiredRoles" not in problem, problem
+        assert problem["detail"].startswith(f"{operation}: your clan"), problem
+        assert problem["warId"] in (war["id"], open_war["id"]) and problem["actorId"] == third.leader["id"]
+
+
+def test_an_idempotency_key_is_never_replayed_to_another_platform(backend: Backend) -> None:
+    """One client with keys on two platforms (an explicit choice): the same Idempotency-Key
+    on each is two requests, each replayed only to its own platform."""
+    client = f"TWO-{uid()[:6]}"
+    keys = {
+        platform: asyncio.run(admin.create_key(backend.database_url, client, platform, shared_platform=True,
+                                               second_platform=platform == "slack"))[1]
+        for platform in ("discord", "slack")
+    }  # fmt: skip
+    apis = {platform: Api(backend.url, Key(client, platform, key)) for platform, key in keys.items()}
+    try:
+        server, leader = {"id": uid("9"), "name": "Twice HQ"}, user(uid("1"), "lead")
+        setup = {"server": server, "actor": leader, "channel": {"id": uid("5"), "name": "wars"}, "name": "Twice"}
+        war = {"server": server, "actor": leader, "players": [leader], "game": 4}
+        for path, body in (("/clans", setup), ("/wars", war)):  # createWar: PostgreSQL's direct path too
+            retry_key = f"k-{uid()}"
+            first = {p: api.post(path, body, idempotency_key=retry_key) for p, api in apis.items()}
+            for platform, reply in first.items():
+                assert reply.status_code == 201, reply.text
+                assert "Idempotent-Replayed" not in reply.headers, (platform, reply.json())
+                made = reply.json()
+                assert (made.get("host") or made)["platform"] == platform, (platform, made)
+            for platform, api in apis.items():  # each platform's retry: its own reply
+                again = api.post(path, body, idempotency_key=retry_key)
+                assert again.headers.get("Idempotent-Replayed") == "true"
+                assert again.json() == first[platform].json()
+    finally:
+        for api in apis.values():
+            api.close()
+
+
+def test_leadership_goes_only_to_a_member_of_the_clan(api: Api) -> None:
+    clan, elsewhere = setup_clan(api, "Keep"), setup_clan(api, "Elsewhere")
+    path = f"/clans/{clan.server_id}"
+    stranger = user(uid("1"), "stranger")
+    for never_here in (stranger, elsewhere.leader):  # unknown, or a member of another clan only
+        refused = is_problem(api.post(f"{path}/relinquish", {"actor": clan.leader, "member": never_here}), 422)
+        assert refused["memberId"] == never_here["id"] and "member of this clan" in refused["detail"], refused
+    assert api.get(path).json()["leader"]["id"] == clan.leader["id"]
+    members = api.get(f"{path}/members", limit=100).json()["items"]
+    assert [m["id"] for m in members] == [clan.leader["id"]]  # the refusal recorded nobody
+    # once they used one of the clan's commands, they are a member: leadership may go to them
+    assert api.post(f"{path}/availability", {"actor": stranger, "available": True}).status_code == 200
+    handed = api.post(f"{path}/relinquish", {"actor": clan.leader, "member": stranger})
+    assert handed.status_code == 200, handed.text
+    assert api.get(path).json()["leader"]["id"] == stranger["id"]

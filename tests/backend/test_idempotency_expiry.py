@@ -63,7 +63,7 @@ def database(
 
 
 def _record(key: str, age: timedelta) -> IdempotencyRecord:
-    return IdempotencyRecord(client="C", key=key, operation="op", request_hash="h", status=200,
+    return IdempotencyRecord(client="C", platform="p", key=key, operation="op", request_hash="h", status=200,
                              body={}, created_at=db.utcnow() - age)  # fmt: skip
 
 

@@ -1,11 +1,19 @@
-"""The whole war lifecycle with two clans, through the event feed, expiry, votes and glory."""
+"""The whole war lifecycle with two clans, through the event feed, expiry, votes and glory;
+and the feed's long-polls when a backend stops."""
 
 from __future__ import annotations
 
+import json
+import signal
+import socket
 import time
+from pathlib import Path
 from typing import Any
 
+import httpx
+
 from tests.backend.backend_support import Api, create_war, is_problem, setup_clan, user
+from tests.backend.conftest import Backend, start_server
 
 WAR_SECONDS = 1.2
 DURATION = WAR_SECONDS / 3600
@@ -174,3 +182,42 @@ def test_long_poll_waits_for_an_event(api: Api) -> None:
     timer.join()
     assert page["items"] and page["items"][0]["type"] == "war.requested"
     assert time.monotonic() - started < 5
+
+
+def test_sigterm_answers_waiting_long_polls_at_once(backend: Backend, tmp_path: Path) -> None:
+    """A restart must not hold the bots' long-polls (wait=25) until the grace runs out, then
+    answer them 500: they get the empty page a wait that ran out gets, and poll again."""
+    grace = 10
+    server = start_server(backend.database_url, tmp_path / "server.log", GMBOT_SHUTDOWN_GRACE=str(grace))
+    try:
+        key = backend.keys["discord"]
+        api = Api(server.url, key)
+        cursor = current_cursor(api)
+        api.close()
+        host, port = server.url.removeprefix("http://").split(":")
+        with socket.create_connection((host, int(port))) as poll:
+            poll.sendall(
+                f"GET /events?after={cursor}&wait=25 HTTP/1.1\r\nHost: x\r\n"
+                f"x-api-key: {key.key}\r\nclient: {key.client}\r\n\r\n".encode()
+            )
+            # sent before this round trip on another connection: the server holds the poll now
+            assert httpx.get(f"{server.url}/health").status_code == 200
+            started = time.monotonic()
+            server.process.send_signal(signal.SIGTERM)
+            poll.settimeout(grace + 25)
+            answer = b""
+            while chunk := poll.recv(65536):
+                answer += chunk
+            answered_in = time.monotonic() - started
+        head, _, body = answer.partition(b"\r\n\r\n")
+        assert head.startswith(b"HTTP/1.1 200 "), answer[:500]
+        assert b"connection: close" in head.lower()  # poll again elsewhere, or here once restarted
+        assert json.loads(body) == {"items": [], "next": cursor}
+        # uvicorn exits by the signal it caught, once it has shut down cleanly
+        assert server.process.wait(grace + 10) in (0, -signal.SIGTERM)
+        # not the grace: the poll did not hold the shutdown
+        assert answered_in < grace and time.monotonic() - started < grace, answered_in
+        log = server.log.read_text()
+        assert "Traceback" not in log and "ERROR" not in log, log[-3000:]
+    finally:
+        server.stop()

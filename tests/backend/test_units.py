@@ -7,6 +7,7 @@ import sqlite3
 from pathlib import Path
 
 import pytest
+from alembic.script import ScriptDirectory
 
 from backend_impl import apikeys, db, migrate, results, settings, warids
 
@@ -88,7 +89,8 @@ def test_migrations_are_repeatable_and_seed_the_catalogue(tmp_path: Path) -> Non
         (4, 1, 4), (5, 1, 4), (7, 1, 5), (8, 1, 5)
     ]  # fmt: skip
     assert connection.execute("SELECT id FROM formats WHERE is_default").fetchall() == [("ft3",)]
-    assert connection.execute("SELECT version_num FROM alembic_version").fetchall() == [("0003",)]
+    head = ScriptDirectory.from_config(migrate.alembic_config()).get_current_head()
+    assert connection.execute("SELECT version_num FROM alembic_version").fetchall() == [(head,)]
 
 
 def test_migrations_match_the_models(tmp_path: Path) -> None:
@@ -105,3 +107,22 @@ def test_migrations_match_the_models(tmp_path: Path) -> None:
         differences = compare_metadata(MigrationContext.configure(connection), Base.metadata)
     engine.dispose()
     assert differences == []
+
+
+def test_idempotency_records_get_their_clients_platform_when_migrated(tmp_path: Path) -> None:
+    """Records made before keys were scoped by platform keep replaying on their client's platform."""
+    url = f"sqlite:///{tmp_path / 'i.sqlite3'}"
+    migrate.upgrade_sync(url, "0003")
+    connection = sqlite3.connect(tmp_path / "i.sqlite3")
+    connection.execute("INSERT INTO api_keys (id, client, platform, secret_hash, created_at) "
+                       "VALUES ('k1', 'DISCORD-BFF', 'discord', 'h', '2026-01-01 00:00:00')")  # fmt: skip
+    for client in ("DISCORD-BFF", "GONE-BFF"):
+        connection.execute("INSERT INTO idempotency_keys (client, key, operation, request_hash, status, body, "
+                           "created_at) VALUES (?, 'k', 'op', 'h', 201, '{}', '2026-01-01 00:00:00')", (client,))
+    connection.commit()
+    connection.close()
+    migrate.upgrade_sync(url)
+    connection = sqlite3.connect(tmp_path / "i.sqlite3")
+    rows = connection.execute("SELECT client, platform, key FROM idempotency_keys ORDER BY client").fetchall()
+    assert rows == [("DISCORD-BFF", "discord", "k"), ("GONE-BFF", "", "k")]
+    connection.close()

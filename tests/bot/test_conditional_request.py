@@ -6,6 +6,7 @@ import httpx
 import pytest
 
 from gmbot.chat.core import Core
+from gmbot.chat.markup import plain
 from gmbot.chat.request import resolve
 from gmbot.spec.model import BotSpec
 
@@ -32,7 +33,7 @@ async def test_update_here_moves_the_notification_channel(spec: BotSpec, fake: F
     outcome = await core.run_prefix("update", "-here", INV)
     assert (fake.requests[0].method, fake.requests[0].url.path) == ("PATCH", "/clans/1")
     assert fake.body() == {"actor": {"id": "11", "name": "alice"}, "channel": {"id": "77", "name": "wars"}}
-    assert {f.name: f.value for f in outcome.card.fields}["Notifications"] == "#wars"
+    assert {f.name: plain(f.value) for f in outcome.card.fields}["Notifications"] == "#wars"
     await core.run_prefix("update", "-location Asia", INV)
     assert fake.body() == {"actor": {"id": "11", "name": "alice"}, "location": "Asia"}
     await core.run_prefix("update", "-here no -language German", INV)

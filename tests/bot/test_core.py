@@ -5,6 +5,7 @@ import pytest
 
 from gmbot.chat.cards import card_to_text
 from gmbot.chat.core import Core, Invocation
+from gmbot.chat.markup import plain
 from gmbot.chat.options import Person
 from gmbot.spec.model import BotSpec
 
@@ -33,8 +34,8 @@ async def test_createwar_builds_the_request_and_renders_the_card(spec: BotSpec, 
         "game": 4, "duration": 12, "format": "ft3",
     }
     assert outcome.kind == "reply" and outcome.status == 201
-    assert outcome.card.title == "War request zyo8 created"
-    assert {f.name: f.value for f in outcome.card.fields}["Game"] == "Mini Militia"
+    assert plain(outcome.card.title) == "War request zyo8 created"
+    assert {f.name: f.value for f in outcome.card.fields}["Game"] == "\ue000Mini Militia\ue001"  # a value: data
 
 
 async def test_path_query_and_alias(spec: BotSpec, fake: FakeBackend) -> None:
@@ -67,7 +68,7 @@ async def test_problem_json_becomes_error_card(spec: BotSpec, fake: FakeBackend)
         headers={"content-type": "application/problem+json"})
     outcome = await Core(spec, fake.client()).run_prefix("promote", "-members @bob", INV, members)
     assert outcome.kind == "problem" and outcome.status == 403
-    assert (outcome.card.title, outcome.card.description) == ("Forbidden", "Only a Leader may promote")
+    assert (plain(outcome.card.title), plain(outcome.card.description)) == ("Forbidden", "Only a Leader may promote")
 
 
 async def test_malformed_replies_never_crash(spec: BotSpec, fake: FakeBackend) -> None:
@@ -114,7 +115,7 @@ async def test_event_card_buttons_vote_as_the_clicking_user(spec: BotSpec, fake:
     outcome = await core.click(card.buttons[1].custom_id or "", clicker)
     assert fake.requests[0].url.path == "/wars/zyo8/votes"
     assert fake.body() == {"server": {"id": "2", "name": "Bears"}, "actor": {"id": "21", "name": "bruno"}, "result": "lose"}
-    assert outcome.card.title == "Vote recorded for war zyo8"
+    assert plain(outcome.card.title) == "Vote recorded for war zyo8"
 
 
 async def test_every_event_has_a_card(spec: BotSpec, fake: FakeBackend) -> None:
@@ -127,7 +128,7 @@ async def test_every_event_has_a_card(spec: BotSpec, fake: FakeBackend) -> None:
         assert card is not None and card.title, name
     requested = core.render_event({"id": 1, "type": "war.requested", "serverId": "2", "data": {"war": war()}})
     assert requested is not None and requested.title == "NEW WAR REQUEST"
-    assert {f.name: f.value for f in requested.fields} == {
+    assert {f.name: plain(f.value) for f in requested.fields} == {
         "Clan": "Wolves", "Game": "Mini Militia", "Players": "alice", "Format": "First to 3 wins",
         "Duration": "12 h", "War id": "zyo8"}
 
@@ -141,7 +142,7 @@ async def test_a_501_or_500_never_shows_the_developer_text(spec: BotSpec, fake: 
     outcome = await Core(spec, fake.client()).run_prefix("games", "", INV, members)
     assert outcome.kind == "problem" and outcome.status == 501
     assert (outcome.card.title, outcome.card.description) == ("Not available yet", "`gmbot games` isn't available yet.")
-    assert outcome.card.footer == f"request id {outcome.request_id}"
+    assert plain(outcome.card.footer) == f"request id {outcome.request_id}"
     assert "async def" not in card_to_text(outcome.card) and "write async def list_games" in caplog.text
     fake.answer = lambda r: httpx.Response(500, json={"status": 500, "title": "Internal Server Error",
                                                       "detail": "KeyError: 'x'"})

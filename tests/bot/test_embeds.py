@@ -1,8 +1,9 @@
 from __future__ import annotations
 
-from gmbot.chat.cards import RenderedCard, RenderedField
+from gmbot.chat.cards import CardRenderer, RenderedCard, RenderedField
 from gmbot.chat.fit import CUT
 from gmbot.discord.embeds import card_to_embeds, embed_size
+from gmbot.spec.model import BotSettings, Card
 
 
 def check_limits(embeds: list[dict]) -> None:
@@ -37,3 +38,29 @@ def test_many_fields_split_and_overflow_is_marked() -> None:
     embeds = card_to_embeds(huge)
     check_limits(embeds)
     assert "more not shown" in embeds[-1]["footer"]["text"]
+
+
+def hostile(template: Card, value: str) -> RenderedCard:
+    return CardRenderer(BotSettings(name="B", client="C")).render(template, {"v": value, "id": "123456789012345678"})
+
+
+CARD = Card(title="WAR ON: {{ v }}", description="**{{ v }}** is here, <@{{ id }}>", footer="by {{ v }}",
+            fields=[{"name": "{{ v }}", "value": "- {{ v }}"}])
+
+
+def test_values_are_escaped_where_discord_reads_markdown() -> None:
+    [embed] = card_to_embeds(hostile(CARD, "[FREE GLORY](https://evil.example) @everyone <@1>"))
+    shown = "\\[FREE GLORY\\](https\\://evil.example) @\u200beveryone \\<@1\\>"
+    assert embed["title"] == f"WAR ON: {shown}"
+    # the author's markup works around a value, and an id the author makes a mention of stays one
+    assert embed["description"] == f"**{shown}** is here, <@123456789012345678>"
+    assert embed["fields"] == [{"name": shown, "value": f"- {shown}", "inline": False}]
+    # Discord formats nothing in a footer: the value as it is (a backslash would show)
+    assert embed["footer"]["text"] == "by [FREE GLORY](https://evil.example) @everyone <@1>"
+
+
+def test_line_starts_and_the_escape_itself_are_escaped() -> None:
+    [embed] = card_to_embeds(hostile(Card(description="{{ v }}"), "# big\n-# small\n> quote\n1. one\n\\*x*"))
+    assert embed["description"] == "\\# big\n\\-# small\n\\> quote\n1\\. one\n\\\\\\*x\\*"
+    [plain] = card_to_embeds(hostile(Card(description="{{ v }}"), "Wolves 2"))
+    assert plain["description"] == "Wolves 2"  # ordinary names are untouched

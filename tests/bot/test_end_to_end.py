@@ -152,9 +152,9 @@ async def test_problems_reach_chat_users_in_plain_words(runtime: DiscordRuntime,
     wolves, _ = await setup_two_clans(runtime)
     lonely = FakeGuild(333 << 22, "Lonely", [member(3001, "dora")])
     no_clan = await prefix(runtime, lonely, 3001, "status", "")
-    assert "set one up first (`gmbot setup`)" in no_clan["description"]  # the backend said (setupClan)
+    assert "set one up first (\\`gmbot setup\\`)" in no_clan["description"]  # the backend said (setupClan)
     denied = await prefix(runtime, wolves, 1002, "promote", "-members <@1001>")
-    assert "`gmbot promote` needs the role Leader" in denied["description"]
+    assert "\\`gmbot promote\\` needs the role Leader" in denied["description"]
     # A spec bounded more loosely than the API (`gmbot generate` refuses it; the runtime copes):
     # the backend's validation 400 becomes the option's rule, its own words go to the log.
     data = spec.model_dump(mode="json")

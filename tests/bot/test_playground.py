@@ -71,6 +71,22 @@ async def test_a_scripted_war(spec: BotSpec) -> None:
     assert "Traceback" not in text
 
 
+HOSTILE = "**Evil** <@1> [x](https://e.x) ⟨time 0 relative⟩"
+
+
+async def test_the_playground_prints_hostile_text_as_it_is(spec: BotSpec) -> None:
+    """Plain text: the values as typed, no marks, no escapes, no time written from a value."""
+    out = io.StringIO()
+    async with local_backend(application, spec.bot.client) as live:
+        backend = BackendClient(live.url, live.api_key, spec.bot.client, routes=ROUTES)
+        await Playground(Core(spec, backend), out).run(
+            ["as alice in Wolves", f"gmbot setup -name {HOSTILE}", f"gmbot createwar -game 4 -players {HOSTILE}"])
+        await backend.aclose()
+    text = out.getvalue()
+    assert f"== Welcome, {HOSTILE}! ==" in text and "-players: '**Evil**' is not a mention" in text
+    assert not {"\ue000", "\ue001", "\\"} & set(text) and "1970" not in text
+
+
 def test_gmbot_chat_exits_0_at_end_of_input() -> None:
     env = {**os.environ, "PYTHONWARNINGS": "ignore"}
     result = subprocess.run(

@@ -83,6 +83,22 @@ async def test_discord_errors_are_reported_not_raised_raw() -> None:
         await sync_commands("tok", commands=COMMANDS, application_id="42")
 
 
+@respx.mock
+async def test_a_rate_limit_says_how_long_to_wait() -> None:
+    respx.get(f"{API}/applications/42/commands").respond(json=[])
+    put = respx.put(f"{API}/applications/42/commands")
+    # Discord's own 429: the exact time in the JSON body (the header may be missing or rounded)
+    put.mock(return_value=httpx.Response(429, json={"message": "You are being rate limited.", "retry_after": 12.5,
+                                                    "global": False}))
+    with pytest.raises(SyncError, match=r"retry after 12\.5 s$"):
+        await sync_commands("tok", commands=COMMANDS, application_id="42")
+    # Cloudflare's: plain text, no header
+    put.mock(return_value=httpx.Response(429, text="error code: 1015"))
+    with pytest.raises(SyncError) as refused:
+        await sync_commands("tok", commands=COMMANDS, application_id="42")
+    assert "?" not in str(refused.value) and "retry in a minute" in str(refused.value)
+
+
 def test_sync_main_dry_run(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
     from gmbot.discord.cli import sync_main
 

@@ -7,6 +7,7 @@ import pytest
 from generator import template_scan
 from gmbot.chat import times
 from gmbot.chat.cards import CardRenderer, RenderedButton, RenderedCard, RenderedField, card_to_text
+from gmbot.chat.markup import DATA, END, Format, data, on_literal, plain, strip
 from gmbot.chat.templating import CARD_FILTERS, card_environment, duration, names
 from gmbot.discord.embeds import card_to_embeds
 from gmbot.spec.model import BotSettings, Card
@@ -57,7 +58,7 @@ def test_cards_render_with_the_filters() -> None:
     card = Card(title="{{ reply.duration | duration }}", description="{{ reply.players | names }}",
                 footer="{{ reply.missing | duration }}|{{ reply.missing | names }}")
     rendered = renderer.render(card, {"reply": {"duration": 1.5, "players": [{"id": "1", "name": "al"}]}})
-    assert (rendered.title, rendered.description, rendered.footer) == ("1 h 30 min", "al", "|")
+    assert (rendered.title, rendered.description, rendered.footer) == (data("1 h 30 min"), data("al"), "|")
 
 
 def test_the_generator_checks_in_the_runtime_environment() -> None:
@@ -75,7 +76,9 @@ def test_time_marks_a_moment_each_front_end_writes_natively() -> None:
     assert render("{{ t | time }}", t=at) == f"⟨time {unix} relative⟩"
     assert render("{{ t | time('date') }}", t="2026-11-29T05:41:23") == f"⟨time {unix} date⟩"  # naive: UTC
     assert render("{{ t | time('datetime') }}", t=unix) == f"⟨time {unix} datetime⟩"
-    assert render("{{ t | time }}|{{ missing.x | time }}|{{ n | time or '-' }}", t="soon", n=None) == "soon||-"
+    # not a time: shown as it is, so data
+    assert render("{{ t | time }}|{{ missing.x | time }}|{{ n | time or '-' }}", t="soon", n=None) == (
+        f"{data('soon')}||{data('-')}")
     with pytest.raises(ValueError, match="unknown style"):
         render("{{ t | time('weekday') }}", t=at)
     assert times.discord(unix, "relative") == f"<t:{unix}:R>" and times.discord(unix, "date") == f"<t:{unix}:D>"
@@ -91,4 +94,39 @@ def test_front_ends_write_time_marks() -> None:
     assert embed["description"] == "Ends <t:1795930883:R>" and embed["fields"][0]["value"] == "at <t:1795930883:R>"
     assert embed["title"] == "Ends 2026-11-29 05:41 UTC" and embed["footer"]["text"] == "2026-11-29 05:41 UTC"
     text = card_to_text(card)
-    assert "⟨" not in text and "Ends 2026-11-29 05:41 UTC" in text and "[Vote 2026-11-29 05:41 UTC]" in text
+    assert "Ends 2026-11-29 05:41 UTC" in text and f"[Vote {mark}]" in text  # a label is plain: the renderer wrote it
+
+
+def test_every_value_is_data_and_only_the_template_is_markup() -> None:
+    env = card_environment()
+    render = lambda source, **scope: env.from_string(source).render(**scope)  # noqa: E731
+    assert render("**{{ n }}** vs {{ m }}", n="**x**", m="<!here>") == f"**{DATA}**x**{END}** vs {DATA}<!here>{END}"
+    assert render("{{ '#' ~ n if n else 'nowhere' }}", n="wars") == data("#wars")  # a whole `{{ }}` is data
+    assert render("{{ n }}", n=None) == data("None") and render("{{ missing.x }}{{ '' }}") == ""
+    # a user cannot close the span (or open one): the marks are dropped from what is wrapped
+    assert render("{{ n }}", n=f"{END}**bold**{DATA}") == data("**bold**") == f"{DATA}**bold**{END}"
+    # the `time` marker is the author's as a whole `{{ }}`; joined to other text it is data again
+    assert render("{{ t | time }}", t=0) == "⟨time 0 relative⟩"
+    assert render("{{ t | time ~ '!' }}", t=0) == data("⟨time 0 relative⟩!")
+
+
+def test_a_format_converts_the_literal_text_and_escapes_each_value() -> None:
+    upper = Format(literal=lambda text: text.replace("**", "*"), escape=lambda value: value.replace("*", "\\*"))
+    text = f"**{data('a*b')}** and {data('*c*')}"
+    assert upper(text) == "*a\\*b* and \\*c\\*"
+    assert on_literal(text, str.upper) == f"**{data('a*b')}** AND {data('*c*')}"  # no escaper: still marked
+    assert plain(text) == "**a*b** and *c*" and upper("no values **here**") == "no values *here*"
+    assert strip(f"  {DATA} padded {END} ") == data("padded") and strip(f"x {data('  ')}") == "x"
+
+
+def test_times_are_written_in_the_authors_text_only() -> None:
+    text = f"ends ⟨time 0 relative⟩, {data('⟨time 0 relative⟩')}"
+    assert times.write_times(text, times.plain) == f"ends 1970-01-01 00:00 UTC, {data('⟨time 0 relative⟩')}"
+    renderer = CardRenderer(BotSettings(name="B", client="C"))
+    card = renderer.render(Card(title="{{ n }}", url="{{ u }}", color="{{ c }}",
+                                buttons=[{"label": "{{ n }} {{ t | time }}", "operation": "x"}]),
+                           {"n": "⟨time 0 date⟩", "t": 0, "u": "javascript:alert(1)", "c": "#00ff00"})
+    # labels, url and colour are plain text on every platform: rendered plain, times in UTC
+    assert card.buttons[0].label == "⟨time 0 date⟩ 1970-01-01 00:00 UTC"
+    assert card.url is None and card.color == 0x00FF00  # only an http(s) URL is a link
+    assert card_to_text(card) == "== ⟨time 0 date⟩ ==\n  [⟨time 0 date⟩ 1970-01-01 00:00 UTC]"

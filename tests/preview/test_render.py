@@ -88,3 +88,21 @@ def test_buttons_are_bound_as_the_core_binds_them() -> None:
     entry.sample["data"]["war"]["id"] = "9" * 120
     card = render_card(preview, entry)
     assert card.buttons and not any(b.custom_id for b in card.buttons)
+
+
+def test_hostile_values_are_shown_as_the_bots_send_them() -> None:
+    """The columns use the bots' converters: a value is text on both platforms, as sent."""
+    from gmbot.chat.cards import CardRenderer
+    from gmbot.spec.model import BotSettings, Card
+
+    card = CardRenderer(BotSettings(name="B", client="C")).render(
+        Card(title="{{ v }}", description="**{{ v }}** <t:0:D>", fields=[{"name": "{{ v }}", "value": "{{ v }}"}]),
+        {"v": "[FREE GLORY](https://evil.example) <@1> *x* <t:0:R>"})
+    for platform in ("discord", "slack"):
+        html = render_platform(PLATFORMS[platform], card)
+        assert "evil.example" in html and 'href="https://evil.example' not in html, platform
+        assert 'class="mention"' not in html and html.count('class="timestamp"') <= 1, platform
+    discord = render_platform(PLATFORMS["discord"], card)
+    assert '<div class="embed-title">[FREE GLORY](https://evil.example) &lt;@1&gt; *x* &lt;t:0:R&gt;</div>' in discord
+    assert "<strong>[FREE GLORY]" in discord and "\\" not in discord  # Discord hides its escapes
+    assert discord_markdown("\\*not\\* `a\\*b` \\`x\\`") == "*not* <code>a\\*b</code> `x`"

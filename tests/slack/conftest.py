@@ -3,10 +3,12 @@ backend on loopback, and a fake Slack Web API recording what the bot sends."""
 
 from __future__ import annotations
 
+import asyncio
 import json
+import logging
 import time
 import urllib.parse
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -99,16 +101,57 @@ class SlackWire:
         return await self.signed(body), url
 
     async def mention(self, text: str, *, user: str, event_id: str, team: str = "T0WOLF", channel: str = "CWARS",
-                      retry: int | None = None) -> Reply:
+                      retry: int | None = None, thread_ts: str | None = None) -> Reply:
+        event = {"type": "app_mention", "user": user, "text": text, "ts": f"{time.time():.6f}",
+                 "channel": channel, "event_ts": f"{time.time():.6f}"}
+        if thread_ts:
+            event["thread_ts"] = thread_ts
+        return await self.event(event, event_id=event_id, team=team, retry=retry)
+
+    async def event(self, event: dict[str, Any], *, event_id: str, team: str = "T0WOLF",
+                    retry: int | None = None) -> Reply:
+        """An Events API delivery (`X-Slack-Retry-Num` when `retry`), signed."""
         body = json.dumps({
             "token": "deprecated", "team_id": team, "api_app_id": "AGMBOT", "type": "event_callback",
-            "event_id": event_id, "event_time": int(time.time()),
-            "event": {"type": "app_mention", "user": user, "text": text, "ts": f"{time.time():.6f}",
-                      "channel": channel, "event_ts": f"{time.time():.6f}"},
+            "event_id": event_id, "event_time": int(time.time()), "event": event,
             "authorizations": [{"team_id": team, "user_id": self.fake.bot_user_id, "is_bot": True}],
         })
         extra = {"X-Slack-Retry-Num": str(retry), "X-Slack-Retry-Reason": "http_timeout"} if retry else {}
         return await self.signed(body, "application/json", extra)
+
+
+class LogWatch(logging.Handler):
+    """What the Slack front end logs, to wait on (a line, not a sleep)."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.DEBUG)
+        self.messages: list[str] = []
+        self._changed = asyncio.Event()
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.messages.append(record.getMessage())
+        self._changed.set()
+
+    def having(self, text: str) -> list[str]:
+        return [m for m in self.messages if text in m]
+
+    async def wait_for(self, text: str, within: float = 15.0) -> str:
+        async with asyncio.timeout(within):
+            while not self.having(text):
+                self._changed.clear()
+                await self._changed.wait()
+        return self.having(text)[0]
+
+
+@pytest.fixture
+def logs() -> Iterator[LogWatch]:
+    watch = LogWatch()
+    logger = logging.getLogger("gmbot.slack")
+    logger.addHandler(watch)
+    try:
+        yield watch
+    finally:
+        logger.removeHandler(watch)
 
 
 @dataclass
@@ -136,8 +179,10 @@ async def live() -> AsyncIterator[LocalBackend]:
 @pytest.fixture
 async def fake() -> AsyncIterator[FakeSlack]:
     fake = await FakeSlack().start()
-    for user_id, name in (("UALICE", "alice"), ("UBOB", "bob"), ("UBRUNO", "bruno"), ("UCARL", "carl")):
-        fake.add_user(user_id, name)
+    # Wolves (T0WOLF, the fake's own workspace) and Bears: a mention must name a member of the command's workspace
+    for user_id, name, team in (("UALICE", "alice", "T0WOLF"), ("UBOB", "bob", "T0WOLF"),
+                                ("UBRUNO", "bruno", "T0BEAR"), ("UCARL", "carl", "T0BEAR")):
+        fake.add_user(user_id, name, team)
     yield fake
     await fake.stop()
 

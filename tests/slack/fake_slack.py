@@ -15,8 +15,17 @@ Failures Slack has, for the service tests (gmbot/slack/lifecycle.py, delivery.py
   one failure each: `Rate(retry_after)` (HTTP 429 with Retry-After), `ServerError()`
   (HTTP 500, an HTML page as a proxy sends) or an error code (`"channel_not_found"`:
   `ok: false`). Failed posts are recorded too (`Call.failed` says how);
+* `fail_calls(method, *failures)`: the same for the next calls of any Web API method
+  (`users.info` rate limited: `Rate(0)`);
+* `fail_responses(*statuses)`: the next `response_url` posts answer these HTTP statuses;
 * `hold_responses`: how many `response_url` posts to hold until `release` is set
-  (`holding` is set when one is held): a command kept in flight.
+  (`holding` is set when one is held): a command kept in flight;
+* `hold(method)`: every call of that Web API method waits until `unhold(method)`;
+  `in_flight[method]` counts the calls waiting or running, `most_in_flight[method]` its
+  highest value, and `wait_in_flight(method, n)` waits until n are.
+
+Users (`add_user`) belong to a workspace (`team_id`), and may be deactivated (`deleted`)
+or bots (`is_bot`), as users.info reports them.
 """
 
 from __future__ import annotations
@@ -82,15 +91,22 @@ class FakeSlack:
         self.sockets: list[web.WebSocketResponse] = []  # Socket Mode connections, newest last
         self.refused_tokens: set[str] = set()
         self.post_failures: dict[str, list[Failure]] = {}  # channel -> the next failures, in order
+        self.call_failures: dict[str, list[Failure]] = {}  # Web API method -> the next failures
+        self.response_failures: list[int] = []  # the next response_url statuses
         self.hold_responses = 0
         self.holding = asyncio.Event()
         self.release = asyncio.Event()
+        self.held: dict[str, asyncio.Event] = {}  # method -> set when its calls may go on
+        self.in_flight: dict[str, int] = {}
+        self.most_in_flight: dict[str, int] = {}
         self.port = 0
         self._site: web.TCPSite | None = None
 
     # -- set-up ----------------------------------------------------------------------------
-    def add_user(self, user_id: str, name: str, team_id: str | None = None) -> None:
+    def add_user(self, user_id: str, name: str, team_id: str | None = None, *, deleted: bool = False,
+                 is_bot: bool = False) -> None:
         self.users[user_id] = {"id": user_id, "name": name.lower(), "team_id": team_id or self.team_id,
+                               "deleted": deleted, "is_bot": is_bot,
                                "real_name": name, "profile": {"display_name": name, "real_name": name}}
 
     async def start(self) -> FakeSlack:
@@ -125,8 +141,26 @@ class FakeSlack:
     def fail_posts(self, channel: str, *failures: Failure) -> None:
         self.post_failures.setdefault(channel, []).extend(failures)
 
+    def fail_calls(self, method: str, *failures: Failure) -> None:
+        self.call_failures.setdefault(method, []).extend(failures)
+
+    def fail_responses(self, *statuses: int) -> None:
+        self.response_failures.extend(statuses)
+
+    def hold(self, method: str) -> None:
+        self.held[method] = asyncio.Event()
+
+    def unhold(self, method: str) -> None:
+        self.held.pop(method).set()
+
+    async def wait_in_flight(self, method: str, count: int, within: float = 5.0) -> None:
+        async with asyncio.timeout(within), self._changed:
+            await self._changed.wait_for(lambda: self.in_flight.get(method, 0) >= count)
+
     async def stop(self) -> None:
         self.release.set()
+        for held in self.held.values():
+            held.set()
         if self._runner is not None:
             await self._runner.cleanup()
 
@@ -151,7 +185,9 @@ class FakeSlack:
 
     async def response(self, url: str, within: float = 5.0) -> dict[str, Any]:
         path = urllib.parse.urlparse(url).path
-        return (await self.wait_for(lambda c: c.method == "response_url" and c.path == path, within=within))[0].data
+        answered = await self.wait_for(lambda c: c.method == "response_url" and c.path == path and not c.failed,
+                                       within=within)
+        return answered[0].data
 
     def of(self, method: str) -> list[Call]:
         return [c for c in self.calls if c.method == method]
@@ -181,6 +217,10 @@ class FakeSlack:
     # -- the endpoints -----------------------------------------------------------------------
     async def _response_url(self, request: web.Request) -> web.Response:
         data = json.loads(await request.text() or "{}")
+        if self.response_failures:
+            status = self.response_failures.pop(0)
+            await self._record(Call("response_url", data, None, request.path, failed=str(status)))
+            return web.Response(status=status, text="<html>upstream error</html>", content_type="text/html")
         if self.hold_responses:
             self.hold_responses -= 1
             self.holding.set()
@@ -199,6 +239,19 @@ class FakeSlack:
                 data.update(dict(urllib.parse.parse_qsl(raw)))
         auth = request.headers.get("Authorization", "")
         token = auth.removeprefix("Bearer ") if auth.startswith("Bearer ") else data.get("token")
+        async with self._changed:
+            self.in_flight[method] = self.in_flight.get(method, 0) + 1
+            self.most_in_flight[method] = max(self.most_in_flight.get(method, 0), self.in_flight[method])
+            self._changed.notify_all()
+        try:
+            if method in self.held:
+                await self.held[method].wait()
+            return await self._answer_api(request, method, data, token)
+        finally:
+            self.in_flight[method] -= 1
+
+    async def _answer_api(self, request: web.Request, method: str, data: dict[str, Any],
+                          token: str | None) -> web.Response:
         failure = self._failure(method, data)
         if isinstance(failure, Rate):
             await self._record(Call(method, data, token, request.path, failed="429"))
@@ -216,6 +269,7 @@ class FakeSlack:
 
     def _failure(self, method: str, data: dict[str, Any]) -> Failure | None:
         queued = self.post_failures.get(str(data.get("channel"))) if method == "chat.postMessage" else None
+        queued = queued or self.call_failures.get(method)
         return queued.pop(0) if queued else None
 
     def answer(self, method: str, data: dict[str, Any], token: str | None) -> dict[str, Any]:

@@ -99,3 +99,36 @@ def test_times_are_slack_dates_in_text_and_plain_in_the_header() -> None:
     assert blocks[1]["text"]["text"] == f"Ends {date} &amp; &lt;soon&gt;"
     assert blocks[2]["fields"][0]["text"] == f"*At*\n{date}"
     assert "| *At*: 2026-11-29 06:00 UTC" in message_to_text(message)
+
+
+def test_values_are_escaped_and_only_the_authors_markup_is_read() -> None:
+    from gmbot.chat.cards import CardRenderer
+    from gmbot.spec.model import BotSettings, Card
+
+    card = Card(title="WAR ON: {{ v }}", description="**{{ v }}** vs <@{{ id }}> [site](https://x.test/{{ id }})",
+                footer="by {{ v }}", fields=[{"name": "{{ v }}", "value": "{{ v }}", "inline": True}],
+                url="https://x.test/{{ v }}", buttons=[{"label": "{{ v }}", "operation": "op"}])
+    value = "<!here> *b* _i_ ~s~ `c` & <https://evil.example|FREE GLORY>"
+    rendered = CardRenderer(BotSettings(name="B", client="C")).render(card, {"v": value, "id": "U123"})
+    rendered.buttons[0].custom_id = "gm:1"
+    message = card_to_message(rendered)
+    blocks = check_limits(message)
+    shown = "&lt;!here&gt; \u2217b\u2217 \u02cdi\u02cd \u223cs\u223c \u02cbc\u02cb &amp; &lt;https://evil.example|FREE GLORY&gt;"
+    # the notification text is read as mrkdwn (and notifies mentions): escaped too
+    assert message["text"] == f"WAR ON: {shown}"
+    assert blocks[0]["text"] == {"type": "plain_text", "text": f"WAR ON: {value}", "emoji": True}
+    # the url holds only what a link may (no `|`, `<`, `>`): nothing here is one
+    assert blocks[1]["type"] == "section"
+    assert blocks[1]["text"] == {"type": "mrkdwn", "verbatim": True,
+                                 "text": f"*{shown}* vs <@U123> <https://x.test/U123|site>"}
+    assert blocks[2]["fields"][0]["text"] == f"*{shown}*\n{shown}"
+    assert blocks[3]["elements"][0]["text"] == f"by {shown}"
+    assert blocks[4]["elements"][0]["text"] == {"type": "plain_text", "text": value, "emoji": True}
+    quoted = card_to_message(CardRenderer(BotSettings(name="B", client="C")).render(
+        Card(description="{{ v }}"), {"v": "> not a quote\nfine > here"}))
+    assert quoted["attachments"][0]["blocks"][0]["text"]["text"] == "\u00ad&gt; not a quote\nfine &gt; here"
+
+
+def test_a_link_for_the_title_is_written_safely() -> None:
+    message = card_to_message(RenderedCard(title="t", url="https://x.test/a&b"))
+    assert message["attachments"][0]["blocks"][1]["elements"][0]["text"] == "<https://x.test/a&amp;b|Open>"

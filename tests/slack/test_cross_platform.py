@@ -16,6 +16,7 @@ from generated.chat.routes import ROUTES
 from gmbot.chat.backend import BackendClient
 from gmbot.chat.cards import RenderedCard
 from gmbot.chat.events import CursorStore, EventConsumer
+from gmbot.chat.markup import plain
 from gmbot.discord.runtime import DiscordRuntime
 from gmbot.slack.app import build_app, web_app, web_client
 from gmbot.slack.delivery import event_poster
@@ -50,7 +51,7 @@ async def test_a_war_between_a_discord_clan_and_a_slack_clan(spec: BotSpec, stac
     on_discord: list[tuple[str, str]] = []  # (channel id, card title)
 
     async def discord_deliver(event: Mapping[str, Any], card: RenderedCard) -> None:
-        on_discord.append((str(event["channelId"]), card.title))
+        on_discord.append((str(event["channelId"]), plain(card.title)))
 
     discord_feed = EventConsumer(wolves_bot.core, discord_backend, CursorStore(tmp_path / "d"), discord_deliver, wait=0)
     slack_api = web_client(TOKEN, stack.fake.api_url)

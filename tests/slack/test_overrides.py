@@ -10,6 +10,7 @@ import pytest
 from generator.errors import SpecErrors
 from generator.pipeline import Config, check
 from gmbot.chat.cards import CardRenderer
+from gmbot.chat.markup import plain
 from gmbot.spec.model import BotSpec
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -23,8 +24,8 @@ def test_the_override_replaces_only_its_parts_on_its_platform(spec: BotSpec) -> 
     renderer = CardRenderer(spec.bot)
     scope = {"event": EVENT, "data": EVENT["data"], "ctx": {}}
     on_discord, on_slack = renderer.render(card, scope, "discord"), renderer.render(card, scope, "slack")
-    assert on_discord.footer == "Accept with: gmbot accept -war zyo8 -players @..."
-    assert on_slack.footer == "Accept with: /gmbot accept -war zyo8 -players @..."
+    assert plain(on_discord.footer) == "Accept with: gmbot accept -war zyo8 -players @..."
+    assert plain(on_slack.footer) == "Accept with: /gmbot accept -war zyo8 -players @..."
     assert on_slack.title == on_discord.title == "NEW WAR REQUEST" and on_slack.fields == on_discord.fields
     assert renderer.render(card, scope).footer == on_discord.footer  # no platform: the card as declared
 

@@ -201,6 +201,28 @@ async def test_sigterm_finishes_the_command_in_flight_and_saves_the_cursor(
     assert not [line for line in bot.lines if " WARNING " in line or " ERROR " in line], bot.output
 
 
+async def test_an_event_retried_after_a_restart_is_not_answered_twice(
+    live: LocalBackend, fake: FakeSlack, tmp_path: Path,
+) -> None:
+    """Slack retries an event it thinks was lost; the process that got it first has since
+    restarted. The event ids it handled are on disk (beside the cursor): no second post."""
+    for attempt in (None, 1):
+        async with gmbot_slack(live, fake, tmp_path) as (bot, port), aiohttp.ClientSession() as http:
+            await bot.wait_for_health("connected")
+            reply = await SlackWire(f"http://127.0.0.1:{port}", fake, http).mention(
+                "<@UGMBOT> setup -name Wolves", user="UALICE", event_id="EvRestart", retry=attempt)
+            assert reply.status == 200
+            if attempt is None:
+                posted = await fake.wait_for(lambda c: c.method == "chat.postMessage")
+                assert header(posted[0].data) == "Welcome, Wolves!"
+            else:
+                await bot.wait_for_line(r"event EvRestart retried by Slack: already handled")
+            bot.process.send_signal(signal.SIGTERM)
+            assert await bot.exit_code() == 0
+        bot.assert_no_traceback()
+    assert len(fake.of("chat.postMessage")) == 1 and (tmp_path / "slack-seen.sqlite3").exists()
+
+
 # -- gmbot run: the backend and the Slack bot as one service --------------------------------
 @contextlib.asynccontextmanager
 async def gmbot_run(tmp: Path, fake: FakeSlack) -> AsyncIterator[Process]:

@@ -13,10 +13,10 @@ from generated.chat.routes import ROUTES
 from gmbot.chat.backend import BackendClient
 from gmbot.server.local import local_backend
 from gmbot.slack.app import build_app, web_app
-from gmbot.slack.runtime import CLIENT, SlackRuntime
+from gmbot.slack.runtime import CLIENT, RESPONSE_ATTEMPTS, SlackRuntime
 from gmbot.spec.model import BotSpec
 
-from .conftest import SECRET, TOKEN, SlackWire, Stack, serve
+from .conftest import SECRET, TOKEN, LogWatch, SlackWire, Stack, serve
 from .fake_slack import FakeSlack, signed_headers
 
 ALICE, BOB = ("UALICE", "alice"), ("UBOB", "bob")
@@ -51,14 +51,14 @@ async def test_setup_through_the_slash_command(stack: Stack) -> None:
     assert again["response_type"] == "ephemeral" and again["attachments"][0]["color"] == "#e74c3c"
 
 
-async def test_mentions_resolve_by_name_or_through_users_info(stack: Stack) -> None:
+async def test_mentions_resolve_through_users_info_once(stack: Stack) -> None:
     await command(stack, "setup -name Wolves", user=ALICE)
-    # the escaped form carries the name; the bare form is looked up once, then cached
+    # escaped or bare, each person is looked up once (are they a member?), then cached
     created = await command(stack, "createwar -players <@UALICE|alice> <@UBOB> -game 4", user=ALICE)
     assert header(created).startswith("War request") and "bob" in str(created)
-    assert [c.data["user"] for c in stack.fake.of("users.info")] == ["UBOB"]
-    await command(stack, "createwar -players <@UBOB> -game 4", user=ALICE)
-    assert len(stack.fake.of("users.info")) == 1
+    assert sorted(c.data["user"] for c in stack.fake.of("users.info")) == ["UALICE", "UBOB"]
+    await command(stack, "createwar -players <@UBOB> <@UALICE> -game 4", user=ALICE)
+    assert len(stack.fake.of("users.info")) == 2
     unknown = await command(stack, "createwar -players <@UNOBODY> -game 4", user=ALICE)
     assert unknown["response_type"] == "ephemeral" and "<@UNOBODY>" in str(unknown)
 
@@ -135,3 +135,74 @@ async def test_backend_down_is_acknowledged_in_time_with_an_unavailable_card(spe
         await runtime.aclose()
         await backend.aclose()
     assert header(message) == "Service unavailable" and message["response_type"] == "ephemeral"
+
+
+async def test_a_mention_in_a_thread_is_answered_in_that_thread(stack: Stack) -> None:
+    thread = "1700000000.000100"
+    await stack.wire.mention("<@UGMBOT> setup -name Wolves", user="UALICE", event_id="EvT1", thread_ts=thread)
+    posted = (await stack.fake.wait_for(lambda c: c.method == "chat.postMessage"))[0]
+    assert posted.data["thread_ts"] == thread and header(posted.data) == "Welcome, Wolves!"
+    await stack.wire.mention("<@UGMBOT> createwar -game x", user="UALICE", event_id="EvT2", thread_ts=thread)
+    told = (await stack.fake.wait_for(lambda c: c.method == "chat.postEphemeral"))[0]
+    assert told.data["thread_ts"] == thread
+    await stack.wire.mention("<@UGMBOT> games", user="UALICE", event_id="EvT3")  # not in a thread: in the channel
+    games = (await stack.fake.wait_for(lambda c: c.method == "chat.postMessage", count=2))[1]
+    assert "thread_ts" not in games.data
+
+
+async def test_a_bare_command_or_mention_answers_with_help(stack: Stack) -> None:
+    for text in ("", "   "):
+        helped = await command(stack, text, user=ALICE)
+        assert helped["response_type"] == "ephemeral" and "createwar" in str(helped)
+    await stack.wire.mention("<@UGMBOT>", user="UALICE", event_id="EvBare")
+    told = (await stack.fake.wait_for(lambda c: c.method == "chat.postEphemeral"))[0]
+    assert told.data["user"] == "UALICE" and "createwar" in str(told.data)
+
+
+async def test_a_response_url_answering_5xx_is_tried_again(stack: Stack, logs: LogWatch) -> None:
+    stack.fake.fail_responses(500, 502)
+    reply, url = await stack.wire.slash("setup -name Wolves", user=ALICE)
+    assert reply.status == 200
+    welcome = await stack.fake.response(url)
+    assert header(welcome) == "Welcome, Wolves!"
+    assert [c.failed for c in stack.fake.of("response_url")] == ["500", "502", None]
+    retries = logs.having("trying again")
+    assert len(retries) == 2 and "HTTP 500" in retries[0] and "HTTP 502" in retries[1]
+
+
+async def test_a_response_url_refusing_for_good_is_tried_as_often_as_allowed(
+    stack: Stack, logs: LogWatch,
+) -> None:
+    stack.fake.fail_responses(*[503] * RESPONSE_ATTEMPTS)
+    reply, _ = await stack.wire.slash("games", user=ALICE)
+    assert reply.status == 200
+    await stack.fake.wait_for(lambda c: c.method == "response_url", count=RESPONSE_ATTEMPTS, within=15)
+    gave_up = await logs.wait_for("after 4 attempts")
+    assert "HTTP 503" in gave_up
+    stack.fake.fail_responses(404)  # expired: asking again cannot help
+    await stack.wire.slash("games", user=ALICE)
+    refused = await logs.wait_for("refused the answer")
+    assert "HTTP 404" in refused
+    assert len(stack.fake.of("response_url")) == RESPONSE_ATTEMPTS + 1
+
+
+async def test_a_response_url_timing_out_is_logged_with_the_reason(
+    spec: BotSpec, live: Any, fake: FakeSlack, logs: LogWatch,
+) -> None:
+    backend = BackendClient(live.url, live.keys[CLIENT], CLIENT, routes=ROUTES)
+    runtime = SlackRuntime(spec, backend, response_timeout=0.2)
+    runner, url = await serve(web_app(build_app(runtime, signing_secret=SECRET, token=TOKEN, api_url=fake.api_url)))
+    try:
+        async with aiohttp.ClientSession() as http:
+            fake.hold_responses = 1  # Slack takes the post and never answers
+            reply, _ = await SlackWire(url, fake, http).slash("games", user=ALICE)
+            assert reply.status == 200
+            logged = await logs.wait_for("could not answer")
+    finally:
+        fake.release.set()
+        await runner.cleanup()
+        await runtime.aclose()
+        await backend.aclose()
+    assert "no answer within 0.2 s" in logged, logged
+    assert len(fake.of("response_url")) <= 1  # not posted again: it may have arrived
+

@@ -40,6 +40,8 @@ Faults, per route (`path` a regular expression below the API base):
   disallowed intents, 4004, 4000 resumable...); `await send_op(op, data)` sends a raw
   opcode (7 RECONNECT, 9 INVALID_SESSION); `allow_token(t)` makes another token valid, to
   tell several bot processes apart by their Authorization header.
+- Duplicates: `await redeliver(guild, "MESSAGE_CREATE", message)` dispatches an event again
+  (as a RESUME replay may).
 """
 
 from __future__ import annotations
@@ -463,15 +465,26 @@ class FakeDiscord:
     async def slash(self, guild: Guild, user: User | str, name: str, channel: Channel | None = None, /,
                     **options: Any) -> Interaction:
         """A user runs `/name` with options (None values are left out, as Discord does); in
-        `channel`, else the guild's first."""
+        `channel`, else the guild's first. A user option takes a `User`: Discord sends its id
+        with the user under `resolved.users`, and under `resolved.members` only a member of
+        the guild."""
         user = guild.member(user) if isinstance(user, str) else user
         channel = channel or guild.channel()
         command = self.registered(name, guild)
         types = {o["name"]: o["type"] for o in command.get("options") or []}
+        given = {k: v for k, v in options.items() if v is not None}
         data: dict[str, Any] = {
             "id": command["id"], "name": name, "type": command.get("type", 1),
-            "options": [{"name": k, "type": types[k], "value": v} for k, v in options.items() if v is not None],
+            "options": [{"name": k, "type": types[k], "value": str(v.id) if isinstance(v, User) else v}
+                        for k, v in given.items()],
         }
+        users = [v for v in given.values() if isinstance(v, User)]
+        if users:  # a user option's value is an id; Discord resolves it, as a member only if it is one
+            data["resolved"] = {
+                "users": {str(u.id): u.to_json() for u in users},
+                "members": {str(u.id): {k: v for k, v in guild.member_json(u).items() if k != "user"}
+                            for u in users if u in guild.members.values()},
+            }
         if command.get("guild_id"):
             data["guild_id"] = command["guild_id"]  # Discord says where a guild command is registered
         interaction = self._interaction(APPLICATION_COMMAND, guild, user, channel, data)
@@ -503,6 +516,11 @@ class FakeDiscord:
         message["guild_id"] = str(guild.id)
         await self.session_for(guild).dispatch("MESSAGE_CREATE", message)
         return message
+
+    async def redeliver(self, guild: Guild, event: str, data: dict[str, Any]) -> None:
+        """Dispatch a gateway event again (a `say` message, an interaction's payload), as Discord
+        may after a RESUME: the same data under a new sequence number."""
+        await self.session_for(guild).dispatch(event, data)
 
     async def reply_to(self, interaction: Interaction, count: int = 1, within: float = 10.0) -> dict[str, Any]:
         """The `count`-th message the bot answered an interaction with, as users see it: the

@@ -13,7 +13,8 @@ import contextlib
 import io
 import logging
 import os
-from collections.abc import AsyncIterator, Sequence
+import re
+from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -69,7 +70,7 @@ class Stage:
         if not logging.getLogger("gmbot.discord").isEnabledFor(logging.INFO):
             logging.getLogger("gmbot.discord").setLevel(logging.INFO)
         ready_event = asyncio.Event()
-        watch = ReadyWatch(ready_event)
+        watch = LogWatch(ready_event, lambda record: record.getMessage().startswith("connected as "))
         logging.getLogger("gmbot.discord").addHandler(watch)
         bot = RunningBot(asyncio.create_task(run_gmbot_bot(argv), name="gmbot bot"), argv, ready_event)
         bot.task.add_done_callback(lambda _: logging.getLogger("gmbot.discord").removeHandler(watch))
@@ -113,17 +114,69 @@ class Stage:
         assert subscribed["embeds"][0]["title"].startswith("Subscribed games"), subscribed
 
 
-class ReadyWatch(logging.Handler):
-    """Sets `ready` when `gmbot bot` logs that it is connected and posting events."""
+class LogWatch(logging.Handler):
+    """Sets `seen` at the first record `match` accepts (`gmbot bot` saying it is connected...)."""
 
-    def __init__(self, ready: asyncio.Event) -> None:
-        super().__init__(logging.INFO)
-        self.ready = ready
+    def __init__(self, seen: asyncio.Event, match: Callable[[logging.LogRecord], bool]) -> None:
+        super().__init__(logging.DEBUG)
+        self.seen = seen
+        self.match = match
         self.loop = asyncio.get_running_loop()
 
     def emit(self, record: logging.LogRecord) -> None:
-        if record.getMessage().startswith("connected as "):
-            self.loop.call_soon_threadsafe(self.ready.set)
+        if self.match(record):
+            self.loop.call_soon_threadsafe(self.seen.set)
+
+
+@contextlib.contextmanager
+def watch_log(logger: str, match: Callable[[logging.LogRecord], bool]) -> Iterator[asyncio.Event]:
+    """An event set once `logger` logs a record that `match` accepts (at any level)."""
+    seen = asyncio.Event()
+    handler = LogWatch(seen, match)
+    log = logging.getLogger(logger)
+    level = log.level
+    log.addHandler(handler)
+    log.setLevel(logging.DEBUG)
+    try:
+        yield seen
+    finally:
+        log.removeHandler(handler)
+        log.setLevel(level)
+
+
+@contextlib.asynccontextmanager
+async def delaying_proxy(target: str, delay: float, method: str = "*", path: str = ".*") -> AsyncIterator[str]:
+    """A slow backend: an HTTP proxy on loopback in front of `target` that holds each request
+    matching `method` and `path` (a regular expression) for `delay` seconds, then forwards it
+    and passes the answer back. Yields the proxy's URL (what GMBOT_BACKEND_URL is set to)."""
+    from aiohttp import ClientSession, web
+
+    pattern = re.compile(path)
+    hop_by_hop = {"host", "content-length", "transfer-encoding", "connection", "keep-alive"}
+    async with ClientSession() as http:
+        async def forward(request: web.Request) -> web.Response:
+            if method in ("*", request.method) and pattern.fullmatch(request.path):
+                await asyncio.sleep(delay)
+            headers = {k: v for k, v in request.headers.items() if k.lower() not in hop_by_hop}
+            async with http.request(request.method, target.rstrip("/") + request.path_qs, headers=headers,
+                                    data=await request.read()) as answer:
+                body = await answer.read()
+                kept = {k: v for k, v in answer.headers.items() if k.lower() not in hop_by_hop}
+                return web.Response(status=answer.status, body=body, headers=kept)
+
+        app = web.Application()
+        app.router.add_route("*", "/{path:.*}", forward)
+        # on leaving, requests in flight (a bot's events long-poll) are cut, not waited for
+        runner = web.AppRunner(app, access_log=None, shutdown_timeout=0.1)
+        await runner.setup()
+        site = web.TCPSite(runner, "127.0.0.1", 0)
+        await site.start()
+        server = site._server
+        assert isinstance(server, asyncio.base_events.Server)
+        try:
+            yield f"http://127.0.0.1:{server.sockets[0].getsockname()[1]}"
+        finally:
+            await runner.cleanup()
 
 
 @dataclass

@@ -192,8 +192,11 @@ async def test_sigterm_finishes_the_command_in_flight_and_saves_the_cursor(tmp_p
             stopping = await bot.wait_for_health("stopping")
             assert stopping["status"] == "unavailable"
             # a command arriving now is told to come back, not left unanswered
-            late = await d.reply_to(await d.slash(bears, "carl", "games", bears.channel("wars")))
+            told = await d.slash(bears, "carl", "games", bears.channel("wars"))
+            late = await d.reply_to(told)
             assert late["content"] == "The bot is restarting; try again in a minute.", late
+            [callback] = d.find_calls("POST", rf"/interactions/{told.id}/.*")
+            assert callback.body["data"]["allowed_mentions"] == {"parse": []}  # the bot's default: no pings
             assert bot.process.returncode is None  # still finishing the first one
 
             d.release.set()
