@@ -50,7 +50,7 @@ from gmbot.cli_support import (
 )
 from gmbot.service.supervise import EXIT_CONFIG
 from gmbot.spec.model import BotSpec
-from gmbot.telegram import CLIENT, KEY_ENV, PLATFORM
+from gmbot.telegram import PLATFORM
 
 log = logging.getLogger("gmbot.telegram")
 
@@ -149,18 +149,17 @@ async def _run(application: Application, spec: BotSpec, given: Settings, args: a
     """Until SIGTERM / Ctrl-C (0) or a setting Telegram refuses (78); see lifecycle.py."""
     from aiohttp import web
 
-    from gmbot.chat.backend import DEFAULT_URL, BackendClient
+    from gmbot.chat.backend import backend_for
     from gmbot.chat.events import CursorStore, EventConsumer
     from gmbot.telegram.api import make_bot
     from gmbot.telegram.delivery import event_poster
     from gmbot.telegram.lifecycle import Poller, TelegramService
+    from gmbot.telegram.platform import PLATFORM as TELEGRAM
     from gmbot.telegram.runtime import TelegramRuntime
     from gmbot.telegram.webhook import webhook_app
 
     bot = make_bot(given.token, given.api_url)
-    key = os.environ.get(KEY_ENV) or os.environ.get(spec.bot.api_key_env, "")
-    backend = BackendClient(os.environ.get(spec.bot.backend_url_env, DEFAULT_URL), key, CLIENT,
-                            routes=application.route_table())
+    backend = backend_for(spec, TELEGRAM, routes=application.route_table())  # TELEGRAM-BFF's key
     service = TelegramService()  # retries, a refused token, health, metrics, graceful shutdown
     runtime = TelegramRuntime(spec, backend, bot)
     service.attach(runtime, backend)

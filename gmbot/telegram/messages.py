@@ -27,7 +27,7 @@ import re
 from html.parser import HTMLParser
 from typing import Any
 
-from gmbot.chat import times
+from gmbot.chat import markup, times
 from gmbot.chat.cards import RenderedButton, RenderedCard, RenderedField
 from gmbot.chat.fit import chunks, cut
 from gmbot.telegram.buttons import to_callback_data
@@ -43,7 +43,8 @@ MARKER_ROOM = 80
 _STYLES = {"primary": "primary", "success": "success", "danger": "danger"}  # "secondary": the app's own
 
 # -- the author's markup -> Telegram HTML ------------------------------------------------------
-_LINK = re.compile(r"\[([^\]\n]+)\]\((https?://[^)\s\"<>]+)\)")
+# a link's address is the author's own: one with a value inside (a held span) stays text
+_LINK = re.compile(r"\[([^\]\n]+)\]\((https?://[^)\s\"<>\ue000-\ue003]+)\)")
 _INLINE = [  # applied to escaped text, in order; none matches across a line end
     (re.compile(r"`([^`\n]+)`"), r"<code>\1</code>"),
     (re.compile(r"\*\*(?=\S)([^\n]+?)(?<=\S)\*\*"), r"<b>\1</b>"),
@@ -75,12 +76,15 @@ _UNLINK = re.compile(r"([@#$/]|:(?=//)|\.(?=\w))")
 def escape(text: str) -> str:
     """A value as Telegram shows it literally: HTML-escaped, and no mention (`@name`),
     command (`/cmd`), hashtag, cashtag, link or e-mail address Telegram would detect."""
-    return _UNLINK.sub(r"\1" + _JOIN, html.escape(text, quote=True))
+    return html.escape(_UNLINK.sub(r"\1" + _JOIN, text), quote=True)  # joiners first: `&#x27;` holds a `#`
+
+
+HTML = markup.Format(literal=author_html, escape=escape)
 
 
 def to_html(text: str) -> str:
-    """Card text as Telegram HTML."""
-    return author_html(text)
+    """Card text (the author's markup, values marked as data) as Telegram HTML."""
+    return HTML(text)
 
 
 # -- what the reader sees ----------------------------------------------------------------------
@@ -206,7 +210,7 @@ def keyboard(buttons: list[RenderedButton]) -> list[list[dict[str, Any]]]:
         data = to_callback_data(button.custom_id) if button.custom_id else None
         if data is None or len(keys) == BUTTONS_MAX:
             continue
-        key: dict[str, Any] = {"text": cut(button.label, LABEL_MAX) or "?", "callback_data": data}
+        key: dict[str, Any] = {"text": cut(markup.plain(button.label), LABEL_MAX) or "?", "callback_data": data}
         if button.style in _STYLES:
             key["style"] = _STYLES[button.style]
         keys.append(key)

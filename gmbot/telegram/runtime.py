@@ -23,7 +23,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
-from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field, replace
 
@@ -34,7 +33,9 @@ from aiogram.types import CallbackQuery, Chat, ChatMemberUpdated, Message, Updat
 from gmbot.chat.backend import BackendClient
 from gmbot.chat.cards import RenderedCard, RenderedField
 from gmbot.chat.core import Core, Invocation, Outcome
+from gmbot.chat.fit import cut
 from gmbot.chat.options import Person, UsageError
+from gmbot.chat.recent import Recent
 from gmbot.service.shutdown import OPEN, RESTARTING, Gate, admitted
 from gmbot.spec.model import BotSpec
 from gmbot.telegram import PLATFORM
@@ -42,7 +43,7 @@ from gmbot.telegram.api import post
 from gmbot.telegram.buttons import Callbacks
 from gmbot.telegram.commands import listable, telegram_name
 from gmbot.telegram.messages import card_to_messages, card_to_text
-from gmbot.telegram.people import NAME_MAX, TelegramPeople, person
+from gmbot.telegram.people import NAME_MAX, PeopleUnavailable, TelegramPeople, person
 
 log = logging.getLogger("gmbot.telegram")
 
@@ -89,23 +90,8 @@ def parse(message: Message) -> Typed | None:
 
 
 def place(chat: Chat) -> Person:
-    return Person(str(chat.id), (chat.title or chat.full_name or str(chat.id))[:NAME_MAX])
-
-
-class _Recent:
-    """The last `size` update ids seen (Telegram re-sends an update it thinks was missed)."""
-
-    def __init__(self, size: int = 4096) -> None:
-        self.size = size
-        self._ids: OrderedDict[int, None] = OrderedDict()
-
-    def first_time(self, key: int) -> bool:
-        if key in self._ids:
-            return False
-        self._ids[key] = None
-        if len(self._ids) > self.size:
-            self._ids.popitem(last=False)
-        return True
+    """A group (the clan's server and channel) or a private chat, its name cut to fit."""
+    return Person(str(chat.id), cut(chat.title or chat.full_name or str(chat.id), NAME_MAX))
 
 
 class TelegramRuntime:
@@ -123,7 +109,7 @@ class TelegramRuntime:
         router.callback_query.register(self.on_callback)
         router.my_chat_member.register(self.on_membership)
         self.dispatcher.include_router(router)
-        self._updates = _Recent()
+        self._updates = Recent()  # update ids: Telegram re-sends an update it thinks was missed
         self.tasks: set[asyncio.Task[None]] = set()  # updates being handled
 
     # -- updates in ----------------------------------------------------------------------------
@@ -147,6 +133,7 @@ class TelegramRuntime:
                      message.reply_to_message.from_user if message.reply_to_message else None,
                      *(e.user for e in message.entities or [] if e.type == "text_mention")):
             self.people.remember(chat.id, user)
+        self.people.forget(chat.id, message.left_chat_member)
         typed = parse(message)
         if typed is None or message.from_user is None or message.from_user.is_bot:
             return  # not a command, or another bot's message: never talk to bots
@@ -247,6 +234,12 @@ class TelegramRuntime:
             return await work
         except UsageError as error:
             return self.core.usage_outcome(error)
+        except PeopleUnavailable as error:
+            log.warning("cannot tell who is mentioned: %s", error)
+            later = f" in {error.retry_after:g} s" if error.retry_after else " in a minute"
+            return Outcome(self.core.notice("Telegram is busy", f"Telegram could not say whether a person you "
+                                            f"mentioned is in this group. Nothing was done; try again{later}.",
+                                            "error"), "unavailable")
         except Exception:
             log.exception("command failed")
             return Outcome(self.core.notice("Something went wrong", "The bot hit an unexpected error; it was logged.",
@@ -258,18 +251,16 @@ class TelegramRuntime:
 
 def slash_commands(card: RenderedCard, prefix: str) -> RenderedCard:
     """A card the core wrote about typing commands (`gmbot createwar ...`), as Telegram
-    commands are typed (`/createwar ...`; `/gmbot écho ...` for a name Telegram cannot list)."""
+    commands are typed (`/createwar ...`; `/gmbot écho ...` for a name Telegram cannot list).
+    Values (a usage error quotes what was typed) are changed alike and stay data: shown
+    as written, never a clickable command."""
     typed = re.compile(rf"(?<![\w/]){re.escape(prefix)} ([<\w][\w-]*)", re.IGNORECASE)
 
     def command(match: re.Match[str]) -> str:
         word = match.group(1)
         return f"/{telegram_name(word)}" if word[0] == "<" or listable(word) else f"/{telegram_name(prefix)} {word}"
 
-    def fix(text: str) -> str:
-        return typed.sub(command, text)
-
-    return replace(card, title=fix(card.title), description=fix(card.description), footer=fix(card.footer),
-                   fields=[replace(f, name=fix(f.name), value=fix(f.value)) for f in card.fields])
+    return card.map(lambda part, text: typed.sub(command, text) if part != "button_label" else text)
 
 
 __all__ = ["PLATFORM", "TelegramRuntime", "parse", "slash_commands"]

@@ -52,6 +52,8 @@ async def fake() -> AsyncIterator[FakeTelegram]:
     fake.user("Bruno", username="bruno")
     fake.user("Carl", username="carl")
     fake.user("Nia", last_name="Ndiaye")  # no username: mentioned by picking her (text_mention)
+    for chat in (WOLVES, BEARS, LIONS):  # everyone is in every group, unless a test says otherwise
+        fake.members[chat] = {u["id"] for u in fake.users.values()}
     yield fake
     await fake.stop()
 

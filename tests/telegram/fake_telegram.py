@@ -186,6 +186,7 @@ class FakeTelegram:
         self.chats: dict[int, dict[str, Any]] = {}
         self.users: dict[str, dict[str, Any]] = {}  # by first name, lower-cased
         self.admins: dict[int, list[dict[str, Any]]] = {}
+        self.members: dict[int, set[int]] = {}  # chat id -> its members' ids (getChatMember)
         self.failures: dict[tuple[str, str], list[Failure]] = {}
         self.commands: dict[str, list[dict[str, str]]] = {}  # scope type -> the list set
         self.webhook_url = ""
@@ -403,6 +404,12 @@ class FakeTelegram:
         if method == "deleteWebhook":
             self.webhook_url = ""
             return True
+        if method == "getChatMember":
+            user = next((u for u in self.users.values() if u["id"] == int(data["user_id"])), None)
+            if user is None:
+                raise BadRequest("user not found")
+            inside = user["id"] in self.members.get(int(data["chat_id"]), set())
+            return {"status": "member" if inside else "left", "user": user}
         if method == "getChatAdministrators":  # the group's creator: ChatMemberOwner, the least to say
             return [{"status": "creator", "user": u, "is_anonymous": False}
                     for u in self.admins.get(int(data["chat_id"]), [])]

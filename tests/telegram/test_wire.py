@@ -5,13 +5,13 @@ fake Bot API as HTML messages Telegram accepts."""
 from __future__ import annotations
 
 from .conftest import BEARS, SECRET, WOLVES, Stack
-from .fake_telegram import Call
+from .fake_telegram import Call, Rate
 
 
 def shown(call: Call) -> str:
-    """A posted message as the reader sees it."""
+    """A posted message as the reader sees it (word joiners are invisible)."""
     assert call.result is not None, call.failed
-    return str(call.result["text"])
+    return str(call.result["text"]).replace("\u2060", "")
 
 
 def title(call: Call) -> str:
@@ -48,6 +48,18 @@ async def test_mentions_by_username_and_picked_from_the_list(stack: Stack) -> No
                               picked={"Nia Ndiaye": nia})
     assert title(created).startswith("War request"), shown(created)
     assert "Ann" in shown(created) and "Bob" in shown(created) and "Nia Ndiaye" in shown(created)
+
+
+async def test_a_picked_member_must_be_in_the_group(stack: Stack) -> None:
+    await stack.say(WOLVES, "Ann", "/setup -name Wolves")
+    nia = stack.user("Nia")
+    stack.fake.members[WOLVES].discard(nia["id"])  # she left the group
+    gone = await stack.say(WOLVES, "Ann", "/createwar -players Nia Ndiaye -game 4", picked={"Nia Ndiaye": nia})
+    assert "is not a member of this server" in shown(gone), shown(gone)
+    stack.fake.fail("getChatMember", WOLVES, Rate(retry_after=7))
+    busy = await stack.say(WOLVES, "Ann", "/createwar -players Nia Ndiaye -game 4", picked={"Nia Ndiaye": nia})
+    assert title(busy) == "Telegram is busy" and "try again in 7 s" in shown(busy)
+    assert [c.failed for c in stack.fake.of("getChatMember")] == [None, "429"]
 
 
 async def test_an_unknown_username_gets_a_usage_card_that_says_what_to_do(stack: Stack) -> None:
