@@ -13,6 +13,7 @@ $(BIN)/.installed: pyproject.toml
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e '.[dev]'
 	@.ci/install-chromium || echo "note: without chromium the browser tests (tests/preview) skip"
+	@.ci/install-pgbouncer || echo "note: without pgbouncer the pooler test (tests/backend/test_pgbouncer.py) skips"
 	touch $@
 
 # Regenerate if the specs changed, then serve the backend on SQLite

@@ -8,6 +8,12 @@ conditional updates keep state changes safe.
 
 Long-polls of other processes learn of commits by polling the database and, on
 PostgreSQL, at once through LISTEN/NOTIFY (`Listener`, started by the app).
+
+One pool per process: the asyncpg direct path (pg_direct.py) borrows its connections from
+SQLAlchemy's, so a process holds at most GMBOT_DB_POOL_SIZE + GMBOT_DB_MAX_OVERFLOW
+connections plus the listener's (docs/deployment.md#connections). When none is free in
+time, or PostgreSQL (or PgBouncer) refuses another, the request is answered 503 with
+Retry-After (capacity.py) and nothing was written: every write is one transaction.
 """
 
 from __future__ import annotations
@@ -20,7 +26,8 @@ from contextlib import asynccontextmanager, suppress
 from typing import Any, TypeVar
 
 from sqlalchemy import event as sa_event
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy import make_url
+from sqlalchemy.exc import DBAPIError, DisconnectionError
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -29,11 +36,12 @@ from sqlalchemy.ext.asyncio import (
 )
 
 from backend_impl import metrics, outbox, settings
+from backend_impl.capacity import capacity, sqlstate
 from backend_impl.clock import utcnow
 from backend_impl.outbox import EVENTS_CHANNEL
 from backend_impl.pg_direct import DirectPool
 
-__all__ = ["Database", "utcnow"]  # utcnow: re-exported, the modules using it import it from here
+__all__ = ["Database", "sqlstate", "utcnow"]  # re-exported: the modules using them import them from here
 
 log = logging.getLogger("gmbot.db")
 T = TypeVar("T")
@@ -42,17 +50,6 @@ T = TypeVar("T")
 # or that cannot be serialised (serialization_failure): the aborted one may simply run again.
 RETRYABLE_SQLSTATES = frozenset({"40001", "40P01"})
 RETRY_ATTEMPTS = 5
-
-
-def sqlstate(error: BaseException) -> str | None:
-    """The SQLSTATE of a database error (through SQLAlchemy's and asyncpg's wrappers), if any."""
-    seen: BaseException | None = error
-    while seen is not None:
-        code = getattr(seen, "sqlstate", None) or getattr(seen, "pgcode", None)
-        if isinstance(code, str):
-            return code
-        seen = getattr(seen, "orig", None) or seen.__cause__
-    return None
 
 
 def is_retryable(error: BaseException) -> bool:
@@ -170,12 +167,47 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+def engine_options(url: str) -> dict[str, Any]:
+    """`create_async_engine`'s keywords for `url` but the pool's (migrate.py uses them too)."""
+    if url.startswith("sqlite"):
+        return {}
+    connect_args: dict[str, Any] = {"server_settings": {"application_name": "gmbot"}}
+    if settings.pgbouncer():
+        # PgBouncer 1.18 in transaction mode hands each transaction any server connection, so
+        # a statement prepared by name on one is missing (or another's) on the next. With no
+        # statement cache asyncpg sends every statement unnamed, parsed again where it runs,
+        # and SQLAlchemy keeps no prepared statement objects.
+        connect_args |= {"statement_cache_size": 0, "prepared_statement_cache_size": 0}
+    return {"connect_args": connect_args}
+
+
 def make_engine(url: str) -> AsyncEngine:
     if url.startswith("sqlite"):
         engine = create_async_engine(url, pool_size=1, max_overflow=0, pool_timeout=60)
         sa_event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         return engine
-    return create_async_engine(url, pool_size=20, max_overflow=20, pool_timeout=30)
+    engine = create_async_engine(
+        url,
+        pool_size=settings.db_pool_size(),
+        max_overflow=settings.db_max_overflow(),
+        pool_timeout=settings.db_pool_timeout(),
+        **engine_options(url),
+    )
+    sa_event.listen(engine.sync_engine, "checkout", _not_closed)
+    return engine
+
+
+def _not_closed(dbapi_connection: Any, _record: Any, _proxy: Any) -> None:
+    """A pooled connection closed while idle (PgBouncer drops a client after refusing it a
+    server, restarts; PostgreSQL's idle timeouts) is replaced at checkout, not handed out
+    to fail its request: SQLAlchemy opens another on DisconnectionError. No round trip."""
+    if dbapi_connection.driver_connection.is_closed():
+        raise DisconnectionError("the pooled connection was closed while idle")
+
+
+def asyncpg_dsn(url: str) -> str:
+    """A SQLAlchemy PostgreSQL URL as asyncpg takes it (no `+asyncpg`)."""
+    return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
 
 
 class Database:
@@ -189,26 +221,31 @@ class Database:
         self.listener: Listener | None = None
         self._listener_task: asyncio.Task[None] | None = None
         self.background: set[asyncio.Task[None]] = set()  # tasks ended by `dispose`
-        # PostgreSQL: createWar's one-statement path on its own asyncpg pool (pg_direct.py)
+        # PostgreSQL: createWar's one-statement path and getClanStatus's reads on asyncpg
+        # itself, with connections borrowed from the engine's pool (pg_direct.py)
         self.direct: DirectPool | None = None
         if self.dialect == "postgresql" and settings.pg_direct():
-            self.direct = DirectPool(self._dsn())
-
-    def _dsn(self) -> str:
-        """The URL for asyncpg itself (no `+asyncpg`)."""
-        return self.engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
+            self.direct = DirectPool(self.engine)
 
     def start_listening(self) -> None:
         """On PostgreSQL, wake this process's long-polls on every NOTIFY (until `dispose`)."""
         if self.dialect != "postgresql" or self._listener_task is not None:
             return
-        self.listener = Listener(self._dsn(), self.notifier)
+        listen_url = settings.database_listen_url(self.url)
+        if settings.pgbouncer() and listen_url == self.url:
+            log.warning(
+                "GMBOT_PGBOUNCER is set but DATABASE_LISTEN_URL is not: LISTEN does not work "
+                "through a transaction-mode pooler, so long-polls learn of other processes' "
+                "events by polling only (every GMBOT_EVENTS_POLL_SECONDS)"
+            )
+            return
+        self.listener = Listener(asyncpg_dsn(listen_url), self.notifier)
         self._listener_task = asyncio.create_task(self.listener.run(), name="gmbot-listener")
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[AsyncSession]:
         """A session in a transaction; commits (with its events) on success, rolls back on error."""
-        async with self.sessions() as session, session.begin():
+        async with capacity(), self.sessions() as session, session.begin():
             yield session
             written = await outbox.flush(session)
         if written:
@@ -217,7 +254,7 @@ class Database:
 
     @asynccontextmanager
     async def read(self) -> AsyncIterator[AsyncSession]:
-        async with self.sessions() as session, session.begin():
+        async with capacity(), self.sessions() as session, session.begin():
             yield session
 
     def listening(self) -> bool:
@@ -238,8 +275,6 @@ class Database:
             with suppress(asyncio.CancelledError):
                 await self._listener_task
             self._listener_task = None
-        if self.direct is not None:
-            await self.direct.close()
         await self.engine.dispose()
 
 

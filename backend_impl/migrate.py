@@ -16,6 +16,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from backend_impl import settings
+from backend_impl.db import engine_options
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 _LOCK_ID = 4_752_110_001  # pg_advisory_xact_lock key for migrations
@@ -34,7 +35,8 @@ def _upgrade(connection: Any, revision: str) -> None:
 
 
 async def upgrade(url: str | None = None, revision: str = "head") -> None:
-    engine = create_async_engine(settings.database_url(url))
+    database_url = settings.database_url(url)
+    engine = create_async_engine(database_url, **engine_options(database_url))  # PgBouncer too
     try:
         async with engine.begin() as connection:
             if connection.dialect.name == "postgresql":

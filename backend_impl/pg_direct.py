@@ -1,5 +1,5 @@
 """PostgreSQL's direct path: createWar as one prepared statement, and getClanStatus's reads,
-on a plain asyncpg pool.
+on asyncpg connections borrowed from SQLAlchemy's pool (`DirectPool`).
 
 The portable path (`wars._create` through SQLAlchemy sessions, which SQLite uses too)
 spends most of its CPU in SQLAlchemy and in asyncpg called through it: about 1 ms per
@@ -24,14 +24,18 @@ gives each statement its own snapshot either way).
 
 from __future__ import annotations
 
-import asyncio
 import json
 import operator
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import datetime
 from typing import Any
 
 import asyncpg
+from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.util import greenlet_spawn
 
+from backend_impl.capacity import capacity
 from backend_impl.outbox import EVENTS_CHANNEL
 from backend_impl.warids import new_war_id
 
@@ -147,37 +151,47 @@ FROM clan, checked
 """.replace("{channel}", EVENTS_CHANNEL)
 
 
-async def _keep_session(_connection: asyncpg.Connection) -> None:
-    """No reset query on release (asyncpg's default costs a round trip per request): this
-    module sets no session state; asyncpg still rolls back a transaction left open."""
-
-
 class DirectPool:
-    """A small asyncpg pool beside SQLAlchemy's, opened on first use."""
+    """asyncpg connections borrowed from the engine's pool: one pool per process, so the
+    direct path needs no connections of its own (docs/deployment.md#connections).
 
-    def __init__(self, dsn: str, max_size: int = 20) -> None:
-        self.dsn = dsn
-        self.max_size = max_size
-        self._pool: asyncpg.Pool | None = None
-        self._opening: asyncio.Lock | None = None
+    A connection comes back as SQLAlchemy left it (no transaction open: this module opens
+    none, so SQLAlchemy's reset on return costs no round trip). asyncpg's own statement
+    cache on it keeps CREATE_WAR prepared per connection, except with GMBOT_PGBOUNCER
+    (db.engine_options), where nothing is prepared by name.
+    """
 
-    async def get(self) -> asyncpg.Pool:
-        if self._pool is not None:
-            return self._pool
-        if self._opening is None:
-            self._opening = asyncio.Lock()
-        async with self._opening:
-            if self._pool is None:
-                self._pool = await asyncpg.create_pool(
-                    self.dsn, min_size=1, max_size=self.max_size, reset=_keep_session,
-                    server_settings={"application_name": "gmbot-direct"},
-                )  # fmt: skip
-        return self._pool
+    def __init__(self, engine: AsyncEngine) -> None:
+        self.engine = engine
 
-    async def close(self) -> None:
-        pool, self._pool = self._pool, None
-        if pool is not None:
-            await pool.close()
+    @asynccontextmanager
+    async def acquire(self) -> AsyncIterator[asyncpg.Connection]:
+        # no connection free, or PostgreSQL (PgBouncer: at the first statement) has none: 503
+        async with capacity():
+            borrowed = await self.engine.raw_connection()
+            dropped = False
+            try:
+                yield borrowed.driver_connection
+            except BaseException as error:
+                if not isinstance(error, asyncpg.PostgresError):
+                    # not an answer of the server (a lost connection, a request cancelled in
+                    # the middle of a statement): the connection's state is unknown, drop it
+                    dropped = True
+                    await greenlet_spawn(borrowed.invalidate, error if isinstance(error, Exception) else None)
+                raise
+            finally:
+                await self._give_back(borrowed, dropped)
+
+    async def _give_back(self, borrowed: Any, dropped: bool) -> None:
+        """Return a borrowed connection to the pool, in this task when that needs no I/O."""
+        pool: Any = self.engine.sync_engine.pool
+        if not dropped and pool.checkedin() < pool.size():
+            # It goes back into the pool's queue with no I/O: SQLAlchemy's reset on return is
+            # a rollback, which does nothing here (no transaction of SQLAlchemy's is open on it).
+            # A greenlet for it costs tens of microseconds of CPU a request (bench/bench_pool.py).
+            borrowed.close()
+        else:  # the pool is full and closes it, or it was dropped: I/O, in SQLAlchemy's greenlet
+            await greenlet_spawn(borrowed.close)
 
 
 class Created:
@@ -218,8 +232,7 @@ async def create_war(
         [u for u, _ in players], [n for _, n in players],
     )  # fmt: skip
     template = json.dumps(rendered)
-    connections = await pool.get()
-    async with connections.acquire() as connection:
+    async with pool.acquire() as connection:
         for attempt in range(30):  # a taken id inserts nothing; try another (as warids)
             war_id = new_war_id(4 if attempt < 10 else 5 if attempt < 20 else 6)
             try:
@@ -313,8 +326,7 @@ class Status:
 
 async def clan_status(pool: DirectPool, platform: str, server_id: str, limit: int) -> Status | None:
     """What getClanStatus renders; None when the server has no clan."""
-    connections = await pool.get()
-    async with connections.acquire() as connection:
+    async with pool.acquire() as connection:
         rows = await connection.fetch(CLAN_AND_GAMES, platform, server_id, record_class=ClanRow)
         if not rows:
             return None

@@ -56,3 +56,60 @@ def pg_direct() -> bool:
     on asyncpg (GMBOT_PG_DIRECT, default on; 0 sends them through SQLAlchemy like every other
     operation: backend_impl/pg_direct.py)."""
     return os.environ.get("GMBOT_PG_DIRECT", "1").strip().lower() not in ("0", "false", "no", "off")
+
+
+def _switch(name: str, default: bool) -> bool:
+    raw = os.environ.get(name, "").strip().lower()
+    return default if not raw else raw not in ("0", "false", "no", "off")
+
+
+def _count(name: str, default: int, minimum: int) -> int:
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ValueError(f"{name} must be a whole number, not {raw!r}") from None
+    if value < minimum:
+        raise ValueError(f"{name} must be at least {minimum}, not {raw!r}")
+    return value
+
+
+def db_pool_size() -> int:
+    """PostgreSQL connections a process keeps open (GMBOT_DB_POOL_SIZE, default 10). The one
+    pool of the process: SQLAlchemy's sessions and the asyncpg direct path share it."""
+    return _count("GMBOT_DB_POOL_SIZE", 10, 1)
+
+
+def db_max_overflow() -> int:
+    """Connections opened beyond the pool size under load, closed when returned
+    (GMBOT_DB_MAX_OVERFLOW, default 10)."""
+    return _count("GMBOT_DB_MAX_OVERFLOW", 10, 0)
+
+
+def db_pool_timeout() -> float:
+    """Seconds a request waits for a free connection when all are in use
+    (GMBOT_DB_POOL_TIMEOUT, default 10); then it is answered 503 with Retry-After."""
+    raw = os.environ.get("GMBOT_DB_POOL_TIMEOUT", "").strip()
+    try:
+        value = float(raw) if raw else 10.0
+    except ValueError:
+        raise ValueError(f"GMBOT_DB_POOL_TIMEOUT must be a number, not {raw!r}") from None
+    if value <= 0:
+        raise ValueError(f"GMBOT_DB_POOL_TIMEOUT must be positive, not {raw!r}")
+    return value
+
+
+def pgbouncer() -> bool:
+    """DATABASE_URL points at PgBouncer in transaction mode (GMBOT_PGBOUNCER, default off):
+    no statement is prepared by name on either path, as a transaction-mode pooler needs."""
+    return _switch("GMBOT_PGBOUNCER", False)
+
+
+def database_listen_url(database: str) -> str:
+    """Where the LISTEN connection goes (DATABASE_LISTEN_URL, default `database`, the
+    DATABASE_URL in use): PostgreSQL itself, since LISTEN needs a session of its own,
+    which a transaction-mode pooler does not keep."""
+    explicit = os.environ.get("DATABASE_LISTEN_URL", "").strip()
+    return normalize_database_url(explicit) if explicit else database

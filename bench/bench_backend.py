@@ -205,13 +205,14 @@ UVICORN = ["-m", "uvicorn", "--host", "127.0.0.1", "--workers", "1", "--loop", "
            "--http", "httptools", "--no-access-log", "--log-level", "warning"]  # fmt: skip
 
 
-def start(app: str, ready_path: str, database_url: str, log: Path) -> Running:
-    """`app` under uvicorn; the database is already migrated (what `gmbot serve` adds)."""
+def start(app: str, ready_path: str, database_url: str, log: Path, root: Path = ROOT) -> Running:
+    """`app` under uvicorn, its code from `root`; the database is already migrated (what
+    `gmbot serve` adds)."""
     port = free_port()
     process = subprocess.Popen(
         [sys.executable, *UVICORN, "--port", str(port), app],
-        cwd=ROOT,
-        env={**os.environ, "DATABASE_URL": database_url, "PYTHONPATH": str(ROOT)},
+        cwd=root,
+        env={**os.environ, "DATABASE_URL": database_url, "PYTHONPATH": str(root)},
         stdout=log.open("ab"),
         stderr=subprocess.STDOUT,
     )

@@ -140,7 +140,7 @@ async def measure(n: int, warmup: int, where: str) -> dict[str, Any]:
     server = process_backend if where == "process" else inline_backend
     async with server(spec.bot.client) as (url, key):
         backend = BackendClient(url, key, spec.bot.client, routes=ROUTES)
-        core = Core(spec, backend)
+        core = Core(spec, backend, "discord")
         for line in ("setup -name Wolves", "subscribe -games 4,5", "createwar -players @alice -game 4"):
             name, _, args = line.partition(" ")
             outcome = await core.run_prefix(name, args, INV, members)

@@ -80,7 +80,7 @@ async def rate_limit(rounds: int) -> dict[str, Any]:
             bot = discord.Client(intents=discord.Intents.none())
             await bot.login(fake.token)  # REST only: posting needs no gateway
             backend = BackendClient(live.url, live.api_key, spec.bot.client, routes=application.route_table())
-            core = Core(spec, backend)
+            core = Core(spec, backend, "discord")
             results: dict[str, dict[str, list[float]]] = {}
             with tempfile.TemporaryDirectory() as tmp:
                 for n in range(-1, rounds):  # round -1 warms up (imports, pools, caches): not counted
@@ -171,7 +171,7 @@ async def memory(cards: int, step: int) -> dict[str, list[tuple[int, float, int]
         info = json.loads(child.stdout.readline())  # the child is up once it has printed this
         use_api_base_url(info["api"])
         spec = application.spec()
-        core = Core(spec, BackendClient("http://127.0.0.1:9", "k", spec.bot.client, routes=application.route_table()))
+        core = Core(spec, BackendClient("http://127.0.0.1:9", "k", spec.bot.client, routes=application.route_table()), "discord")
         results = {}
         original = discord_runtime.view_of
         for name, view_of in (("View(store=False) (now)", original), ("stored View (before)", stored_view_of)):

@@ -18,7 +18,7 @@ from generator import checks, impl_scan, models_gen, openapi, schema_check, yaml
 from generator.errors import SpecError, SpecErrors
 from generator.render_model import bot_routes, py, server_model
 from generator.targets import Outputs, targets
-from gmbot.spec.document import to_bot_spec
+from gmbot.spec.load import to_bot_spec
 from gmbot.spec.model import BotSpec
 
 TEMPLATES = Path(__file__).with_name("templates")

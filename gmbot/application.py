@@ -95,7 +95,7 @@ class Application:
     package: str
 
     def spec(self) -> BotSpec:
-        from gmbot.chat.specfile import load_spec_json
+        from gmbot.spec.load import load_spec_json
 
         return load_spec_json(self.spec_json)
 

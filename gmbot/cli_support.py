@@ -8,7 +8,7 @@ import logging
 from pathlib import Path
 
 from gmbot.application import Application, ApplicationError, load_application
-from gmbot.chat.specfile import load_spec
+from gmbot.spec.load import load_spec
 from gmbot.spec.model import BotSpec
 
 

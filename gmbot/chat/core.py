@@ -91,12 +91,12 @@ OutcomeObserver = Callable[[Outcome, str], None]
 
 
 class Core:
-    def __init__(self, spec: BotSpec, backend: BackendClient, platform: str | None = None) -> None:
+    def __init__(self, spec: BotSpec, backend: BackendClient, platform: str) -> None:
         self.spec = spec
         self.backend = backend
         self.observers: list[OutcomeObserver] = []
         self.plain = Plain(spec)
-        self.platform = platform  # whose card overrides event cards use (commands: the invocation's)
+        self.platform = platform  # the front end's: whose card overrides its cards use
         self.renderer = CardRenderer(spec.bot)
 
     # -- 1. which command, which options -------------------------------------------------

@@ -180,7 +180,7 @@ class DiscordRuntime:
                  deferred_timeout: float = DEFERRED_TIMEOUT) -> None:
         self.spec = spec
         self.backend = backend
-        self.core = Core(spec, backend)
+        self.core = Core(spec, backend, PLATFORM)
         self.gate: Gate = OPEN  # a service sets its Shutdown: commands then count as work in flight
         self.defer_after = defer_after
         self.deferred_timeout = deferred_timeout

@@ -69,7 +69,7 @@ async def _run_chat(application: Application, spec: BotSpec, args: argparse.Name
         # `on slack` talks as the Slack bot: its own client and key, so its own platform
         slack = BackendClient(url, slack_key, SLACK_CLIENT, routes=routes) if slack_key else None
         try:
-            playground = Playground(Core(spec, backend), sys.stdout, slack=Core(spec, slack, SLACK_PLATFORM) if slack else None)
+            playground = Playground(Core(spec, backend, "discord"), sys.stdout, slack=Core(spec, slack, SLACK_PLATFORM) if slack else None)
             await playground.run_stream(sys.stdin)
         finally:
             await backend.aclose()

@@ -24,6 +24,7 @@ _TITLES = {
     431: "Request Header Fields Too Large",
     500: "Internal Server Error",
     501: "Not Implemented",
+    503: "Service Unavailable",
 }
 
 
@@ -39,12 +40,18 @@ def problem_body(status: int, detail: str, **extra: Any) -> bytes:
 
 
 def problem_response(problem: Problem) -> ConnexionResponse:
+    headers = {"Content-Type": PROBLEM_JSON}
+    retry_after = problem.extra.get("retryAfter")
+    if isinstance(retry_after, int) and not isinstance(retry_after, bool) and retry_after >= 0:
+        # a problem that says when to come back (`retryAfter`, whole seconds, as in the body)
+        # says it in the header clients and proxies read too (RFC 9110 10.2.3)
+        headers["Retry-After"] = str(retry_after)
     return ConnexionResponse(
         status_code=problem.status,
         mimetype=PROBLEM_JSON,
         content_type=PROBLEM_JSON,
         body=json.dumps(problem.to_dict(), default=str).encode(),
-        headers={"Content-Type": PROBLEM_JSON},
+        headers=headers,
     )
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from gmbot.chat.specfile import load_spec_yaml
+from gmbot.spec.load import load_spec_yaml
 from gmbot.spec.model import BotSpec
 
 from .fakes import ROOT, FakeBackend

@@ -29,7 +29,7 @@ def test_resolve_conditional(scope: dict[str, object], sent: dict[str, object]) 
 
 async def test_update_here_moves_the_notification_channel(spec: BotSpec, fake: FakeBackend) -> None:
     fake.answer = lambda r: httpx.Response(200, json=CLAN)
-    core = Core(spec, fake.client())
+    core = Core(spec, fake.client(), "discord")
     outcome = await core.run_prefix("update", "-here", INV)
     assert (fake.requests[0].method, fake.requests[0].url.path) == ("PATCH", "/clans/1")
     assert fake.body() == {"actor": {"id": "11", "name": "alice"}, "channel": {"id": "77", "name": "wars"}}

@@ -136,7 +136,7 @@ async def test_events_long_poll_wakes_up(runtime: DiscordRuntime, tmp_path: Path
 
 async def test_core_sends_request_id_and_idempotency_key(spec: BotSpec, live: LocalBackend) -> None:
     client = BackendClient(live.url, live.api_key, spec.bot.client, routes=ROUTES)
-    core = Core(spec, client)
+    core = Core(spec, client, "discord")
     wolves, _ = clans()
     ctx = DiscordRuntime.invocation(wolves, SimpleNamespace(id=77, name="wars"), wolves.get_member(1001), 4242)
     first = await core.run_prefix("setup", "-name Wolves", ctx)

@@ -39,7 +39,7 @@ def feed(*events: dict[str, Any]) -> BackendClient:
 
 
 def consumer(spec: BotSpec, backend: BackendClient, cursor: Path, deliver: Any, **options: Any) -> EventConsumer:
-    return EventConsumer(Core(spec, backend), backend, CursorStore(cursor), deliver, wait=0,
+    return EventConsumer(Core(spec, backend, "discord"), backend, CursorStore(cursor), deliver, wait=0,
                          backoff=0.01, **options)
 
 

@@ -11,9 +11,9 @@ from discord.ext import commands
 
 import generated.discord.commands as generated  # committed: a missing file must fail, not skip
 from generated.application import application
-from gmbot.chat.specfile import load_spec_json
 from gmbot.discord.cli import intents_for, make_bot
 from gmbot.discord.runtime import DiscordRuntime
+from gmbot.spec.load import load_spec_json
 from gmbot.spec.model import BotSpec
 
 from .fakes import (

@@ -43,7 +43,7 @@ async def test_a_scripted_war(spec: BotSpec) -> None:
     out = io.StringIO()
     async with local_backend(application, spec.bot.client) as live:
         backend = BackendClient(live.url, live.api_key, spec.bot.client, routes=ROUTES)
-        await Playground(Core(spec, backend), out).run(SCRIPT.splitlines())
+        await Playground(Core(spec, backend, "discord"), out).run(SCRIPT.splitlines())
         await backend.aclose()
     text = out.getvalue()
     expected = [
@@ -79,7 +79,7 @@ async def test_the_playground_prints_hostile_text_as_it_is(spec: BotSpec) -> Non
     out = io.StringIO()
     async with local_backend(application, spec.bot.client) as live:
         backend = BackendClient(live.url, live.api_key, spec.bot.client, routes=ROUTES)
-        await Playground(Core(spec, backend), out).run(
+        await Playground(Core(spec, backend, "discord"), out).run(
             ["as alice in Wolves", f"gmbot setup -name {HOSTILE}", f"gmbot createwar -game 4 -players {HOSTILE}"])
         await backend.aclose()
     text = out.getvalue()

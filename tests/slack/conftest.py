@@ -20,10 +20,10 @@ from aiohttp import web
 from generated.application import application
 from generated.chat.routes import ROUTES
 from gmbot.chat.backend import BackendClient
-from gmbot.chat.specfile import load_spec_yaml
 from gmbot.server.local import LocalBackend, local_backend
 from gmbot.slack.app import build_app, web_app
 from gmbot.slack.runtime import CLIENT, SlackRuntime
+from gmbot.spec.load import load_spec_yaml
 from gmbot.spec.model import BotSpec
 
 from .fake_slack import FakeSlack, signed_headers

@@ -82,7 +82,7 @@ async def test_the_gmbot_slack_process_serves_signed_commands(
             assert (await fake.response(url))["response_type"] == "in_channel"
             # a Discord clan's war request reaches this workspace through the process's event consumer
             discord = BackendClient(live.url, live.keys["DISCORD-BFF"], "DISCORD-BFF", routes=ROUTES)
-            core, bears = Core(spec, discord), Person("999", "Bears")
+            core, bears = Core(spec, discord, "discord"), Person("999", "Bears")
             inv = Invocation("discord", author=Person("1", "bruno"), server=bears, channel=Person("98", "wars"), id="m1")
             assert (await core.run_prefix("setup", "-name Bears", inv)).kind == "reply"
             created = await core.run_prefix("createwar", "-players <@1> -game 4", replace(inv, id="m2"), me)

@@ -83,13 +83,15 @@ async def test_hostile_names_and_messages_reach_other_clans_as_text(stack: Stack
     feed = consumer(stack, tmp_path)
     for index, name in enumerate(HOSTILE_NAMES):
         team, channel = (f"T0EVIL{index}", f"evil{index}"), (f"CEVIL{index}", "wars")
-        welcome = await command(stack, f"setup -name {name}", user=ALICE, team=team, channel=channel)
+        captain = (f"UEVIL{index}", f"evil{index}")  # a member of that workspace: mentions are checked
+        stack.fake.add_user(*captain, team[0])
+        welcome = await command(stack, f"setup -name {name}", user=captain, team=team, channel=channel)
         assert header(welcome) == f"Welcome, {name}!"  # a header is plain text: Slack reads nothing in it
         shows(between(welcome["text"], "Welcome, ", "!"), name)  # the notification text is mrkdwn
-        created = await command(stack, "createwar -players <@UALICE|alice> -game 4", user=ALICE, team=team, channel=channel)
+        created = await command(stack, f"createwar -players <@{captain[0]}|{captain[1]}> -game 4", user=captain, team=team, channel=channel)
         war = created["attachments"][0]["blocks"][-1]["elements"][0]["text"].split()[-1]
         await command(stack, f"accept -war {war} -players <@UBRUNO|bruno>", user=BRUNO, team=BEARS, channel=BEAR_CHANNEL)
-        relayed = await command(stack, f"say -war {war} -message {HOSTILE_MESSAGE}", user=ALICE, team=team, channel=channel)
+        relayed = await command(stack, f"say -war {war} -message {HOSTILE_MESSAGE}", user=captain, team=team, channel=channel)
         assert header(relayed) == "Message relayed", relayed
         shows(section(relayed), HOSTILE_MESSAGE)
     while await feed.poll(wait=0):

@@ -22,7 +22,7 @@ async def test_the_cross_platform_script(spec: BotSpec) -> None:
     async with local_backend(application, clients={spec.bot.client: "discord", CLIENT: "slack"}) as live:
         discord = BackendClient(live.url, live.keys[spec.bot.client], spec.bot.client, routes=ROUTES)
         slack = BackendClient(live.url, live.keys[CLIENT], CLIENT, routes=ROUTES)
-        await Playground(Core(spec, discord), out, slack=Core(spec, slack, "slack")).run(SCRIPT.read_text().splitlines())
+        await Playground(Core(spec, discord, "discord"), out, slack=Core(spec, slack, "slack")).run(SCRIPT.read_text().splitlines())
         await discord.aclose()
         await slack.aclose()
     text = out.getvalue()
@@ -56,6 +56,6 @@ async def test_without_a_slack_key_on_slack_says_so(spec: BotSpec) -> None:
     out = io.StringIO()
     async with local_backend(application, spec.bot.client) as live:
         backend = BackendClient(live.url, live.api_key, spec.bot.client, routes=ROUTES)
-        await Playground(Core(spec, backend), out).run(["as bruno in Bears on slack"])
+        await Playground(Core(spec, backend, "discord"), out).run(["as bruno in Bears on slack"])
         await backend.aclose()
     assert out.getvalue() == "!! no slack bot here (it needs its own API key)\n"

@@ -2,18 +2,34 @@
 
 `spec.json` (written by `gmbot generate`) is the validated `BotSpec` as JSON; the
 runtime reads it. Reading the YAML here (not validated against openapi.yaml) is a
-convenience for tests and for running before anything is generated.
+convenience for tests and for running before anything is generated; the generator
+turns the YAML it has checked into the model with `to_bot_spec` too.
 """
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import yaml
 
-from gmbot.spec.document import to_bot_spec
 from gmbot.spec.model import BotSpec
+
+
+def _named(mapping: dict[str, Any] | None) -> list[dict[str, Any]]:
+    return [{"name": name, **(value or {})} for name, value in (mapping or {}).items()]
+
+
+def to_bot_spec(data: dict[str, Any]) -> BotSpec:
+    """A spec document (the YAML's data) as the model: `commands`, `options` and `events`
+    are mappings in YAML and named lists in the model."""
+    commands = []
+    for command in _named(data.get("commands")):
+        command["options"] = _named(command.get("options"))
+        commands.append(command)
+    raw = {**data, "commands": commands, "events": _named(data.get("events"))}
+    return BotSpec.model_validate(raw)
 
 
 def load_spec_yaml(path: Path) -> BotSpec:
