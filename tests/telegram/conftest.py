@@ -15,8 +15,8 @@ from aiohttp import web
 from generated.application import application
 from generated.chat.routes import ROUTES
 from gmbot.chat.backend import BackendClient
-from gmbot.chat.specfile import load_spec_yaml
 from gmbot.server.local import LocalBackend, local_backend
+from gmbot.spec.load import load_spec_yaml
 from gmbot.spec.model import BotSpec
 from gmbot.telegram import CLIENT
 from gmbot.telegram.api import make_bot
