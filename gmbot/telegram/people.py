@@ -8,8 +8,8 @@ Telegram writes a mention in two ways:
   by username, and the backend needs the stable id.
 
 So the bot remembers who it has seen, per group: every author of a command or a click,
-members joining (and forgets those leaving), the author of a message replied to, users of
-text mentions (bounded, in memory). An `@username` it has not seen is looked for among the
+members joining (and forgets those leaving), the author of a message replied to (bounded,
+in memory). An `@username` it has not seen is looked for among the
 group's administrators (`getChatAdministrators`, cached a few minutes); otherwise it names
 nobody the bot knows, and the usage card says how to fix it (runtime.py `UNKNOWN_HINT`):
 the member sends any command to the bot once, or is mentioned by picking them from the list.

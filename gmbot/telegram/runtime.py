@@ -129,9 +129,9 @@ class TelegramRuntime:
     # -- /command ... -----------------------------------------------------------------------------
     async def on_message(self, message: Message) -> None:
         chat = message.chat
+        # who is in this group (a user only mentioned may not be: picked mentions are checked)
         for user in (message.from_user, *(message.new_chat_members or []),
-                     message.reply_to_message.from_user if message.reply_to_message else None,
-                     *(e.user for e in message.entities or [] if e.type == "text_mention")):
+                     message.reply_to_message.from_user if message.reply_to_message else None):
             self.people.remember(chat.id, user)
         self.people.forget(chat.id, message.left_chat_member)
         typed = parse(message)

@@ -11,6 +11,7 @@ from generator.targets.telegram import TARGET
 from gmbot.chat.backend import BackendClient
 from gmbot.chat.cards import RenderedButton, RenderedCard, RenderedField
 from gmbot.chat.core import Core
+from gmbot.chat.markup import data
 from gmbot.spec.model import BotSpec
 from gmbot.telegram.buttons import CALLBACK_DATA_MAX, Callbacks, to_callback_data
 from gmbot.telegram.messages import MESSAGE_MAX, MESSAGES_MAX, card_to_messages, message_to_text
@@ -87,3 +88,18 @@ def test_the_generator_lets_the_prefix_run_names_telegram_cannot_list() -> None:
     assert "'écho' cannot be a Telegram command" in problem and "prefix 'g!'" in problem
     assert [m for _, m in TARGET.problems({"commands": {"x": {"description": " "}}})] == [
         "Telegram needs a description of 1-256 characters"]
+
+
+def test_the_preview_draws_the_bubbles_and_the_keyboard() -> None:
+    import jinja2
+
+    from gmbot.telegram.preview import LOOK
+
+    card = RenderedCard(title=data("<i>Wolves</i>"), description="**bold** line\nnext",
+                        buttons=[RenderedButton("We won", "success", 0, 'gm:["e","war.ended","",0,["zyo8"]]')])
+    env = jinja2.Environment(autoescape=True)
+    env.filters.update(LOOK.filters)
+    page = env.from_string(LOOK.template.read_text()).render(message=LOOK.to_message(card))
+    assert "<strong>&lt;i&gt;Wolves&lt;/\u2060i&gt;</strong>" in page  # the value as text, the title bold
+    assert "<strong>bold</strong> line<br>next" in page
+    assert 'class="tg-key tg-success"' in page and ">We won</span>" in page
