@@ -30,6 +30,8 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
+from gmbot.platforms import platform as registered
+
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 warnings.filterwarnings("ignore", message=".*httpx2.*")
@@ -138,14 +140,14 @@ async def measure(n: int, warmup: int, where: str) -> dict[str, Any]:
     spec = application.spec()
     results: dict[str, Any] = {}
     server = process_backend if where == "process" else inline_backend
-    async with server(spec.bot.client) as (url, key):
-        backend = BackendClient(url, key, spec.bot.client, routes=ROUTES)
+    async with server(registered("discord").client) as (url, key):
+        backend = BackendClient(url, key, registered("discord").client, routes=ROUTES)
         core = Core(spec, backend, "discord")
         for line in ("setup -name Wolves", "subscribe -games 4,5", "createwar -players @alice -game 4"):
             name, _, args = line.partition(" ")
             outcome = await core.run_prefix(name, args, INV, members)
             assert outcome.kind == "reply", outcome.card
-        ctx = RequestContext(client=spec.bot.client, platform="discord", request_id="bench")
+        ctx = RequestContext(client=registered("discord").client, platform="discord", request_id="bench")
 
         async def status_direct(options: dict[str, Any]) -> Any:
             return await clans.get_clan_status(ctx, server_id=WOLVES.id, limit=options["limit"])

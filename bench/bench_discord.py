@@ -37,6 +37,8 @@ import warnings
 from pathlib import Path
 from typing import Any
 
+from gmbot.platforms import platform as registered
+
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 warnings.filterwarnings("ignore", message=".*httpx2.*")
@@ -62,10 +64,10 @@ LIMITED_FOR = 10.0
 # -- 1. a rate-limited channel ------------------------------------------------------------------
 async def rate_limit(rounds: int) -> dict[str, Any]:
     spec = application.spec()
-    async with local_backend(application, spec.bot.client) as live, FakeDiscord() as fake:
+    async with local_backend(application, registered("discord").client) as live, FakeDiscord() as fake:
         use_api_base_url(fake.api_url)
         guilds = [fake.add_guild(f"Clan{i}", members=[f"leader{i}"], channels=["wars"]) for i in range(CLANS)]
-        headers = {"client": spec.bot.client, "x-api-key": live.api_key}
+        headers = {"client": registered("discord").client, "x-api-key": live.api_key}
         async with httpx.AsyncClient(base_url=live.url, headers=headers, timeout=30) as http:
             for i, guild in enumerate(guilds):
                 leader = guild.member(f"leader{i}")
@@ -79,7 +81,7 @@ async def rate_limit(rounds: int) -> dict[str, Any]:
                     assert answer.status_code == 200, answer.text
             bot = discord.Client(intents=discord.Intents.none())
             await bot.login(fake.token)  # REST only: posting needs no gateway
-            backend = BackendClient(live.url, live.api_key, spec.bot.client, routes=application.route_table())
+            backend = BackendClient(live.url, live.api_key, registered("discord").client, routes=application.route_table())
             core = Core(spec, backend, "discord")
             results: dict[str, dict[str, list[float]]] = {}
             with tempfile.TemporaryDirectory() as tmp:
@@ -171,7 +173,7 @@ async def memory(cards: int, step: int) -> dict[str, list[tuple[int, float, int]
         info = json.loads(child.stdout.readline())  # the child is up once it has printed this
         use_api_base_url(info["api"])
         spec = application.spec()
-        core = Core(spec, BackendClient("http://127.0.0.1:9", "k", spec.bot.client, routes=application.route_table()), "discord")
+        core = Core(spec, BackendClient("http://127.0.0.1:9", "k", registered("discord").client, routes=application.route_table()), "discord")
         results = {}
         original = discord_runtime.view_of
         for name, view_of in (("View(store=False) (now)", original), ("stored View (before)", stored_view_of)):

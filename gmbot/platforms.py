@@ -26,10 +26,19 @@ from typing import Any
 GROUP = "gmbot.platforms"
 
 Writer = Callable[[int, str], str]  # a moment (unix seconds, style) as the platform writes it
+FakeId = Callable[[str, int], str]  # (kind: "server", "user" or "channel", count) -> a made-up id
 
 
 class PlatformError(Exception):
     """A registered platform cannot be loaded or is declared wrongly; `str()` says which."""
+
+
+_ID_BASE = {"server": 1_000_000_000, "user": 2_000_000_000, "channel": 3_000_000_000}
+
+
+def fake_numeric_id(kind: str, count: int) -> str:
+    """The playground's made-up id of the `count`-th `kind` ("server", "user", "channel")."""
+    return str(_ID_BASE[kind] + count + 1)
 
 
 @dataclass(frozen=True)
@@ -76,6 +85,9 @@ class Platform:
     # parts of a card the platform shows as plain text: time markers there are written plainly
     plain_time_parts: tuple[str, ...] = ("button_label",)
     settings: Mapping[str, str] = field(default_factory=dict)  # environment variable -> what it sets
+    # the ids `gmbot chat` makes up for its servers, users and channels, shaped as the
+    # platform's own (so a pasted mention looks right); distinct numbers when not given
+    fake_id: FakeId = fake_numeric_id
 
     @property
     def subcommands(self) -> tuple[Subcommand, ...]:

@@ -125,6 +125,7 @@ def test_the_generator_checks_and_writes_a_plugged_in_platform(plugin: dict[str,
 
 
 NEUTRAL = [ROOT / "gmbot" / "chat", ROOT / "gmbot" / "cli.py", ROOT / "gmbot" / "run.py",
+           ROOT / "gmbot" / "preview", ROOT / "gmbot" / "playground",
            ROOT / "gmbot" / "application.py", ROOT / "gmbot" / "platforms.py",
            ROOT / "generator" / "pipeline.py", ROOT / "generator" / "checks.py",
            ROOT / "generator" / "targets" / "__init__.py"]

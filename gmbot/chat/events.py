@@ -22,7 +22,6 @@ import asyncio
 import contextlib
 import logging
 import os
-import random
 import tempfile
 import time
 from collections import deque
@@ -32,6 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from gmbot.chat.backend import BackendClient, BackendUnavailable
+from gmbot.chat.backoff import Backoff
 from gmbot.chat.cards import RenderedCard
 from gmbot.chat.core import Core
 from gmbot.chat.request import HttpRequest
@@ -39,7 +39,9 @@ from gmbot.chat.routes import EVENTS_OPERATION
 
 log = logging.getLogger("gmbot.chat.events")
 
+# How a front end posts an event's card; it raises DeliveryError when the platform refused it.
 Deliver = Callable[[Mapping[str, Any], RenderedCard], Awaitable[None]]
+RETRY = Backoff(initial=0.5, cap=60.0, jitter=0.2)  # a failed post's next tries
 Accepts = Callable[[Any], bool]  # a server id -> does this process deliver its events?
 
 
@@ -108,16 +110,15 @@ class EventConsumer:
         retry_delay: float = 2.0,
         in_order: bool = False,
         max_pending: int = 1000,
-        backoff: float = 0.5,
-        max_backoff: float = 60.0,
+        backoff: Backoff = RETRY,
         give_up_after: float = 900.0,
         attempt_timeout: float = 60.0,
     ) -> None:
         """`in_order`: post every event before the next (a single reader, the playground)
         instead of one lane per channel. `max_pending`: events fetched but not yet done
         before the feed is paused (memory stays bounded while a channel is stuck).
-        A transient failure is retried after `backoff` seconds, doubling up to
-        `max_backoff`, until `give_up_after` seconds have passed since the first try."""
+        A transient failure is retried with `backoff` (each event from its first step)
+        until `give_up_after` seconds have passed since the first try."""
         self.core = core
         self.backend = backend
         self.cursor = cursor
@@ -129,7 +130,6 @@ class EventConsumer:
         self.in_order = in_order
         self.max_pending = max_pending
         self.backoff = backoff
-        self.max_backoff = max_backoff
         self.give_up_after = give_up_after
         self.attempt_timeout = attempt_timeout
         self.posted = 0  # events posted since start
@@ -242,8 +242,9 @@ class EventConsumer:
 
     async def _attempts(self, item: _Item) -> None:
         started = time.monotonic()
-        delay = self.backoff
+        backoff = self.backoff.fresh()
         while True:
+            step = backoff.next_delay()  # grows with every failure in a row, whatever the wait
             try:
                 async with asyncio.timeout(self.attempt_timeout):
                     await self.deliver(item.event, item.card)
@@ -255,11 +256,11 @@ class EventConsumer:
                     self.skipped += 1
                     return
                 reason = error.reason
-                # the platform's own "retry after" is exact; our backoff gets jitter, so
+                # the platform's own "retry after" is exact; our backoff has jitter, so
                 # channels failing together do not retry together
-                wait = error.retry_after or delay * random.uniform(0.8, 1.0)
+                wait = error.retry_after or step
             except TimeoutError:
-                reason, wait = f"no answer within {self.attempt_timeout:g} s", delay * random.uniform(0.8, 1.0)
+                reason, wait = f"no answer within {self.attempt_timeout:g} s", step
             except Exception:  # a bug rather than the platform: retrying would not help
                 log.exception("event %s (%s) skipped", item.id, item.event.get("type"))
                 self.skipped += 1
@@ -271,7 +272,6 @@ class EventConsumer:
                 return
             log.info("event %s (%s) retried in %.1f s: %s", item.id, item.event.get("type"), wait, reason)
             await asyncio.sleep(wait)
-            delay = min(delay * 2, self.max_backoff)
 
     # -- the cursor ----------------------------------------------------------------------
     def _advance(self) -> None:

@@ -1,10 +1,10 @@
 """Times in cards: the `time` filter marks a moment, each front end writes it natively.
 
 A card is platform-neutral, but every platform shows a moment its own way, in the
-reader's time zone: Discord with `<t:1764395000:R>` ("in 3 hours"), Slack with
-`<!date^1764395000^{ago}|fallback>`, the playground and logs as plain UTC text. So
-`{{ reply.endsAt | time }}` renders a marker, `⟨time 1764395000 relative⟩`, which the
-front end replaces when it turns the card into its format (`with_times`). The marker is
+reader's time zone (Discord's `<t:1764395000:R>` reads "in 3 hours"); logs show plain UTC
+text. So `{{ reply.endsAt | time }}` renders a marker, `⟨time 1764395000 relative⟩`, which
+the front end replaces when it turns the card into its format (`with_times`), with the
+writer its platform declares (`Platform.write_time`, in the platform's own folder). The marker is
 the author's markup (`Trusted`), so it is written only outside data: a clan named
 `⟨time 0 relative⟩` stays that text.
 """
@@ -63,17 +63,6 @@ def plain(unix: int, style: str) -> str:
     """Plain UTC text: the playground, logs, button labels, and Slack's fallback."""
     moment = datetime.fromtimestamp(unix, UTC)
     return moment.strftime("%Y-%m-%d") if style == "date" else moment.strftime("%Y-%m-%d %H:%M UTC")
-
-
-def discord(unix: int, style: str) -> str:
-    """Discord's timestamp markdown, shown in each reader's time zone and language."""
-    return f"<t:{unix}:{ {'relative': 'R', 'datetime': 'f', 'date': 'D'}[style] }>"
-
-
-def slack(unix: int, style: str) -> str:
-    """Slack's date formatting, with the plain text as the fallback it requires."""
-    tokens = {"relative": "{ago}", "datetime": "{date_short_pretty} {time}", "date": "{date_short_pretty}"}
-    return f"<!date^{unix}^{tokens[style]}|{plain(unix, style)}>"
 
 
 def write_times(text: str, write: Writer) -> str:

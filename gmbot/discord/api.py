@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import os
 
+from gmbot.discord.pycord_internals import set_api_base_url
+
 DEFAULT_API_BASE_URL = "https://discord.com/api/v10"
 ENV = "DISCORD_API_BASE_URL"
 
@@ -18,12 +20,6 @@ def api_base_url() -> str:
 
 
 def use_api_base_url(url: str) -> None:
-    """Send py-cord's REST calls (the bot's, interaction callbacks and webhooks) to `url`.
-
-    py-cord builds every URL from the class attribute `Route.API_BASE_URL` (a format
-    string with `{API_VERSION}`; a plain URL formats to itself), in http.py and in its
-    webhook adapter alike, so this one setting moves all of them.
-    """
-    from discord.http import Route
-
-    Route.API_BASE_URL = url.replace("{", "{{").replace("}", "}}")
+    """Send py-cord's REST calls (the bot's, interaction callbacks and webhooks) to `url`:
+    for the whole process, as py-cord has no per-client setting (pycord_internals.py)."""
+    set_api_base_url(url)

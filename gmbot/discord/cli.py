@@ -16,9 +16,9 @@ from gmbot.cli_support import (
     Unusable,
     add_app_arguments,
     application_and_spec,
-    configure_logging,
     load_dotenv,
 )
+from gmbot.service.cli import add_service_flags, cannot_start, service_arguments
 from gmbot.spec.model import BotSpec
 
 log = logging.getLogger("gmbot.discord")
@@ -29,42 +29,36 @@ def _ids(text: str) -> list[int]:
 
 
 # -- gmbot bot ---------------------------------------------------------------------------------
+PROG = "gmbot bot"
+
+
 def bot_main(argv: Sequence[str]) -> int:
     return asyncio.run(run_bot(argv))
 
 
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog=PROG, description="Run the generated Discord bot.")
+    add_app_arguments(p)
+    p.add_argument("--shard-count", type=int, help="total shards across all processes (default: Discord's advice)")
+    p.add_argument("--shard-ids", type=_ids, help="the shards this process runs, e.g. 0,1 (needs --shard-count)")
+    p.add_argument("--cursor-file", type=Path, help="where the events cursor lives (default .gmbot/events-<shards>.cursor)")
+    add_service_flags(p)
+    return p
+
+
 async def run_bot(argv: Sequence[str]) -> int:
     """`gmbot bot ARGS` inside a running event loop (what `bot_main` runs; the wire tests too)."""
-    parser = argparse.ArgumentParser(prog="gmbot bot", description="Run the generated Discord bot.")
-    add_app_arguments(parser)
-    parser.add_argument("--shard-count", type=int, help="total shards across all processes (default: Discord's advice)")
-    parser.add_argument("--shard-ids", type=_ids, help="the shards this process runs, e.g. 0,1 (needs --shard-count)")
-    parser.add_argument("--cursor-file", type=Path, help="where the events cursor lives (default .gmbot/events-<shards>.cursor)")
-    parser.add_argument("--log-level", default="INFO")
-    parser.add_argument("--health-port", type=int, default=_env_int("GMBOT_HEALTH_PORT"),
-                        help="serve /health and /metrics on this port (default: $GMBOT_HEALTH_PORT; none when unset)")
-    parser.add_argument("--health-host", default=os.environ.get("GMBOT_HEALTH_HOST", "127.0.0.1"))
-    args = parser.parse_args(list(argv))
-    load_dotenv()
-    configure_logging(args.log_level)
+    args = service_arguments(parser, argv)
     token = os.environ.get("DISCORD_TOKEN")
     if not token:
-        print("gmbot bot: DISCORD_TOKEN is not set (environment or .env)", file=sys.stderr)
-        return 2
+        return cannot_start(PROG, "DISCORD_TOKEN is not set (environment or .env)", 2)
     if args.shard_ids and not args.shard_count:
-        print("gmbot bot: --shard-ids needs --shard-count", file=sys.stderr)
-        return 2
+        return cannot_start(PROG, "--shard-ids needs --shard-count", 2)
     try:
         application, spec = application_and_spec(args)
     except Unusable as error:
-        print(f"gmbot bot: {error}", file=sys.stderr)
-        return 1
+        return cannot_start(PROG, error, 1)
     return await _run_bot(application, spec, token, args)
-
-
-def _env_int(name: str) -> int | None:
-    value = os.environ.get(name, "").strip()
-    return int(value) if value.isdigit() else None
 
 
 def intents_for(spec: BotSpec) -> Any:
@@ -103,16 +97,16 @@ def make_bot(spec: BotSpec, shard_count: int | None = None, shard_ids: list[int]
 
 async def _run_bot(application: Application, spec: BotSpec, token: str, args: argparse.Namespace) -> int:
     from gmbot.chat.backend import backend_for
-    from gmbot.chat.events import CursorStore, EventConsumer
+    from gmbot.chat.events import CursorStore
     from gmbot.discord.api import api_base_url, use_api_base_url
     from gmbot.discord.delivery import post_event
     from gmbot.discord.lifecycle import DiscordService
     from gmbot.discord.platform import PLATFORM
     from gmbot.discord.runtime import DiscordRuntime, deferred_timeout_from_env
     from gmbot.discord.shards import ShardFilter
+    from gmbot.service.cli import start_events
 
     use_api_base_url(api_base_url())
-    service = DiscordService()  # retries, fatal errors, health, metrics, graceful shutdown
     routes = application.route_table()
     backend = backend_for(spec, PLATFORM, routes=routes)
     bot = make_bot(spec, args.shard_count, args.shard_ids)
@@ -120,32 +114,26 @@ async def _run_bot(application: Application, spec: BotSpec, token: str, args: ar
     runtime.install(bot)
 
     application.platform_object("discord", "commands:register")(bot, runtime)
-    service.attach(bot, runtime, backend)
+    service = DiscordService(bot)  # retries, fatal errors, health, metrics, graceful shutdown
+    service.attach(runtime, backend)
     shards = "all" if not args.shard_ids else "-".join(map(str, args.shard_ids))
     cursor = CursorStore(args.cursor_file or Path(".gmbot") / f"events-{shards}.cursor")
 
     async def deliver(event: Any, card: Any) -> None:
         await post_event(bot, event, card)
 
-    consumer: list[asyncio.Task[None]] = []
-
     # Posting needs only REST (a channel not cached yet is addressed by id), so the feed
     # starts at the first shard's READY, not after py-cord's wait for every guild (on_ready)
     @bot.listen("on_connect")
-    async def start_events() -> None:
-        if consumer or not spec.events:  # a bot without event cards has no feed route to poll
-            return
+    async def posting_events() -> None:
         count = args.shard_count or bot.shard_count or 1
         ids = args.shard_ids if args.shard_ids else None
-        log.info("connected as %s: shards %s of %s; posting events", bot.user, ids or "all", count)
-        feed = EventConsumer(runtime.core, backend, cursor, service.deliver(deliver), accepts=ShardFilter(count, ids).accepts)
-        consumer.append(service.track(asyncio.create_task(feed.run(), name="gmbot-events")))
+        if start_events(service, runtime.core, backend, cursor, deliver, accepts=ShardFilter(count, ids).accepts):
+            log.info("connected as %s: shards %s of %s; posting events", bot.user, ids or "all", count)
 
     try:
         return await service.run(token, health_host=args.health_host, health_port=args.health_port)
     finally:
-        for task in consumer:
-            task.cancel()
         await backend.aclose()
 
 

@@ -14,12 +14,12 @@ import logging
 from collections.abc import Mapping
 from typing import Any
 
-import aiohttp
 import discord
 
 from gmbot.chat.cards import RenderedCard
 from gmbot.chat.events import DeliveryError
 from gmbot.discord.runtime import message_kwargs
+from gmbot.service.delivery import answered, refusing, retry_after
 
 log = logging.getLogger("gmbot.discord.delivery")
 
@@ -31,26 +31,12 @@ def nonce_of(event: Mapping[str, Any]) -> str:
     return f"gmbot-ev-{event['id']}"[:NONCE_MAX]
 
 
-def classify(error: BaseException) -> DeliveryError | None:
-    """A failed post as a DeliveryError; None when it is not the platform's doing."""
+def post_refusal(error: BaseException) -> DeliveryError | None:
+    """Discord's answer to a post (py-cord's HTTPException, with its status) as a
+    DeliveryError; None for anything else (gmbot/service/delivery.py reads the rest)."""
     if isinstance(error, discord.HTTPException):
-        status = error.status
-        if status == 429 or status >= 500:
-            retry_after = _retry_after(error)
-            return DeliveryError(f"HTTP {status}", permanent=False, retry_after=retry_after)
-        return DeliveryError(f"HTTP {status} {error.text or ''}".strip(), permanent=True)
-    if isinstance(error, aiohttp.ClientError | OSError):  # refused, reset, dropped, DNS
-        return DeliveryError(f"{type(error).__name__}: {error}", permanent=False)
+        return answered(error.status, f"HTTP {error.status} {error.text or ''}".strip(), retry_after=retry_after(error))
     return None
-
-
-def _retry_after(error: discord.HTTPException) -> float | None:
-    headers = getattr(error.response, "headers", None) or {}
-    try:
-        value = float(headers.get("Retry-After", ""))
-    except ValueError:
-        return None
-    return value if value > 0 else None
 
 
 async def post_event(bot: Any, event: Mapping[str, Any], card: RenderedCard) -> None:
@@ -60,10 +46,5 @@ async def post_event(bot: Any, event: Mapping[str, Any], card: RenderedCard) -> 
         raise DeliveryError(f"event for server {event.get('serverId')} has no channel", permanent=True)
     # a partial channel needs no GET /channels/<id> when the channel is not cached
     channel = bot.get_channel(int(channel_id)) or bot.get_partial_messageable(int(channel_id))
-    try:
+    with refusing(post_refusal):
         await channel.send(**message_kwargs(card), nonce=nonce_of(event), enforce_nonce=True)
-    except (discord.HTTPException, aiohttp.ClientError, OSError) as error:
-        failure = classify(error)
-        if failure is None:
-            raise
-        raise failure from error

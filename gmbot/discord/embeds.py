@@ -9,6 +9,10 @@ Text is data (gmbot/chat/markup.py): the author's markup is Discord's Markdown a
 values are escaped where Discord reads Markdown (title, description, field names and
 values) and shown as they are in the footer, which Discord never formats (a backslash
 there would show).
+
+`card_to_message` adds the button rows the runtime posts beside the embeds (what the
+playground and the preview show); `embeds_to_text` reads such a message back as the
+text a reader sees (the playground).
 """
 
 from __future__ import annotations
@@ -19,9 +23,11 @@ from typing import Any
 from gmbot.chat import markup, times
 from gmbot.chat.cards import RenderedCard
 from gmbot.chat.fit import chunks, cut
+from gmbot.discord.platform import PLATFORM
 
 TITLE, DESCRIPTION, FIELDS, FIELD_NAME, FIELD_VALUE, FOOTER = 256, 4096, 25, 256, 1024, 2048
 TOTAL, EMBEDS = 6000, 10
+ROW = 5  # buttons in one action row
 EMPTY = "\u200b"  # Discord refuses empty field names and values
 RESERVE = 80  # room kept for the "more not shown" marker
 
@@ -50,14 +56,11 @@ def escape(text: str) -> str:
 
 
 MARKDOWN = markup.Format(literal=None, escape=escape)  # the author writes Discord's Markdown
-# Discord formats `<t:...>` timestamps in descriptions and field values only
-_PLAIN_TIMES = ("title", "footer", "field_name")
 
 
 def _part(part: str, text: str) -> str:
     if part == "button_label":  # plain text, written by the renderer
         return text
-    text = times.write_times(text, times.plain if part in _PLAIN_TIMES else times.discord)
     return markup.plain(text) if part == "footer" else MARKDOWN(text)
 
 
@@ -68,7 +71,7 @@ def embed_size(embed: dict[str, Any]) -> int:
 
 
 def card_to_embeds(card: RenderedCard) -> list[dict[str, Any]]:
-    card = card.map(_part)
+    card = times.with_times(card, PLATFORM.write_time, PLATFORM.plain_time_parts).map(_part)
     footer = cut(card.footer, FOOTER) if card.footer else ""
     budget = TOTAL - len(footer) - RESERVE
     first: dict[str, Any] = {"type": "rich"}
@@ -117,3 +120,53 @@ def card_to_embeds(card: RenderedCard) -> list[dict[str, Any]]:
     if len(embeds) > 1 and not embeds[0].get("title") and not embeds[0].get("description") and not embeds[0].get("fields"):
         embeds.pop(0)
     return embeds
+
+
+def card_to_message(card: RenderedCard) -> dict[str, Any]:
+    """The embeds and the button rows the runtime posts: a button without a custom id (its
+    values would make the id too long) is left out, and counted in `unposted`."""
+    buttons = [b for b in card.buttons if b.custom_id]
+    rows = [buttons[i : i + ROW] for i in range(0, len(buttons), ROW)]
+    return {"embeds": card_to_embeds(card), "rows": rows, "unposted": len(card.buttons) - len(buttons)}
+
+
+# -- as text: how the playground prints what Discord would show ------------------------------
+# Discord hides the backslash of an escape, shows code spans as they are, and each
+# `<t:...>` timestamp in the reader's zone (here: UTC); one pass, so an escaped `\<t:0:R\>`
+# (a value) stays text
+_SHOWN = re.compile(r"\\([^0-9A-Za-z\s])|(`[^`\n]+`)|<t:(-?\d+)(?::([tTdDfFR]))?>")
+_STAMP_STYLES = {"R": "relative", "d": "date", "D": "date"}  # the other styles show date and time
+
+
+def shown_time(unix: int, style: str | None) -> str:
+    """A `<t:unix:style>` timestamp as text, in UTC."""
+    return times.plain(unix, _STAMP_STYLES.get(style or "f", "datetime"))
+
+
+def _shown(text: str, stamps: bool = True) -> str:
+    """`text` as Discord shows it; `stamps=False` where it formats no timestamp (see PLATFORM)."""
+    def one(match: re.Match[str]) -> str:
+        if match.group(3) is not None:
+            return shown_time(int(match.group(3)), match.group(4)) if stamps else match.group(0)
+        return match.group(1) or match.group(2)
+
+    return _SHOWN.sub(one, text).replace(EMPTY, "")
+
+
+def embeds_to_text(message: dict[str, Any]) -> str:
+    """A `card_to_message` message as readable text: `== title ==`, the description, the
+    fields (`name: value`), the buttons (`[label]`) and the footer (`-- footer`)."""
+    lines: list[str] = []
+    footers: list[str] = []
+    for embed in message.get("embeds") or []:
+        if embed.get("title"):
+            lines.append(f"== {_shown(embed['title'], stamps=False)} ==")
+        if embed.get("description"):
+            lines += _shown(embed["description"]).splitlines()
+        for item in embed.get("fields") or []:
+            name, value = _shown(item["name"], stamps=False), _shown(item["value"])
+            lines.append(f"  {name}: {value}" if name and value else f"  {name or value}")
+        if embed.get("footer"):
+            footers.append(embed["footer"]["text"])  # plain text: Discord formats nothing there
+    lines += ["  " + "  ".join(f"[{button.label}]" for button in row) for row in message.get("rows") or []]
+    return "\n".join(lines + [f"  -- {footer}" for footer in footers])

@@ -1,36 +1,31 @@
-"""The Discord bot as a service: first login retried with backoff, fatal configuration
-errors as one line and exit 78, health and metrics, graceful shutdown.
+"""The Discord bot as a service (gmbot/service/frontend.py): Discord's hooks.
 
 py-cord reconnects an established gateway by itself, but a failed first login
-(`GET /users/@me`, `GET /gateway/bot`) ends `bot.start`: `DiscordService.run` retries
-it (gmbot/service/supervise.py) and tells fatal errors apart (`classify`).
+(`GET /users/@me`, `GET /gateway/bot`) ends `bot.start`: the service retries it, and
+tells fatal errors apart (`refusal`: a refused token, a gateway close code no reconnect
+can fix). "Connected" is py-cord's `on_ready`; `/health` counts the shards up.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import logging
 import os
-from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
-import aiohttp
 import discord
 
-from gmbot.service.backoff import Backoff
-from gmbot.service.delivery import observe_delivery
-from gmbot.service.health import FrontEndHealth, HealthServer
-from gmbot.service.logs import one_line
-from gmbot.service.metrics import BotMetrics, count_outcomes, instrument_backend
-from gmbot.service.shutdown import Shutdown, finish
-from gmbot.service.supervise import Failure, keep_connected
+from gmbot.chat.backoff import Backoff
+from gmbot.discord.pycord_internals import drop_close_signal
+from gmbot.service.frontend import FrontEndService, Phase
+from gmbot.service.shutdown import Shutdown
+from gmbot.service.supervise import Failure
 
-log = logging.getLogger("gmbot.discord")
-
-PLATFORM = "discord"
 PORTAL = "https://discord.com/developers/applications"
 LOGIN_TIMEOUT = float(os.environ.get("GMBOT_CONNECT_TIMEOUT", "60"))  # py-cord retries 5xx for ~25 s inside
+
+LOGGING_IN = Phase("logging in (GET /users/@me)")
+OPENING_GATEWAY = Phase("opening the gateway (GET /gateway/bot)")
 
 # Gateway close codes that no reconnect can fix (Discord's opcodes-and-status-codes page).
 FATAL_CLOSE = {
@@ -46,75 +41,51 @@ LOGIN_FAILED = (f"Discord refused the bot token (HTTP 401): set DISCORD_TOKEN (e
                 f"on the Bot page of your application at {PORTAL} (Reset Token)")
 
 
-def classify(error: BaseException, phase: str = "connecting") -> Failure:
-    """Fatal (a setting to fix) or transient (retry), with the one line to print."""
-    if isinstance(error, discord.LoginFailure):
-        return Failure(True, LOGIN_FAILED)
-    if isinstance(error, discord.PrivilegedIntentsRequired):
-        return Failure(True, FATAL_CLOSE[4014])
-    if isinstance(error, discord.ConnectionClosed):
-        if error.code in FATAL_CLOSE:
-            return Failure(True, FATAL_CLOSE[error.code])
-        return Failure(False, f"Discord closed the gateway while {phase} (code {error.code})")
-    if isinstance(error, discord.HTTPException):
-        return Failure(False, f"Discord answered HTTP {error.status} while {phase}")
-    if isinstance(error, aiohttp.ClientConnectorError):
-        return Failure(False, f"cannot reach Discord while {phase}: {error}")
-    if isinstance(error, TimeoutError | asyncio.TimeoutError):
-        return Failure(False, f"Discord did not answer in time while {phase}")
-    if isinstance(error, aiohttp.ClientError | OSError | discord.GatewayNotFound | ConnectionError):
-        return Failure(False, f"cannot reach Discord while {phase}: {type(error).__name__}: {error}".rstrip(": "))
-    # not a network or configuration problem: a bug, so keep the traceback for the report
-    log.error("unexpected error while %s", phase, exc_info=error)
-    return Failure(False, f"unexpected error while {phase}: {type(error).__name__}: {error}")
-
-
-def quiet_pycord_tracebacks() -> None:
-    """py-cord logs its own reconnect attempts with a full traceback: keep one line each."""
-    one_line("discord.shard", "discord.client", "discord.gateway", "discord.http")
-
-
 async def reopen(bot: Any) -> None:
     """Make a bot whose start failed ready to start again (py-cord expects one start per bot)."""
     with contextlib.suppress(Exception):
         await bot.close()
-    # AutoShardedClient.close() leaves a `clean_close` item on its private event queue, which
-    # would end the next connect() at once
-    queue = getattr(bot, "_AutoShardedClient__queue", None)
-    while queue is not None and not queue.empty():
-        queue.get_nowait()
+    drop_close_signal(bot)  # else the next connect() would end at once
     bot.clear()
     # clear() opens an HTTP session that the next login replaces without closing
     await bot.http.close()
 
 
-Deliver = Callable[[Mapping[str, Any], Any], Awaitable[None]]
+class DiscordService(FrontEndService):
+    """`gmbot bot`: one py-cord bot (all its shards) as a service."""
 
+    platform = "discord"
+    title = "Discord"
+    sdk_loggers = ("discord.shard", "discord.client", "discord.gateway", "discord.http")
+    network_errors = (discord.GatewayNotFound,)
 
-class DiscordService:
-    """One per `gmbot bot` process: `attach` the bot, wrap `deliver`, `track` the events
-    consumer, then `run` until shutdown (0) or a fatal error (78)."""
-
-    def __init__(self, *, shutdown: Shutdown | None = None, backoff: Backoff | None = None) -> None:
-        self.shutdown = shutdown or Shutdown()
-        self.backoff = backoff or Backoff.from_env()
-        self.metrics = BotMetrics()
-        self.health = FrontEndHealth(PLATFORM)
-        self.tasks: list[asyncio.Task[Any]] = []
-        self.phase = "starting"
-        self.bot: Any = None
-        self.shards_up: set[int] = set()
-
-    # -- wiring ------------------------------------------------------------------------------
-    def attach(self, bot: Any, runtime: Any, backend: Any) -> None:
+    def __init__(self, bot: Any, *, shutdown: Shutdown | None = None, backoff: Backoff | None = None) -> None:
+        super().__init__(shutdown=shutdown, backoff=backoff)
         self.bot = bot
-        self.health.shards = self._shards
-        instrument_backend(backend, self.metrics)
-        count_outcomes(runtime.core, PLATFORM, self.metrics)
-        runtime.gate = self.shutdown
+        self.token = ""
+        self.shards_up: set[int] = set()
+        self.health.shards = self.shards
+        self._listen()
 
-        # Shards up, from py-cord's events: a dropped shard keeps its closed websocket object
-        # until py-cord reconnects it, so asking the shard itself is not reliable
+    @classmethod
+    def refusal(cls, error: BaseException, phase: Phase) -> Failure | None:
+        if isinstance(error, discord.LoginFailure):
+            return Failure(True, LOGIN_FAILED)
+        if isinstance(error, discord.PrivilegedIntentsRequired):
+            return Failure(True, FATAL_CLOSE[4014])
+        if isinstance(error, discord.ConnectionClosed):
+            if error.code in FATAL_CLOSE:
+                return Failure(True, FATAL_CLOSE[error.code])
+            return Failure(False, f"Discord closed the gateway while {phase.doing} (code {error.code})")
+        if isinstance(error, discord.HTTPException):
+            return Failure(False, f"Discord answered HTTP {error.status} while {phase.doing}")
+        return None
+
+    def _listen(self) -> None:
+        """Shards up, from py-cord's events: a dropped shard keeps its closed websocket object
+        until py-cord reconnects it, so asking the shard itself is not reliable."""
+        bot = self.bot
+
         @bot.listen("on_shard_connect")
         async def shard_connected(shard_id: int) -> None:
             self.shards_up.add(shard_id)
@@ -129,59 +100,28 @@ class DiscordService:
 
         @bot.listen("on_ready")
         async def ready() -> None:
-            self.phase = "connected"
-            self.health.connected()
-            self.backoff.reset()
-            self.metrics.connected.labels(PLATFORM).set(1)
-            self.metrics.connects.labels(PLATFORM, "connected").inc()
-            up, total = self._shards()
-            log.info("connected to Discord as %s (%d of %d shard(s) up)", bot.user, up, total)
+            up, total = self.shards()
+            self.connected(f"as {bot.user} ({up} of {total} shard(s) up)")
 
-    def _shards(self) -> tuple[int, int]:
+    def shards(self) -> tuple[int, int]:
         bot = self.bot
         total = len(bot.shard_ids) if bot.shard_ids else (bot.shard_count or 0)
         return len(self.shards_up), total
 
-    def deliver(self, deliver: Deliver) -> Deliver:
-        """Event delivery as work in flight, counted (gmbot/service/delivery.py)."""
-        return observe_delivery(deliver, PLATFORM, self.shutdown, self.health, self.metrics)
+    async def connect(self) -> None:
+        self.phase = LOGGING_IN
+        # aiohttp's own limit is 5 minutes: a black-holed network would be silent that long
+        await asyncio.wait_for(self.bot.login(self.token), LOGIN_TIMEOUT)
+        self.phase = OPENING_GATEWAY
+        await self.bot.connect(reconnect=True)
 
-    def track(self, task: asyncio.Task[Any]) -> asyncio.Task[Any]:
-        """A background task (the events consumer) to cancel once commands have drained."""
-        self.tasks.append(task)
-        return task
+    async def reset(self) -> None:
+        await reopen(self.bot)
 
-    # -- running -----------------------------------------------------------------------------
+    async def close(self) -> None:
+        await self.bot.close()
+
     async def run(self, token: str, *, health_host: str = "127.0.0.1", health_port: int | None = None) -> int:
-        bot = self.bot
-        quiet_pycord_tracebacks()
-        self.shutdown.install()
-        server = HealthServer([self.health], self.metrics.text)
-        if health_port is not None:
-            await server.start(health_host, health_port)
-
-        async def attempt() -> None:
-            self.phase = "logging in (GET /users/@me)"
-            # aiohttp's own limit is 5 minutes: a black-holed network would be silent that long
-            await asyncio.wait_for(bot.login(token), LOGIN_TIMEOUT)
-            self.phase = "opening the gateway (GET /gateway/bot)"
-            await bot.connect(reconnect=True)
-
-        async def reset() -> None:
-            self.phase = "starting"
-            await reopen(bot)
-
-        async def stop() -> None:
-            drained = await finish(self.shutdown, self.tasks)
-            await bot.close()
-            log.info("stopped%s", "" if drained else " (some commands were cut short)")
-
-        try:
-            async with bot:
-                return await keep_connected(
-                    platform=PLATFORM, attempt=attempt, classify=lambda e: classify(e, self.phase),
-                    reset=reset, stop=stop, health=self.health, shutdown=self.shutdown,
-                    backoff=self.backoff, metrics=self.metrics,
-                )
-        finally:
-            await server.stop()
+        self.token = token
+        async with self.bot:
+            return await self.serve(health_host=health_host, health_port=health_port)

@@ -5,8 +5,24 @@ Imports nothing heavy: py-cord is loaded only by the parts named by import path.
 
 from __future__ import annotations
 
-from gmbot.chat import times
 from gmbot.platforms import Platform, Subcommand
+
+STAMP_STYLES = {"relative": "R", "datetime": "f", "date": "D"}
+
+
+def write_time(unix: int, style: str) -> str:
+    """Discord's timestamp markdown, shown in each reader's time zone and language."""
+    return f"<t:{unix}:{STAMP_STYLES[style]}>"
+
+
+_SNOWFLAKE_BASE = {"server": 700_000_000_000_000_000, "user": 800_000_000_000_000_000,
+                   "channel": 900_000_000_000_000_000}
+
+
+def fake_id(kind: str, count: int) -> str:
+    """The ids `gmbot chat` makes up, shaped as Discord's snowflakes."""
+    return str(_SNOWFLAKE_BASE[kind] + (count << 22 if kind == "server" else count) + 1)
+
 
 PLATFORM = Platform(
     name="discord",
@@ -19,13 +35,14 @@ PLATFORM = Platform(
         Subcommand("sync-commands", "gmbot.discord.cli:sync_main",
                    "register the Discord commands (generated/discord/commands.json)"),
     ),
-    write_time=times.discord,
+    write_time=write_time,
     # Discord formats `<t:...>` timestamps in descriptions and field values only
     plain_time_parts=("title", "footer", "field_name", "button_label"),
-    to_message="gmbot.discord.embeds:card_to_embeds",
+    to_message="gmbot.discord.embeds:card_to_message",
     message_to_text="gmbot.discord.embeds:embeds_to_text",
     target="generator.targets.discord:TARGET",
     preview="gmbot.discord.preview:LOOK",
+    fake_id=fake_id,
     settings={
         "DISCORD_TOKEN": "the bot's token (developer portal, Bot page)",
         "DISCORD_API_BASE_URL": "Discord's REST API address (default https://discord.com/api/v10)",

@@ -161,18 +161,22 @@ class GmbotBot(commands.AutoShardedBot):
     for global commands only; a command registered in a guild (`sync-commands --guild`)
     matched neither, got no answer, and py-cord then "fixed" it by overwriting that
     guild's commands with []. Here the command is found by name and type wherever it is
-    registered, and py-cord never syncs.
+    registered (py-cord never syncs, so it has no ids), and invoked through py-cord's
+    public calls.
     """
 
     async def process_application_commands(self, interaction: discord.Interaction, auto_sync: bool | None = None) -> None:
         data: Mapping[str, Any] = interaction.data or {}
-        known: dict[Any, Any] = self._application_commands  # py-cord's id -> command table
-        if "id" in data and data["id"] not in known:
-            command = next((c for c in self.pending_application_commands
-                            if c.name == data.get("name") and int(c.type) == int(data.get("type", 1))), None)
-            if command is not None:
-                known[data["id"]] = command
-        await super().process_application_commands(interaction, auto_sync=False)
+        command = next((c for c in self.pending_application_commands
+                        if c.name == data.get("name") and int(c.type) == int(data.get("type", 1))), None)
+        if command is None or interaction.type != discord.InteractionType.application_command:
+            # autocomplete, or a command this bot does not have: py-cord's own path
+            # (on_unknown_application_command answers the latter)
+            await super().process_application_commands(interaction, auto_sync=False)
+            return
+        ctx = await self.get_application_context(interaction)
+        interaction.command = command
+        await self.invoke_application_command(ctx)
 
 
 class DiscordRuntime:

@@ -1,16 +1,18 @@
 """`gmbot chat`: the offline playground. Type bot commands, read the cards.
 
 Each input line is one of:
-  as <user> in <server> [on slack]
-                          switch who types, and in which server (joining it); `on slack`
-                          makes the server a Slack workspace, whose cards print as
-                          Slack shows them (Block Kit), and `/gmbot ...` works there too
+  as <user> in <server> [on <platform>]
+                          switch who types, and in which server (joining it); `on <platform>`
+                          (any registered platform, default the first) makes it a server of
+                          that platform: its commands run as that platform's bot, and its
+                          cards print as that platform shows them
   click <button label>    click a button of the last card with buttons here
   wait <seconds>          let time pass (wars end), then show new events
   # a comment             echoed as is
   anything else           a message in the server's channel; `gmbot ...` runs a
-                          command through the same parsing and request building
-                          as Discord prefix commands; other chat is ignored.
+                          command (so does `/gmbot ...`) through the same parsing
+                          and request building as the bots' prefix commands; other
+                          chat is ignored.
 `{war}` in a line stands for the id of the last war shown.
 """
 
@@ -19,33 +21,34 @@ from __future__ import annotations
 import asyncio
 import re
 import uuid
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any, TextIO
 
-from gmbot.chat.cards import RenderedCard, card_to_text
+from gmbot.chat.cards import RenderedCard
 from gmbot.chat.core import Core, Invocation
 from gmbot.chat.events import CursorStore, EventConsumer
 from gmbot.chat.options import NotAMention, Person
 from gmbot.chat.request import HttpRequest
 from gmbot.chat.routes import EVENTS_OPERATION
-from gmbot.slack.blocks import card_to_message, message_to_text
+from gmbot.platforms import Platform, names, platform
 
-# as typed here: "@alice", or pasted: Discord's "<@123>", Slack's "<@U123>" / "<@U123|alice>"
-_MENTION = re.compile(r"^(<@!?\d+>|<@[UW][A-Z0-9]+(?:\|[^>]*)?>|@\S+)$")
-_AS = re.compile(r"^as\s+(\S+)\s+in\s+(.+?)(?:\s+on\s+(discord|slack))?\s*$", re.IGNORECASE)
-DISCORD, SLACK = "discord", "slack"
-
-
-# what a new id looks like: Discord snowflakes, Slack's T.../U.../C... (the backend keeps
-# each platform's ids apart anyway)
-_DISCORD_BASE = {"server": 700_000_000_000_000_000, "user": 800_000_000_000_000_000, "channel": 900_000_000_000_000_000}
-_SLACK_LETTER = {"server": "T", "user": "U", "channel": "C"}
+# as typed here: "@alice", or pasted as a platform writes a mention: "<@123>", "<@!123>",
+# "<@U123|alice>" (the ids are the platform's own: see Platform.fake_id)
+_MENTION = re.compile(r"^(<@!?[A-Za-z0-9]+(?:\|[^>]*)?>|@\S+)$")
 
 
-def new_id(platform: str, kind: str, count: int) -> str:
-    if platform == SLACK:
-        return f"{_SLACK_LETTER[kind]}{count + 1:08d}"
-    return str(_DISCORD_BASE[kind] + (count << 22 if kind == "server" else count) + 1)
+def _as_line() -> re.Pattern[str]:
+    """`as <user> in <server> [on <platform>]`, for the registered platforms: a server
+    named "Wolves on fire" stays a server name."""
+    registered = "|".join(re.escape(name) for name in names())
+    return re.compile(rf"^as\s+(\S+)\s+in\s+(.+?)(?:\s+on\s+({registered}))?\s*$", re.IGNORECASE)
+
+
+def as_text(side: Platform) -> Callable[[RenderedCard], str]:
+    """A card as `side` shows it, read back as text: its message converter, then its reader."""
+    to_message, message_to_text = side.load(side.to_message), side.load(side.message_to_text)
+    return lambda card: str(message_to_text(to_message(card)))
+
 
 class MemoryCursor(CursorStore):
     def __init__(self) -> None:
@@ -63,13 +66,20 @@ def indent(text: str, prefix: str = "  ") -> str:
 
 
 class Playground:
-    def __init__(self, core: Core, out: TextIO, *, slack: Core | None = None) -> None:
-        """`core` talks to the backend as the Discord bot; `slack`, when given, as the Slack bot
-        (its own key: the backend keeps each platform's clans, users and events apart)."""
-        self.core = core
-        self.cores = {DISCORD: core, **({SLACK: slack} if slack is not None else {})}
+    def __init__(self, cores: Mapping[str, Core], out: TextIO) -> None:
+        """`cores`: by platform name, the Core that talks to the backend as that platform's bot
+        (its own client and key: the backend keeps each platform's clans, users and events
+        apart). The first registered platform among them is where `as ... in ...` plays."""
+        if not cores:
+            raise ValueError("the playground needs the Core of at least one platform")
+        self.cores = dict(cores)
+        self.default = next((name for name in names() if name in self.cores), next(iter(self.cores)))
+        self.core = self.cores[self.default]
+        self.sides = {name: platform(name) for name in self.cores}
+        self.texts = {name: as_text(side) for name, side in self.sides.items()}
+        self.as_line = _as_line()
         self.out = out
-        self.prefix = core.spec.bot.prefix
+        self.prefix = self.core.spec.bot.prefix
         self.run_id = uuid.uuid4().hex[:8]
         self.counter = 0
         self.servers: dict[str, Person] = {}  # "platform:lower-cased name" -> server
@@ -85,30 +95,36 @@ class Playground:
         self.feeds = {name: EventConsumer(c, c.backend, MemoryCursor(), self._show_event, wait=0, limit=100,
                                           in_order=True)
                       for name, c in self.cores.items()}
-        self.events = self.feeds[DISCORD]
 
     # -- who is who ----------------------------------------------------------------------
     @property
     def platform(self) -> str:
-        return self.platform_of.get(self.server.id, DISCORD) if self.server else DISCORD
+        return self.platform_of.get(self.server.id, self.default) if self.server else self.default
 
-    def switch(self, user_name: str, server_name: str, platform: str = DISCORD) -> None:
-        if platform not in self.cores:
-            self.print(f"!! no {platform} bot here (it needs its own API key)")
+    def elsewhere(self, name: str) -> str:
+        """How a server's platform is noted: nothing for the default one."""
+        return "" if name == self.default else self.sides[name].title
+
+    def switch(self, user_name: str, server_name: str, name: str | None = None) -> None:
+        name = name or self.default
+        if name not in self.cores:
+            self.print(f"!! no {name} bot here (it needs its own API key)")
             return
-        key = f"{platform}:{server_name.lower()}"
+        new_id = self.sides[name].fake_id
+        key = f"{name}:{server_name.lower()}"
         if key not in self.servers:
-            server = Person(new_id(platform, "server", len(self.servers)), server_name)
+            server = Person(new_id("server", len(self.servers)), server_name)
             self.servers[key] = server
-            self.platform_of[server.id] = platform
-            self.channels[server.id] = Person(new_id(platform, "channel", len(self.channels)), "general")
+            self.platform_of[server.id] = name
+            self.channels[server.id] = Person(new_id("channel", len(self.channels)), "general")
             self.members[server.id] = set()
-        user_key = f"{platform}:{user_name.lstrip('@').lower()}"
+        user_key = f"{name}:{user_name.lstrip('@').lower()}"
         if user_key not in self.users:
-            self.users[user_key] = Person(new_id(platform, "user", len(self.users)), user_name.lstrip("@"))
+            self.users[user_key] = Person(new_id("user", len(self.users)), user_name.lstrip("@"))
         self.server, self.user = self.servers[key], self.users[user_key]
         self.members[self.server.id].add(self.user.id)
-        self.print(f"-- {self.user.name} in {self.server.name}" + (" (on Slack)" if platform == SLACK else ""))
+        where = self.elsewhere(name)
+        self.print(f"-- {self.user.name} in {self.server.name}" + (f" (on {where})" if where else ""))
 
     async def resolve(self, token: str) -> Person | None:
         if not _MENTION.match(token):
@@ -132,10 +148,8 @@ class Playground:
         self.out.flush()
 
     def show(self, card: RenderedCard, server_id: str) -> None:
-        if self.platform_of.get(server_id) == SLACK:
-            self.print(indent(message_to_text(card_to_message(card))))  # as Slack lays out the blocks
-        else:
-            self.print(indent(card_to_text(card)))
+        # as the server's platform shows the card (its own message, read back as text)
+        self.print(indent(self.texts[self.platform_of.get(server_id, self.default)](card)))
         if any(b.custom_id for b in card.buttons):
             self.buttons[server_id] = card
 
@@ -150,8 +164,9 @@ class Playground:
             return
         data = event.get("data")
         self.remember_war(data.get("war") if isinstance(data, dict) else None)
-        where = " (Slack)" if self.platform_of.get(server_id) == SLACK else ""
-        self.print(f"  >> {event.get('type')} in {server.name}{where} #{self.channels[server_id].name}:")
+        where = self.elsewhere(self.platform_of[server_id])
+        self.print(f"  >> {event.get('type')} in {server.name}{f' ({where})' if where else ''}"
+                   f" #{self.channels[server_id].name}:")
         self.show(card, server_id)
 
     async def skip_old_events(self) -> None:
@@ -179,9 +194,9 @@ class Playground:
             return
         if self.last_war:
             text = text.replace("{war}", self.last_war)
-        switch = _AS.match(text)
+        switch = self.as_line.match(text)
         if switch:
-            self.switch(switch.group(1), switch.group(2), (switch.group(3) or DISCORD).lower())
+            self.switch(switch.group(1), switch.group(2), (switch.group(3) or self.default).lower())
             return
         if self.user is None or self.server is None:
             self.print("!! start with a line `as <user> in <server>`")
@@ -192,7 +207,7 @@ class Playground:
             await self.click(rest.strip())
         elif word.lower() == "wait":
             await self.wait(rest.strip())
-        elif word.lower() == self.prefix.lower() or (self.platform == SLACK and word.lower() == f"/{self.prefix.lower()}"):
+        elif word.lower() in (self.prefix.lower(), f"/{self.prefix.lower()}"):  # `/gmbot`: a slash command
             name, _, args = rest.strip().partition(" ")
             outcome = await self.cores[self.platform].run_prefix(name, args, self.invocation(), self.resolve)
             self.remember_war(outcome.body)

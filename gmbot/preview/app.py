@@ -26,7 +26,7 @@ from generator.errors import SpecErrors
 from generator.pipeline import Checked, Config
 from gmbot.chat.cards import CardRenderer
 from gmbot.preview.build import Entry, Preview, build, checked, render_card, source_digest
-from gmbot.preview.render import PLATFORMS, environment, render_platform
+from gmbot.preview.render import columns, css, environment, render_platform
 
 log = logging.getLogger("gmbot.preview")
 
@@ -58,8 +58,8 @@ class State:
 
 def render_entry(preview: Preview, entry: Entry) -> Markup:
     # rendered once per platform: a card may say something differently on one of them
-    columns = [(p, render_platform(p, render_card(preview, entry, p.name))) for p in PLATFORMS.values()]
-    return Markup(environment().get_template("entry.jinja").render(entry=entry, columns=columns))
+    drawn = [(p, render_platform(p, render_card(preview, entry, p.name))) for p in columns()]
+    return Markup(environment().get_template("entry.jinja").render(entry=entry, columns=drawn))
 
 
 def create_app(config: Config) -> Starlette:
@@ -68,7 +68,7 @@ def create_app(config: Config) -> Starlette:
     async def page(request: Request) -> Response:
         digest, preview = state.preview()
         html = environment().get_template("page.jinja").render(
-            preview=preview, version=digest, platforms=list(PLATFORMS.values()), render_entry=render_entry,
+            preview=preview, version=digest, platforms=columns(), css=css(), render_entry=render_entry,
             spec_file=config.display(config.spec), openapi_file=config.display(config.openapi),
         )
         return HTMLResponse(html, headers={"Cache-Control": "no-store"})

@@ -19,11 +19,11 @@ from connexion.decorators import StarletteDecorator
 from connexion.middleware import MiddlewarePosition
 from connexion.options import SwaggerUIOptions
 from connexion.resolver import Resolver
-from connexion.security import ApiKeySecurityHandler
 from starlette.types import Receive, Scope, Send
 
 from gmbot.server import problems, settings
 from gmbot.server.auth import make_api_key_check
+from gmbot.server.connexion_internals import api_key_handler, operation_function, use_api_class
 from gmbot.server.limits import RequestLimits
 from gmbot.server.metrics import HttpMetrics
 from gmbot.server.routing import Route, handler
@@ -66,10 +66,10 @@ class _Operation(AsyncOperation):
     @functools.cached_property
     def fn(self) -> Any:  # a property building a new decorator per request in Connexion
         decorator = _DecorateOnce(pythonic_params=self.pythonic_params, jsonifier=self.jsonifier)
-        return decorator(self._fn)
+        return decorator(operation_function(self))
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> Any:
-        if self.shortcut is not None and await self.shortcut(self._fn, scope, receive, send):
+        if self.shortcut is not None and await self.shortcut(operation_function(self), scope, receive, send):
             return None
         return await super().__call__(scope, receive, send)
 
@@ -120,14 +120,6 @@ def build_app(
     verify = getattr(hooks, "verify_api_key", None)
     check = make_api_key_check(verify, f"write async def verify_api_key(api_key) in {hook_file}")
 
-    class ApiKeyHandler(ApiKeySecurityHandler):
-        def _resolve_func(self, security_scheme: Any) -> Any:
-            return check
-
-        @staticmethod
-        def _accepts_kwarg(func: Any, keyword: str) -> bool:
-            return True  # `check` takes required_scopes and request (Connexion inspects per call)
-
     lifespan_hook = getattr(hooks, "lifespan", None)
 
     @asynccontextmanager
@@ -146,10 +138,10 @@ def build_app(
         import_name,
         lifespan=lifespan,
         swagger_ui_options=SwaggerUIOptions(swagger_ui=True, swagger_ui_path="/ui"),
-        security_map={"apiKey": ApiKeyHandler},
+        security_map={"apiKey": api_key_handler(check)},
         validator_map=VALIDATORS,
     )
-    app._middleware_app.api_cls = _Api  # operations decorated once (see _DecorateOnce)
+    use_api_class(app, _Api)  # operations decorated once (see _DecorateOnce)
     # Both outside Connexion's exception handling: a refused body is never read, and a 500
     # made by ServerErrorMiddleware is still counted (it sends after these return).
     if settings.metrics_enabled() if metrics is None else metrics:

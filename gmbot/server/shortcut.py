@@ -25,11 +25,12 @@ from copy import deepcopy
 from typing import Any
 
 from connexion import context as connexion_context
-from connexion.decorators.parameter import _get_query_arguments, pythonic, sanitized
+from connexion.decorators.parameter import pythonic, sanitized
 from connexion.frameworks.starlette import Starlette as StarletteFramework
 from connexion.lifecycle import ConnexionResponse
 from starlette.types import Receive, Scope, Send
 
+from gmbot.server.connexion_internals import empty_query_arguments
 from gmbot.server.validation import PARSED_BODY
 
 
@@ -55,9 +56,7 @@ class Shortcut:
             elif where not in ("query", "header"):  # cookies: left to Connexion
                 return None
         # what Connexion passes for an empty query string (connexion==3.3.0 is pinned)
-        defaults = _get_query_arguments(
-            {}, operation=operation, arguments=[], has_kwargs=True, sanitize=sanitize
-        )
+        defaults = empty_query_arguments(operation, sanitize)
         body_name = None
         if operation.is_request_body_defined:
             schema = operation.body_schema("application/json")

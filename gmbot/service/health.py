@@ -20,7 +20,6 @@ from aiohttp import web
 
 log = logging.getLogger("gmbot.service")
 
-PORT_ENV = "GMBOT_HEALTH_PORT"
 CONNECTED = "connected"
 
 Shards = Callable[[], tuple[int, int]]  # (up, total), read when asked so it is never stale
@@ -114,11 +113,9 @@ class HealthServer:
         app.router.add_get("/metrics", self._metrics)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
-        site = web.TCPSite(self._runner, host, port)
-        await site.start()
-        server = site._server
-        sockets = getattr(server, "sockets", None)  # the port chosen when `port` is 0
-        self.port = sockets[0].getsockname()[1] if sockets else port
+        await web.TCPSite(self._runner, host, port).start()
+        addresses = self._runner.addresses  # the port chosen when `port` is 0
+        self.port = addresses[0][1] if addresses else port
         log.info("health on http://%s:%s/health (metrics: /metrics)", host, self.port)
 
     async def stop(self) -> None:

@@ -1,9 +1,9 @@
 """Keep a front end connected: retry transient failures with backoff, one log line each;
 stop at once on a fatal configuration error; stop cleanly on shutdown.
 
-A platform supplies `attempt` (connect and stay connected until the connection ends),
-`classify` (an exception -> `Failure`: fatal or not, and the one line to print) and
-`reset` (clean up after a failed attempt so the next starts fresh).
+The front-end service (frontend.py) supplies `attempt` (connect and stay connected until
+the connection ends), `failure` (an exception -> `Failure`: fatal or not, and the one line
+to print) and `reset` (clean up after a failed attempt so the next starts fresh).
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
-from gmbot.service.backoff import Backoff
+from gmbot.chat.backoff import Backoff
 from gmbot.service.health import FrontEndHealth
 from gmbot.service.metrics import BotMetrics
 from gmbot.service.shutdown import Shutdown
@@ -37,7 +37,7 @@ async def keep_connected(
     *,
     platform: str,
     attempt: Callable[[], Awaitable[None]],
-    classify: Callable[[BaseException], Failure],
+    failure: Callable[[BaseException], Failure],
     reset: Callable[[], Awaitable[None]],
     stop: Callable[[], Awaitable[None]],
     health: FrontEndHealth,
@@ -68,18 +68,18 @@ async def keep_connected(
         error = running.exception()
         if error is None:
             error = ConnectionError(f"the {platform} connection ended")
-        failure = classify(error)
+        failed = failure(error)
         if metrics is not None:
-            metrics.connects.labels(platform, "fatal" if failure.fatal else "failed").inc()
+            metrics.connects.labels(platform, "fatal" if failed.fatal else "failed").inc()
             metrics.connected.labels(platform).set(0)
-        if failure.fatal:
-            health.fatal(failure.message)
-            log.error("%s", failure.message)
+        if failed.fatal:
+            health.fatal(failed.message)
+            log.error("%s", failed.message)
             await reset()
             return EXIT_CONFIG
         delay = backoff.next_delay()
-        health.failing(failure.message, delay)
-        log.warning("%s; retrying in %.1f s (attempt %d)", failure.message, delay, health.attempts + 1)
+        health.failing(failed.message, delay)
+        log.warning("%s; retrying in %.1f s (attempt %d)", failed.message, delay, health.attempts + 1)
         await reset()
         if await shutdown.sleep(delay):
             await stop()

@@ -31,6 +31,7 @@ from typing import Any
 from gmbot.chat import markup, times
 from gmbot.chat.cards import RenderedCard, RenderedField
 from gmbot.chat.fit import chunks, cut
+from gmbot.slack.platform import PLATFORM
 
 HEADER_MAX = 150
 SECTION_TEXT_MAX = 3000
@@ -50,8 +51,6 @@ _STYLES = {"primary": "primary", "success": "primary", "danger": "danger"}  # Sl
 # Slack's own markup, kept as is: <@U123|ana b>, <#C123|name>, <!here>, <!date^...|text>, <https://x|label>
 _SLACK_TOKEN = re.compile(r"<(?:[@#!][^<>\n]*|https?://[^<>\s|]+(?:\|[^<>\n]*)?)>")
 _SLACK_DATE = re.compile(r"<!date\^[^|>]*\|([^>]*)>")
-# Slack formats times (<!date^...>) in mrkdwn only: the header and buttons are plain text
-PLAIN_TIME_PARTS = ("title",)
 _MD_LINK = re.compile(r"\[([^\]\n]+)\]\((https?://[^)\s]+)\)")
 _MD_BOLD = re.compile(r"\*\*(.+?)\*\*")
 
@@ -125,7 +124,8 @@ def fallback_text(card: RenderedCard) -> str:
 
 def card_to_message(card: RenderedCard) -> dict[str, Any]:
     """A neutral card as a `chat.postMessage` / `response_url` payload (see the module doc)."""
-    card = times.with_times(card, times.slack, PLAIN_TIME_PARTS)  # `time` filter markers -> <!date^...>
+    # `time` filter markers -> <!date^...>, or plain text where Slack formats none
+    card = times.with_times(card, PLATFORM.write_time, PLATFORM.plain_time_parts)
     head: list[dict[str, Any]] = []
     if card.title:
         head.append({"type": "header", "text": _text("plain_text", cut(markup.plain(card.title), HEADER_MAX))})

@@ -30,7 +30,6 @@ import argparse
 import asyncio
 import logging
 import os
-import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -40,13 +39,14 @@ from gmbot.cli_support import (
     Unusable,
     add_app_arguments,
     application_and_spec,
-    configure_logging,
-    load_dotenv,
 )
+from gmbot.service.cli import add_service_flags, cannot_start, env_int, service_arguments
 from gmbot.slack import KEY_ENV
 from gmbot.spec.model import BotSpec
 
 log = logging.getLogger("gmbot.slack")
+
+PROG = "gmbot slack"
 
 
 @dataclass(frozen=True)
@@ -75,10 +75,10 @@ def credentials(socket_mode: bool) -> Credentials:
 
 
 def parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="gmbot slack", description="Run the Slack front end (Bolt).")
+    p = argparse.ArgumentParser(prog=PROG, description="Run the Slack front end (Bolt).")
     add_app_arguments(p)
     p.add_argument("--host", default="127.0.0.1")
-    p.add_argument("--port", type=int, default=_env_int("GMBOT_SLACK_PORT") or 3000,
+    p.add_argument("--port", type=int, default=env_int("GMBOT_SLACK_PORT") or 3000,
                    help="default: $GMBOT_SLACK_PORT, else 3000 (how `gmbot run` is told)")
     p.add_argument("--socket-mode", action="store_true", help="connect out to Slack (SLACK_APP_TOKEN): no public URL")
     p.add_argument("--cursor-file", type=Path, default=Path(".gmbot") / "slack-events.cursor",
@@ -88,37 +88,21 @@ def parser() -> argparse.ArgumentParser:
                    help="one workspace: the SQLite file of the Slack events already answered (default: "
                         "slack-seen.sqlite3 beside the cursor file); with OAuth they are kept in the installation "
                         "store's database")
-    p.add_argument("--log-level", default="INFO")
-    p.add_argument("--health-port", type=int, default=_env_int("GMBOT_HEALTH_PORT"),
-                   help="serve /health and /metrics on this port (default: $GMBOT_HEALTH_PORT; none when unset)")
-    p.add_argument("--health-host", default=os.environ.get("GMBOT_HEALTH_HOST", "127.0.0.1"))
+    add_service_flags(p)
     return p
 
 
 def slack_main(argv: Sequence[str]) -> int:
-    load_dotenv()  # first: the defaults of --port and --health-port may come from .env
-    args = parser().parse_args(list(argv))
-    configure_logging(args.log_level)
+    args = service_arguments(parser, argv)  # .env first: --port's default may come from it
     try:
         creds = credentials(args.socket_mode)
     except Unusable as error:
-        print(f"gmbot slack: {error}", file=sys.stderr)
-        return 2
+        return cannot_start(PROG, error, 2)
     try:
         application, spec = application_and_spec(args)
-    except Unusable as error:
-        print(f"gmbot slack: {error}", file=sys.stderr)
-        return 1
-    try:
         return asyncio.run(_run(application, spec, creds, args))
     except (OSError, Unusable) as error:  # the port is taken, the database unreachable: one line
-        print(f"gmbot slack: {error}", file=sys.stderr)
-        return 1
-
-
-def _env_int(name: str) -> int | None:
-    value = os.environ.get(name, "").strip()
-    return int(value) if value.isdigit() else None
+        return cannot_start(PROG, error, 1)
 
 
 async def _run(application: Application, spec: BotSpec, creds: Credentials, args: argparse.Namespace) -> int:
@@ -126,7 +110,8 @@ async def _run(application: Application, spec: BotSpec, creds: Credentials, args
     from aiohttp import web
 
     from gmbot.chat.backend import DEFAULT_URL, BackendClient
-    from gmbot.chat.events import CursorStore, EventConsumer
+    from gmbot.chat.events import CursorStore
+    from gmbot.service.cli import start_events
     from gmbot.slack.app import TokenFor, build_app, web_app, web_client
     from gmbot.slack.delivery import event_poster
     from gmbot.slack.installs import Installs, oauth_settings, open_installs
@@ -184,10 +169,7 @@ async def _run(application: Application, spec: BotSpec, creds: Credentials, args
             return
         ready.append(who)
         print(f"gmbot slack: ready ({where})", flush=True)
-        if spec.events:  # a bot without event cards has no feed route to poll
-            feed = EventConsumer(runtime.core, backend, CursorStore(args.cursor_file), service.deliver(poster),
-                                 wait=args.events_wait)
-            service.track(asyncio.create_task(feed.run(), name="gmbot-slack-events"))
+        start_events(service, runtime.core, backend, CursorStore(args.cursor_file), poster, wait=args.events_wait)
 
     runner: web.AppRunner | None = None
     socket = None

@@ -24,12 +24,12 @@ import logging
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
-import aiohttp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from gmbot.chat.cards import RenderedCard
-from gmbot.chat.events import DeliveryError
+from gmbot.chat.events import Deliver, DeliveryError
+from gmbot.service.delivery import answered, refusing, retry_after
 from gmbot.slack.blocks import card_to_message
 
 log = logging.getLogger("gmbot.slack.delivery")
@@ -39,7 +39,6 @@ METADATA_TYPE = "gmbot_event"
 TRANSIENT_ERRORS = frozenset({"ratelimited", "internal_error", "fatal_error", "service_unavailable", "request_timeout"})
 
 TokenFor = Callable[[str], Awaitable[str | None]]
-Deliver = Callable[[Mapping[str, Any], RenderedCard], Awaitable[None]]
 
 
 def api_error(error: SlackApiError) -> str | None:
@@ -49,27 +48,16 @@ def api_error(error: SlackApiError) -> str | None:
     return str(code) if code else None
 
 
-def classify(error: BaseException) -> DeliveryError | None:
-    """A failed post as a DeliveryError; None when it is not Slack's (or the network's) doing."""
+def post_refusal(error: BaseException) -> DeliveryError | None:
+    """Slack's answer to a call (slack-sdk's SlackApiError: its status, and its error code
+    when `ok` was false) as a DeliveryError; None for anything else (gmbot/service/delivery.py
+    reads the rest)."""
     if isinstance(error, SlackApiError):
         status = int(getattr(error.response, "status_code", 0) or 0)
         code = api_error(error)
-        reason = f"HTTP {status} {code or ''}".strip()
-        if status == 429 or status >= 500 or code in TRANSIENT_ERRORS:
-            return DeliveryError(reason, permanent=False, retry_after=retry_after(error))
-        return DeliveryError(reason, permanent=True)
-    if isinstance(error, aiohttp.ClientError | OSError):  # refused, reset, DNS; TimeoutError is an OSError
-        return DeliveryError(f"{type(error).__name__}: {error}".rstrip(": "), permanent=False)
+        return answered(status, f"HTTP {status} {code or ''}".strip(), retry_after=retry_after(error),
+                        transient=code in TRANSIENT_ERRORS)
     return None
-
-
-def retry_after(error: SlackApiError) -> float | None:
-    headers = getattr(error.response, "headers", None) or {}
-    try:
-        value = float(headers.get("Retry-After", ""))
-    except (TypeError, ValueError):
-        return None
-    return value if value > 0 else None
 
 
 def metadata(event: Mapping[str, Any]) -> dict[str, Any]:
@@ -91,13 +79,8 @@ def event_poster(token_for: TokenFor, client: AsyncWebClient) -> Deliver:
         token = await token_for(team)
         if token is None:
             raise DeliveryError(f"no installation for team {team}", permanent=True)
-        try:
+        with refusing(post_refusal):
             await client.chat_postMessage(token=token, channel=str(channel), metadata=metadata(event),
                                           **card_to_message(card))
-        except (SlackApiError, aiohttp.ClientError, OSError) as error:
-            failure = classify(error)
-            if failure is None:
-                raise
-            raise failure from error
 
     return deliver

@@ -28,8 +28,9 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from gmbot.chat.options import MentionResolver, NotAMention, Person
+from gmbot.service.delivery import retry_after
 from gmbot.slack.cache import Expiring
-from gmbot.slack.delivery import api_error, retry_after
+from gmbot.slack.delivery import api_error
 from gmbot.slack.text import fit_name
 
 log = logging.getLogger("gmbot.slack.mentions")

@@ -39,9 +39,9 @@ from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
 from gmbot.chat.backend import BackendClient
+from gmbot.chat.backoff import Backoff
 from gmbot.chat.core import BUTTON_PREFIX, Core, Invocation, Outcome
 from gmbot.chat.options import Person, UsageError
-from gmbot.service.backoff import Backoff
 from gmbot.service.shutdown import OPEN, RESTARTING, Gate, admitted
 from gmbot.slack import CLIENT, PLATFORM
 from gmbot.slack.blocks import card_to_message

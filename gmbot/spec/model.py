@@ -164,7 +164,7 @@ class EventSpec(_Strict):
 class BotSettings(_Strict):
     name: str
     prefix: str = "gmbot"  # the trigger word of prefix commands
-    client: str  # value of the `client` header, e.g. "DISCORD-BFF"
+    client: str | None = None  # deprecated, ignored: each platform declares its `client` (gmbot/platforms.py)
     backend_url_env: str = "GMBOT_BACKEND_URL"
     api_key_env: str = "GMBOT_API_KEY"
     url: str | None = None  # linked from card titles and help

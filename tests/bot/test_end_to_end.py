@@ -16,10 +16,13 @@ from gmbot.chat.core import Core
 from gmbot.chat.events import CursorStore, EventConsumer
 from gmbot.chat.request import HttpRequest
 from gmbot.discord.runtime import DiscordRuntime
+from gmbot.platforms import platform
 from gmbot.server.local import LocalBackend, local_backend
 from gmbot.spec.model import BotSpec
 
 from .fakes import ROUTES, FakeGuild, member, prefix_ctx, sent_embeds, slash_ctx
+
+DISCORD_CLIENT = platform("discord").client  # whose key the in-process backend mints first
 
 
 @pytest.fixture
@@ -30,7 +33,7 @@ async def live() -> AsyncIterator[LocalBackend]:
 
 @pytest.fixture
 async def runtime(spec: BotSpec, live: LocalBackend) -> AsyncIterator[DiscordRuntime]:
-    client = BackendClient(live.url, live.api_key, spec.bot.client, routes=ROUTES)
+    client = BackendClient(live.url, live.api_key, DISCORD_CLIENT, routes=ROUTES)
     yield DiscordRuntime(spec, client)
     await client.aclose()
 
@@ -87,7 +90,7 @@ async def test_problem_json_from_the_real_backend(runtime: DiscordRuntime) -> No
 async def test_backend_stopped_gives_an_error_embed_within_3_seconds(spec: BotSpec) -> None:
     async with local_backend(application, "DISCORD-BFF") as live:
         url, key = live.url, live.api_key
-    client = BackendClient(url, key, spec.bot.client, routes=ROUTES)
+    client = BackendClient(url, key, DISCORD_CLIENT, routes=ROUTES)
     wolves, _ = clans()
     started = time.perf_counter()
     embed = await slash(DiscordRuntime(spec, client), wolves, 1001, "status", limit=None)
@@ -135,7 +138,7 @@ async def test_events_long_poll_wakes_up(runtime: DiscordRuntime, tmp_path: Path
 
 
 async def test_core_sends_request_id_and_idempotency_key(spec: BotSpec, live: LocalBackend) -> None:
-    client = BackendClient(live.url, live.api_key, spec.bot.client, routes=ROUTES)
+    client = BackendClient(live.url, live.api_key, DISCORD_CLIENT, routes=ROUTES)
     core = Core(spec, client, "discord")
     wolves, _ = clans()
     ctx = DiscordRuntime.invocation(wolves, SimpleNamespace(id=77, name="wars"), wolves.get_member(1001), 4242)
@@ -161,7 +164,7 @@ async def test_problems_reach_chat_users_in_plain_words(runtime: DiscordRuntime,
     status = next(c for c in data["commands"] if c["name"] == "status")
     status["options"][0]["max"] = 500
     loose = BotSpec.model_validate(data)
-    client = BackendClient(live.url, live.api_key, spec.bot.client, routes=ROUTES)
+    client = BackendClient(live.url, live.api_key, DISCORD_CLIENT, routes=ROUTES)
     try:
         caplog.set_level("WARNING", logger="gmbot.chat.core")
         refused = await prefix(DiscordRuntime(loose, client), wolves, 1001, "status", "-limit 300")

@@ -13,9 +13,11 @@ import httpx
 import pytest
 
 from gmbot.chat.backend import BackendClient
+from gmbot.chat.backoff import Backoff
 from gmbot.chat.core import Core
 from gmbot.chat.events import CursorStore, DeliveryError, EventConsumer
-from gmbot.discord.delivery import classify, nonce_of
+from gmbot.discord.delivery import nonce_of, post_refusal
+from gmbot.service.delivery import delivery_failure
 from gmbot.spec.model import BotSpec
 
 from .fakes import ROUTES, war
@@ -40,7 +42,7 @@ def feed(*events: dict[str, Any]) -> BackendClient:
 
 def consumer(spec: BotSpec, backend: BackendClient, cursor: Path, deliver: Any, **options: Any) -> EventConsumer:
     return EventConsumer(Core(spec, backend, "discord"), backend, CursorStore(cursor), deliver, wait=0,
-                         backoff=0.01, **options)
+                         backoff=Backoff(initial=0.01), **options)
 
 
 async def test_the_cursor_waits_for_the_slowest_channel(spec: BotSpec, tmp_path: Path) -> None:
@@ -117,7 +119,7 @@ def response(status: int, headers: dict[str, str] | None = None) -> Any:
     (discord.HTTPException(response(400), {"message": "Invalid Form Body", "code": 50035}), True, None),
 ])
 def test_discord_failures_are_classified(error: BaseException, permanent: bool, retry_after: float | None) -> None:
-    failure = classify(error)
+    failure = delivery_failure(error, post_refusal)
     assert failure is not None and failure.permanent is permanent and failure.retry_after == retry_after
 
 

@@ -10,12 +10,16 @@ from pathlib import Path
 
 from generated.application import application
 from gmbot.chat.backend import BackendClient
+from gmbot.chat.cards import RenderedCard
 from gmbot.chat.core import Core
-from gmbot.playground.playground import Playground
+from gmbot.platforms import platform, platforms
+from gmbot.playground.playground import Playground, as_text
 from gmbot.server.local import local_backend
 from gmbot.spec.model import BotSpec
 
 from .fakes import ROOT, ROUTES
+
+DISCORD = platform("discord")
 
 SCRIPT = """
 as alice in Wolves
@@ -41,9 +45,9 @@ gmbot leaderboard
 
 async def test_a_scripted_war(spec: BotSpec) -> None:
     out = io.StringIO()
-    async with local_backend(application, spec.bot.client) as live:
-        backend = BackendClient(live.url, live.api_key, spec.bot.client, routes=ROUTES)
-        await Playground(Core(spec, backend, "discord"), out).run(SCRIPT.splitlines())
+    async with local_backend(application, DISCORD.client) as live:
+        backend = BackendClient(live.url, live.api_key, DISCORD.client, routes=ROUTES)
+        await Playground({"discord": Core(spec, backend, "discord")}, out).run(SCRIPT.splitlines())
         await backend.aclose()
     text = out.getvalue()
     expected = [
@@ -77,9 +81,9 @@ HOSTILE = "**Evil** <@1> [x](https://e.x) ⟨time 0 relative⟩"
 async def test_the_playground_prints_hostile_text_as_it_is(spec: BotSpec) -> None:
     """Plain text: the values as typed, no marks, no escapes, no time written from a value."""
     out = io.StringIO()
-    async with local_backend(application, spec.bot.client) as live:
-        backend = BackendClient(live.url, live.api_key, spec.bot.client, routes=ROUTES)
-        await Playground(Core(spec, backend, "discord"), out).run(
+    async with local_backend(application, DISCORD.client) as live:
+        backend = BackendClient(live.url, live.api_key, DISCORD.client, routes=ROUTES)
+        await Playground({"discord": Core(spec, backend, "discord")}, out).run(
             ["as alice in Wolves", f"gmbot setup -name {HOSTILE}", f"gmbot createwar -game 4 -players {HOSTILE}"])
         await backend.aclose()
     text = out.getvalue()
@@ -95,6 +99,44 @@ def test_gmbot_chat_exits_0_at_end_of_input() -> None:
     )
     assert result.returncode == 0, result.stderr
     assert "== Games (4) ==" in result.stdout and "Unknown command" in result.stdout
+
+
+def test_gmbot_chat_plays_on_every_registered_platform_each_as_it_shows_cards() -> None:
+    """`on <platform>` for each registered platform, none by default: the first registered."""
+    registered = platforms()
+    lines = ["as zoe in Home", "gmbot setup -name Home"]
+    for index, side in enumerate(registered):
+        lines += [f"as ann{index} in Clan{index} on {side.name}", f"gmbot setup -name Clan{index}"]
+    result = subprocess.run(
+        [sys.executable, "-m", "gmbot.cli", "chat"], input="\n".join(lines) + "\n", capture_output=True,
+        text=True, timeout=60, cwd=ROOT, env={**os.environ, "PYTHONWARNINGS": "ignore"},
+    )
+    assert result.returncode == 0 and "!!" not in result.stdout, result.stdout + result.stderr
+    first = registered[0]
+    assert "-- zoe in Home\n" in result.stdout
+    assert as_text(first)(RenderedCard(title="Welcome, Home!")).splitlines()[0] in result.stdout
+    for index, side in enumerate(registered):
+        noted = "" if side is first else f" (on {side.title})"
+        assert f"-- ann{index} in Clan{index}{noted}\n" in result.stdout, side.name
+        # the setup reply's title, as this platform's own converter and reader show it
+        title = as_text(side)(RenderedCard(title=f"Welcome, Clan{index}!")).splitlines()[0]
+        assert f"  {title}\n" in result.stdout, side.name
+
+
+async def test_each_platform_makes_up_ids_of_its_own_shape(spec: BotSpec) -> None:
+    """The playground's servers, users and channels get ids shaped by their platform
+    (`Platform.fake_id`), and a mention pasted as `<@id>` finds its member."""
+    backends = {p.name: BackendClient("http://127.0.0.1:9", "unused", p.client, routes=ROUTES) for p in platforms()}
+    playground = Playground({name: Core(spec, backend, name) for name, backend in backends.items()}, io.StringIO())
+    for index, side in enumerate(platforms()):
+        playground.switch("ann", f"Clan {index}", side.name)
+        assert playground.server is not None and playground.user is not None
+        assert (playground.server.id, playground.user.id, playground.channels[playground.server.id].id) == (
+            side.fake_id("server", index), side.fake_id("user", index), side.fake_id("channel", index))
+        assert await playground.resolve(f"<@{playground.user.id}>") == playground.user
+    assert len({s.id for s in playground.servers.values()}) == len(platforms())
+    for backend in backends.values():
+        await backend.aclose()
 
 
 def test_gmbot_chat_with_a_backend_that_is_down_says_so() -> None:

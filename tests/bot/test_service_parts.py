@@ -8,8 +8,9 @@ import logging
 import discord
 import pytest
 
-from gmbot.discord.lifecycle import classify
-from gmbot.service.backoff import Backoff
+from gmbot.chat.backoff import Backoff
+from gmbot.discord.lifecycle import DiscordService
+from gmbot.service.frontend import Phase
 from gmbot.service.health import FrontEndHealth, HealthServer
 from gmbot.service.logs import OneLine
 from gmbot.service.shutdown import Refused, Shutdown
@@ -39,7 +40,7 @@ class Closed(discord.ConnectionClosed):
     (TimeoutError(), False, "did not answer in time"),
 ])
 def test_discord_errors_are_fatal_or_transient(error: BaseException, fatal: bool, words: str) -> None:
-    failure = classify(error, "logging in")
+    failure = DiscordService.failure(error, Phase("logging in"))
     assert failure.fatal is fatal and words in failure.message, failure
 
 

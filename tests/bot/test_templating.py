@@ -9,7 +9,8 @@ from gmbot.chat import times
 from gmbot.chat.cards import CardRenderer, RenderedButton, RenderedCard, RenderedField, card_to_text
 from gmbot.chat.markup import DATA, END, Format, data, on_literal, plain, strip
 from gmbot.chat.templating import CARD_FILTERS, card_environment, duration, names
-from gmbot.discord.embeds import card_to_embeds
+from gmbot.discord.embeds import card_to_embeds, card_to_message, embeds_to_text
+from gmbot.platforms import platform
 from gmbot.spec.model import BotSettings, Card
 
 
@@ -81,8 +82,9 @@ def test_time_marks_a_moment_each_front_end_writes_natively() -> None:
         f"{data('soon')}||{data('-')}")
     with pytest.raises(ValueError, match="unknown style"):
         render("{{ t | time('weekday') }}", t=at)
-    assert times.discord(unix, "relative") == f"<t:{unix}:R>" and times.discord(unix, "date") == f"<t:{unix}:D>"
-    assert times.slack(unix, "datetime") == f"<!date^{unix}^{{date_short_pretty}} {{time}}|2026-11-29 05:41 UTC>"
+    discord, slack = platform("discord").write_time, platform("slack").write_time  # each platform's own writer
+    assert discord(unix, "relative") == f"<t:{unix}:R>" and discord(unix, "date") == f"<t:{unix}:D>"
+    assert slack(unix, "datetime") == f"<!date^{unix}^{{date_short_pretty}} {{time}}|2026-11-29 05:41 UTC>"
     assert times.plain(unix, "relative") == "2026-11-29 05:41 UTC" and times.plain(unix, "date") == "2026-11-29"
 
 
@@ -95,6 +97,10 @@ def test_front_ends_write_time_marks() -> None:
     assert embed["title"] == "Ends 2026-11-29 05:41 UTC" and embed["footer"]["text"] == "2026-11-29 05:41 UTC"
     text = card_to_text(card)
     assert "Ends 2026-11-29 05:41 UTC" in text and f"[Vote {mark}]" in text  # a label is plain: the renderer wrote it
+    # the playground reads Discord's message back as its reader sees it: timestamps in UTC
+    shown = embeds_to_text(card_to_message(RenderedCard(
+        title="Ends <t:0:R>", description=f"Ends {mark}", fields=[RenderedField("<t:0:R>", "at <t:0:D>")])))
+    assert shown.splitlines() == ["== Ends <t:0:R> ==", "Ends 2026-11-29 05:41 UTC", "  <t:0:R>: at 1970-01-01"]
 
 
 def test_every_value_is_data_and_only_the_template_is_markup() -> None:

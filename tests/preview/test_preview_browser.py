@@ -9,7 +9,7 @@ import sys
 from typing import Any
 
 from generator.pipeline import Config, check
-from gmbot.preview.render import PLATFORMS
+from gmbot.platforms import names, platforms
 from tests.preview.support import Server
 
 
@@ -34,15 +34,15 @@ def test_every_command_event_and_button_card_is_on_the_page(page: Any, server: S
         assert entry.locator(".embed").count() >= 1, event.name
         for index, button in enumerate(event.card.buttons):
             # the event card shows the button on every platform; each of its reply cards has its own entry
-            for name in PLATFORMS:
+            for name in names():
                 assert button.label in entry.locator(f'[data-platform="{name}"] .button-row').inner_text(), name
             for status in button.replies:
                 reply = page.locator(f'[data-entry="event/{event.name}/button/{index}/{status}"] .embed')
                 assert reply.count() >= 1, f"{event.name} [{button.label}] {status}"
-    # every card in one column per registered platform (Discord; Slack once its front end exists),
-    # side by side, and no platform's converter failed on any of them
+    # every card in one column per registered platform, side by side, and no platform's
+    # converter failed on any of them
     entries = page.locator(".entry").count()
-    for name in PLATFORMS:
+    for name in names():
         assert page.locator(f'.entry > .entry-grid > [data-platform="{name}"]').count() == entries, name
     assert page.locator(".render-error").count() == 0
 
@@ -132,7 +132,7 @@ def test_a_broken_spec_shows_the_generator_errors_then_recovers(page: Any, serve
 
 
 def test_slack_shows_the_same_cards_beside_discord_with_its_overrides(page: Any, server: Server) -> None:
-    assert "slack" in PLATFORMS, "gmbot/slack/blocks.py registers the Slack column"
+    assert "slack" in names(), "gmbot/slack/platform.py registers the Slack column"
     page.goto(server.url)
     setup = page.locator('[data-entry="command/setup/201"]')
     discord_title = setup.locator('[data-platform="discord"] .embed-title').inner_text()
@@ -150,3 +150,20 @@ def test_slack_shows_the_same_cards_beside_discord_with_its_overrides(page: Any,
                            ".innerText.endsWith('(cut)')")
     assert len(page.locator('[data-entry="command/setup/201"] .slack-header').inner_text()) == 150
     assert len(page.locator('[data-entry="command/setup/201"] .embed-title').inner_text()) == 256
+
+
+def test_one_column_per_registered_platform_in_the_registrys_order(page: Any, server: Server) -> None:
+    from gmbot.preview.render import look
+
+    registered = platforms()
+    page.goto(server.url)
+    shown = page.evaluate("""() => [...document.querySelectorAll(".entry")].map(entry =>
+        [...entry.querySelectorAll(":scope > .entry-grid > [data-platform]")].map(c => c.dataset.platform))""")
+    assert shown and all(columns == [p.name for p in registered] for columns in shown), shown
+    heads = page.locator('.entry').first.locator(".platform-head").all_inner_texts()
+    assert [h.lower() for h in heads] == [p.title.lower() for p in registered]  # the CSS uppercases them
+    assert page.locator(".render-error").count() == 0
+    # each column in its own style: every platform's CSS is on the page
+    styles = page.locator("style").all_inner_texts()
+    for p in registered:
+        assert look(p.name).css.strip() in "".join(styles), p.name

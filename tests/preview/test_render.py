@@ -2,23 +2,25 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from gmbot.chat.cards import RenderedButton, RenderedCard, RenderedField
-from gmbot.preview.render import (
-    PLATFORMS,
-    Platform,
-    discord_markdown,
-    render_platform,
-    slack_mrkdwn,
-)
+from gmbot.discord.preview import discord_markdown
+from gmbot.platforms import Platform, platform
+from gmbot.preview.render import draw, look, render_platform
+from gmbot.slack.preview import slack_mrkdwn
+
+
+def column(name: str) -> Platform:
+    return platform(name)
 
 
 def test_discord_column_draws_the_embeds_the_bot_would_send() -> None:
     card = RenderedCard(title="T", description="**bold** and `<code>`", color=0xE67E22,
                         fields=[RenderedField("A", "1", True)], footer="F",
                         buttons=[RenderedButton("We won", "success", 0, "gm:x"), RenderedButton("Lost", "danger", 1)])
-    html = render_platform(PLATFORMS["discord"], card)
+    html = render_platform(column("discord"), card)
     assert ">We won<" in html and ">Lost<" not in html  # no custom id: the runtime posts no button
     assert "1 button not posted" in html
     assert "border-left-color: #e67e22" in html
@@ -52,11 +54,11 @@ def _slack_message(card: RenderedCard) -> dict[str, Any]:
     ]}]}
 
 
-def test_a_platform_is_one_registration_and_slack_blocks_are_drawn() -> None:
-    platform = Platform("slack-test", "Slack", _slack_message, "slack.jinja")
+def test_a_look_draws_its_message_with_its_template_and_slack_blocks_are_drawn() -> None:
+    shown = replace(look("slack"), to_message=_slack_message)
     card = RenderedCard(title="Hello", description="*hi* there", fields=[RenderedField("Game", "Chess")],
                         footer="foot", buttons=[RenderedButton("Go", "primary", 0)])
-    html = render_platform(platform, card)
+    html = draw("Slack", shown, card)
     assert 'class="slack-header">Hello<' in html
     assert "<strong>hi</strong> there" in html
     assert "<strong>Game</strong><br>Chess" in html
@@ -69,7 +71,7 @@ def test_a_converter_that_raises_shows_in_its_column() -> None:
     def broken(card: RenderedCard) -> Any:
         raise ValueError("boom")
 
-    html = render_platform(Platform("x", "X", broken, "discord.jinja"), RenderedCard(title="t"))
+    html = draw("X", replace(look("discord"), to_message=broken), RenderedCard(title="t"))
     assert "X converter failed" in html and "boom" in html
 
 
@@ -98,11 +100,35 @@ def test_hostile_values_are_shown_as_the_bots_send_them() -> None:
     card = CardRenderer(BotSettings(name="B", client="C")).render(
         Card(title="{{ v }}", description="**{{ v }}** <t:0:D>", fields=[{"name": "{{ v }}", "value": "{{ v }}"}]),
         {"v": "[FREE GLORY](https://evil.example) <@1> *x* <t:0:R>"})
-    for platform in ("discord", "slack"):
-        html = render_platform(PLATFORMS[platform], card)
-        assert "evil.example" in html and 'href="https://evil.example' not in html, platform
-        assert 'class="mention"' not in html and html.count('class="timestamp"') <= 1, platform
-    discord = render_platform(PLATFORMS["discord"], card)
+    for name in ("discord", "slack"):
+        html = render_platform(column(name), card)
+        assert "evil.example" in html and 'href="https://evil.example' not in html, name
+        assert 'class="mention"' not in html and html.count('class="timestamp"') <= 1, name
+    discord = render_platform(column("discord"), card)
     assert '<div class="embed-title">[FREE GLORY](https://evil.example) &lt;@1&gt; *x* &lt;t:0:R&gt;</div>' in discord
     assert "<strong>[FREE GLORY]" in discord and "\\" not in discord  # Discord hides its escapes
     assert discord_markdown("\\*not\\* `a\\*b` \\`x\\`") == "*not* <code>a\\*b</code> `x`"
+
+
+def test_every_platforms_template_is_installed_as_package_data() -> None:
+    """A look's template sits in its platform's folder: the wheel must carry it
+    (pyproject's [tool.setuptools.package-data], matched as setuptools matches its globs)."""
+    import tomllib
+    from fnmatch import fnmatchcase
+    from pathlib import Path, PurePosixPath
+
+    from gmbot.platforms import platforms
+
+    root = Path(__file__).resolve().parents[2]
+    data = tomllib.loads((root / "pyproject.toml").read_text())["tool"]["setuptools"]["package-data"]
+    for side in platforms():
+        template = look(side.name).template
+        assert template.is_file(), template
+        if root not in template.parents:
+            continue  # a platform of another distribution: its own packaging
+        folder = next(f for f in template.parents if (f / "__init__.py").is_file())  # its package
+        package = ".".join(folder.relative_to(root).parts)
+        relative = PurePosixPath(template.relative_to(folder).as_posix())
+        globs = [*data.get("*", []), *data.get(package, [])]
+        assert any(len(PurePosixPath(g).parts) == len(relative.parts) and fnmatchcase(str(relative), g)
+                   for g in globs), f"{template} is not package data of {package}: {globs}"

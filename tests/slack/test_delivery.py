@@ -13,6 +13,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from gmbot.chat.backoff import Backoff
 from gmbot.chat.events import CursorStore, EventConsumer
 from gmbot.slack.app import web_client
 from gmbot.slack.delivery import event_poster
@@ -34,7 +35,7 @@ def consumer(stack: Stack, tmp: Path, service: SlackService | None = None) -> Ev
     # as `gmbot slack` builds it: a client that leaves 429s to the consumer
     deliver = event_poster(token_for, web_client(None, stack.fake.api_url, retry_rate_limits=False))
     return EventConsumer(stack.runtime.core, stack.runtime.backend, CursorStore(tmp / "cursor"),
-                         service.deliver(deliver) if service else deliver, wait=0, backoff=0.05)
+                         service.deliver(deliver) if service else deliver, wait=0, backoff=Backoff(initial=0.05))
 
 
 async def clans(stack: Stack) -> None:

@@ -9,20 +9,24 @@ from generated.application import application
 from generated.chat.routes import ROUTES
 from gmbot.chat.backend import BackendClient
 from gmbot.chat.core import Core
+from gmbot.platforms import platform
 from gmbot.playground.playground import Playground
 from gmbot.server.local import local_backend
 from gmbot.slack import CLIENT
 from gmbot.spec.model import BotSpec
+
+DISCORD_CLIENT = platform("discord").client  # whose key the in-process backend mints first
 
 SCRIPT = Path(__file__).resolve().parents[2] / "docs" / "playground" / "cross-platform.txt"
 
 
 async def test_the_cross_platform_script(spec: BotSpec) -> None:
     out = io.StringIO()
-    async with local_backend(application, clients={spec.bot.client: "discord", CLIENT: "slack"}) as live:
-        discord = BackendClient(live.url, live.keys[spec.bot.client], spec.bot.client, routes=ROUTES)
+    async with local_backend(application, clients={DISCORD_CLIENT: "discord", CLIENT: "slack"}) as live:
+        discord = BackendClient(live.url, live.keys[DISCORD_CLIENT], DISCORD_CLIENT, routes=ROUTES)
         slack = BackendClient(live.url, live.keys[CLIENT], CLIENT, routes=ROUTES)
-        await Playground(Core(spec, discord, "discord"), out, slack=Core(spec, slack, "slack")).run(SCRIPT.read_text().splitlines())
+        cores = {"discord": Core(spec, discord, "discord"), "slack": Core(spec, slack, "slack")}
+        await Playground(cores, out).run(SCRIPT.read_text().splitlines())
         await discord.aclose()
         await slack.aclose()
     text = out.getvalue()
@@ -54,8 +58,8 @@ async def test_the_cross_platform_script(spec: BotSpec) -> None:
 
 async def test_without_a_slack_key_on_slack_says_so(spec: BotSpec) -> None:
     out = io.StringIO()
-    async with local_backend(application, spec.bot.client) as live:
-        backend = BackendClient(live.url, live.api_key, spec.bot.client, routes=ROUTES)
-        await Playground(Core(spec, backend, "discord"), out).run(["as bruno in Bears on slack"])
+    async with local_backend(application, DISCORD_CLIENT) as live:
+        backend = BackendClient(live.url, live.api_key, DISCORD_CLIENT, routes=ROUTES)
+        await Playground({"discord": Core(spec, backend, "discord")}, out).run(["as bruno in Bears on slack"])
         await backend.aclose()
     assert out.getvalue() == "!! no slack bot here (it needs its own API key)\n"

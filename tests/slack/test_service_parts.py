@@ -11,7 +11,10 @@ import pytest
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_slack_response import AsyncSlackResponse
 
-from gmbot.slack import delivery, lifecycle
+from gmbot.service.delivery import delivery_failure
+from gmbot.slack import lifecycle
+from gmbot.slack.delivery import post_refusal
+from gmbot.slack.lifecycle import SlackService
 
 
 def refused(status: int, body: dict[str, Any] | None = None, headers: dict[str, str] | None = None) -> SlackApiError:
@@ -23,13 +26,13 @@ def refused(status: int, body: dict[str, Any] | None = None, headers: dict[str, 
 
 @pytest.mark.parametrize("code", ["invalid_auth", "not_authed", "token_revoked", "account_inactive"])
 def test_a_refused_bot_token_is_fatal_and_names_the_variable(code: str) -> None:
-    failure = lifecycle.classify(refused(200, {"ok": False, "error": code}), lifecycle.AUTH_TEST)
+    failure = SlackService.failure(refused(200, {"ok": False, "error": code}), lifecycle.AUTH_TEST)
     assert failure.fatal
     assert failure.message.startswith(f"Slack refused SLACK_BOT_TOKEN (auth.test: {code}): set SLACK_BOT_TOKEN")
 
 
 def test_a_refused_app_token_names_slack_app_token() -> None:
-    failure = lifecycle.classify(refused(200, {"ok": False, "error": "invalid_auth"}), lifecycle.SOCKET)
+    failure = SlackService.failure(refused(200, {"ok": False, "error": "invalid_auth"}), lifecycle.SOCKET)
     assert failure.fatal and "SLACK_APP_TOKEN (apps.connections.open: invalid_auth)" in failure.message
 
 
@@ -41,7 +44,7 @@ def test_a_refused_app_token_names_slack_app_token() -> None:
     (aiohttp.ServerDisconnectedError(), "cannot reach Slack while checking SLACK_BOT_TOKEN"),
 ])
 def test_no_answer_a_429_or_a_5xx_at_start_is_retried(error: BaseException, says: str) -> None:
-    failure = lifecycle.classify(error, lifecycle.AUTH_TEST)
+    failure = SlackService.failure(error, lifecycle.AUTH_TEST)
     assert not failure.fatal and says in failure.message, failure.message
 
 
@@ -59,9 +62,9 @@ def test_no_answer_a_429_or_a_5xx_at_start_is_retried(error: BaseException, says
 ])
 def test_event_post_failures_are_transient_or_permanent(error: BaseException, permanent: bool,
                                                         retry_after: float | None) -> None:
-    failure = delivery.classify(error)
+    failure = delivery_failure(error, post_refusal)
     assert failure is not None and failure.permanent is permanent and failure.retry_after == retry_after
 
 
 def test_a_bug_is_not_a_delivery_failure() -> None:
-    assert delivery.classify(ValueError("bad card")) is None  # the consumer logs it with its traceback
+    assert delivery_failure(ValueError("bad card"), post_refusal) is None  # the consumer logs it with its traceback

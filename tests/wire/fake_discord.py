@@ -272,9 +272,7 @@ class FakeDiscord:
         assert self._runner is not None
         self._site = web.TCPSite(self._runner, "127.0.0.1", self.port if port is None else port)
         await self._site.start()
-        server = self._site._server
-        assert isinstance(server, asyncio.base_events.Server)
-        self.port = server.sockets[0].getsockname()[1]
+        self.port = self._runner.addresses[0][1]  # the one site listening: the port chosen for 0
 
     async def pause(self) -> None:
         """Stop listening and drop the gateway connections: new connections are refused."""

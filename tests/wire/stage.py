@@ -171,10 +171,8 @@ async def delaying_proxy(target: str, delay: float, method: str = "*", path: str
         await runner.setup()
         site = web.TCPSite(runner, "127.0.0.1", 0)
         await site.start()
-        server = site._server
-        assert isinstance(server, asyncio.base_events.Server)
         try:
-            yield f"http://127.0.0.1:{server.sockets[0].getsockname()[1]}"
+            yield f"http://127.0.0.1:{runner.addresses[0][1]}"
         finally:
             await runner.cleanup()
 

@@ -84,13 +84,19 @@ async def world(tmp: Path, **fake_options: Any) -> AsyncIterator[Stage]:
 
 
 @contextlib.asynccontextmanager
-async def gmbot_bot(s: Stage, *args: str) -> AsyncIterator[Process]:
+async def gmbot_bot(s: Stage, *args: str, dot_env: bool = False) -> AsyncIterator[Process]:
+    """`gmbot bot` in a subprocess, its health on a free port. `dot_env`: the port is in a
+    `.env` file of the directory it runs in rather than in its environment."""
+    from tests.backend.backend_support import cli_environment
+
     port = free_port()
-    env = {**os.environ, **s.env(), "GMBOT_HEALTH_PORT": str(port), "GMBOT_RETRY_INITIAL": "0.2",
+    env = {**(cli_environment() if dot_env else os.environ), **s.env(), "GMBOT_HEALTH_PORT": str(port), "GMBOT_RETRY_INITIAL": "0.2",
            "GMBOT_RETRY_MAX": "0.5", "GMBOT_SHUTDOWN_GRACE": "10", "PYTHONUNBUFFERED": "1"}
+    if dot_env:
+        (s.tmp / ".env").write_text(f"GMBOT_HEALTH_PORT={env.pop('GMBOT_HEALTH_PORT')}\n", encoding="utf-8")
     process = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "gmbot.cli", "bot", "--cursor-file", str(s.tmp / "events.cursor"), *args,
-        cwd=ROOT, env=env, stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.DEVNULL,
+        cwd=s.tmp if dot_env else ROOT, env=env, stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.DEVNULL,
         stderr=asyncio.subprocess.PIPE)
     bot = Process(process, port, "discord")
     try:
@@ -126,6 +132,15 @@ async def test_discord_unreachable_at_start_then_back(tmp_path: Path) -> None:
             assert 'gmbot_bot_connect_attempts_total{outcome="connected",platform="discord"} 1.0' in await bot.metrics()
             assert bot.process.returncode is None
         assert_no_traceback(bot)
+
+
+async def test_the_health_port_may_come_from_dot_env(tmp_path: Path) -> None:
+    """Like its other settings, `gmbot bot` reads GMBOT_HEALTH_PORT from `.env` (it used to
+    build --health-port's default before reading `.env`, and served no /health)."""
+    async with world(tmp_path) as s, gmbot_bot(s, dot_env=True) as bot:
+        report = await bot.wait_for_health("connected", within=30)
+        assert report["status"] == "ok"
+    assert_no_traceback(bot)
 
 
 async def test_a_dropped_gateway_comes_back_without_a_traceback(tmp_path: Path) -> None:

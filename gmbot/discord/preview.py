@@ -1,0 +1,62 @@
+"""How `gmbot preview` draws a Discord message: its embeds and button rows, dark theme.
+
+The column shows what `card_to_message` (the runtime's own converter) gives, drawn by
+`preview.jinja` beside this module, with Discord's Markdown rendered simply.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from markupsafe import Markup, escape
+
+from gmbot.discord.embeds import card_to_message, shown_time
+from gmbot.platforms import PreviewLook
+from gmbot.preview.markup import inline, keep
+
+# Discord's escape (a backslash before punctuation shows the character, unformatted), read
+# before code spans: `\`` opens none. In escaped HTML, `<` is `&lt;` and so on.
+_ESCAPE_OR_CODE = re.compile(r"\\(&(?:lt|gt|amp|#39|#34);|[^0-9A-Za-z\s])|`([^`\n]+)`")
+_TIME = re.compile(r"&lt;t:(-?\d+)(?::([tTdDfFR]))?&gt;")
+
+
+def _time(match: re.Match[str]) -> str:
+    """`<t:1764395000:R>`: Discord shows it in the reader's zone; the preview in UTC."""
+    shown = shown_time(int(match.group(1)), match.group(2))
+    return f'<span class="timestamp" title="{match.group(0)}">{escape(shown)}</span>'  # group(0) is escaped already
+
+
+def discord_markdown(text: str) -> Markup:
+    kept: list[str] = []
+    html = _ESCAPE_OR_CODE.sub(
+        lambda m: keep(kept, m.group(1) if m.group(1) else f"<code>{m.group(2)}</code>"), str(escape(text)))
+    html = _TIME.sub(lambda m: keep(kept, _time(m)), html)
+    return inline(html, [
+        (r"\*\*(.+?)\*\*", r"<strong>\1</strong>"),
+        (r"__(.+?)__", r"<u>\1</u>"),
+        (r"(?<![\w*])\*(?!\s)(.+?)\*", r"<em>\1</em>"),
+        (r"~~(.+?)~~", r"<s>\1</s>"),
+        (r"\[([^\]]+)\]\((https?://[^)\s]+)\)", r'<a href="\2">\1</a>'),
+    ], kept)
+
+
+CSS = """
+.discord { background: #313338; color: #dbdee1; padding: 10px; border-radius: 6px; }
+.discord .embed { background: #2b2d31; border-left: 4px solid #4f545c; border-radius: 4px; padding: 8px 12px 10px; margin-bottom: 6px; max-width: 516px; }
+.discord .embed-title { font-weight: 600; color: #f2f3f5; margin-bottom: 4px; overflow-wrap: anywhere; }
+.discord .embed-title a { color: #00a8fc; }
+.discord .embed-description { font-size: 13px; margin-bottom: 6px; overflow-wrap: anywhere; }
+.discord .embed-fields { display: flex; flex-wrap: wrap; gap: 6px 0; }
+.discord .embed-field { flex: 0 0 100%; font-size: 13px; overflow-wrap: anywhere; }
+.discord .embed-field.inline { flex: 0 0 33.3%; }
+.discord .embed-field-name { font-weight: 600; color: #f2f3f5; }
+.discord .embed-footer { font-size: 11px; color: #b5bac1; margin-top: 8px; }
+.discord code { background: #1e1f22; padding: 0 3px; border-radius: 3px; font-size: 12px; }
+.discord .discord-primary { background: #5865f2; } .discord .discord-success { background: #248046; }
+.discord .discord-danger { background: #da373c; }
+.discord .timestamp { background: #3f4147; border-radius: 3px; padding: 0 2px; }
+.discord .meta { color: #949ba4; }
+"""
+
+LOOK = PreviewLook(card_to_message, Path(__file__).with_name("preview.jinja"), {"discord_md": discord_markdown}, CSS)

@@ -1,0 +1,64 @@
+"""How `gmbot preview` draws a Slack message: Block Kit in its colour-bar attachment, light theme.
+
+The column shows what `card_to_message` (the bot's own converter) gives, drawn by
+`preview.jinja` beside this module, with Slack's mrkdwn rendered simply.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from markupsafe import Markup, escape
+
+from gmbot.platforms import PreviewLook
+from gmbot.preview.markup import CODE, inline, keep
+from gmbot.slack.blocks import card_to_message
+
+_TOKEN = re.compile(r"<([^<>\s|]+)(?:\|([^<>]*))?>")  # <https://x|label>, <@U1>, <#C1|name>, <!here>
+
+
+def _unescape(text: str) -> str:
+    """Slack mrkdwn escapes &, < and > as entities: the reader sees the characters."""
+    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+
+
+def _token(match: re.Match[str]) -> str:
+    target, label = match.group(1), match.group(2)
+    shown = escape(_unescape(label or target))
+    if target.startswith(("http://", "https://")):
+        return f'<a href="{escape(target)}">{shown}</a>'
+    return f'<span class="mention">{shown if label else escape(target)}</span>'
+
+
+def slack_mrkdwn(text: str) -> Markup:
+    kept: list[str] = []
+    parts, last = [], 0
+    for match in _TOKEN.finditer(text):
+        parts.append(str(escape(_unescape(text[last:match.start()]))))
+        parts.append(keep(kept, _token(match)))
+        last = match.end()
+    parts.append(str(escape(_unescape(text[last:]))))
+    html = CODE.sub(lambda m: keep(kept, f"<code>{m.group(1)}</code>"), "".join(parts))
+    return inline(html, [
+        (r"(?<![\w*])\*(?!\s)(.+?)\*", r"<strong>\1</strong>"),
+        (r"(?<!\w)_(?!\s)(.+?)_(?!\w)", r"<em>\1</em>"),
+        (r"(?<!\w)~(?!\s)(.+?)~(?!\w)", r"<s>\1</s>"),
+    ], kept)
+
+
+CSS = """
+.slack { background: #fff; border: 1px solid #ddd; padding: 10px; border-radius: 6px; }
+.slack-attachment { border-left: 4px solid #ddd; padding-left: 10px; }
+.slack-header { font-weight: 700; font-size: 16px; margin: 2px 0 6px; }
+.slack-section { margin: 4px 0; overflow-wrap: anywhere; }
+.slack-fields { display: grid; grid-template-columns: 1fr 1fr; gap: 6px 12px; margin: 4px 0; }
+.slack-context { font-size: 12px; color: #616061; }
+.slack code { background: #f6f6f6; color: #e01e5a; border: 1px solid #ddd; padding: 0 3px; border-radius: 3px; font-size: 12px; }
+.slack .mention { background: #e8f5fa; color: #1264a3; border-radius: 3px; padding: 0 2px; }
+.slack .button { background: #fff; color: #1d1c1d; border: 1px solid #bbb; }
+.slack .slack-primary { background: #007a5a; color: #fff; } .slack .slack-danger { background: #e01e5a; color: #fff; }
+.slack .meta { color: #888; }
+"""
+
+LOOK = PreviewLook(card_to_message, Path(__file__).with_name("preview.jinja"), {"slack_md": slack_mrkdwn}, CSS)
