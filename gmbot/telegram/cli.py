@@ -34,25 +34,21 @@ import asyncio
 import logging
 import os
 import re
-import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from gmbot.application import Application
-from gmbot.cli_support import (
-    Unusable,
-    add_app_arguments,
-    application_and_spec,
-    configure_logging,
-    load_dotenv,
-)
+from gmbot.cli_support import Unusable, add_app_arguments, application_and_spec, load_dotenv
+from gmbot.service.cli import add_service_flags, cannot_start, env_int, service_arguments
 from gmbot.service.supervise import EXIT_CONFIG
 from gmbot.spec.model import BotSpec
 from gmbot.telegram import PLATFORM
 
 log = logging.getLogger("gmbot.telegram")
+
+PROG, COMMANDS_PROG = "gmbot telegram", "gmbot telegram-commands"
 
 TOKEN_ENV, SECRET_ENV, URL_ENV, API_ENV = (
     "TELEGRAM_BOT_TOKEN", "TELEGRAM_WEBHOOK_SECRET", "TELEGRAM_WEBHOOK_URL", "TELEGRAM_API_BASE_URL")
@@ -91,58 +87,40 @@ def settings(args: argparse.Namespace) -> Settings:
     return Settings(token, polling, secret, env.get(URL_ENV) or None, env.get(API_ENV) or None)
 
 
-def _env_port(name: str, default: int) -> int:
-    value = os.environ.get(name, "").strip()
-    return int(value) if value.isdigit() else default
-
-
 def parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="gmbot telegram", description="Run the Telegram front end (aiogram).")
+    p = argparse.ArgumentParser(prog=PROG, description="Run the Telegram front end (aiogram).")
     add_app_arguments(p)
     mode = p.add_mutually_exclusive_group()
     mode.add_argument("--polling", action="store_true", help="long polling (getUpdates): no public URL needed")
     mode.add_argument("--webhook", action="store_true", help=f"serve the webhook (needs {SECRET_ENV})")
     p.add_argument("--host", default="127.0.0.1")
-    p.add_argument("--port", type=int, default=_env_port("GMBOT_TELEGRAM_PORT", 3001),
+    p.add_argument("--port", type=int, default=env_int("GMBOT_TELEGRAM_PORT") or 3001,
                    help="the webhook's port (default: $GMBOT_TELEGRAM_PORT, else 3001)")
     p.add_argument("--path", default=PATH, help=f"the webhook's path (default {PATH})")
     p.add_argument("--poll-timeout", type=int, default=25, help="seconds one getUpdates may wait (long polling)")
     p.add_argument("--cursor-file", type=Path, default=Path(".gmbot") / "telegram-events.cursor",
                    help="where the events cursor lives")
     p.add_argument("--events-wait", type=int, default=25, help="seconds one long poll of the event feed may wait")
-    p.add_argument("--log-level", default="INFO")
-    health = _env_port("GMBOT_HEALTH_PORT", -1)
-    p.add_argument("--health-port", type=int, default=health if health >= 0 else None,
-                   help="serve /health and /metrics on this port (default: $GMBOT_HEALTH_PORT; none when unset)")
-    p.add_argument("--health-host", default=os.environ.get("GMBOT_HEALTH_HOST", "127.0.0.1"))
+    add_service_flags(p)
     return p
 
 
 def telegram_main(argv: Sequence[str]) -> int:
-    load_dotenv()  # first: the defaults of --port and --health-port may come from .env
-    args = parser().parse_args(list(argv))
-    configure_logging(args.log_level)
+    args = service_arguments(parser, argv)  # .env first: --port's default may come from it
     try:
         given = settings(args)
     except Unusable as error:
-        print(f"gmbot telegram: {error}", file=sys.stderr)
-        return 2
-    try:
-        application, spec = application_and_spec(args)
-    except Unusable as error:
-        print(f"gmbot telegram: {error}", file=sys.stderr)
-        return 1
+        return cannot_start(PROG, error, 2)
     from aiogram.utils.token import TokenValidationError
 
     try:
+        application, spec = application_and_spec(args)
         return asyncio.run(_run(application, spec, given, args))
     except TokenValidationError:  # not even shaped like a token: Telegram would refuse it
-        print(f"gmbot telegram: {TOKEN_ENV} is not a bot token (123456:ABC-...): set it to the token "
-              "@BotFather gave the bot", file=sys.stderr)
-        return EXIT_CONFIG
-    except (OSError, Unusable) as error:  # the port is taken: one line
-        print(f"gmbot telegram: {error}", file=sys.stderr)
-        return 1
+        return cannot_start(PROG, f"{TOKEN_ENV} is not a bot token (123456:ABC-...): set it to the token "
+                                  "@BotFather gave the bot", EXIT_CONFIG)
+    except (OSError, Unusable) as error:  # the application, or the port is taken: one line
+        return cannot_start(PROG, error, 1)
 
 
 async def _run(application: Application, spec: BotSpec, given: Settings, args: argparse.Namespace) -> int:
@@ -150,7 +128,8 @@ async def _run(application: Application, spec: BotSpec, given: Settings, args: a
     from aiohttp import web
 
     from gmbot.chat.backend import backend_for
-    from gmbot.chat.events import CursorStore, EventConsumer
+    from gmbot.chat.events import CursorStore
+    from gmbot.service.cli import start_events
     from gmbot.telegram.api import make_bot
     from gmbot.telegram.delivery import event_poster
     from gmbot.telegram.lifecycle import Poller, TelegramService
@@ -163,7 +142,7 @@ async def _run(application: Application, spec: BotSpec, given: Settings, args: a
     service = TelegramService()  # retries, a refused token, health, metrics, graceful shutdown
     runtime = TelegramRuntime(spec, backend, bot)
     service.attach(runtime, backend)
-    poster = service.deliver(event_poster(bot))
+    poster = event_poster(bot)  # start_events makes its posts the service's work
     poller = Poller(bot, runtime.feed_soon, service.shutdown.stopping, timeout=args.poll_timeout) if given.polling else None
     where = "long polling" if given.polling else f"webhook http://{args.host}:{args.port}{args.path}"
     started: list[str] = []
@@ -172,10 +151,8 @@ async def _run(application: Application, spec: BotSpec, given: Settings, args: a
         if started:  # a reconnection: the feed is running already
             return
         started.append(who)
-        print(f"gmbot telegram: ready ({where})", flush=True)
-        if spec.events:  # a bot without event cards has no feed route to poll
-            feed = EventConsumer(runtime.core, backend, CursorStore(args.cursor_file), poster, wait=args.events_wait)
-            service.track(asyncio.create_task(feed.run(), name="gmbot-telegram-events"))
+        print(f"{PROG}: ready ({where})", flush=True)
+        start_events(service, runtime.core, backend, CursorStore(args.cursor_file), poster, wait=args.events_wait)
 
     runner: web.AppRunner | None = None
     try:
@@ -201,7 +178,7 @@ async def _run(application: Application, spec: BotSpec, given: Settings, args: a
 def commands_main(argv: Sequence[str]) -> int:
     from gmbot.application import ApplicationError, load_application
 
-    p = argparse.ArgumentParser(prog="gmbot telegram-commands",
+    p = argparse.ArgumentParser(prog=COMMANDS_PROG,
                                 description="Set the bot's Telegram command menus (setMyCommands), where they changed.")
     p.add_argument("--dry-run", action="store_true", help="print what would change; set nothing")
     p.add_argument("--file", type=Path, help="the commands JSON (default: the application's)")
@@ -210,8 +187,7 @@ def commands_main(argv: Sequence[str]) -> int:
     load_dotenv()
     token = os.environ.get(TOKEN_ENV, "").strip()
     if not token:
-        print(f"gmbot telegram-commands: {TOKEN_ENV} is not set (environment or .env)", file=sys.stderr)
-        return 2
+        return cannot_start(COMMANDS_PROG, f"{TOKEN_ENV} is not set (environment or .env)", 2)
     from aiogram.exceptions import TelegramAPIError, TelegramNotFound, TelegramUnauthorizedError
     from aiogram.utils.token import TokenValidationError
 
@@ -222,12 +198,10 @@ def commands_main(argv: Sequence[str]) -> int:
         scopes = load(path)
         report = asyncio.run(_sync(token, scopes, args.dry_run))
     except (TelegramUnauthorizedError, TelegramNotFound, TokenValidationError) as error:
-        print(f"gmbot telegram-commands: Telegram refused {TOKEN_ENV} ({error}): set it to the token "
-              "@BotFather gave the bot", file=sys.stderr)
-        return EXIT_CONFIG
+        return cannot_start(COMMANDS_PROG, f"Telegram refused {TOKEN_ENV} ({error}): set it to the token "
+                                           "@BotFather gave the bot", EXIT_CONFIG)
     except (TelegramAPIError, OSError, SyncError, ApplicationError) as error:
-        print(f"gmbot telegram-commands: {error}", file=sys.stderr)
-        return 1
+        return cannot_start(COMMANDS_PROG, error, 1)
     print("\n".join(report))
     return 0
 

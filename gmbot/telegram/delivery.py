@@ -17,44 +17,52 @@ from __future__ import annotations
 
 import logging
 from collections import OrderedDict
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
-import aiohttp
 from aiogram import Bot
 from aiogram.exceptions import (
     TelegramAPIError,
+    TelegramBadRequest,
+    TelegramConflictError,
+    TelegramEntityTooLarge,
+    TelegramForbiddenError,
     TelegramMigrateToChat,
     TelegramNetworkError,
+    TelegramNotFound,
     TelegramRetryAfter,
     TelegramServerError,
+    TelegramUnauthorizedError,
 )
 from aiogram.types import Message
 
 from gmbot.chat.cards import RenderedCard
-from gmbot.chat.events import DeliveryError
+from gmbot.chat.events import Deliver, DeliveryError
+from gmbot.service.delivery import answered, refusing
 from gmbot.telegram.api import post
 from gmbot.telegram.messages import card_to_messages
 
 log = logging.getLogger("gmbot.telegram.delivery")
 
-Deliver = Callable[[Mapping[str, Any], RenderedCard], Awaitable[None]]
+# aiogram keeps the kind of answer, not its status: the status each of its errors stands for
+STATUS = ((TelegramBadRequest, 400), (TelegramUnauthorizedError, 401), (TelegramForbiddenError, 403),
+          (TelegramNotFound, 404), (TelegramConflictError, 409), (TelegramEntityTooLarge, 413),
+          (TelegramServerError, 500))
 
 
-def classify(error: BaseException) -> DeliveryError | None:
-    """A failed post as a DeliveryError; None when it is not Telegram's (or the network's) doing."""
+def post_refusal(error: BaseException) -> DeliveryError | None:
+    """Telegram's answer to a post as a DeliveryError; None for anything else
+    (gmbot/service/delivery.py reads the rest)."""
     if isinstance(error, TelegramRetryAfter):
-        return DeliveryError(f"HTTP 429: retry after {error.retry_after} s", permanent=False,
-                             retry_after=float(error.retry_after))
+        return answered(429, f"HTTP 429: retry after {error.retry_after} s", retry_after=float(error.retry_after))
     if isinstance(error, TelegramMigrateToChat):
         return DeliveryError(f"the group is now the supergroup {error.migrate_to_chat_id}: set the clan up there",
                              permanent=True)
-    if isinstance(error, TelegramServerError | TelegramNetworkError):
+    if isinstance(error, TelegramNetworkError):  # aiogram's wrapper of a connection error or time-out
         return DeliveryError(f"{type(error).__name__}: {error.message}", permanent=False)
-    if isinstance(error, TelegramAPIError):  # 400, 401, 403, 404, 409: Telegram said no
-        return DeliveryError(f"{type(error).__name__}: {error.message}", permanent=True)
-    if isinstance(error, aiohttp.ClientError | OSError):  # refused, reset, DNS; TimeoutError is an OSError
-        return DeliveryError(f"{type(error).__name__}: {error}".rstrip(": "), permanent=False)
+    if isinstance(error, TelegramAPIError):
+        status = next((s for kind, s in STATUS if isinstance(error, kind)), 400)
+        return answered(status, f"{type(error).__name__}: {error.message}")
     return None
 
 
@@ -71,14 +79,12 @@ def event_poster(bot: Bot, *, remember: int = 1024) -> Deliver:
         while len(progress) > remember:
             progress.popitem(last=False)
         try:
-            await post(bot, str(chat), card_to_messages(card), sent=sent)
-        except (TelegramAPIError, aiohttp.ClientError, OSError) as error:
-            failure = classify(error)
-            if failure is None:
-                raise
+            with refusing(post_refusal):
+                await post(bot, str(chat), card_to_messages(card), sent=sent)
+        except DeliveryError as failure:
             if failure.permanent:
                 progress.pop(event.get("id"), None)
-            raise failure from error
+            raise
         progress.pop(event.get("id"), None)
 
     return deliver

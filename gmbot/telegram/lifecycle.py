@@ -1,5 +1,4 @@
-"""The Telegram bot as a service (gmbot/service): Telegram's hooks, and the little that
-joins them to the shared pieces.
+"""The Telegram bot as a service (gmbot/service/frontend.py): Telegram's hooks.
 
 The hooks: how to log in (`getMe`; then `setWebhook` when TELEGRAM_WEBHOOK_URL is set, or
 `deleteWebhook` before long polling, which Telegram refuses while a webhook is set), how
@@ -14,13 +13,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import logging
 import os
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from collections.abc import Callable
 from typing import Any
 
-import aiohttp
 from aiogram import Bot
 from aiogram.exceptions import (
     TelegramAPIError,
@@ -34,61 +30,19 @@ from aiogram.exceptions import (
 )
 from aiogram.types import Update
 
-from gmbot.service.backoff import Backoff
-from gmbot.service.delivery import Deliver, observe_delivery
-from gmbot.service.health import FrontEndHealth, HealthServer
-from gmbot.service.metrics import BotMetrics, count_outcomes, instrument_backend
-from gmbot.service.shutdown import Shutdown, finish
-from gmbot.service.supervise import Failure, keep_connected
+from gmbot.service.frontend import FrontEndService, Phase
+from gmbot.service.supervise import Failure
 from gmbot.telegram import PLATFORM
 from gmbot.telegram.api import ALLOWED_UPDATES
 
-log = logging.getLogger("gmbot.telegram")
-
 CONNECT_TIMEOUT = float(os.environ.get("GMBOT_CONNECT_TIMEOUT", "60"))
+BOTFATHER = "the token @BotFather gave the bot (/mybots > API Token; /revoke makes a new one)"
 
-
-@dataclass(frozen=True)
-class Phase:
-    doing: str  # for the log line: "... while checking TELEGRAM_BOT_TOKEN (getMe)"
-    variable: str | None = None  # the setting a refusal in this phase is about
-    where: str = ""  # where to find its right value
-
-
-STARTING = Phase("starting")
-GET_ME = Phase("checking TELEGRAM_BOT_TOKEN (getMe)", "TELEGRAM_BOT_TOKEN",
-               "the token @BotFather gave the bot (/mybots > API Token; /revoke makes a new one)")
-SET_WEBHOOK = Phase("registering the webhook (setWebhook)", "TELEGRAM_WEBHOOK_URL",
+GET_ME = Phase("checking TELEGRAM_BOT_TOKEN (getMe)", "getMe", "TELEGRAM_BOT_TOKEN", BOTFATHER)
+SET_WEBHOOK = Phase("registering the webhook (setWebhook)", "setWebhook", "TELEGRAM_WEBHOOK_URL",
                     "a public https:// URL that reaches this bot's webhook path (ports 443, 80, 88 or 8443)")
-DELETE_WEBHOOK = Phase("switching to long polling (deleteWebhook)")
-POLLING = Phase("polling for updates (getUpdates)")
-
-
-def classify(error: BaseException, phase: Phase = STARTING) -> Failure:
-    """Fatal (a setting to fix) or transient (retry), with the one line to print."""
-    if isinstance(error, TelegramNetworkError):  # aiogram's wrapper of a connection error or time-out
-        return Failure(False, f"cannot reach Telegram while {phase.doing}: {error.message}")
-    if isinstance(error, TelegramRetryAfter | TelegramServerError):
-        return Failure(False, f"Telegram answered {type(error).__name__} ({error.message}) while {phase.doing}")
-    if isinstance(error, TelegramConflictError):  # another poller, or a webhook set meanwhile
-        return Failure(False, f"Telegram answered 409 ({error.message}) while {phase.doing}: "
-                              "is another copy of the bot running?")
-    refused = isinstance(error, TelegramUnauthorizedError | TelegramNotFound) or (
-        isinstance(error, TelegramBadRequest) and phase is SET_WEBHOOK)
-    if refused and isinstance(error, TelegramAPIError):
-        variable = "TELEGRAM_BOT_TOKEN" if not isinstance(error, TelegramBadRequest) else phase.variable
-        where = GET_ME.where if variable == "TELEGRAM_BOT_TOKEN" else phase.where
-        method = error.method.__api_method__ if error.method is not None else "?"
-        return Failure(True, f"Telegram refused {variable} ({method}: {error.message}): set {variable} "
-                             f"(environment or .env) to {where}")
-    if isinstance(error, TelegramAPIError):  # Telegram answered, and said no
-        return Failure(True, f"Telegram refused a request while {phase.doing}: {error.message}")
-    if isinstance(error, TimeoutError | asyncio.TimeoutError):
-        return Failure(False, f"Telegram did not answer in time while {phase.doing}")
-    if isinstance(error, aiohttp.ClientError | OSError | ConnectionError):
-        return Failure(False, f"cannot reach Telegram while {phase.doing}: {type(error).__name__}: {error}".rstrip(": "))
-    log.error("unexpected error while %s", phase.doing, exc_info=error)  # a bug: keep the traceback
-    return Failure(False, f"unexpected error while {phase.doing}: {type(error).__name__}: {error}")
+DELETE_WEBHOOK = Phase("switching to long polling (deleteWebhook)", "deleteWebhook")
+POLLING = Phase("polling for updates (getUpdates)", "getUpdates")
 
 
 class Poller:
@@ -127,78 +81,67 @@ class Poller:
                 await asyncio.wait_for(self.bot.get_updates(offset=self.offset, timeout=0, limit=1), 5)
 
 
-class TelegramService:
-    """One per `gmbot telegram` process: `attach` the runtime, wrap `deliver`, `track` the
-    events consumer, then `run` until shutdown (0) or a refused setting (78)."""
+class TelegramService(FrontEndService):
+    """`gmbot telegram`: `attach` the runtime, then `run` with the bot and either a webhook
+    to register (or None: registered already) or a `Poller`."""
 
-    def __init__(self, *, shutdown: Shutdown | None = None, backoff: Backoff | None = None) -> None:
-        self.shutdown = shutdown or Shutdown()
-        self.backoff = backoff or Backoff.from_env()
-        self.metrics = BotMetrics()
-        self.health = FrontEndHealth(PLATFORM)
-        self.tasks: list[asyncio.Task[Any]] = []
-        self.phase = STARTING
+    platform = PLATFORM
+    title = "Telegram"
+    sdk_loggers = ("aiogram",)
+    network_errors = (TelegramNetworkError,)  # aiogram's wrapper of a connection error or time-out
 
-    def attach(self, runtime: Any, backend: Any) -> None:
-        instrument_backend(backend, self.metrics)
-        count_outcomes(runtime.core, PLATFORM, self.metrics)
-        runtime.gate = self.shutdown
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.bot: Bot | None = None  # `run` sets these four
+        self.webhook: tuple[str, str] | None = None
+        self.poller: Poller | None = None
+        self.on_connected: Callable[[str], None] = lambda who: None
 
-    def deliver(self, deliver: Deliver) -> Deliver:
-        return observe_delivery(deliver, PLATFORM, self.shutdown, self.health, self.metrics)
+    @classmethod
+    def refusal(cls, error: BaseException, phase: Phase) -> Failure | None:
+        if isinstance(error, TelegramRetryAfter | TelegramServerError):
+            return Failure(False, f"Telegram answered {type(error).__name__} ({error.message}) while {phase.doing}")
+        if isinstance(error, TelegramConflictError):  # another poller, or a webhook set meanwhile
+            return Failure(False, f"Telegram answered 409 ({error.message}) while {phase.doing}: "
+                                  "is another copy of the bot running?")
+        if isinstance(error, TelegramUnauthorizedError | TelegramNotFound):  # 404: a token it does not know
+            return Failure(True, f"Telegram refused TELEGRAM_BOT_TOKEN ({phase.method or '?'}: {error.message}): "
+                                 f"set TELEGRAM_BOT_TOKEN (environment or .env) to {BOTFATHER}")
+        if isinstance(error, TelegramBadRequest) and phase.variable is not None:
+            return Failure(True, f"Telegram refused {phase.variable} ({phase.method}: {error.message}): "
+                                 f"set {phase.variable} (environment or .env) to {phase.where}")
+        if isinstance(error, TelegramAPIError) and not isinstance(error, TelegramNetworkError):
+            return Failure(True, f"Telegram refused a request while {phase.doing}: {error.message}")
+        return None
 
-    def track(self, task: asyncio.Task[Any]) -> asyncio.Task[Any]:
-        self.tasks.append(task)
-        return task
+    async def connect(self) -> None:
+        assert self.bot is not None
+        self.phase = GET_ME
+        me = await asyncio.wait_for(self.bot.get_me(), CONNECT_TIMEOUT)  # aiohttp's own limit is minutes
+        if self.poller is not None:
+            self.phase = DELETE_WEBHOOK
+            await asyncio.wait_for(self.bot.delete_webhook(drop_pending_updates=False), CONNECT_TIMEOUT)
+        elif self.webhook is not None:
+            self.phase = SET_WEBHOOK
+            url, secret = self.webhook
+            await asyncio.wait_for(self.bot.set_webhook(url, secret_token=secret, allowed_updates=ALLOWED_UPDATES),
+                                   CONNECT_TIMEOUT)
+        who = f"as @{me.username} ({me.id})"
+        self.connected(who)
+        self.on_connected(who)
+        if self.poller is not None:
+            self.phase = POLLING
+            await self.poller.run()  # a failed poll raises: a reconnection, with backoff
+        await self.shutdown.stopping.wait()  # a webhook: Telegram calls us
+
+    async def close(self) -> None:
+        if self.poller is not None:
+            await self.poller.confirm()
 
     async def run(self, bot: Bot, *, webhook: tuple[str, str] | None, poller: Poller | None,
                   on_connected: Callable[[str], None] = lambda who: None,
                   health_host: str = "127.0.0.1", health_port: int | None = None) -> int:
         """`webhook`: (url, secret) to register at start, or None (registered already, or
         polling); `poller`: long polling (None: a webhook, Telegram calls us)."""
-        self.shutdown.install()
-        server = HealthServer([self.health], self.metrics.text)
-        if health_port is not None:
-            await server.start(health_host, health_port)
-
-        async def step(phase: Phase, call: Awaitable[Any]) -> Any:
-            self.phase = phase
-            return await asyncio.wait_for(call, CONNECT_TIMEOUT)  # aiohttp's own limit is minutes
-
-        async def attempt() -> None:
-            me = await step(GET_ME, bot.get_me())
-            if poller is not None:
-                await step(DELETE_WEBHOOK, bot.delete_webhook(drop_pending_updates=False))
-            elif webhook is not None:
-                url, secret = webhook
-                await step(SET_WEBHOOK, bot.set_webhook(url, secret_token=secret, allowed_updates=ALLOWED_UPDATES))
-            who = f"as @{me.username} ({me.id})"
-            self.phase = POLLING if poller is not None else Phase("connected")
-            self.health.connected()
-            self.backoff.reset()
-            self.metrics.connected.labels(PLATFORM).set(1)
-            self.metrics.connects.labels(PLATFORM, "connected").inc()
-            log.info("connected to Telegram %s", who)
-            on_connected(who)
-            if poller is not None:
-                await poller.run()  # a failed poll raises: a reconnection, with backoff
-            await self.shutdown.stopping.wait()
-
-        async def reset() -> None:
-            self.phase = STARTING
-
-        async def stop() -> None:
-            drained = await finish(self.shutdown, self.tasks)
-            if poller is not None:
-                await poller.confirm()
-            self.metrics.connected.labels(PLATFORM).set(0)
-            log.info("stopped%s", "" if drained else " (some commands were cut short)")
-
-        try:
-            return await keep_connected(
-                platform=PLATFORM, attempt=attempt, classify=lambda e: classify(e, self.phase),
-                reset=reset, stop=stop, health=self.health, shutdown=self.shutdown,
-                backoff=self.backoff, metrics=self.metrics,
-            )
-        finally:
-            await server.stop()
+        self.bot, self.webhook, self.poller, self.on_connected = bot, webhook, poller, on_connected
+        return await self.serve(health_host=health_host, health_port=health_port)

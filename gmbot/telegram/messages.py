@@ -2,8 +2,8 @@
 
 Telegram has no embeds: a card is text. The title is bold (linked when the card has a url),
 the description follows, fields are `<b>name</b>: value` lines (inline ones share a line),
-the footer is italic; the card's colour shows as a coloured square before the title, and
-its buttons as an inline keyboard under the last message, rows of three.
+the footer is italic (Telegram has no colour bar: the card's colour is not shown), and its
+buttons are an inline keyboard under the last message, rows of three.
 
 Text is data: the author's card text (Discord-flavoured Markdown) becomes Telegram's HTML
 (`**b**` -> <b>, `__u__` -> <u>, `*i*` -> <i>, `~~s~~` -> <s>, `` `c` `` -> <code>,
@@ -111,19 +111,6 @@ def units(text: str) -> int:
 
 
 # -- the card -> messages ----------------------------------------------------------------------
-_SQUARES = {"🟥": (231, 76, 60), "🟧": (230, 126, 34), "🟨": (241, 196, 15), "🟩": (46, 204, 113),
-            "🟦": (52, 152, 219), "🟪": (155, 89, 182), "🟫": (121, 85, 72), "⬛": (44, 62, 80),
-            "⬜": (236, 240, 241)}
-
-
-def color_mark(color: int | None) -> str:
-    """The coloured square nearest to the card's colour (Telegram has no colour bar)."""
-    if color is None:
-        return ""
-    rgb = (color >> 16 & 255, color >> 8 & 255, color & 255)
-    return min(_SQUARES, key=lambda s: sum((a - b) ** 2 for a, b in zip(_SQUARES[s], rgb, strict=True)))
-
-
 def _field_lines(fields: list[RenderedField]) -> list[str]:
     lines: list[str] = []
     run: list[str] = []
@@ -152,8 +139,7 @@ def _lines(card: RenderedCard) -> tuple[list[str], list[str]]:
         title = f"<b>{inner}</b>"
         if card.url:
             title = f'<a href="{html.escape(card.url)}">{title}</a>'
-        mark = color_mark(card.color)
-        blocks.append([f"{mark} {title}" if mark else title])
+        blocks.append([title])
     if card.description:
         blocks.append(to_html(card.description).split("\n"))
     if card.fields:
@@ -229,8 +215,8 @@ def card_to_messages(card: RenderedCard) -> list[dict[str, Any]]:
 
 
 def card_to_text(card: RenderedCard, limit: int = ALERT_MAX) -> str:
-    """A card as one short plain text: a callback query's alert (no colour square)."""
-    first = card_to_messages(dataclasses.replace(card, color=None, buttons=[]))[0]["text"]
+    """A card as one short plain text: a callback query's alert."""
+    first = card_to_messages(dataclasses.replace(card, buttons=[]))[0]["text"]
     return cut(" ".join(visible(first).split()), limit)
 
 

@@ -10,6 +10,15 @@ from gmbot.platforms import Platform, Subcommand
 from gmbot.telegram import CLIENT, KEY_ENV
 from gmbot.telegram import PLATFORM as NAME
 
+_ID_BASE = {"server": 1_000_000_000, "channel": 1_000_000_000, "user": 7_000_000_000}
+
+
+def fake_id(kind: str, count: int) -> str:
+    """The ids `gmbot chat` makes up, shaped as Telegram's: a supergroup's `-100...` (its
+    server and its channel), a user's positive number."""
+    number = _ID_BASE[kind] + count + 1
+    return str(number) if kind == "user" else f"-100{number}"
+
 PLATFORM = Platform(
     name=NAME,
     title="Telegram",
@@ -28,6 +37,7 @@ PLATFORM = Platform(
     message_to_text="gmbot.telegram.messages:message_to_text",
     target="generator.targets.telegram:TARGET",
     preview="gmbot.telegram.preview:LOOK",
+    fake_id=fake_id,
     settings={
         "TELEGRAM_BOT_TOKEN": "the bot's token (from @BotFather)",
         "TELEGRAM_WEBHOOK_SECRET": "the webhook's secret token (1-256 of A-Z a-z 0-9 _ -); webhook mode needs it",

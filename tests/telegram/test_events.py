@@ -18,6 +18,7 @@ import pytest
 
 from generated.chat.routes import ROUTES
 from gmbot.chat.backend import BackendClient
+from gmbot.chat.backoff import Backoff
 from gmbot.chat.events import CursorStore, EventConsumer
 from gmbot.telegram import CLIENT
 from gmbot.telegram.api import make_bot
@@ -35,7 +36,7 @@ from .test_wire import shown, title
 def consumer(stack: Stack, tmp: Path, service: TelegramService | None = None) -> EventConsumer:
     deliver = event_poster(stack.runtime.bot)  # as `gmbot telegram` builds it
     return EventConsumer(stack.runtime.core, stack.runtime.backend, CursorStore(tmp / "cursor"),
-                         service.deliver(deliver) if service else deliver, wait=0, backoff=0.05)
+                         service.deliver(deliver) if service else deliver, wait=0, backoff=Backoff(initial=0.05))
 
 
 async def clans(stack: Stack) -> None:

@@ -51,15 +51,15 @@ def test_a_line_longer_than_a_message_is_split_without_its_formatting() -> None:
     assert "<b>" not in str(messages)
 
 
-def test_fields_footer_colour_and_the_playground_text() -> None:
+def test_fields_footer_link_and_the_playground_text() -> None:
     card = RenderedCard(title="War on", color=0x2ECC71, url="https://gmbot.example/w?a=1&b=2",
                         fields=[RenderedField("Game", "4", True), RenderedField("Format", "ft3", True),
                                 RenderedField("Players", "ann\nbob")], footer="good luck")
     [message] = card_to_messages(card)
-    assert message["text"] == ('🟩 <a href="https://gmbot.example/w?a=1&amp;b=2"><b>War on</b></a>\n\n'
+    assert message["text"] == ('<a href="https://gmbot.example/w?a=1&amp;b=2"><b>War on</b></a>\n\n'
                                "<b>Game</b>: 4 · <b>Format</b>: ft3\n<b>Players</b>\nann\nbob\n\n<i>good luck</i>")
     check([message])
-    assert message_to_text([message]).splitlines()[0] == "│ 🟩 *War on* <https://gmbot.example/w?a=1&b=2>"
+    assert message_to_text([message]).splitlines()[0] == "│ *War on* <https://gmbot.example/w?a=1&b=2>"
 
 
 def test_callback_data_fits_and_leads_back_to_the_buttons_custom_id(spec: BotSpec) -> None:

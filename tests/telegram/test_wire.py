@@ -15,7 +15,7 @@ def shown(call: Call) -> str:
 
 
 def title(call: Call) -> str:
-    return shown(call).split("\n", 1)[0].lstrip("🟥🟧🟨🟩🟦🟪🟫⬛⬜ ")
+    return shown(call).split("\n", 1)[0]
 
 
 async def test_setup_in_a_group_and_with_the_bot_named(stack: Stack) -> None:
