@@ -1,7 +1,7 @@
 """The Discord side under load: event posts past a rate-limited channel, and memory per card.
 
 1. Rate limit. The real backend (in-process, SQLite) and the fake Discord
-   (tests/wire/fake_discord.py, in-process); 20 clans, 19 subscribed to a game. One war
+   (tests/discord/fake_discord.py, in-process); 20 clans, 19 subscribed to a game. One war
    request makes 19 `war.requested` events; the events consumer posts them through
    py-cord (`gmbot.discord.delivery.post_event`, the bot's path). In the "429" rounds the
    fake answers every post to one clan's channel with Discord's 429 (retry_after 1 s) for
@@ -54,7 +54,7 @@ from gmbot.discord import runtime as discord_runtime  # noqa: E402
 from gmbot.discord.api import use_api_base_url  # noqa: E402
 from gmbot.discord.delivery import post_event  # noqa: E402
 from gmbot.server.local import local_backend  # noqa: E402
-from tests.wire.fake_discord import FakeDiscord  # noqa: E402
+from tests.discord.fake_discord import FakeDiscord  # noqa: E402
 
 GAME = 4
 CLANS = 20
@@ -143,7 +143,7 @@ async def one_war(fake: FakeDiscord, http: httpx.AsyncClient, guilds: list[Any],
 CHILD = """
 import asyncio, json, sys
 sys.path.insert(0, {root!r})
-from tests.wire.fake_discord import FakeDiscord
+from tests.discord.fake_discord import FakeDiscord
 async def main():
     async with FakeDiscord() as fake:
         guild = fake.add_guild("Wolves", channels=[f"c{{i}}" for i in range(8)])

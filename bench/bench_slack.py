@@ -4,7 +4,7 @@ posted at `response_url`, against the same command through the Discord path, in 
 Everything real but Slack: `gmbot serve` in its own process on a temporary SQLite; the Slack
 front end (Bolt's aiohttp server, signature check on) and a fake Slack (tests/slack/fake_slack.py)
 on loopback in this process; the Discord path is `DiscordRuntime.run_slash` with a stand-in
-interaction (py-cord's respond replaced by a recorder, as in tests/bot). The backend's own time
+interaction (py-cord's respond replaced by a recorder, as in tests/discord). The backend's own time
 is the same request sent straight to it with the bot's backend client. Calls interleaved.
 Goals: acknowledgement under 50 ms at p99; the card no more than 5 ms over the backend's time.
 

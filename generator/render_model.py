@@ -31,7 +31,7 @@ def py(value: Any) -> str:
 
 @dataclass(frozen=True)
 class BotRoute:
-    """One entry of generated/chat/routes.py (a `gmbot.chat.routes.Route`)."""
+    """One entry of generated/chat/routes.py (a `gmbot.chat.routes.BackendRoute`)."""
 
     operation_id: str
     method: str

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
-    from gmbot.chat.routes import Route
+    from gmbot.chat.routes import BackendRoute
     from gmbot.spec.model import BotSpec
 
 ENV = "GMBOT_APP"
@@ -86,7 +86,7 @@ class Application:
 
     name: str
     spec_json: Path  # the validated chat spec (gmbot/spec/model.py BotSpec as JSON)
-    routes: str  # operationId -> gmbot.chat.routes.Route, for every operation the bots call
+    routes: str  # operationId -> gmbot.chat.routes.BackendRoute, for every operation the bots call
     server: str  # the ASGI app, for uvicorn (`module:attribute`; workers import it themselves)
     server_factory: str  # a function returning a new ASGI app
     admin: str  # a module or object implementing `Admin`
@@ -99,8 +99,8 @@ class Application:
 
         return load_spec_json(self.spec_json)
 
-    def route_table(self) -> Mapping[str, Route]:
-        table: Mapping[str, Route] = load_object(self.routes)
+    def route_table(self) -> Mapping[str, BackendRoute]:
+        table: Mapping[str, BackendRoute] = load_object(self.routes)
         return table
 
     def admin_hooks(self) -> Admin:

@@ -16,7 +16,7 @@ import backend_impl.subscriptions
 import backend_impl.wars
 from generated import models
 from generated.server import contract
-from gmbot.server.routing import Param, Route
+from gmbot.server.routing import OperationRoute, Param
 
 __all__ = ["ROUTES", "models"]
 
@@ -46,8 +46,8 @@ subscribe_games: contract.SubscribeGames = backend_impl.subscriptions.subscribe_
 unsubscribe_games: contract.UnsubscribeGames = backend_impl.subscriptions.unsubscribe_games
 update_clan: contract.UpdateClan = backend_impl.clans.update_clan
 
-ROUTES: dict[str, Route] = {
-    "acceptWar": Route(
+ROUTES: dict[str, OperationRoute] = {
+    "acceptWar": OperationRoute(
         operation_id="acceptWar",
         impl=accept_war,
         target="async def accept_war(ctx: RequestContext, *, war_id: str, body: models.AcceptWarRequest) in backend_impl/wars.py",
@@ -58,7 +58,7 @@ ROUTES: dict[str, Route] = {
         has_body=True,
         body=models.AcceptWarRequest,
     ),
-    "castVote": Route(
+    "castVote": OperationRoute(
         operation_id="castVote",
         impl=cast_vote,
         target="async def cast_vote(ctx: RequestContext, *, war_id: str, body: models.VoteRequest) in backend_impl/results.py",
@@ -69,7 +69,7 @@ ROUTES: dict[str, Route] = {
         has_body=True,
         body=models.VoteRequest,
     ),
-    "createPrivateWar": Route(
+    "createPrivateWar": OperationRoute(
         operation_id="createPrivateWar",
         impl=create_private_war,
         target="async def create_private_war(ctx: RequestContext, *, body: models.CreateWarRequest) in backend_impl/wars.py",
@@ -77,7 +77,7 @@ ROUTES: dict[str, Route] = {
         has_body=True,
         body=models.CreateWarRequest,
     ),
-    "createWar": Route(
+    "createWar": OperationRoute(
         operation_id="createWar",
         impl=create_war,
         target="async def create_war(ctx: RequestContext, *, body: models.CreateWarRequest) in backend_impl/wars.py",
@@ -85,7 +85,7 @@ ROUTES: dict[str, Route] = {
         has_body=True,
         body=models.CreateWarRequest,
     ),
-    "demoteMembers": Route(
+    "demoteMembers": OperationRoute(
         operation_id="demoteMembers",
         impl=demote_members,
         target="async def demote_members(ctx: RequestContext, *, server_id: str, body: models.MembersRequest) in backend_impl/roles.py",
@@ -96,7 +96,7 @@ ROUTES: dict[str, Route] = {
         has_body=True,
         body=models.MembersRequest,
     ),
-    "getClan": Route(
+    "getClan": OperationRoute(
         operation_id="getClan",
         impl=get_clan,
         target="async def get_clan(ctx: RequestContext, *, server_id: str) in backend_impl/clans.py",
@@ -105,7 +105,7 @@ ROUTES: dict[str, Route] = {
             Param("serverId", "server_id", None),
         ),
     ),
-    "getClanStats": Route(
+    "getClanStats": OperationRoute(
         operation_id="getClanStats",
         impl=get_clan_stats,
         target="async def get_clan_stats(ctx: RequestContext, *, server_id: str) in backend_impl/clans.py",
@@ -114,7 +114,7 @@ ROUTES: dict[str, Route] = {
             Param("serverId", "server_id", None),
         ),
     ),
-    "getClanStatus": Route(
+    "getClanStatus": OperationRoute(
         operation_id="getClanStatus",
         impl=get_clan_status,
         target="async def get_clan_status(ctx: RequestContext, *, server_id: str, limit: int = 25) in backend_impl/clans.py",
@@ -124,13 +124,13 @@ ROUTES: dict[str, Route] = {
             Param("limit", "limit", 25),
         ),
     ),
-    "getHealth": Route(
+    "getHealth": OperationRoute(
         operation_id="getHealth",
         impl=get_health,
         target="async def get_health(ctx: RequestContext) in backend_impl/health.py",
         status=200,
     ),
-    "getLeaderboard": Route(
+    "getLeaderboard": OperationRoute(
         operation_id="getLeaderboard",
         impl=get_leaderboard,
         target="async def get_leaderboard(ctx: RequestContext, *, limit: int = 25, offset: int = 0) in backend_impl/results.py",
@@ -140,7 +140,7 @@ ROUTES: dict[str, Route] = {
             Param("offset", "offset", 0),
         ),
     ),
-    "getWar": Route(
+    "getWar": OperationRoute(
         operation_id="getWar",
         impl=get_war,
         target="async def get_war(ctx: RequestContext, *, war_id: str) in backend_impl/wars.py",
@@ -149,7 +149,7 @@ ROUTES: dict[str, Route] = {
             Param("warId", "war_id", None),
         ),
     ),
-    "listEvents": Route(
+    "listEvents": OperationRoute(
         operation_id="listEvents",
         impl=list_events,
         target="async def list_events(ctx: RequestContext, *, after: int = 0, wait: float = 0, limit: int = 25) in backend_impl/events.py",
@@ -160,7 +160,7 @@ ROUTES: dict[str, Route] = {
             Param("limit", "limit", 25),
         ),
     ),
-    "listFormats": Route(
+    "listFormats": OperationRoute(
         operation_id="listFormats",
         impl=list_formats,
         target="async def list_formats(ctx: RequestContext, *, limit: int = 25, offset: int = 0) in backend_impl/catalogue.py",
@@ -170,7 +170,7 @@ ROUTES: dict[str, Route] = {
             Param("offset", "offset", 0),
         ),
     ),
-    "listGames": Route(
+    "listGames": OperationRoute(
         operation_id="listGames",
         impl=list_games,
         target="async def list_games(ctx: RequestContext, *, limit: int = 25, offset: int = 0) in backend_impl/catalogue.py",
@@ -180,7 +180,7 @@ ROUTES: dict[str, Route] = {
             Param("offset", "offset", 0),
         ),
     ),
-    "listMembers": Route(
+    "listMembers": OperationRoute(
         operation_id="listMembers",
         impl=list_members,
         target="async def list_members(ctx: RequestContext, *, server_id: str, limit: int = 25, offset: int = 0) in backend_impl/roles.py",
@@ -191,7 +191,7 @@ ROUTES: dict[str, Route] = {
             Param("offset", "offset", 0),
         ),
     ),
-    "listSubscriptions": Route(
+    "listSubscriptions": OperationRoute(
         operation_id="listSubscriptions",
         impl=list_subscriptions,
         target="async def list_subscriptions(ctx: RequestContext, *, server_id: str, limit: int = 25, offset: int = 0) in backend_impl/subscriptions.py",
@@ -202,7 +202,7 @@ ROUTES: dict[str, Route] = {
             Param("offset", "offset", 0),
         ),
     ),
-    "promoteMembers": Route(
+    "promoteMembers": OperationRoute(
         operation_id="promoteMembers",
         impl=promote_members,
         target="async def promote_members(ctx: RequestContext, *, server_id: str, body: models.MembersRequest) in backend_impl/roles.py",
@@ -213,7 +213,7 @@ ROUTES: dict[str, Route] = {
         has_body=True,
         body=models.MembersRequest,
     ),
-    "relinquishLeadership": Route(
+    "relinquishLeadership": OperationRoute(
         operation_id="relinquishLeadership",
         impl=relinquish_leadership,
         target="async def relinquish_leadership(ctx: RequestContext, *, server_id: str, body: models.RelinquishRequest) in backend_impl/roles.py",
@@ -224,7 +224,7 @@ ROUTES: dict[str, Route] = {
         has_body=True,
         body=models.RelinquishRequest,
     ),
-    "removeWar": Route(
+    "removeWar": OperationRoute(
         operation_id="removeWar",
         impl=remove_war,
         target="async def remove_war(ctx: RequestContext, *, war_id: str, body: models.RemoveWarRequest) in backend_impl/wars.py",
@@ -235,7 +235,7 @@ ROUTES: dict[str, Route] = {
         has_body=True,
         body=models.RemoveWarRequest,
     ),
-    "sayToOpponent": Route(
+    "sayToOpponent": OperationRoute(
         operation_id="sayToOpponent",
         impl=say_to_opponent,
         target="async def say_to_opponent(ctx: RequestContext, *, war_id: str, body: models.SayRequest) in backend_impl/wars.py",
@@ -246,7 +246,7 @@ ROUTES: dict[str, Route] = {
         has_body=True,
         body=models.SayRequest,
     ),
-    "setAvailability": Route(
+    "setAvailability": OperationRoute(
         operation_id="setAvailability",
         impl=set_availability,
         target="async def set_availability(ctx: RequestContext, *, server_id: str, body: models.AvailabilityRequest) in backend_impl/roles.py",
@@ -257,7 +257,7 @@ ROUTES: dict[str, Route] = {
         has_body=True,
         body=models.AvailabilityRequest,
     ),
-    "setupClan": Route(
+    "setupClan": OperationRoute(
         operation_id="setupClan",
         impl=setup_clan,
         target="async def setup_clan(ctx: RequestContext, *, body: models.SetupClanRequest) in backend_impl/clans.py",
@@ -265,7 +265,7 @@ ROUTES: dict[str, Route] = {
         has_body=True,
         body=models.SetupClanRequest,
     ),
-    "subscribeGames": Route(
+    "subscribeGames": OperationRoute(
         operation_id="subscribeGames",
         impl=subscribe_games,
         target="async def subscribe_games(ctx: RequestContext, *, server_id: str, body: models.GamesRequest) in backend_impl/subscriptions.py",
@@ -276,7 +276,7 @@ ROUTES: dict[str, Route] = {
         has_body=True,
         body=models.GamesRequest,
     ),
-    "unsubscribeGames": Route(
+    "unsubscribeGames": OperationRoute(
         operation_id="unsubscribeGames",
         impl=unsubscribe_games,
         target="async def unsubscribe_games(ctx: RequestContext, *, server_id: str, body: models.GamesRequest) in backend_impl/subscriptions.py",
@@ -287,7 +287,7 @@ ROUTES: dict[str, Route] = {
         has_body=True,
         body=models.GamesRequest,
     ),
-    "updateClan": Route(
+    "updateClan": OperationRoute(
         operation_id="updateClan",
         impl=update_clan,
         target="async def update_clan(ctx: RequestContext, *, server_id: str, body: models.UpdateClanRequest) in backend_impl/clans.py",

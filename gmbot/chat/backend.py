@@ -19,8 +19,8 @@ from typing import TYPE_CHECKING, Any
 
 import httpx
 
-from gmbot.chat.request import HttpRequest, SpecError
-from gmbot.chat.routes import Route
+from gmbot.chat.request import HttpRequest, MisconfiguredSpec
+from gmbot.chat.routes import BackendRoute
 
 if TYPE_CHECKING:
     from gmbot.platforms import Platform
@@ -81,7 +81,7 @@ class BackendClient:
         api_key: str,
         client: str,
         *,
-        routes: Mapping[str, Route],
+        routes: Mapping[str, BackendRoute],
         timeout: float = DEFAULT_TIMEOUT,
         transport: httpx.AsyncBaseTransport | None = None,
         keepalive_expiry: float = KEEPALIVE_EXPIRY,
@@ -101,7 +101,7 @@ class BackendClient:
         )
 
     @classmethod
-    def from_env(cls, url_env: str, key_env: str, client: str, *, routes: Mapping[str, Route],
+    def from_env(cls, url_env: str, key_env: str, client: str, *, routes: Mapping[str, BackendRoute],
                  **kwargs: Any) -> BackendClient:
         url = os.environ.get(url_env, DEFAULT_URL)
         key = os.environ.get(key_env, "")
@@ -109,11 +109,11 @@ class BackendClient:
         kwargs.setdefault("keepalive_expiry", float(os.environ.get("GMBOT_BACKEND_KEEPALIVE", KEEPALIVE_EXPIRY)))
         return cls(url, key, client, routes=routes, **kwargs)
 
-    def route(self, operation_id: str) -> Route:
+    def route(self, operation_id: str) -> BackendRoute:
         try:
             return self.routes[operation_id]
         except KeyError:
-            raise SpecError(f"operation {operation_id!r} has no route: run `gmbot generate`") from None
+            raise MisconfiguredSpec(f"operation {operation_id!r} has no route: run `gmbot generate`") from None
 
     async def call(
         self,
@@ -193,7 +193,7 @@ class BackendClient:
         await self._http.aclose()
 
 
-def backend_for(spec: BotSpec, platform: Platform, *, routes: Mapping[str, Route], **kwargs: Any) -> BackendClient:
+def backend_for(spec: BotSpec, platform: Platform, *, routes: Mapping[str, BackendRoute], **kwargs: Any) -> BackendClient:
     """The backend client of `platform`'s front end: its own client name and key variable
     (the spec's `bot.api_key_env`, GMBOT_API_KEY, when that is unset)."""
     key_env = platform.key_env if os.environ.get(platform.key_env) else spec.bot.api_key_env

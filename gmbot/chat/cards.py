@@ -9,17 +9,16 @@ odd reply renders as an empty string and is logged.
 
 from __future__ import annotations
 
-import dataclasses
 import logging
 import re
-from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from jinja2 import TemplateError
 
 from gmbot.chat import markup, times
 from gmbot.chat.templating import card_environment
+from gmbot.chat.vocabulary import RenderedButton, RenderedCard, RenderedField
 from gmbot.spec.model import BotSettings, Card
 
 log = logging.getLogger("gmbot.chat.cards")
@@ -33,44 +32,6 @@ def hex_color(value: str | None) -> int | None:
     """"#rrggbb" (or "rrggbb") as the integer an embed takes; anything else -> None."""
     match = _HEX.match(value or "")
     return int(match.group(1), 16) if match else None
-
-
-@dataclass
-class RenderedField:
-    name: str
-    value: str
-    inline: bool = False
-
-
-@dataclass
-class RenderedButton:
-    label: str
-    style: str
-    index: int  # position in the card's `buttons`
-    custom_id: str | None = None  # set by the core: what a click calls
-
-
-@dataclass
-class RenderedCard:
-    title: str = ""
-    description: str = ""
-    color: int | None = None
-    url: str | None = None
-    fields: list[RenderedField] = field(default_factory=list)
-    footer: str = ""
-    buttons: list[RenderedButton] = field(default_factory=list)
-
-    def map(self, change: Callable[[str, str], str]) -> RenderedCard:
-        """A copy with `change(part, text)` applied to each text part (a name of PARTS)."""
-        return dataclasses.replace(
-            self,
-            title=change("title", self.title),
-            description=change("description", self.description),
-            footer=change("footer", self.footer),
-            fields=[dataclasses.replace(f, name=change("field_name", f.name), value=change("field_value", f.value))
-                    for f in self.fields],
-            buttons=[dataclasses.replace(b, label=change("button_label", b.label)) for b in self.buttons],
-        )
 
 
 class CardRenderer:

@@ -14,23 +14,22 @@ import dataclasses
 import json
 import logging
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from typing import Any
 
 from gmbot.chat.backend import BackendClient, BackendReply, BackendUnavailable
-from gmbot.chat.cards import CardRenderer, RenderedCard, RenderedField
+from gmbot.chat.cards import CardRenderer
 from gmbot.chat.help import help_card, suggest, usage
 from gmbot.chat.markup import data
-from gmbot.chat.options import (
-    MentionResolver,
-    NotAMention,
-    Person,
-    UsageError,
-    coerce_options,
-    split_flags,
-)
+from gmbot.chat.options import MentionResolver, NotAMention, UsageError, coerce_options, split_flags
 from gmbot.chat.plain import MISCONFIGURED, Plain
-from gmbot.chat.request import HttpRequest, SpecError, build_request, lookup, request_references
+from gmbot.chat.request import (
+    HttpRequest,
+    MisconfiguredSpec,
+    build_request,
+    lookup,
+    request_references,
+)
+from gmbot.chat.vocabulary import Invocation, Outcome, Person, RenderedCard, RenderedField
 from gmbot.spec.model import BotSpec, Button, Card, Command
 
 log = logging.getLogger("gmbot.chat.core")
@@ -38,48 +37,6 @@ log = logging.getLogger("gmbot.chat.core")
 STATIC_HEADS = ("event", "data", "reply", "options")  # button references fixed when the card is posted
 BUTTON_PREFIX = "gm:"
 CUSTOM_ID_MAX = 100
-
-
-@dataclass(frozen=True)
-class Invocation:
-    """Who typed what where: the context a request can draw on."""
-
-    platform: str  # the front end's name ("discord", "slack", ...): it namespaces `id`
-    author: Person
-    server: Person | None = None
-    channel: Person | None = None
-    mentions: tuple[Person, ...] = ()
-    id: str = ""  # the platform's message / interaction id: the idempotency key
-    # how long the front end can wait for the backend, in seconds (None: the client's time-out):
-    # longer once the platform has been told an answer is coming
-    patience: float | None = None
-
-    def scope(self) -> dict[str, Any]:
-        return {
-            "server": self.server.to_json() if self.server else None,
-            "channel": self.channel.to_json() if self.channel else None,
-            "author": self.author.to_json(),
-            "mentions": [m.to_json() for m in self.mentions],
-        }
-
-    def idempotency_key(self) -> str | None:
-        return f"{self.platform}-{self.id}" if self.id else None
-
-
-@dataclass
-class Outcome:
-    card: RenderedCard
-    kind: str  # "reply", "problem", "usage", "unavailable", "help"
-    status: int | None = None
-    request_id: str | None = None
-    body: Any = None
-    command: str | None = None
-
-    @property
-    def private(self) -> bool:
-        """Only the one who asked needs to see it (a mistake, a refusal, an outage), where the
-        platform can show a message to one person."""
-        return self.kind != "reply"
 
 
 async def _no_members(token: str) -> Person | None:
@@ -135,7 +92,7 @@ class Core:
             request = self.build(command, options, inv)
         except UsageError as error:
             return self.usage_outcome(error)
-        except SpecError as error:
+        except MisconfiguredSpec as error:
             log.error("spec error in %s: %s", command.name, error)
             return Outcome(self.misconfigured(), "problem", command=command.name)
         scope = {"options": dict(options), "ctx": inv.scope()}
@@ -337,7 +294,7 @@ class Core:
         scope = {**fixed, **inv.scope()}
         try:
             request = build_request(button.operation, self.backend.route(button.operation), button.request, scope)
-        except SpecError as error:
+        except MisconfiguredSpec as error:
             log.error("spec error in a button calling %s: %s", button.operation, error)
             return Outcome(self.misconfigured(), "problem")
         return await self._call(request, inv, button.replies, {"options": {}, "ctx": inv.scope()}, "b", button.operation)

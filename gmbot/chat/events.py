@@ -32,10 +32,10 @@ from typing import Any
 
 from gmbot.chat.backend import BackendClient, BackendUnavailable
 from gmbot.chat.backoff import Backoff
-from gmbot.chat.cards import RenderedCard
 from gmbot.chat.core import Core
 from gmbot.chat.request import HttpRequest
 from gmbot.chat.routes import EVENTS_OPERATION
+from gmbot.chat.vocabulary import RenderedCard
 
 log = logging.getLogger("gmbot.chat.events")
 

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from gmbot.chat.cards import RenderedCard, RenderedField, hex_color
+from gmbot.chat.cards import hex_color
 from gmbot.chat.markup import data
 from gmbot.chat.options import nearest
+from gmbot.chat.vocabulary import RenderedCard, RenderedField
 from gmbot.spec.model import BotSpec, Command, Option, OptionType
 
 _PLACEHOLDER = {

@@ -13,21 +13,10 @@ import asyncio
 import difflib
 import re
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass
 from typing import Any
 
+from gmbot.chat.vocabulary import Person
 from gmbot.spec.model import SECONDS_PER_UNIT, Command, DurationUnit, Option, OptionType
-
-
-@dataclass(frozen=True)
-class Person:
-    """A user (or a server / channel: anything with a platform id and a name)."""
-
-    id: str
-    name: str
-
-    def to_json(self) -> dict[str, str]:
-        return {"id": self.id, "name": self.name}
 
 
 class UsageError(Exception):

@@ -16,11 +16,11 @@ from dataclasses import dataclass, field
 from typing import Any, TypeGuard
 from urllib.parse import quote
 
-from gmbot.chat.routes import Route
+from gmbot.chat.routes import BackendRoute
 from gmbot.spec.model import Request
 
 
-class SpecError(Exception):
+class MisconfiguredSpec(Exception):
     """The spec (or its route table) cannot produce a request: a bug, not a user error."""
 
 
@@ -91,19 +91,19 @@ def request_references(request: Request) -> list[str]:
     return references([request.path, request.query, request.headers, request.body])
 
 
-def build_request(operation_id: str, route: Route, request: Request, scope: Mapping[str, Any]) -> HttpRequest:
+def build_request(operation_id: str, route: BackendRoute, request: Request, scope: Mapping[str, Any]) -> HttpRequest:
     path = route.path
     for name, value in resolve(dict(request.path), scope).items():
         if name not in route.path_params:
-            raise SpecError(f"{operation_id}: no path parameter {name!r} in {route.path}")
+            raise MisconfiguredSpec(f"{operation_id}: no path parameter {name!r} in {route.path}")
         path = path.replace("{" + name + "}", quote(str(value), safe=""))
     if "{" in path:
-        raise SpecError(f"{operation_id}: path parameter left unfilled in {path}")
+        raise MisconfiguredSpec(f"{operation_id}: path parameter left unfilled in {path}")
     # The generator checked the spec against the contract; this catches a spec.json and a
     # routes.py from different runs (e.g. `--spec` pointing at another spec).
     unknown = sorted(set(request.query) - set(route.query_params))
     if unknown:
-        raise SpecError(f"{operation_id}: no query parameter {unknown[0]!r} (accepted: {', '.join(route.query_params)})")
+        raise MisconfiguredSpec(f"{operation_id}: no query parameter {unknown[0]!r} (accepted: {', '.join(route.query_params)})")
     query = {key: _query_value(value) for key, value in resolve(dict(request.query), scope).items()}
     headers = {key: str(value) for key, value in resolve(dict(request.headers), scope).items()}
     body = resolve(request.body, scope) if request.body is not None else None

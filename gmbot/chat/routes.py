@@ -1,7 +1,7 @@
 """Where each backend operation lives: the table `gmbot generate` writes for the bot.
 
 `generated/chat/routes.py` maps every operationId the bot calls (its commands,
-its buttons and, when the spec has events, the event feed) to a `Route`, so a
+its buttons and, when the spec has events, the event feed) to a `BackendRoute`, so a
 deployed bot needs no copy of openapi.yaml: the generator reads the contract
 once, the runtime only reads this table.
 """
@@ -16,7 +16,7 @@ EVENTS_OPERATION = "listEvents"
 
 
 @dataclass(frozen=True)
-class Route:
+class BackendRoute:
     method: str  # upper case, e.g. "POST"
     path: str  # with the API's base path and `{name}` placeholders, e.g. "/api/wars/{warId}"
     path_params: tuple[str, ...] = ()  # the placeholders of `path`, in order

@@ -21,7 +21,7 @@ from jinja2 import Undefined
 from gmbot.chat.markup import Trusted, on_literal
 
 if TYPE_CHECKING:  # cards.py imports the filters (through templating.py): no import cycle at run time
-    from gmbot.chat.cards import RenderedCard
+    from gmbot.chat.vocabulary import RenderedCard
 
 STYLES = ("relative", "datetime", "date")
 MARK = re.compile(r"⟨time (-?\d+) (relative|datetime|date)⟩")

@@ -16,8 +16,8 @@ from typing import Any
 
 import discord
 
-from gmbot.chat.cards import RenderedCard
 from gmbot.chat.events import DeliveryError
+from gmbot.chat.vocabulary import RenderedCard
 from gmbot.discord.runtime import message_kwargs
 from gmbot.service.delivery import answered, refusing, retry_after
 

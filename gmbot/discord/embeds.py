@@ -21,8 +21,8 @@ import re
 from typing import Any
 
 from gmbot.chat import markup, times
-from gmbot.chat.cards import RenderedCard
 from gmbot.chat.fit import chunks, cut
+from gmbot.chat.vocabulary import RenderedCard
 from gmbot.discord.platform import PLATFORM
 
 TITLE, DESCRIPTION, FIELDS, FIELD_NAME, FIELD_VALUE, FOOTER = 256, 4096, 25, 256, 1024, 2048

@@ -32,10 +32,10 @@ import discord
 from discord.ext import commands
 
 from gmbot.chat.backend import BackendClient
-from gmbot.chat.cards import RenderedCard
-from gmbot.chat.core import BUTTON_PREFIX, Core, Invocation, Outcome
-from gmbot.chat.options import MentionResolver, NotAMention, Person, UsageError
+from gmbot.chat.core import BUTTON_PREFIX, Core
+from gmbot.chat.options import MentionResolver, NotAMention, UsageError
 from gmbot.chat.recent import Recent
+from gmbot.chat.vocabulary import Invocation, Outcome, Person, Place, RenderedCard
 from gmbot.discord.embeds import card_to_embeds
 from gmbot.service.shutdown import OPEN, RESTARTING, Gate, admitted
 from gmbot.spec.model import BotSpec
@@ -67,10 +67,10 @@ def person(user: Any) -> Person:
     return Person(str(user.id), str(name))
 
 
-def place(thing: Any) -> Person | None:
+def place(thing: Any) -> Place | None:
     if thing is None:
         return None
-    return Person(str(thing.id), str(getattr(thing, "name", None) or thing.id))
+    return Place(str(thing.id), str(getattr(thing, "name", None) or thing.id))
 
 
 def _is_user(value: Any) -> bool:

@@ -24,12 +24,12 @@ import uuid
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any, TextIO
 
-from gmbot.chat.cards import RenderedCard
-from gmbot.chat.core import Core, Invocation
+from gmbot.chat.core import Core
 from gmbot.chat.events import CursorStore, EventConsumer
-from gmbot.chat.options import NotAMention, Person
+from gmbot.chat.options import NotAMention
 from gmbot.chat.request import HttpRequest
 from gmbot.chat.routes import EVENTS_OPERATION
+from gmbot.chat.vocabulary import Invocation, Person, Place, RenderedCard
 from gmbot.platforms import Platform, names, platform
 
 # as typed here: "@alice", or pasted as a platform writes a mention: "<@123>", "<@!123>",
@@ -82,13 +82,13 @@ class Playground:
         self.prefix = self.core.spec.bot.prefix
         self.run_id = uuid.uuid4().hex[:8]
         self.counter = 0
-        self.servers: dict[str, Person] = {}  # "platform:lower-cased name" -> server
+        self.servers: dict[str, Place] = {}  # "platform:lower-cased name" -> server
         self.platform_of: dict[str, str] = {}  # server id -> its platform
-        self.channels: dict[str, Person] = {}  # server id -> its channel
+        self.channels: dict[str, Place] = {}  # server id -> its channel
         self.users: dict[str, Person] = {}
         self.members: dict[str, set[str]] = {}  # server id -> user ids
         self.user: Person | None = None
-        self.server: Person | None = None
+        self.server: Place | None = None
         self.buttons: dict[str, RenderedCard] = {}  # server id -> last card with buttons
         self.last_war: str | None = None
         # one reader: the transcript in event order (in_order), not one lane per channel
@@ -113,10 +113,10 @@ class Playground:
         new_id = self.sides[name].fake_id
         key = f"{name}:{server_name.lower()}"
         if key not in self.servers:
-            server = Person(new_id("server", len(self.servers)), server_name)
+            server = Place(new_id("server", len(self.servers)), server_name)
             self.servers[key] = server
             self.platform_of[server.id] = name
-            self.channels[server.id] = Person(new_id("channel", len(self.channels)), "general")
+            self.channels[server.id] = Place(new_id("channel", len(self.channels)), "general")
             self.members[server.id] = set()
         user_key = f"{name}:{user_name.lstrip('@').lower()}"
         if user_key not in self.users:

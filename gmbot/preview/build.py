@@ -18,9 +18,10 @@ from typing import Any
 from generator.errors import SpecErrors
 from generator.openapi import OpenAPI
 from generator.pipeline import Checked, Config, check
-from gmbot.chat.cards import CardRenderer, RenderedCard
+from gmbot.chat.cards import CardRenderer
 from gmbot.chat.core import bind_buttons
 from gmbot.chat.help import describe_option, usage
+from gmbot.chat.vocabulary import RenderedCard
 from gmbot.preview import samples
 from gmbot.spec.model import BotSpec, Card, CardOverride, Command, Option, OptionType
 

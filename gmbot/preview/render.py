@@ -18,7 +18,7 @@ from typing import Any
 import jinja2
 from markupsafe import Markup
 
-from gmbot.chat.cards import RenderedCard
+from gmbot.chat.vocabulary import RenderedCard
 from gmbot.platforms import Platform, PlatformError, PreviewLook, platform, platforms
 
 

@@ -26,7 +26,7 @@ from gmbot.server.auth import make_api_key_check
 from gmbot.server.connexion_internals import api_key_handler, operation_function, use_api_class
 from gmbot.server.limits import RequestLimits
 from gmbot.server.metrics import HttpMetrics
-from gmbot.server.routing import Route, handler
+from gmbot.server.routing import OperationRoute, handler
 from gmbot.server.shortcut import Shortcut
 from gmbot.server.types import Problem
 from gmbot.server.validation import VALIDATORS
@@ -102,7 +102,7 @@ def load_spec(path: Path) -> dict[str, Any]:
 
 def build_app(
     spec: Path | Mapping[str, Any],
-    routes: Mapping[str, Route],
+    routes: Mapping[str, OperationRoute],
     *,
     hooks_module: str,
     import_name: str,
@@ -131,7 +131,7 @@ def build_app(
             yield
 
     def resolve(operation_id: str) -> Any:
-        missing = Route(operation_id, None, "its route: run gmbot generate", 200)
+        missing = OperationRoute(operation_id, None, "its route: run gmbot generate", 200)
         return handler(routes.get(operation_id, missing))
 
     app = connexion.AsyncApp(

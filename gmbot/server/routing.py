@@ -1,6 +1,6 @@
 """Call the hand-written `backend_impl` function of an operation, the same way for every operation.
 
-The generated routing module describes each operation with a `Route`; `handler(route)`
+The generated routing module describes each operation with a `OperationRoute`; `handler(route)`
 is the function Connexion calls: it builds the `RequestContext`, converts the body to
 the generated pydantic model, calls the implementation and serialises its result with
 an explicit Content-Type (Connexion answers 500 without one).
@@ -37,7 +37,7 @@ class Param:
 
 
 @dataclass(frozen=True)
-class Route:
+class OperationRoute:
     operation_id: str
     impl: Impl | None  # None: not written yet -> 501
     target: str  # "backend_impl/wars.py: async def create_war(ctx, *, war_id: str, body: ...)"
@@ -82,7 +82,7 @@ def json_response(status: int, body: Any, headers: Mapping[str, str] | None = No
     )
 
 
-def handler(route: Route) -> Callable[..., Awaitable[ConnexionResponse]]:
+def handler(route: OperationRoute) -> Callable[..., Awaitable[ConnexionResponse]]:
     """The function Connexion routes `route.operation_id` to."""
 
     # the keywords Connexion may pass each parameter under: worked out once, not per request
@@ -116,7 +116,7 @@ def handler(route: Route) -> Callable[..., Awaitable[ConnexionResponse]]:
 
 
 async def _call(
-    route: Route, impl: Impl, ctx: RequestContext, kwargs: dict[str, Any],
+    route: OperationRoute, impl: Impl, ctx: RequestContext, kwargs: dict[str, Any],
     params: tuple[tuple[str, tuple[str, ...], Any], ...],
 ) -> ConnexionResponse:
     arguments: dict[str, Any] = {name: _argument(kwargs, keys, default) for name, keys, default in params}

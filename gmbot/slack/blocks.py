@@ -29,8 +29,8 @@ import re
 from typing import Any
 
 from gmbot.chat import markup, times
-from gmbot.chat.cards import RenderedCard, RenderedField
 from gmbot.chat.fit import chunks, cut
+from gmbot.chat.vocabulary import RenderedCard, RenderedField
 from gmbot.slack.platform import PLATFORM
 
 HEADER_MAX = 150

@@ -27,8 +27,8 @@ from typing import Any
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from gmbot.chat.cards import RenderedCard
 from gmbot.chat.events import Deliver, DeliveryError
+from gmbot.chat.vocabulary import RenderedCard
 from gmbot.service.delivery import answered, refusing, retry_after
 from gmbot.slack.blocks import card_to_message
 

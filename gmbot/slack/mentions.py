@@ -27,7 +27,8 @@ import aiohttp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from gmbot.chat.options import MentionResolver, NotAMention, Person
+from gmbot.chat.options import MentionResolver, NotAMention
+from gmbot.chat.vocabulary import Person
 from gmbot.service.delivery import retry_after
 from gmbot.slack.cache import Expiring
 from gmbot.slack.delivery import api_error

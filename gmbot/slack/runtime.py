@@ -40,8 +40,9 @@ from slack_sdk.webhook.async_client import AsyncWebhookClient
 
 from gmbot.chat.backend import BackendClient
 from gmbot.chat.backoff import Backoff
-from gmbot.chat.core import BUTTON_PREFIX, Core, Invocation, Outcome
-from gmbot.chat.options import Person, UsageError
+from gmbot.chat.core import BUTTON_PREFIX, Core
+from gmbot.chat.options import UsageError
+from gmbot.chat.vocabulary import Invocation, Outcome, Person, Place
 from gmbot.service.shutdown import OPEN, RESTARTING, Gate, admitted
 from gmbot.slack import CLIENT, PLATFORM
 from gmbot.slack.blocks import card_to_message
@@ -142,16 +143,22 @@ class SlackRuntime:
         return False
 
     # -- who and where ---------------------------------------------------------------------
-    def _team(self, team_id: str, domain: str | None) -> Person:
+    def _team(self, team_id: str, domain: str | None) -> Place:
         if domain:
             self.team_names[team_id] = fit_name(domain, team_id)
-        return Person(team_id, self.team_names.get(team_id, team_id))
+        return Place(team_id, self.team_names.get(team_id, team_id))
 
     @staticmethod
     def _named(ident: Any, *names: Any) -> Person:
-        """A user or channel from a payload's id and the first name it has, fit for the API."""
+        """A user from a payload's id and the first name it has, fit for the API."""
         ident = str(ident or "")
         return Person(ident, fit_name(str(next((n for n in names if n), "")), ident))
+
+    @staticmethod
+    def _channel(ident: Any, *names: Any) -> Place:
+        """A channel from a payload's id and the first name it has, fit for the API."""
+        ident = str(ident or "")
+        return Place(ident, fit_name(str(next((n for n in names if n), "")), ident))
 
     # -- /gmbot ... ------------------------------------------------------------------------
     async def on_command(self, command: dict[str, Any], client: AsyncWebClient) -> None:
@@ -163,7 +170,7 @@ class SlackRuntime:
         inv = Invocation(
             PLATFORM, author=self._named(command.get("user_id"), command.get("user_name")),
             server=self._team(team, command.get("team_domain")),
-            channel=self._named(command.get("channel_id"), command.get("channel_name")),
+            channel=self._channel(command.get("channel_id"), command.get("channel_name")),
             id=str(command.get("trigger_id", "")),
         )
         text = command_text(str(command.get("text", "")))
@@ -212,7 +219,7 @@ class SlackRuntime:
     async def _run_mention(self, client: AsyncWebClient, team: str, channel: str, user_id: str, name: str, args: str,
                            mentions: frozenset[str], event_id: str) -> Outcome:
         author = await self.people.person(client, team, user_id) or Person(user_id, user_id)
-        inv = Invocation(PLATFORM, author=author, server=self._team(team, None), channel=Person(channel, channel),
+        inv = Invocation(PLATFORM, author=author, server=self._team(team, None), channel=Place(channel, channel),
                          id=event_id)
         return await self.core.run_prefix(name, args, inv, self.people.resolver(client, team, mentions))
 
@@ -239,7 +246,7 @@ class SlackRuntime:
         inv = Invocation(
             PLATFORM, author=self._named(user.get("id"), user.get("username"), user.get("name")),
             server=self._team(team_id, team.get("domain")),
-            channel=self._named(channel.get("id"), channel.get("name")),
+            channel=self._channel(channel.get("id"), channel.get("name")),
             # one click, one trigger: the key a double delivery of the same click shares
             id=str(body.get("trigger_id") or action.get("action_ts", "")),
         )

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -24,16 +23,11 @@ import httpx
 import pytest
 
 from tests.backend.backend_support import Api, Key
+from tests.support import ROOT, free_port
 
-ROOT = Path(__file__).resolve().parents[2]
 APP = os.environ.get("GMBOT_TEST_APP", "generated.server.app:app")
 PG_URL = os.environ.get("TEST_DATABASE_URL")
 
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def pg_admin_url(url: str) -> str:

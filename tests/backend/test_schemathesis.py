@@ -7,7 +7,6 @@ valid key and `client` header (the rest of each request is generated). About 30 
 from __future__ import annotations
 
 import os
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -26,8 +25,8 @@ from schemathesis.checks import (
 
 from tests.backend.backend_support import Api, setup_clan
 from tests.backend.conftest import Backend
+from tests.support import ROOT
 
-ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = int(os.environ.get("GMBOT_SCHEMATHESIS_EXAMPLES", "12"))
 CHECKS = [
     not_a_server_error,

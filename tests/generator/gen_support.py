@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from generator.pipeline import Config, Output, render
+from tests.support import ROOT
 
-ROOT = Path(__file__).resolve().parents[2]
 HERE = ROOT / "tests" / "generator"
 FIXTURES = HERE / "fixtures"
 GOLDEN = HERE / "golden"

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
-from gmbot.chat.cards import RenderedButton, RenderedCard, RenderedField
+from gmbot.chat.vocabulary import RenderedButton, RenderedCard, RenderedField
 from gmbot.discord.preview import discord_markdown
 from gmbot.platforms import Platform, platform
 from gmbot.preview.render import draw, look, render_platform

@@ -1,7 +1,7 @@
 """The front-end service (gmbot/service/frontend.py) with nothing but its hooks: what a new
 platform supplies, and what it then gets without writing it (retries, exit 78, health,
 metrics, the events consumer once). The platforms' own behaviour is tested at the wire
-(tests/wire/test_service.py, tests/slack/test_service.py)."""
+(tests/discord/test_discord_service.py, tests/slack/test_slack_service.py)."""
 
 from __future__ import annotations
 
@@ -25,7 +25,8 @@ from gmbot.service.shutdown import Shutdown
 from gmbot.service.supervise import EXIT_CONFIG, Failure
 from gmbot.slack.lifecycle import SlackService
 from gmbot.spec.load import load_spec_yaml
-from tests.bot.fakes import ROOT, ROUTES
+from tests.chat.fakes import ROUTES
+from tests.support import ROOT
 
 CHECKING = Phase("checking LOOP_TOKEN (whoami)", "whoami", "LOOP_TOKEN", "the loop's settings page")
 

@@ -34,8 +34,8 @@ from gmbot.server.connexion_internals import (
 )
 from gmbot.server.validation import PARSED_BODY, VALIDATORS
 from gmbot.slack.sdk_internals import connect_socket, socket_up
+from tests.discord.fake_discord import FakeDiscord
 from tests.slack.fake_slack import FakeSlack
-from tests.wire.fake_discord import FakeDiscord
 
 
 # -- py-cord ----------------------------------------------------------------------------------

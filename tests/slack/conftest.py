@@ -10,7 +10,6 @@ import time
 import urllib.parse
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import aiohttp
@@ -23,19 +22,12 @@ from gmbot.chat.backend import BackendClient
 from gmbot.server.local import LocalBackend, local_backend
 from gmbot.slack.app import build_app, web_app
 from gmbot.slack.runtime import CLIENT, SlackRuntime
-from gmbot.spec.load import load_spec_yaml
 from gmbot.spec.model import BotSpec
 
 from .fake_slack import FakeSlack, signed_headers
 
-ROOT = Path(__file__).resolve().parents[2]
 SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
 TOKEN = "xoxb-test"
-
-
-@pytest.fixture(scope="session")
-def spec() -> BotSpec:
-    return load_spec_yaml(ROOT / "specs" / "commands.yaml")
 
 
 @dataclass

@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from gmbot.chat.cards import RenderedButton, RenderedCard, RenderedField
 from gmbot.chat.fit import CUT
+from gmbot.chat.vocabulary import RenderedButton, RenderedCard, RenderedField
 from gmbot.slack.blocks import card_to_message, message_to_text, mrkdwn
 
 

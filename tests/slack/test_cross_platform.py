@@ -14,16 +14,16 @@ import aiohttp
 
 from generated.chat.routes import ROUTES
 from gmbot.chat.backend import BackendClient
-from gmbot.chat.cards import RenderedCard
 from gmbot.chat.events import CursorStore, EventConsumer
 from gmbot.chat.markup import plain
+from gmbot.chat.vocabulary import RenderedCard
 from gmbot.discord.runtime import DiscordRuntime
 from gmbot.slack.app import build_app, web_app, web_client
 from gmbot.slack.delivery import event_poster
 from gmbot.slack.runtime import CLIENT, SlackRuntime
 from gmbot.spec.model import BotSpec
+from tests.discord.fakes import FakeGuild, member, prefix_ctx, sent_embeds
 
-from ..bot.fakes import FakeGuild, member, prefix_ctx, sent_embeds
 from .conftest import SECRET, TOKEN, SlackWire, Stack, serve
 from .test_wire import buttons, header
 

@@ -12,8 +12,7 @@ from generator.errors import SpecErrors
 from generator.pipeline import Config, check
 from gmbot.slack.manifest import BOT_SCOPES, manifest, manifest_problems
 from gmbot.spec.model import BotSpec
-
-ROOT = Path(__file__).resolve().parents[2]
+from tests.support import ROOT
 
 
 def test_the_generated_manifest_is_current_and_complete(spec: BotSpec) -> None:

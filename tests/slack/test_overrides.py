@@ -12,8 +12,8 @@ from generator.pipeline import Config, check
 from gmbot.chat.cards import CardRenderer
 from gmbot.chat.markup import plain
 from gmbot.spec.model import BotSpec
+from tests.support import ROOT
 
-ROOT = Path(__file__).resolve().parents[2]
 EVENT = {"type": "war.requested", "data": {"war": {"id": "zyo8", "host": {"server": {"name": "Wolves"}, "players": []},
                                                   "game": {"name": "Mini Militia"}, "format": {"name": "ft3"},
                                                   "duration": 1}}}

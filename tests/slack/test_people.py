@@ -9,28 +9,27 @@ lookups run a few at a time."""
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import yaml
 
-from gmbot.chat.core import Invocation
-from gmbot.chat.options import RESOLVE_AT_ONCE, Person
+from gmbot.chat.options import RESOLVE_AT_ONCE
+from gmbot.chat.vocabulary import Invocation, Person, Place
 from gmbot.slack import PLATFORM
 from gmbot.slack.text import NAME_MAX
 from gmbot.spec.model import BotSpec, OptionType
+from tests.support import ROOT
 
 from .conftest import Stack
 from .fake_slack import Rate, ServerError
 from .test_wire import ALICE, command, header
 
-ROOT = Path(__file__).resolve().parents[2]
-WOLVES = Person("T0WOLF", "wolves")
+WOLVES = Place("T0WOLF", "wolves")
 
 
 async def status(stack: Stack) -> dict[str, Any]:
     """The Wolves' clan as the backend keeps it (what any platform is shown)."""
-    inv = Invocation(PLATFORM, author=Person(*ALICE), server=WOLVES, channel=Person("CWARS", "wars"), id="")
+    inv = Invocation(PLATFORM, author=Person(*ALICE), server=WOLVES, channel=Place("CWARS", "wars"), id="")
     outcome = await stack.runtime.core.run_prefix("status", "", inv)
     assert outcome.kind == "reply", outcome.card
     assert isinstance(outcome.body, dict)

@@ -2,24 +2,24 @@
 #   tests/generator/fixtures/attendance/commands.yaml (sha256:d027e1eeaeb6abd6aceaacc4ceb1ee1a58d44314857896a872c5718515fb6802)
 #   tests/generator/fixtures/attendance/openapi.yaml (sha256:12ee31061bf140037d28bb4b1ce08168d21b36b3c20c5e75a02f60717459bb88)
 # Do not edit: change the sources and run `gmbot generate`.
-"""HTTP routes of the operations Attendance calls, from the API contract: operationId -> Route."""
+"""HTTP routes of the operations Attendance calls, from the API contract: operationId -> BackendRoute."""
 
 from __future__ import annotations
 
-from gmbot.chat.routes import Route
+from gmbot.chat.routes import BackendRoute
 
-ROUTES: dict[str, Route] = {
-    "checkIn": Route(
+ROUTES: dict[str, BackendRoute] = {
+    "checkIn": BackendRoute(
         "POST", "/api/servers/{serverId}/checkins",
         path_params=("serverId",),
         query_params=(),
     ),
-    "getStreak": Route(
+    "getStreak": BackendRoute(
         "GET", "/api/servers/{serverId}/members/{memberId}/streak",
         path_params=("serverId", "memberId"),
         query_params=(),
     ),
-    "listCheckIns": Route(
+    "listCheckIns": BackendRoute(
         "GET", "/api/servers/{serverId}/checkins",
         path_params=("serverId",),
         query_params=("day", "limit", "offset"),

@@ -7,12 +7,12 @@
 from __future__ import annotations
 
 from generated import models
-from gmbot.server.routing import Param, Route
+from gmbot.server.routing import OperationRoute, Param
 
 __all__ = ["ROUTES", "models"]
 
-ROUTES: dict[str, Route] = {
-    "checkIn": Route(
+ROUTES: dict[str, OperationRoute] = {
+    "checkIn": OperationRoute(
         operation_id="checkIn",
         impl=None,
         target="async def check_in(ctx: RequestContext, *, server_id: str, body: models.CheckInRequest) in backend_impl/attendance.py",
@@ -23,7 +23,7 @@ ROUTES: dict[str, Route] = {
         has_body=True,
         body=models.CheckInRequest,
     ),
-    "getDay": Route(
+    "getDay": OperationRoute(
         operation_id="getDay",
         impl=None,
         target="async def get_day(ctx: RequestContext, *, server_id: str, day_id: str, show_notes: bool = False, max: int | None = None) in backend_impl/attendance.py",
@@ -35,13 +35,13 @@ ROUTES: dict[str, Route] = {
             Param("max", "max", None),
         ),
     ),
-    "getHealth": Route(
+    "getHealth": OperationRoute(
         operation_id="getHealth",
         impl=None,
         target="async def get_health(ctx: RequestContext) in backend_impl/meta.py",
         status=200,
     ),
-    "getStreak": Route(
+    "getStreak": OperationRoute(
         operation_id="getStreak",
         impl=None,
         target="async def get_streak(ctx: RequestContext, *, server_id: str, member_id: str) in backend_impl/attendance.py",
@@ -51,7 +51,7 @@ ROUTES: dict[str, Route] = {
             Param("memberId", "member_id", None),
         ),
     ),
-    "listCheckIns": Route(
+    "listCheckIns": OperationRoute(
         operation_id="listCheckIns",
         impl=None,
         target="async def list_check_ins(ctx: RequestContext, *, server_id: str, day: str | None = None, limit: int = 25, offset: int = 0) in backend_impl/attendance.py",

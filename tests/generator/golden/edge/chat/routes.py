@@ -2,14 +2,14 @@
 #   tests/generator/fixtures/edge/commands.yaml (sha256:aa92e958a4e00f16180257d8d1bb1ff22eabceba47c97c125f8da868124a5b62)
 #   tests/generator/fixtures/edge/openapi.yaml (sha256:0053fc6fc4b3955817a08881a2c726d522120086e5390d035215a4a18b8b342d)
 # Do not edit: change the sources and run `gmbot generate`.
-"""HTTP routes of the operations Edge calls, from the API contract: operationId -> Route."""
+"""HTTP routes of the operations Edge calls, from the API contract: operationId -> BackendRoute."""
 
 from __future__ import annotations
 
-from gmbot.chat.routes import Route
+from gmbot.chat.routes import BackendRoute
 
-ROUTES: dict[str, Route] = {
-    "echoThing": Route(
+ROUTES: dict[str, BackendRoute] = {
+    "echoThing": BackendRoute(
         "POST", "/echo/{thing-id}",
         path_params=("thing-id",),
         query_params=("dry-run",),

@@ -7,12 +7,12 @@
 from __future__ import annotations
 
 from generated import models
-from gmbot.server.routing import Param, Route
+from gmbot.server.routing import OperationRoute, Param
 
 __all__ = ["ROUTES", "models"]
 
-ROUTES: dict[str, Route] = {
-    "echoThing": Route(
+ROUTES: dict[str, OperationRoute] = {
+    "echoThing": OperationRoute(
         operation_id="echoThing",
         impl=None,
         target="async def echo_thing(ctx: RequestContext, *, thing_id: str, dry_run: bool | None = None, body: models.Echo) in backend_impl/default.py",

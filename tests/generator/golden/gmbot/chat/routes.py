@@ -2,124 +2,124 @@
 #   tests/generator/fixtures/gmbot/commands.yaml (sha256:5c9e18e81db126a69bf803dc079ce134898103a03c6b576b4b72e7186fd4fa3b)
 #   tests/generator/fixtures/gmbot/openapi.yaml (sha256:8938743c34eeb3b6981c843bf9e78e9e51395296ae4cd73229502261aca8606b)
 # Do not edit: change the sources and run `gmbot generate`.
-"""HTTP routes of the operations Gmbot calls, from the API contract: operationId -> Route."""
+"""HTTP routes of the operations Gmbot calls, from the API contract: operationId -> BackendRoute."""
 
 from __future__ import annotations
 
-from gmbot.chat.routes import Route
+from gmbot.chat.routes import BackendRoute
 
-ROUTES: dict[str, Route] = {
-    "acceptWar": Route(
+ROUTES: dict[str, BackendRoute] = {
+    "acceptWar": BackendRoute(
         "POST", "/wars/{warId}/accept",
         path_params=("warId",),
         query_params=(),
     ),
-    "castVote": Route(
+    "castVote": BackendRoute(
         "POST", "/wars/{warId}/votes",
         path_params=("warId",),
         query_params=(),
     ),
-    "createPrivateWar": Route(
+    "createPrivateWar": BackendRoute(
         "POST", "/wars/private",
         path_params=(),
         query_params=(),
     ),
-    "createWar": Route(
+    "createWar": BackendRoute(
         "POST", "/wars",
         path_params=(),
         query_params=(),
     ),
-    "demoteMembers": Route(
+    "demoteMembers": BackendRoute(
         "POST", "/clans/{serverId}/demote",
         path_params=("serverId",),
         query_params=(),
     ),
-    "getClanStats": Route(
+    "getClanStats": BackendRoute(
         "GET", "/clans/{serverId}/stats",
         path_params=("serverId",),
         query_params=(),
     ),
-    "getClanStatus": Route(
+    "getClanStatus": BackendRoute(
         "GET", "/clans/{serverId}/status",
         path_params=("serverId",),
         query_params=("limit",),
     ),
-    "getLeaderboard": Route(
+    "getLeaderboard": BackendRoute(
         "GET", "/leaderboard",
         path_params=(),
         query_params=("limit", "offset"),
     ),
-    "getWar": Route(
+    "getWar": BackendRoute(
         "GET", "/wars/{warId}",
         path_params=("warId",),
         query_params=(),
     ),
-    "listEvents": Route(
+    "listEvents": BackendRoute(
         "GET", "/events",
         path_params=(),
         query_params=("after", "wait", "limit"),
     ),
-    "listFormats": Route(
+    "listFormats": BackendRoute(
         "GET", "/formats",
         path_params=(),
         query_params=("limit", "offset"),
     ),
-    "listGames": Route(
+    "listGames": BackendRoute(
         "GET", "/games",
         path_params=(),
         query_params=("limit", "offset"),
     ),
-    "listMembers": Route(
+    "listMembers": BackendRoute(
         "GET", "/clans/{serverId}/members",
         path_params=("serverId",),
         query_params=("limit", "offset"),
     ),
-    "listSubscriptions": Route(
+    "listSubscriptions": BackendRoute(
         "GET", "/clans/{serverId}/subscriptions",
         path_params=("serverId",),
         query_params=("limit", "offset"),
     ),
-    "promoteMembers": Route(
+    "promoteMembers": BackendRoute(
         "POST", "/clans/{serverId}/promote",
         path_params=("serverId",),
         query_params=(),
     ),
-    "relinquishLeadership": Route(
+    "relinquishLeadership": BackendRoute(
         "POST", "/clans/{serverId}/relinquish",
         path_params=("serverId",),
         query_params=(),
     ),
-    "removeWar": Route(
+    "removeWar": BackendRoute(
         "POST", "/wars/{warId}/remove",
         path_params=("warId",),
         query_params=(),
     ),
-    "sayToOpponent": Route(
+    "sayToOpponent": BackendRoute(
         "POST", "/wars/{warId}/messages",
         path_params=("warId",),
         query_params=(),
     ),
-    "setAvailability": Route(
+    "setAvailability": BackendRoute(
         "POST", "/clans/{serverId}/availability",
         path_params=("serverId",),
         query_params=(),
     ),
-    "setupClan": Route(
+    "setupClan": BackendRoute(
         "POST", "/clans",
         path_params=(),
         query_params=(),
     ),
-    "subscribeGames": Route(
+    "subscribeGames": BackendRoute(
         "POST", "/clans/{serverId}/subscriptions",
         path_params=("serverId",),
         query_params=(),
     ),
-    "unsubscribeGames": Route(
+    "unsubscribeGames": BackendRoute(
         "POST", "/clans/{serverId}/subscriptions/remove",
         path_params=("serverId",),
         query_params=(),
     ),
-    "updateClan": Route(
+    "updateClan": BackendRoute(
         "PATCH", "/clans/{serverId}",
         path_params=("serverId",),
         query_params=(),

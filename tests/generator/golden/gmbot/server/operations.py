@@ -7,12 +7,12 @@
 from __future__ import annotations
 
 from generated import models
-from gmbot.server.routing import Param, Route
+from gmbot.server.routing import OperationRoute, Param
 
 __all__ = ["ROUTES", "models"]
 
-ROUTES: dict[str, Route] = {
-    "acceptWar": Route(
+ROUTES: dict[str, OperationRoute] = {
+    "acceptWar": OperationRoute(
         operation_id="acceptWar",
         impl=None,
         target="async def accept_war(ctx: RequestContext, *, war_id: str, body: models.AcceptWarRequest) in backend_impl/wars.py",
@@ -23,7 +23,7 @@ ROUTES: dict[str, Route] = {
         has_body=True,
         body=models.AcceptWarRequest,
     ),
-    "castVote": Route(
+    "castVote": OperationRoute(
         operation_id="castVote",
         impl=None,
         target="async def cast_vote(ctx: RequestContext, *, war_id: str, body: models.VoteRequest) in backend_impl/results.py",
@@ -34,7 +34,7 @@ ROUTES: dict[str, Route] = {
         has_body=True,
         body=models.VoteRequest,
     ),
-    "createPrivateWar": Route(
+    "createPrivateWar": OperationRoute(
         operation_id="createPrivateWar",
         impl=None,
         target="async def create_private_war(ctx: RequestContext, *, body: models.CreateWarRequest) in backend_impl/wars.py",
@@ -42,7 +42,7 @@ ROUTES: dict[str, Route] = {
         has_body=True,
         body=models.CreateWarRequest,
     ),
-    "createWar": Route(
+    "createWar": OperationRoute(
         operation_id="createWar",
         impl=None,
         target="async def create_war(ctx: RequestContext, *, body: models.CreateWarRequest) in backend_impl/wars.py",
@@ -50,7 +50,7 @@ ROUTES: dict[str, Route] = {
         has_body=True,
         body=models.CreateWarRequest,
     ),
-    "demoteMembers": Route(
+    "demoteMembers": OperationRoute(
         operation_id="demoteMembers",
         impl=None,
         target="async def demote_members(ctx: RequestContext, *, server_id: str, body: models.MembersRequest) in backend_impl/roles.py",
@@ -61,7 +61,7 @@ ROUTES: dict[str, Route] = {
         has_body=True,
         body=models.MembersRequest,
     ),
-    "getClan": Route(
+    "getClan": OperationRoute(
         operation_id="getClan",
         impl=None,
         target="async def get_clan(ctx: RequestContext, *, server_id: str) in backend_impl/clans.py",
@@ -70,7 +70,7 @@ ROUTES: dict[str, Route] = {
             Param("serverId", "server_id", None),
         ),
     ),
-    "getClanStats": Route(
+    "getClanStats": OperationRoute(
         operation_id="getClanStats",
         impl=None,
         target="async def get_clan_stats(ctx: RequestContext, *, server_id: str) in backend_impl/clans.py",
@@ -79,7 +79,7 @@ ROUTES: dict[str, Route] = {
             Param("serverId", "server_id", None),
         ),
     ),
-    "getClanStatus": Route(
+    "getClanStatus": OperationRoute(
         operation_id="getClanStatus",
         impl=None,
         target="async def get_clan_status(ctx: RequestContext, *, server_id: str, limit: int = 25) in backend_impl/clans.py",
@@ -89,13 +89,13 @@ ROUTES: dict[str, Route] = {
             Param("limit", "limit", 25),
         ),
     ),
-    "getHealth": Route(
+    "getHealth": OperationRoute(
         operation_id="getHealth",
         impl=None,
         target="async def get_health(ctx: RequestContext) in backend_impl/health.py",
         status=200,
     ),
-    "getLeaderboard": Route(
+    "getLeaderboard": OperationRoute(
         operation_id="getLeaderboard",
         impl=None,
         target="async def get_leaderboard(ctx: RequestContext, *, limit: int = 25, offset: int = 0) in backend_impl/results.py",
@@ -105,7 +105,7 @@ ROUTES: dict[str, Route] = {
             Param("offset", "offset", 0),
         ),
     ),
-    "getWar": Route(
+    "getWar": OperationRoute(
         operation_id="getWar",
         impl=None,
         target="async def get_war(ctx: RequestContext, *, war_id: str) in backend_impl/wars.py",
@@ -114,7 +114,7 @@ ROUTES: dict[str, Route] = {
             Param("warId", "war_id", None),
         ),
     ),
-    "listEvents": Route(
+    "listEvents": OperationRoute(
         operation_id="listEvents",
         impl=None,
         target="async def list_events(ctx: RequestContext, *, after: int = 0, wait: float = 0, limit: int = 25) in backend_impl/events.py",
@@ -125,7 +125,7 @@ ROUTES: dict[str, Route] = {
             Param("limit", "limit", 25),
         ),
     ),
-    "listFormats": Route(
+    "listFormats": OperationRoute(
         operation_id="listFormats",
         impl=None,
         target="async def list_formats(ctx: RequestContext, *, limit: int = 25, offset: int = 0) in backend_impl/catalogue.py",
@@ -135,7 +135,7 @@ ROUTES: dict[str, Route] = {
             Param("offset", "offset", 0),
         ),
     ),
-    "listGames": Route(
+    "listGames": OperationRoute(
         operation_id="listGames",
         impl=None,
         target="async def list_games(ctx: RequestContext, *, limit: int = 25, offset: int = 0) in backend_impl/catalogue.py",
@@ -145,7 +145,7 @@ ROUTES: dict[str, Route] = {
             Param("offset", "offset", 0),
         ),
     ),
-    "listMembers": Route(
+    "listMembers": OperationRoute(
         operation_id="listMembers",
         impl=None,
         target="async def list_members(ctx: RequestContext, *, server_id: str, limit: int = 25, offset: int = 0) in backend_impl/roles.py",
@@ -156,7 +156,7 @@ ROUTES: dict[str, Route] = {
             Param("offset", "offset", 0),
         ),
     ),
-    "listSubscriptions": Route(
+    "listSubscriptions": OperationRoute(
         operation_id="listSubscriptions",
         impl=None,
         target="async def list_subscriptions(ctx: RequestContext, *, server_id: str, limit: int = 25, offset: int = 0) in backend_impl/subscriptions.py",
@@ -167,7 +167,7 @@ ROUTES: dict[str, Route] = {
             Param("offset", "offset", 0),
         ),
     ),
-    "promoteMembers": Route(
+    "promoteMembers": OperationRoute(
         operation_id="promoteMembers",
         impl=None,
         target="async def promote_members(ctx: RequestContext, *, server_id: str, body: models.MembersRequest) in backend_impl/roles.py",
@@ -178,7 +178,7 @@ ROUTES: dict[str, Route] = {
         has_body=True,
         body=models.MembersRequest,
     ),
-    "relinquishLeadership": Route(
+    "relinquishLeadership": OperationRoute(
         operation_id="relinquishLeadership",
         impl=None,
         target="async def relinquish_leadership(ctx: RequestContext, *, server_id: str, body: models.RelinquishRequest) in backend_impl/roles.py",
@@ -189,7 +189,7 @@ ROUTES: dict[str, Route] = {
         has_body=True,
         body=models.RelinquishRequest,
     ),
-    "removeWar": Route(
+    "removeWar": OperationRoute(
         operation_id="removeWar",
         impl=None,
         target="async def remove_war(ctx: RequestContext, *, war_id: str, body: models.RemoveWarRequest) in backend_impl/wars.py",
@@ -200,7 +200,7 @@ ROUTES: dict[str, Route] = {
         has_body=True,
         body=models.RemoveWarRequest,
     ),
-    "sayToOpponent": Route(
+    "sayToOpponent": OperationRoute(
         operation_id="sayToOpponent",
         impl=None,
         target="async def say_to_opponent(ctx: RequestContext, *, war_id: str, body: models.SayRequest) in backend_impl/wars.py",
@@ -211,7 +211,7 @@ ROUTES: dict[str, Route] = {
         has_body=True,
         body=models.SayRequest,
     ),
-    "setAvailability": Route(
+    "setAvailability": OperationRoute(
         operation_id="setAvailability",
         impl=None,
         target="async def set_availability(ctx: RequestContext, *, server_id: str, body: models.AvailabilityRequest) in backend_impl/roles.py",
@@ -222,7 +222,7 @@ ROUTES: dict[str, Route] = {
         has_body=True,
         body=models.AvailabilityRequest,
     ),
-    "setupClan": Route(
+    "setupClan": OperationRoute(
         operation_id="setupClan",
         impl=None,
         target="async def setup_clan(ctx: RequestContext, *, body: models.SetupClanRequest) in backend_impl/clans.py",
@@ -230,7 +230,7 @@ ROUTES: dict[str, Route] = {
         has_body=True,
         body=models.SetupClanRequest,
     ),
-    "subscribeGames": Route(
+    "subscribeGames": OperationRoute(
         operation_id="subscribeGames",
         impl=None,
         target="async def subscribe_games(ctx: RequestContext, *, server_id: str, body: models.GamesRequest) in backend_impl/subscriptions.py",
@@ -241,7 +241,7 @@ ROUTES: dict[str, Route] = {
         has_body=True,
         body=models.GamesRequest,
     ),
-    "unsubscribeGames": Route(
+    "unsubscribeGames": OperationRoute(
         operation_id="unsubscribeGames",
         impl=None,
         target="async def unsubscribe_games(ctx: RequestContext, *, server_id: str, body: models.GamesRequest) in backend_impl/subscriptions.py",
@@ -252,7 +252,7 @@ ROUTES: dict[str, Route] = {
         has_body=True,
         body=models.GamesRequest,
     ),
-    "updateClan": Route(
+    "updateClan": OperationRoute(
         operation_id="updateClan",
         impl=None,
         target="async def update_clan(ctx: RequestContext, *, server_id: str, body: models.UpdateClanRequest) in backend_impl/clans.py",

@@ -17,7 +17,7 @@ from .test_bot_wire import war_between
 
 pytestmark = pytest.mark.asyncio(loop_scope="package")
 
-# `gmbot bot --app tests.wire.test_event_overrides:APP`: Gmbot with one event card overridden on Discord
+# `gmbot bot --app tests.discord.test_event_overrides:APP`: Gmbot with one event card overridden on Discord
 APP: Application | None = None
 DISCORD_TITLE = "A CLAN WANTS A WAR"
 

@@ -19,8 +19,8 @@ from gmbot.discord.runtime import DiscordRuntime
 from gmbot.platforms import platform
 from gmbot.server.local import LocalBackend, local_backend
 from gmbot.spec.model import BotSpec
-
-from .fakes import ROUTES, FakeGuild, member, prefix_ctx, sent_embeds, slash_ctx
+from tests.chat.fakes import ROUTES
+from tests.discord.fakes import FakeGuild, member, prefix_ctx, sent_embeds, slash_ctx
 
 DISCORD_CLIENT = platform("discord").client  # whose key the in-process backend mints first
 

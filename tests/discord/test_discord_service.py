@@ -13,7 +13,6 @@ import asyncio
 import contextlib
 import os
 import signal
-import socket
 import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -24,11 +23,11 @@ from aiohttp import web
 from generated.application import application
 from gmbot.server.local import local_backend
 from tests.process import Process
+from tests.support import ROOT, free_port
 
 from .fake_discord import IDENTIFY, Call, FakeDiscord, Session
 from .stage import WAR_GAME, Stage, title
 
-ROOT = Path(__file__).resolve().parents[2]
 MESSAGE_CONTENT = 1 << 15
 EXIT_CONFIG = 78
 
@@ -60,11 +59,6 @@ class StrictDiscord(FakeDiscord):
             await self.release.wait()
         return await super()._callback(call, interaction_id, token)
 
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @contextlib.asynccontextmanager

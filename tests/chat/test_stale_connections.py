@@ -18,10 +18,10 @@ import uvicorn
 from gmbot.chat import backend as backend_module
 from gmbot.chat.backend import BackendClient, BackendUnavailable
 from gmbot.chat.request import HttpRequest
-from gmbot.chat.routes import Route
+from gmbot.chat.routes import BackendRoute
 from gmbot.chat.transport import AiohttpTransport
 
-ROUTES = {"getHealth": Route("GET", "/health", (), ()), "setupClan": Route("POST", "/clans", (), ())}
+ROUTES = {"getHealth": BackendRoute("GET", "/health", (), ()), "setupClan": BackendRoute("POST", "/clans", (), ())}
 BODY = b'{"ok": true}'
 OK = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n%s" % (len(BODY), BODY)
 

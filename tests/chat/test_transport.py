@@ -14,8 +14,7 @@ import pytest
 from gmbot.chat.backend import BackendClient, BackendUnavailable
 from gmbot.chat.request import HttpRequest
 from gmbot.chat.transport import AiohttpTransport
-
-from .fakes import ROUTES
+from tests.chat.fakes import ROUTES
 
 TRANSPORTS: dict[str, Callable[[], httpx.AsyncBaseTransport]] = {
     "aiohttp": AiohttpTransport, "httpx": lambda: httpx.AsyncHTTPTransport()}

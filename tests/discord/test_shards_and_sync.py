@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -11,8 +10,8 @@ import yaml
 
 from gmbot.discord.shards import ShardFilter
 from gmbot.discord.sync import API, SyncError, diff, sync_commands
+from tests.support import ROOT
 
-ROOT = Path(__file__).resolve().parents[2]
 COMMANDS: list[dict[str, Any]] = [
     {"name": "games", "description": "The supported games", "options": []},
     {"name": "war", "description": "Show one war", "options": [{"name": "war", "description": "War id", "type": 3, "required": True}]},

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import socket
 import sys
 from dataclasses import replace
 from pathlib import Path
@@ -15,17 +14,17 @@ import pytest
 
 from generated.chat.routes import ROUTES
 from gmbot.chat.backend import BackendClient
-from gmbot.chat.core import Core, Invocation
-from gmbot.chat.options import Person
+from gmbot.chat.core import Core
+from gmbot.chat.vocabulary import Invocation, Person, Place
 from gmbot.server.local import LocalBackend
 from gmbot.slack.cli import slack_main
 from gmbot.slack.runtime import CLIENT
 from gmbot.spec.model import BotSpec
+from tests.support import ROOT, free_port
 
 from .conftest import SECRET, TOKEN, SlackWire
 from .fake_slack import FakeSlack
 
-ROOT = Path(__file__).resolve().parents[2]
 SLACK_VARS = ("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_CLIENT_ID", "SLACK_CLIENT_SECRET", "SLACK_APP_TOKEN")
 
 
@@ -46,11 +45,6 @@ def test_missing_credentials_are_one_line_and_exit_2(
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and err.startswith("gmbot slack: ") and missing in err
 
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 async def me(token: str) -> Person | None:
@@ -83,7 +77,7 @@ async def test_the_gmbot_slack_process_serves_signed_commands(
             # a Discord clan's war request reaches this workspace through the process's event consumer
             discord = BackendClient(live.url, live.keys["DISCORD-BFF"], "DISCORD-BFF", routes=ROUTES)
             core, bears = Core(spec, discord, "discord"), Person("999", "Bears")
-            inv = Invocation("discord", author=Person("1", "bruno"), server=bears, channel=Person("98", "wars"), id="m1")
+            inv = Invocation("discord", author=Person("1", "bruno"), server=bears, channel=Place("98", "wars"), id="m1")
             assert (await core.run_prefix("setup", "-name Bears", inv)).kind == "reply"
             created = await core.run_prefix("createwar", "-players <@1> -game 4", replace(inv, id="m2"), me)
             assert created.kind == "reply", created.card

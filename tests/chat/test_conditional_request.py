@@ -9,8 +9,8 @@ from gmbot.chat.core import Core
 from gmbot.chat.markup import plain
 from gmbot.chat.request import resolve
 from gmbot.spec.model import BotSpec
+from tests.chat.fakes import FakeBackend
 
-from .fakes import FakeBackend
 from .test_core import INV
 
 CLAN = {"serverId": "1", "platform": "discord", "name": "Wolves", "location": "Europe", "language": "English",

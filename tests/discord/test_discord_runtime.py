@@ -15,18 +15,8 @@ from discord.ext import commands
 from gmbot.chat.backend import BackendClient
 from gmbot.discord.runtime import DiscordRuntime
 from gmbot.spec.model import BotSpec
-
-from .fakes import (
-    GAME4,
-    ROUTES,
-    FakeBackend,
-    FakeGuild,
-    member,
-    prefix_ctx,
-    sent_embeds,
-    slash_ctx,
-    war,
-)
+from tests.chat.fakes import GAME4, ROUTES, FakeBackend, war
+from tests.discord.fakes import FakeGuild, member, prefix_ctx, sent_embeds, slash_ctx
 
 
 def clan() -> tuple[FakeGuild, SimpleNamespace, SimpleNamespace]:

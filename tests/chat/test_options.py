@@ -4,13 +4,13 @@ import pytest
 
 from gmbot.chat.options import (
     NotAMention,
-    Person,
     UsageError,
     coerce_options,
     coerce_value,
     parse_duration,
     split_flags,
 )
+from gmbot.chat.vocabulary import Person
 from gmbot.spec.model import BotSpec, DurationUnit, Option, OptionType
 
 MEMBERS = {"<@1>": Person("1", "p1"), "<@2>": Person("2", "p2"), "@p3": Person("3", "p3")}

@@ -15,18 +15,9 @@ from gmbot.discord.cli import intents_for, make_bot
 from gmbot.discord.runtime import DiscordRuntime
 from gmbot.spec.load import load_spec_json
 from gmbot.spec.model import BotSpec
-
-from .fakes import (
-    GAME4,
-    ROOT,
-    FakeBackend,
-    FakeGuild,
-    member,
-    prefix_ctx,
-    sent_embeds,
-    slash_ctx,
-    war,
-)
+from tests.chat.fakes import GAME4, FakeBackend, war
+from tests.discord.fakes import FakeGuild, member, prefix_ctx, sent_embeds, slash_ctx
+from tests.support import ROOT
 
 
 def build(fake: FakeBackend) -> tuple[commands.Bot, DiscordRuntime]:

@@ -4,17 +4,16 @@ import httpx
 import pytest
 
 from gmbot.chat.cards import card_to_text
-from gmbot.chat.core import Core, Invocation
+from gmbot.chat.core import Core
 from gmbot.chat.markup import plain
-from gmbot.chat.options import Person
+from gmbot.chat.vocabulary import Invocation, Person, Place
 from gmbot.spec.model import BotSpec
+from tests.chat.fakes import FakeBackend, war
 
-from .fakes import FakeBackend, war
-
-WOLVES = Person("1", "Wolves")
+WOLVES = Place("1", "Wolves")
 ALICE = Person("11", "alice")
 BOB = Person("12", "bob")
-INV = Invocation("discord", author=ALICE, server=WOLVES, channel=Person("77", "wars"), id="999")
+INV = Invocation("discord", author=ALICE, server=WOLVES, channel=Place("77", "wars"), id="999")
 
 
 async def members(token: str) -> Person | None:
@@ -111,7 +110,7 @@ async def test_event_card_buttons_vote_as_the_clicking_user(spec: BotSpec, fake:
     assert [b.label for b in card.buttons] == ["We won", "We lost", "Draw"]
     assert all(b.custom_id and len(b.custom_id) <= 100 for b in card.buttons)
     fake.answer = lambda r: httpx.Response(200, json=war(status="ended"))
-    clicker = Invocation("discord", author=Person("21", "bruno"), server=Person("2", "Bears"), id="4242")
+    clicker = Invocation("discord", author=Person("21", "bruno"), server=Place("2", "Bears"), id="4242")
     outcome = await core.click(card.buttons[1].custom_id or "", clicker)
     assert fake.requests[0].url.path == "/wars/zyo8/votes"
     assert fake.body() == {"server": {"id": "2", "name": "Bears"}, "actor": {"id": "21", "name": "bruno"}, "result": "lose"}

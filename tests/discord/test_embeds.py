@@ -1,7 +1,8 @@
 from __future__ import annotations
 
-from gmbot.chat.cards import CardRenderer, RenderedCard, RenderedField
+from gmbot.chat.cards import CardRenderer
 from gmbot.chat.fit import CUT
+from gmbot.chat.vocabulary import RenderedCard, RenderedField
 from gmbot.discord.embeds import card_to_embeds, embed_size
 from gmbot.spec.model import BotSettings, Card
 

@@ -10,14 +10,14 @@ from pathlib import Path
 
 from generated.application import application
 from gmbot.chat.backend import BackendClient
-from gmbot.chat.cards import RenderedCard
 from gmbot.chat.core import Core
+from gmbot.chat.vocabulary import RenderedCard
 from gmbot.platforms import platform, platforms
 from gmbot.playground.playground import Playground, as_text
 from gmbot.server.local import local_backend
 from gmbot.spec.model import BotSpec
-
-from .fakes import ROOT, ROUTES
+from tests.chat.fakes import ROUTES
+from tests.support import ROOT
 
 DISCORD = platform("discord")
 

@@ -6,9 +6,10 @@ import pytest
 
 from generator import template_scan
 from gmbot.chat import times
-from gmbot.chat.cards import CardRenderer, RenderedButton, RenderedCard, RenderedField, card_to_text
+from gmbot.chat.cards import CardRenderer, card_to_text
 from gmbot.chat.markup import DATA, END, Format, data, on_literal, plain, strip
 from gmbot.chat.templating import CARD_FILTERS, card_environment, duration, names
+from gmbot.chat.vocabulary import RenderedButton, RenderedCard, RenderedField
 from gmbot.discord.embeds import card_to_embeds, card_to_message, embeds_to_text
 from gmbot.platforms import platform
 from gmbot.spec.model import BotSettings, Card

@@ -19,8 +19,7 @@ from gmbot.chat.events import CursorStore, DeliveryError, EventConsumer
 from gmbot.discord.delivery import nonce_of, post_refusal
 from gmbot.service.delivery import delivery_failure
 from gmbot.spec.model import BotSpec
-
-from .fakes import ROUTES, war
+from tests.chat.fakes import ROUTES, war
 
 
 def event(event_id: int, channel: str) -> dict[str, Any]:

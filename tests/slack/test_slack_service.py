@@ -24,13 +24,13 @@ from gmbot.server.local import LocalBackend
 from gmbot.service.shutdown import RESTARTING
 from gmbot.slack.runtime import CLIENT
 from tests.process import Process
+from tests.support import ROOT
 
 from .conftest import SECRET, TOKEN, SlackWire
 from .fake_slack import FakeSlack
-from .test_cli import SLACK_VARS, free_port
+from .test_slack_cli import SLACK_VARS, free_port
 from .test_wire import header
 
-ROOT = Path(__file__).resolve().parents[2]
 EXIT_CONFIG = 78
 FAST = {"GMBOT_RETRY_INITIAL": "0.2", "GMBOT_RETRY_MAX": "0.5", "GMBOT_SHUTDOWN_GRACE": "10", "PYTHONUNBUFFERED": "1"}
 WOLVES, BEARS = ("T0WOLF", "wolves"), ("T0BEAR", "bears")

@@ -1,0 +1,122 @@
+"""The chat core's neutral vocabulary: who (`Person`), where (`Place`), what was asked
+(`Invocation`), what it came to (`Outcome`) and the card to show (`RenderedCard`).
+
+Every front end speaks these words to the core and back; none of them names a platform.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Person:
+    """Someone on a platform: a user, by the platform's id and the name shown."""
+
+    id: str
+    name: str
+
+    def to_json(self) -> dict[str, str]:
+        return {"id": self.id, "name": self.name}
+
+
+@dataclass(frozen=True)
+class Place:
+    """Where something happens on a platform: a server (a clan's community: a Discord guild,
+    a Slack workspace, a Telegram group) or a channel in it, by id and name."""
+
+    id: str
+    name: str
+
+    def to_json(self) -> dict[str, str]:
+        return {"id": self.id, "name": self.name}
+
+
+@dataclass(frozen=True)
+class Invocation:
+    """Who typed what where: the context a request can draw on."""
+
+    platform: str  # the front end's name ("discord", "slack", ...): it namespaces `id`
+    author: Person
+    server: Place | None = None
+    channel: Place | None = None
+    mentions: tuple[Person, ...] = ()
+    id: str = ""  # the platform's message / interaction id: the idempotency key
+    # how long the front end can wait for the backend, in seconds (None: the client's time-out):
+    # longer once the platform has been told an answer is coming
+    patience: float | None = None
+
+    def scope(self) -> dict[str, Any]:
+        return {
+            "server": self.server.to_json() if self.server else None,
+            "channel": self.channel.to_json() if self.channel else None,
+            "author": self.author.to_json(),
+            "mentions": [m.to_json() for m in self.mentions],
+        }
+
+    def idempotency_key(self) -> str | None:
+        return f"{self.platform}-{self.id}" if self.id else None
+
+
+@dataclass
+class RenderedField:
+    """A card field as rendered: plain strings, values marked as data (gmbot/chat/markup.py)."""
+
+    name: str
+    value: str
+    inline: bool = False
+
+
+@dataclass
+class RenderedButton:
+    label: str
+    style: str
+    index: int  # position in the card's `buttons`
+    custom_id: str | None = None  # set by the core: what a click calls
+
+
+@dataclass
+class RenderedCard:
+    """A card of the spec rendered for one platform's front end, before its converter
+    turns it into that platform's message."""
+
+    title: str = ""
+    description: str = ""
+    color: int | None = None
+    url: str | None = None
+    fields: list[RenderedField] = field(default_factory=list)
+    footer: str = ""
+    buttons: list[RenderedButton] = field(default_factory=list)
+
+    def map(self, change: Callable[[str, str], str]) -> RenderedCard:
+        """A copy with `change(part, text)` applied to each text part (a name of PARTS)."""
+        return dataclasses.replace(
+            self,
+            title=change("title", self.title),
+            description=change("description", self.description),
+            footer=change("footer", self.footer),
+            fields=[dataclasses.replace(f, name=change("field_name", f.name), value=change("field_value", f.value))
+                    for f in self.fields],
+            buttons=[dataclasses.replace(b, label=change("button_label", b.label)) for b in self.buttons],
+        )
+
+
+@dataclass
+class Outcome:
+    """What a command or a click came to: always a card to show, and what kind of answer it is."""
+
+    card: RenderedCard
+    kind: str  # "reply", "problem", "usage", "unavailable", "help"
+    status: int | None = None
+    request_id: str | None = None
+    body: Any = None
+    command: str | None = None
+
+    @property
+    def private(self) -> bool:
+        """Only the one who asked needs to see it (a mistake, a refusal, an outage), where the
+        platform can show a message to one person."""
+        return self.kind != "reply"
