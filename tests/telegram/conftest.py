@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -16,7 +15,6 @@ from generated.application import application
 from generated.chat.routes import ROUTES
 from gmbot.chat.backend import BackendClient
 from gmbot.server.local import LocalBackend, local_backend
-from gmbot.spec.load import load_spec_yaml
 from gmbot.spec.model import BotSpec
 from gmbot.telegram import CLIENT
 from gmbot.telegram.api import make_bot
@@ -25,14 +23,8 @@ from gmbot.telegram.webhook import webhook_app
 
 from .fake_telegram import Call, FakeTelegram
 
-ROOT = Path(__file__).resolve().parents[2]
 SECRET = "wolves-secret_token-1"
 WOLVES, BEARS, LIONS = -1001001, -1002002, -1003003  # supergroups: one clan each
-
-
-@pytest.fixture(scope="session")
-def spec() -> BotSpec:
-    return load_spec_yaml(ROOT / "specs" / "commands.yaml")
 
 
 @pytest.fixture
@@ -56,6 +48,16 @@ async def fake() -> AsyncIterator[FakeTelegram]:
         fake.members[chat] = {u["id"] for u in fake.users.values()}
     yield fake
     await fake.stop()
+
+
+def shown(call: Call) -> str:
+    """A posted message as the reader sees it (word joiners are invisible)."""
+    assert call.result is not None, call.failed
+    return str(call.result["text"]).replace("\u2060", "")
+
+
+def title(call: Call) -> str:
+    return shown(call).split("\n", 1)[0]
 
 
 async def serve(app: web.Application) -> tuple[web.AppRunner, str]:

@@ -20,10 +20,10 @@ from gmbot.telegram.cli import commands_main
 from gmbot.telegram.commands import scopes
 from gmbot.telegram.runtime import TelegramRuntime
 from gmbot.telegram.webhook import webhook_app
+from tests.support import ROOT
 
-from .conftest import ROOT, SECRET, WOLVES, Stack, serve
+from .conftest import SECRET, WOLVES, Stack, serve, title
 from .fake_telegram import FakeTelegram
-from .test_wire import title
 
 GENERATED = ROOT / "generated" / "telegram" / "commands.json"
 

@@ -28,9 +28,8 @@ from gmbot.telegram.lifecycle import TelegramService
 from gmbot.telegram.runtime import TelegramRuntime
 from gmbot.telegram.webhook import webhook_app
 
-from .conftest import BEARS, LIONS, SECRET, WOLVES, Stack, serve
+from .conftest import BEARS, LIONS, SECRET, WOLVES, Stack, serve, shown, title
 from .fake_telegram import Call, Forbidden, Rate
-from .test_wire import shown, title
 
 
 def consumer(stack: Stack, tmp: Path, service: TelegramService | None = None) -> EventConsumer:

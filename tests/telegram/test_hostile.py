@@ -15,10 +15,9 @@ from gmbot.chat.cards import RenderedCard
 from gmbot.chat.markup import data
 from gmbot.telegram.messages import card_to_messages
 
-from .conftest import BEARS, LIONS, WOLVES, Stack
+from .conftest import BEARS, LIONS, WOLVES, Stack, shown, title
 from .fake_telegram import Call, parse_html
 from .test_events import clans, consumer, event_posts, war_request
-from .test_wire import shown, title
 
 HOSTILE = '<b>x</b> @everyone <a href="https://evil.example">'
 LINKS = {"mention", "url", "text_link", "bot_command", "hashtag", "email", "text_mention"}

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import aiohttp
 
-from .conftest import SECRET, WOLVES, Stack
-from .test_wire import title
+from .conftest import SECRET, WOLVES, Stack, title
 
 
 async def test_a_missing_or_wrong_secret_is_refused_and_nothing_is_handled(stack: Stack) -> None:

@@ -4,18 +4,8 @@ fake Bot API as HTML messages Telegram accepts."""
 
 from __future__ import annotations
 
-from .conftest import BEARS, SECRET, WOLVES, Stack
-from .fake_telegram import Call, Rate
-
-
-def shown(call: Call) -> str:
-    """A posted message as the reader sees it (word joiners are invisible)."""
-    assert call.result is not None, call.failed
-    return str(call.result["text"]).replace("\u2060", "")
-
-
-def title(call: Call) -> str:
-    return shown(call).split("\n", 1)[0]
+from .conftest import BEARS, SECRET, WOLVES, Stack, shown, title
+from .fake_telegram import Rate
 
 
 async def test_setup_in_a_group_and_with_the_bot_named(stack: Stack) -> None:

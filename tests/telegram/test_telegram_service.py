@@ -14,7 +14,6 @@ import asyncio
 import contextlib
 import os
 import signal
-import socket
 import sys
 from collections.abc import AsyncIterator
 from datetime import timedelta
@@ -26,21 +25,14 @@ from gmbot.server.local import LocalBackend
 from gmbot.telegram import CLIENT
 from gmbot.telegram.cli import telegram_main
 from tests.process import Process
+from tests.support import ROOT, free_port
 
-from .conftest import BEARS, SECRET, WOLVES
+from .conftest import BEARS, SECRET, WOLVES, shown, title
 from .fake_telegram import Call, FakeTelegram
-from .test_wire import shown, title
 
-ROOT = Path(__file__).resolve().parents[2]
 EXIT_CONFIG = 78
 FAST = {"GMBOT_RETRY_INITIAL": "0.2", "GMBOT_RETRY_MAX": "0.5", "GMBOT_SHUTDOWN_GRACE": "10", "PYTHONUNBUFFERED": "1"}
 TELEGRAM_VARS = ("TELEGRAM_BOT_TOKEN", "TELEGRAM_WEBHOOK_SECRET", "TELEGRAM_WEBHOOK_URL", "TELEGRAM_API_BASE_URL")
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @pytest.mark.parametrize(("env", "args", "missing"), [
