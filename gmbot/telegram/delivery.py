@@ -36,8 +36,8 @@ from aiogram.exceptions import (
 )
 from aiogram.types import Message
 
-from gmbot.chat.cards import RenderedCard
 from gmbot.chat.events import Deliver, DeliveryError
+from gmbot.chat.vocabulary import RenderedCard
 from gmbot.service.delivery import answered, refusing
 from gmbot.telegram.api import post
 from gmbot.telegram.messages import card_to_messages

@@ -28,8 +28,8 @@ from html.parser import HTMLParser
 from typing import Any
 
 from gmbot.chat import markup, times
-from gmbot.chat.cards import RenderedButton, RenderedCard, RenderedField
 from gmbot.chat.fit import chunks, cut
+from gmbot.chat.vocabulary import RenderedButton, RenderedCard, RenderedField
 from gmbot.telegram.buttons import to_callback_data
 
 MESSAGE_MAX = 4096  # characters after entity parsing, in UTF-16 code units

@@ -35,7 +35,8 @@ from aiogram.exceptions import AiogramError, TelegramBadRequest, TelegramRetryAf
 from aiogram.types import User
 
 from gmbot.chat.fit import cut
-from gmbot.chat.options import MentionResolver, NotAMention, Person
+from gmbot.chat.options import MentionResolver, NotAMention
+from gmbot.chat.vocabulary import Person
 
 log = logging.getLogger("gmbot.telegram.people")
 

@@ -31,11 +31,11 @@ from aiogram.exceptions import TelegramAPIError
 from aiogram.types import CallbackQuery, Chat, ChatMemberUpdated, Message, Update
 
 from gmbot.chat.backend import BackendClient
-from gmbot.chat.cards import RenderedCard, RenderedField
-from gmbot.chat.core import Core, Invocation, Outcome
+from gmbot.chat.core import Core
 from gmbot.chat.fit import cut
-from gmbot.chat.options import Person, UsageError
+from gmbot.chat.options import UsageError
 from gmbot.chat.recent import Recent
+from gmbot.chat.vocabulary import Invocation, Outcome, Person, Place, RenderedCard, RenderedField
 from gmbot.service.shutdown import OPEN, RESTARTING, Gate, admitted
 from gmbot.spec.model import BotSpec
 from gmbot.telegram import PLATFORM
@@ -89,9 +89,9 @@ def parse(message: Message) -> Typed | None:
     return Typed(name.lower(), addressed, "".join(pieces).strip(), picked)
 
 
-def place(chat: Chat) -> Person:
+def place(chat: Chat) -> Place:
     """A group (the clan's server and channel) or a private chat, its name cut to fit."""
-    return Person(str(chat.id), cut(chat.title or chat.full_name or str(chat.id), NAME_MAX))
+    return Place(str(chat.id), cut(chat.title or chat.full_name or str(chat.id), NAME_MAX))
 
 
 class TelegramRuntime:

@@ -11,8 +11,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from gmbot.chat.cards import RenderedCard
 from gmbot.chat.markup import data
+from gmbot.chat.vocabulary import RenderedCard
 from gmbot.telegram.messages import card_to_messages
 
 from .conftest import BEARS, LIONS, WOLVES, Stack, shown, title

@@ -9,9 +9,9 @@ import json
 from generated.chat.routes import ROUTES
 from generator.targets.telegram import TARGET
 from gmbot.chat.backend import BackendClient
-from gmbot.chat.cards import RenderedButton, RenderedCard, RenderedField
 from gmbot.chat.core import Core
 from gmbot.chat.markup import data
+from gmbot.chat.vocabulary import RenderedButton, RenderedCard, RenderedField
 from gmbot.spec.model import BotSpec
 from gmbot.telegram.buttons import CALLBACK_DATA_MAX, Callbacks, to_callback_data
 from gmbot.telegram.messages import MESSAGE_MAX, MESSAGES_MAX, card_to_messages, message_to_text
