@@ -31,9 +31,12 @@ def advance(api: Api, part: str, generation: int, cursor: int) -> httpx.Response
 def new_events(api: Api, count: int = 1) -> None:
     """`count` war.requested events for a subscribed clan of `api`'s platform."""
     host, rival = setup_clan(api, "Host"), setup_clan(api, "Rival")
-    assert api.post(f"/clans/{rival.server_id}/subscriptions", {"actor": rival.leader, "games": [4]}).status_code == 200
+    body = {"actor": rival.leader, "games": [4]}
+    assert api.post(f"/clans/{rival.server_id}/subscriptions", body).status_code == 200
     for _ in range(count):
         create_war(api, host)
+    # the database is shared with the other tests: no subscribed clan left behind to hear their wars
+    assert api.post(f"/clans/{rival.server_id}/subscriptions/remove", body).status_code == 200
 
 
 def newest_id(api: Api) -> int:
