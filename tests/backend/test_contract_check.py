@@ -29,3 +29,21 @@ def test_real_replies_pass_and_altered_ones_fail(api: Api) -> None:
         check(reply_like(api, "/games", 500, {"type": "about:blank", "title": "Oops", "status": 500},
                          "application/problem+json"))  # fmt: skip
     check(reply_like(api, "/metrics", 200, {}))  # outside the API: not checked
+
+
+def test_every_operation_behind_a_key_documents_503() -> None:
+    """Running out of database connections is 503 with Retry-After on every path
+    (backend_impl/capacity.py): API consumers read it in the contract, for every operation."""
+    import yaml
+
+    from tests.support import ROOT
+
+    document = yaml.safe_load((ROOT / "openapi.yaml").read_text(encoding="utf-8"))
+    keyed = [(path, method, operation) for path, item in document["paths"].items()
+             for method, operation in item.items()
+             if isinstance(operation, dict) and operation.get("security", document.get("security")) != []]
+    assert keyed
+    missing = [operation["operationId"] for _, _, operation in keyed if "503" not in operation["responses"]]
+    assert missing == []
+    unavailable = document["components"]["responses"]["ServiceUnavailable"]
+    assert "Retry-After" in unavailable["headers"]
