@@ -489,15 +489,7 @@ async def _write_standings(
         player_row = standings.player_row(season, key, names[key][1], final_player, start_player)
         if known is None or any(player_row[c] != known[c] for c in PLAYER_COLUMNS):
             player_rows.append(player_row)
-    await bulk.update_rows(connection, WarResult.__table__, ("war_id", "clan_id"), REPLAYED, results)
-    await bulk.update_rows(connection, WarPlayer.__table__, ("war_id", "clan_id", "user_id"), ROSTER_REPLAYED, rosters)
-    await bulk.upsert_rows(connection, ClanRating.__table__, ("season_id", "clan_id"),
-                           (*standings.RATING_UPDATED,), standing_rows)  # fmt: skip
-    await bulk.upsert_rows(connection, PlayerRating.__table__, ("season_id", "platform", "user_id"),
-                           (*standings.PLAYER_UPDATED,), player_rows)  # fmt: skip
-    await ranks.apply(connection, season.id, ranks.deltas(places))
-    await update_totals(connection, season.id, joined, ranked)
-    return len(results) + len(rosters) + len(standing_rows) + len(player_rows)
+    return await _write(connection, season, results, rosters, standing_rows, player_rows, places, joined, ranked)
 
 
 async def _replay_and_write(
@@ -538,6 +530,15 @@ async def _replay_and_write(
         player_row = standings.player_row(season, key, inputs.names[key][1], player, begun)
         if known is None or any(player_row[c] != known[c] for c in PLAYER_COLUMNS):
             player_rows.append(player_row)
+    return await _write(connection, season, results, rosters, standing_rows, player_rows, places, joined, ranked)
+
+
+async def _write(
+    connection: AsyncConnection, season: SeasonInfo, results: list[dict[str, Any]], rosters: list[dict[str, Any]],
+    standing_rows: list[dict[str, Any]], player_rows: list[dict[str, Any]],
+    places: list[tuple[ranks.Place | None, ranks.Place | None]], joined: int, ranked: int,
+) -> int:  # fmt: skip
+    """Write what a replay changed (wars, rosters, standings, ranks, totals); the rows written."""
     await bulk.update_rows(connection, WarResult.__table__, ("war_id", "clan_id"), REPLAYED, results)
     await bulk.update_rows(connection, WarPlayer.__table__, ("war_id", "clan_id", "user_id"), ROSTER_REPLAYED, rosters)
     await bulk.upsert_rows(connection, ClanRating.__table__, ("season_id", "clan_id"),
