@@ -6,6 +6,7 @@ work alone too, and costs one version check), opens it (with, on PostgreSQL, the
 LISTEN connection for events), warms the catalogue, and runs the scheduler that
 ends due wars and purges expired idempotency records, for the app's life. When the
 server begins to shut down, the event feed's long-polls are answered at once.
+`web_routes`: the public pages (web/), beside the API.
 """
 
 from __future__ import annotations
@@ -14,10 +15,14 @@ import asyncio
 import contextlib
 from collections.abc import AsyncIterator
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from typing import TYPE_CHECKING
 
 from backend_impl import apikeys, catalogue, db, event_watch, migrate, scheduler, settings
 from gmbot.server import draining
 from gmbot.server.types import ApiClient
+
+if TYPE_CHECKING:
+    from starlette.routing import Route
 
 
 async def verify_api_key(api_key: str) -> ApiClient | None:
@@ -46,3 +51,10 @@ async def _lifespan() -> AsyncIterator[None]:
 
 def lifespan() -> AbstractAsyncContextManager[None]:
     return _lifespan()
+
+
+def web_routes() -> list[Route]:
+    """The public pages (backend_impl/web/), served beside the API without a key."""
+    from backend_impl import web
+
+    return web.routes()

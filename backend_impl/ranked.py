@@ -33,6 +33,7 @@ from backend_impl.identity import find_clan
 from backend_impl.rating import ordinal
 from backend_impl.seasons import SeasonInfo
 from backend_impl.tables import Clan, ClanRating, Season, WarResult
+from backend_impl.web import links
 from gmbot.server.types import Reply, RequestContext
 
 if TYPE_CHECKING:
@@ -187,6 +188,8 @@ async def get_rating_leaderboard(
         "total": chosen.clans,
         "limit": limit,
         "offset": start,
+        # the public page showing this part of the board (web/), when the backend has an address
+        "pageUrl": links.absolute(links.leaderboard_path(game_id, chosen.number, start // links.PAGE_SIZE + 1)),
     }
     return conditional.reply(ctx, body)
 
@@ -403,6 +406,8 @@ async def get_clan_profile(
             **{k: standing[k] for k in ("rating", "mu", "sigma", "rank", "rankChange", "finalRank", "provisional",
                                          "warsToRank", "played", "won", "lost", "drawn", "glory", "streak")},
             "recent": [history_item(r, games) for r in rows],
+            "pageUrl": links.absolute(links.profile_path(clan.platform, clan.server_id, game_id, chosen.number)),
+            "chartUrl": links.absolute(links.chart_path(clan.platform, clan.server_id, game_id, chosen.number)),
         }  # fmt: skip
 
     return conditional.reply(ctx, await _reading(read))

@@ -110,7 +110,8 @@ def build_app(
     metrics: bool | None = None,
 ) -> connexion.AsyncApp:
     """Serve `spec` (OpenAPI 3.0, as JSON or a dict) routing each operation to `routes`;
-    `hooks_module` is the application's hooks (API-key check, lifespan), `import_name`
+    `hooks_module` is the application's hooks (API-key check, lifespan, and `web_routes()`:
+    Starlette routes served beside the API without a key, e.g. public pages), `import_name`
     the module the app is created in. `max_body_bytes` (default GMBOT_MAX_BODY_BYTES,
     1 MiB) bounds request bodies (413); `metrics` (default GMBOT_METRICS, on) serves
     /metrics and counts requests."""
@@ -121,6 +122,7 @@ def build_app(
     check = make_api_key_check(verify, f"write async def verify_api_key(api_key) in {hook_file}")
 
     lifespan_hook = getattr(hooks, "lifespan", None)
+    web_routes = getattr(hooks, "web_routes", None)  # pages the application serves beside the API
 
     @asynccontextmanager
     async def lifespan(_app: Any) -> AsyncIterator[None]:
@@ -153,6 +155,10 @@ def build_app(
         timeout=settings.body_timeout(),
     )
     logging.getLogger("connexion.decorators.parameter").addFilter(_UNKNOWN_QUERY_PARAMETER)
+    # Before the API: the API is mounted at "/" and would answer 404 for any other path. These
+    # routes pass the same limits and metrics, and no key check (that is per API operation).
+    for route in web_routes() if web_routes is not None else ():
+        app.add_url_rule(route.path, route.name, route.endpoint, methods=sorted(route.methods or ("GET",)))
     app.add_api(document, resolver=Resolver(function_resolver=resolve), resolver_error=501)
     app.add_error_handler(Problem, problems.on_problem)
     app.add_error_handler(UnicodeDecodeError, problems.on_bad_encoding)
