@@ -20,6 +20,7 @@ import hashlib
 import io
 import json
 import threading
+import unicodedata
 import warnings
 from collections import OrderedDict
 from concurrent.futures import ThreadPoolExecutor
@@ -31,7 +32,7 @@ CACHE_ENTRIES = 256  # at 20-40 KB a picture: under 10 MB per process
 WIDTH, HEIGHT, DPI = 6.4, 3.2, 100  # 640 x 320 pixels: a phone's width at 2x, a chat preview
 _COLORS = {"won": "#2e9e44", "lost": "#d1372e", "drawn": "#8a8f98"}
 _LINE = "#3b6fd6"
-STYLE_VERSION = "1"  # change when the drawing changes: every ETag changes with it
+STYLE_VERSION = "2"  # change when the drawing changes: every ETag changes with it
 
 
 @dataclass(frozen=True)
@@ -100,7 +101,8 @@ def _draw(data: ChartData) -> bytes:
     axes.scatter([0], [ys[0]], color="#ffffff", edgecolors=_LINE, s=22, zorder=2)
     axes.axhline(0, color="#c8ccd2", linewidth=0.8, zorder=0)
     # user text (the clan's name, a season the operator named) is plain text: `$` is no math
-    axes.set_title(f"{data.clan} · {data.game} · season {data.season}", fontsize=11, loc="left",
+    axes.set_title(_plain(data.clan, 34), fontsize=11, loc="left", parse_math=False)
+    axes.set_title(_plain(f"{data.game} · season {data.season}", 40), fontsize=9, loc="right", color="#555a61",
                    parse_math=False)  # fmt: skip
     axes.set_xlabel("wars this season", fontsize=9)
     axes.set_ylabel("rating", fontsize=9)
@@ -121,6 +123,13 @@ def _draw(data: ChartData) -> bytes:
         warnings.simplefilter("ignore", UserWarning)
         figure.savefig(buffer, format="png", metadata={"Software": None})  # no version: same bytes
     return buffer.getvalue()
+
+
+def _plain(text: str, most: int) -> str:
+    """`text` without control or format characters (a bidi override would turn the rest of the
+    title around), cut to `most` characters."""
+    shown = "".join(c for c in text if unicodedata.category(c) not in ("Cc", "Cf"))
+    return shown if len(shown) <= most else shown[: most - 1] + "…"
 
 
 class ChartCache:

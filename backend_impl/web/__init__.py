@@ -14,6 +14,7 @@ def routes() -> list[Route]:
     return [
         Route(f"{p}/", pages.index, methods=["GET"], name="web-index"),
         Route(f"{p}/style.css", pages.style, methods=["GET"], name="web-style"),
+        Route(f"{p}/favicon.svg", pages.icon, methods=["GET"], name="web-icon"),
         Route(f"{p}/games/{{game:int}}/leaderboard", pages.leaderboard, methods=["GET"], name="web-leaderboard"),
         Route(f"{p}/clans/{{platform}}/{{server_id}}", pages.profile, methods=["GET"], name="web-profile"),
         Route(f"{p}/clans/{{platform}}/{{server_id}}/chart.png", pages.chart, methods=["GET"], name="web-chart"),

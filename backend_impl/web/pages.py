@@ -36,11 +36,11 @@ _ENV = Environment(
 )
 _ENV.globals.update(links=links)
 STYLE = (TEMPLATES / "style.css").read_bytes()
+ICON = (TEMPLATES / "favicon.svg").read_bytes()
 # every template and the stylesheet: a change to any of them changes every page's ETag
 VERSION = hashlib.sha256(
     b"".join(p.read_bytes() for p in sorted(TEMPLATES.iterdir()) if p.is_file())
 ).hexdigest()[:16]
-STYLE_TAG = f'"{hashlib.sha256(STYLE).hexdigest()[:32]}"'
 SECURITY = {
     # no script, no frame, nothing from elsewhere: the pages are text, one picture and CSS
     "Content-Security-Policy": "default-src 'none'; img-src 'self'; style-src 'self'; base-uri 'none'; "
@@ -162,8 +162,17 @@ async def chart(request: Request) -> Response:
     return await _answer(request, work)
 
 
-async def style(request: Request) -> Response:
-    headers = {"ETag": STYLE_TAG, "Cache-Control": "public, max-age=3600", "X-Content-Type-Options": "nosniff"}
-    if _held(request, STYLE_TAG):
+def _static(request: Request, body: bytes, media_type: str) -> Response:
+    tag = f'"{hashlib.sha256(body).hexdigest()[:32]}"'
+    headers = {"ETag": tag, "Cache-Control": "public, max-age=3600", "X-Content-Type-Options": "nosniff"}
+    if _held(request, tag):
         return Response(status_code=304, headers=headers)
-    return Response(STYLE, media_type="text/css; charset=utf-8", headers=headers)
+    return Response(body, media_type=media_type, headers=headers)
+
+
+async def style(request: Request) -> Response:
+    return _static(request, STYLE, "text/css; charset=utf-8")
+
+
+async def icon(request: Request) -> Response:
+    return _static(request, ICON, "image/svg+xml")

@@ -11,7 +11,14 @@ from typing import Any
 import pytest
 
 from tests.backend.backend_support import Api, ClanSetup, Key, setup_clan, uid, user
-from tests.backend.conftest import PG_URL, Server, create_pg_database, drop_pg_database, prepare_database, start_server
+from tests.backend.conftest import (
+    PG_URL,
+    Server,
+    create_pg_database,
+    drop_pg_database,
+    prepare_database,
+    start_server,
+)
 from tests.backend.test_ratings import Side, play
 
 PUBLIC = "https://gmbot.example.org/base"
