@@ -1,5 +1,6 @@
 """openapi.yaml is written for its consumers: every operation has a description and its
-success replies (and request bodies) realistic examples, each valid against its schema.
+success replies (and request bodies) realistic examples, each valid against its schema, and
+a page's items agree with its `total` (the card preview shows these examples).
 
 The operations are read from openapi.yaml, so a new operation without a description or an
 example fails here. Pictures (`format: binary`) have no JSON example to give and are exempt.
@@ -82,9 +83,26 @@ def problems(document: dict[str, Any]) -> list[str]:
             if not examples:
                 found.append(f"{operation_id}: {where} has no example")
             for example in examples:
+                found.extend(f"{operation_id}: {where} example: {error}" for error in _page_disagrees(example))
                 found.extend(f"{operation_id}: {where} example: {error}"
                              for error in _invalid(checked, _checked_schema(checked, where, operation_id), example))  # fmt: skip
     return found
+
+
+def _page_disagrees(example: Any) -> Iterator[str]:
+    """A page whose list and `total` disagree (the preview shows both on one card): it must
+    list every item from its offset, up to `limit`."""
+    if isinstance(example, dict):
+        if isinstance(example.get("items"), list) and {"total", "limit", "offset"} <= set(example):
+            expected = max(0, min(example["limit"], example["total"] - example["offset"]))
+            if len(example["items"]) != expected:
+                yield (f"{len(example['items'])} items on a page of {example['limit']} at offset "
+                       f"{example['offset']} of {example['total']} (expected {expected})")
+        for value in example.values():
+            yield from _page_disagrees(value)
+    elif isinstance(example, list):
+        for value in example:
+            yield from _page_disagrees(value)
 
 
 def _checked_schema(checked: dict[str, Any], where: str, operation_id: str) -> dict[str, Any]:
@@ -115,7 +133,7 @@ def test_every_operation_has_a_description_and_valid_examples() -> None:
 
 def test_the_check_finds_a_missing_description_a_missing_example_and_a_wrong_one() -> None:
     document = _document()
-    operation_id, operation = next((i, o) for i, o in operations(document) if "requestBody" in o)
+    operation_id = next(i for i, o in operations(document) if "requestBody" in o)
     broken = copy.deepcopy(document)
     target = dict(operations(broken))[operation_id]
     target.pop("description", None)
@@ -130,7 +148,14 @@ def test_the_check_finds_a_missing_description_a_missing_example_and_a_wrong_one
     example = other["responses"]["200"]["content"]["application/json"]["example"]
     key = next(iter(example))
     example[key] = [] if not isinstance(example[key], list) else 7
+    # a page example listing fewer items than its total says
+    paged_id, paged = next((i, o) for i, o in operations(broken) if i not in (operation_id, other_id) and isinstance(
+        o["responses"].get("200", {}).get("content", {}).get("application/json", {}).get("example", {}).get("items"),
+        list))  # fmt: skip
+    paged["responses"]["200"]["content"]["application/json"]["example"]["items"].pop()
     found = problems(broken)
+    assert any(p.startswith(f"{paged_id}: 200 application/json example:") and "items on a page" in p
+               for p in found), found
     assert f"{operation_id}: no description (or under {MIN_DESCRIPTION} characters)" in found
     assert f"{operation_id}: {status} application/json has no example" in found
     assert any(p.startswith(f"{operation_id}: request application/json example:") and "unknownField" in p
