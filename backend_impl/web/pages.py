@@ -13,7 +13,9 @@ Policy allows no script at all, so even a mistake in a template could not run on
 from __future__ import annotations
 
 import hashlib
+import logging
 import re
+import time
 import uuid
 from pathlib import Path
 from typing import Any
@@ -26,6 +28,7 @@ from backend_impl import catalogue, charts, conditional, ranked
 from backend_impl.web import links
 from gmbot.server.types import Problem, RequestContext
 
+log = logging.getLogger("gmbot.web")
 TEMPLATES = Path(__file__).with_name("templates")
 _ENV = Environment(
     loader=FileSystemLoader(TEMPLATES),
@@ -93,13 +96,21 @@ def _problem(request: Request, status: int, title: str, detail: str | None) -> R
 
 
 async def _answer(request: Request, work: Any) -> Response:
-    """`work()` with the API's refusals (unknown clan, game or season; bad input) as pages."""
+    """`work()` with the API's refusals (unknown clan, game or season; bad input) as pages,
+    timed like an API operation (routing.py): a `Server-Timing` header and an INFO line."""
+    started = time.perf_counter()
     try:
-        return await work()
+        response: Response = await work()
     except BadRequest as exc:
-        return _problem(request, 400, "Bad request", exc.detail)
+        response = _problem(request, 400, "Bad request", exc.detail)
     except Problem as exc:
-        return _problem(request, exc.status, exc.title, exc.detail)
+        response = _problem(request, exc.status, exc.title, exc.detail)
+    elapsed = (time.perf_counter() - started) * 1000
+    response.headers["Server-Timing"] = f"app;dur={elapsed:.2f}"
+    if log.isEnabledFor(logging.INFO):
+        route = request.scope.get("route")
+        log.info("%s -> %s in %.1f ms", getattr(route, "name", "web"), response.status_code, elapsed)
+    return response
 
 
 async def index(request: Request) -> Response:

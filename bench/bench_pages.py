@@ -1,0 +1,200 @@
+"""Benchmark of the public pages and the rating chart on the seeded PostgreSQL database
+(bench/seed_ranked.py first: 100,000 clans, 1,000,000 wars).
+
+1. **Pages at the server**: `gmbot serve` on the database (one process, INFO log), one client
+   (`--concurrency`) asking for leaderboard pages (the first 10, and any page of the whole
+   board) and clan profile pages of game 4's current season, each beside its baseline in
+   the same run: the API operation the page reads through (getRatingLeaderboard,
+   getClanProfile). p50/p99 are the server's own timings (the `name -> 200 in x ms` lines of
+   routing.py and web/pages.py: from the handler's start to its reply, HTTP parsing
+   excluded). Also a profile page asked again with its ETag (304).
+2. **Chart**: the chart's PNG through the page route for clans never drawn (the data read and
+   the drawing), the same clans again (the cache), and with the ETag (304); and in-process,
+   `chart.render` alone on a season of 10 and of 60 wars (p50/p99 of `--renders`), the first
+   render of the process (matplotlib's import) apart.
+
+    .venv/bin/python bench/bench_pages.py                  # after seed_ranked.py, ~1 minute
+    .venv/bin/python bench/bench_pages.py --seconds 5 --url postgresql://postgres@127.0.0.1:5432/gmbot_ranked
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import random
+import re
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from bench.bench_ranked import DEFAULT_URL, _asyncpg_url, _free_port, _key, _pct, _season_facts  # noqa: E402
+
+_TIMING = re.compile(r" (getRatingLeaderboard|getClanProfile|web-leaderboard|web-profile|web-chart) -> (200|304) in ([0-9.]+) ms")
+
+
+async def _drive(base: str, headers: dict[str, str], paths: list[str], seconds: float, concurrency: int,
+                 expect: int = 200, tags: dict[str, str] | None = None) -> int:  # fmt: skip
+    import httpx
+
+    sent = 0
+    stop = time.monotonic() + seconds
+    async with httpx.AsyncClient(base_url=base, headers=headers, timeout=30) as client:
+
+        async def worker(offset: int) -> None:
+            nonlocal sent
+            i = offset
+            while time.monotonic() < stop and (seconds > 0 or i < len(paths)):
+                path = paths[i % len(paths)]
+                extra = {"If-None-Match": tags[path]} if tags else None
+                reply = await client.get(path, headers=extra)
+                assert reply.status_code == expect, (path, reply.status_code, reply.text[:300])
+                sent += 1
+                i += concurrency
+
+        await asyncio.gather(*(worker(i) for i in range(concurrency)))
+    return sent
+
+
+def _timings(log: Path, marker: int, name: str, status: str = "200") -> list[float]:
+    with log.open("rb") as handle:
+        handle.seek(marker)
+        text = handle.read().decode(errors="replace")
+    return [float(m.group(3)) for m in _TIMING.finditer(text) if m.group(1) == name and m.group(2) == status]
+
+
+def _summary(times: list[float], sent: int) -> dict[str, Any]:
+    return {"requests": sent, "p50_ms": round(_pct(times, 0.5), 2), "p99_ms": round(_pct(times, 0.99), 2)}
+
+
+def server_runs(url: str, seconds: float, concurrency: int, facts: dict[str, Any]) -> dict[str, Any]:
+    import httpx
+
+    key = asyncio.run(_key(url))
+    port = _free_port()
+    log = Path(tempfile.mkdtemp()) / "server.log"
+    environment = {**os.environ, "DATABASE_URL": _asyncpg_url(url), "PYTHONPATH": str(ROOT)}
+    with log.open("wb") as out:
+        server = subprocess.Popen(
+            [sys.executable, "-m", "gmbot.cli", "serve", "--port", str(port), "--no-access-log", "--log-level", "info"],
+            cwd=ROOT, env=environment, stdout=out, stderr=subprocess.STDOUT,
+        )  # fmt: skip
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if httpx.get(f"{base}/health", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            assert time.monotonic() < deadline and server.poll() is None, log.read_text()[-2000:]
+            time.sleep(0.2)
+        rng = random.Random(19)
+        api = {"x-api-key": key, "client": "BENCH-BFF"}
+        number = facts["season"]["number"]
+        pages = max(1, facts["season"]["clans"] // 25)
+        top = [rng.randint(1, 10) for _ in range(500)]
+        anywhere = [rng.randint(1, pages) for _ in range(500)]
+        clans = [10**17 + rng.choice(facts["clans"]) for _ in range(500)]
+        runs: list[tuple[str, str, dict[str, str], list[str]]] = [
+            ("API leaderboard, top 10 pages", "getRatingLeaderboard", api,
+             [f"/games/4/leaderboard?season={number}&page={p}" for p in top]),
+            ("page: leaderboard, top 10 pages", "web-leaderboard", {},
+             [f"/web/games/4/leaderboard?season={number}&page={p}" for p in top]),
+            ("API leaderboard, any page", "getRatingLeaderboard", api,
+             [f"/games/4/leaderboard?season={number}&page={p}" for p in anywhere]),
+            ("page: leaderboard, any page", "web-leaderboard", {},
+             [f"/web/games/4/leaderboard?season={number}&page={p}" for p in anywhere]),
+            ("API clan profile", "getClanProfile", api, [f"/clans/{c}/profile?game=4&recent=10" for c in clans]),
+            ("page: clan profile", "web-profile", {}, [f"/web/clans/discord/{c}?game=4" for c in clans]),
+        ]  # fmt: skip
+        results: dict[str, Any] = {}
+        for name, operation, headers, paths in runs:
+            asyncio.run(_drive(base, headers, paths[:50], 2, concurrency))  # warm-up
+            marker = log.stat().st_size
+            sent = asyncio.run(_drive(base, headers, paths, seconds, concurrency))
+            results[name] = _summary(_timings(log, marker, operation), sent)
+            print(f"{name}: {results[name]}", flush=True)
+
+        # revalidation: the profile pages again with the ETags they were given
+        profile_paths = sorted({f"/web/clans/discord/{c}?game=4" for c in clans[:200]})
+        tags = {p: httpx.get(base + p, timeout=30).headers["etag"] for p in profile_paths}
+        marker = log.stat().st_size
+        sent = asyncio.run(_drive(base, {}, profile_paths, seconds, concurrency, expect=304, tags=tags))
+        results["page: clan profile, revalidated (304)"] = _summary(_timings(log, marker, "web-profile", "304"), sent)
+        print(f"page: clan profile, revalidated (304): {results['page: clan profile, revalidated (304)']}", flush=True)
+
+        # charts: never drawn (read + draw), drawn (cache), held (304)
+        fresh = [f"/web/clans/discord/{10**17 + c}/chart.png?game=4" for c in rng.sample(facts["clans"], 200)]
+        asyncio.run(_drive(base, {}, [f"/web/clans/discord/{clans[0]}/chart.png?game=4"], 0, 1))  # imports matplotlib
+        for label, status, kwargs in (("chart, first request (read + render)", "200", {}),
+                                      ("chart, cached", "200", {}),
+                                      ("chart, revalidated (304)", "304", {"expect": 304})):  # fmt: skip
+            if status == "304":
+                kwargs["tags"] = {p: httpx.get(base + p, timeout=30).headers["etag"] for p in fresh}
+            marker = log.stat().st_size
+            sent = asyncio.run(_drive(base, {}, fresh, 0, 1, **kwargs))
+            results[label] = _summary(_timings(log, marker, "web-chart", status), sent)
+            print(f"{label}: {results[label]}", flush=True)
+        return results
+    finally:
+        server.terminate()
+        server.wait(10)
+
+
+def renders(count: int) -> dict[str, Any]:
+    """`chart.render` alone, in this process: the first call (matplotlib's import and font
+    cache) apart, then `count` renders of a season of 10 and of 60 wars."""
+    from backend_impl import chart
+
+    rng = random.Random(3)
+
+    def season(wars: int) -> chart.ChartData:
+        rating, rows = 0.0, []
+        for day in range(wars):
+            outcome = rng.choice(("won", "won", "lost", "drawn"))
+            rating += {"won": 1.2, "lost": -1.0, "drawn": 0.1}[outcome] * rng.random()
+            rows.append((outcome, round(rating, 2), f"2026-12-{1 + day % 28:02d}"))
+        return chart.ChartData(f"Clan {wars}", "Mini Militia", "2026-12", chart.points(0.0, rows))
+
+    started = time.perf_counter()
+    chart.render(season(10))
+    results: dict[str, Any] = {"first render (import)": {"ms": round((time.perf_counter() - started) * 1000, 1)}}
+    for wars in (10, 60):
+        data = season(wars)
+        times = []
+        for _ in range(count):
+            started = time.perf_counter()
+            picture = chart.render(data)
+            times.append((time.perf_counter() - started) * 1000)
+        results[f"render, {wars} wars"] = {"renders": count, "bytes": len(picture),
+                                          "p50_ms": round(_pct(times, 0.5), 2), "p99_ms": round(_pct(times, 0.99), 2)}  # fmt: skip
+        print(f"render, {wars} wars: {results[f'render, {wars} wars']}", flush=True)
+    return results
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--url", default=DEFAULT_URL)
+    parser.add_argument("--seconds", type=float, default=10, help="per read run (default %(default)s)")
+    parser.add_argument("--concurrency", type=int, default=1)
+    parser.add_argument("--renders", type=int, default=100)
+    args = parser.parse_args()
+    facts = asyncio.run(_season_facts(args.url))
+    print(f"season {facts['season']['number']}: {facts['season']['clans']} clans, {facts['results']} results",
+          flush=True)  # fmt: skip
+    results = {"renders": renders(args.renders), "server": server_runs(args.url, args.seconds, args.concurrency, facts)}
+    print(json.dumps(results, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
