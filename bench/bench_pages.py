@@ -3,15 +3,16 @@
 
 1. **Pages at the server**: `gmbot serve` on the database (one process, INFO log), one client
    (`--concurrency`) asking for leaderboard pages (the first 10, and any page of the whole
-   board) and clan profile pages of game 4's current season, each beside its baseline in
-   the same run: the API operation the page reads through (getRatingLeaderboard,
-   getClanProfile). p50/p99 are the server's own timings (the `name -> 200 in x ms` lines of
+   board) and clan profile pages of game 4's current season, each interleaved with its
+   baseline, the API operation the page reads through (getRatingLeaderboard with 25 a page,
+   getClanProfile with 10 recent wars) for the same data. p50/p99 are the server's own timings (the `name -> 200 in x ms` lines of
    routing.py and web/pages.py: from the handler's start to its reply, HTTP parsing
    excluded). Also a profile page asked again with its ETag (304).
 2. **Chart**: the chart's PNG through the page route for clans never drawn (the data read and
    the drawing), the same clans again (the cache), and with the ETag (304); and in-process,
-   `chart.render` alone on a season of 10 and of 60 wars (p50/p99 of `--renders`), the first
-   render of the process (matplotlib's import) apart.
+   `chart.render` alone on a season of 10 and of 60 wars (p50/p99 of `--renders`, wall time
+   and the thread's CPU time: on a loaded machine the wall time includes waiting for a core),
+   the first render of the process (matplotlib's import) apart.
 
     .venv/bin/python bench/bench_pages.py                  # after seed_ranked.py, ~1 minute
     .venv/bin/python bench/bench_pages.py --seconds 5 --url postgresql://postgres@127.0.0.1:5432/gmbot_ranked
@@ -51,7 +52,7 @@ async def _drive(base: str, headers: dict[str, str], paths: list[str], seconds: 
         async def worker(offset: int) -> None:
             nonlocal sent
             i = offset
-            while time.monotonic() < stop and (seconds > 0 or i < len(paths)):
+            while (time.monotonic() < stop) if seconds > 0 else (i < len(paths)):  # 0: each path once
                 path = paths[i % len(paths)]
                 extra = {"If-None-Match": tags[path]} if tags else None
                 reply = await client.get(path, headers=extra)
@@ -98,31 +99,33 @@ def server_runs(url: str, seconds: float, concurrency: int, facts: dict[str, Any
             assert time.monotonic() < deadline and server.poll() is None, log.read_text()[-2000:]
             time.sleep(0.2)
         rng = random.Random(19)
-        api = {"x-api-key": key, "client": "BENCH-BFF"}
+        api = {"x-api-key": key, "client": "BENCH-BFF"}  # sent to the pages too: they ignore it
         number = facts["season"]["number"]
         pages = max(1, facts["season"]["clans"] // 25)
         top = [rng.randint(1, 10) for _ in range(500)]
         anywhere = [rng.randint(1, pages) for _ in range(500)]
         clans = [10**17 + rng.choice(facts["clans"]) for _ in range(500)]
-        runs: list[tuple[str, str, dict[str, str], list[str]]] = [
-            ("API leaderboard, top 10 pages", "getRatingLeaderboard", api,
-             [f"/games/4/leaderboard?season={number}&page={p}" for p in top]),
-            ("page: leaderboard, top 10 pages", "web-leaderboard", {},
-             [f"/web/games/4/leaderboard?season={number}&page={p}" for p in top]),
-            ("API leaderboard, any page", "getRatingLeaderboard", api,
-             [f"/games/4/leaderboard?season={number}&page={p}" for p in anywhere]),
-            ("page: leaderboard, any page", "web-leaderboard", {},
-             [f"/web/games/4/leaderboard?season={number}&page={p}" for p in anywhere]),
-            ("API clan profile", "getClanProfile", api, [f"/clans/{c}/profile?game=4&recent=10" for c in clans]),
-            ("page: clan profile", "web-profile", {}, [f"/web/clans/discord/{c}?game=4" for c in clans]),
+        # each page beside the API operation it reads through, interleaved (one request of
+        # each in turn) so that both see the same load on this shared machine
+        runs: list[tuple[str, list[str], list[str], str]] = [
+            ("leaderboard, top 10 pages", [f"/games/4/leaderboard?season={number}&page={p}&limit=25" for p in top],
+             [f"/web/games/4/leaderboard?season={number}&page={p}" for p in top], "web-leaderboard"),
+            ("leaderboard, any page", [f"/games/4/leaderboard?season={number}&page={p}&limit=25" for p in anywhere],
+             [f"/web/games/4/leaderboard?season={number}&page={p}" for p in anywhere], "web-leaderboard"),
+            ("clan profile", [f"/clans/{c}/profile?game=4&recent=10" for c in clans],
+             [f"/web/clans/discord/{c}?game=4" for c in clans], "web-profile"),
         ]  # fmt: skip
         results: dict[str, Any] = {}
-        for name, operation, headers, paths in runs:
-            asyncio.run(_drive(base, headers, paths[:50], 2, concurrency))  # warm-up
+        for name, api_paths, page_paths, page_name in runs:
+            operation = "getClanProfile" if "profile" in name else "getRatingLeaderboard"
+            mixed = [p for pair in zip(api_paths, page_paths, strict=True) for p in pair]
+            asyncio.run(_drive(base, api, mixed[:100], 2, concurrency))  # warm-up
             marker = log.stat().st_size
-            sent = asyncio.run(_drive(base, headers, paths, seconds, concurrency))
-            results[name] = _summary(_timings(log, marker, operation), sent)
-            print(f"{name}: {results[name]}", flush=True)
+            sent = asyncio.run(_drive(base, api, mixed, seconds, concurrency))
+            results[f"API {name}"] = _summary(_timings(log, marker, operation), sent // 2)
+            results[f"page: {name}"] = _summary(_timings(log, marker, page_name), sent // 2)
+            for label in (f"API {name}", f"page: {name}"):
+                print(f"{label}: {results[label]}", flush=True)
 
         # revalidation: the profile pages again with the ETags they were given
         profile_paths = sorted({f"/web/clans/discord/{c}?game=4" for c in clans[:200]})
@@ -170,13 +173,16 @@ def renders(count: int) -> dict[str, Any]:
     results: dict[str, Any] = {"first render (import)": {"ms": round((time.perf_counter() - started) * 1000, 1)}}
     for wars in (10, 60):
         data = season(wars)
-        times = []
+        times, cpu = [], []
         for _ in range(count):
-            started = time.perf_counter()
+            started, used = time.perf_counter(), time.thread_time()
             picture = chart.render(data)
             times.append((time.perf_counter() - started) * 1000)
-        results[f"render, {wars} wars"] = {"renders": count, "bytes": len(picture),
-                                          "p50_ms": round(_pct(times, 0.5), 2), "p99_ms": round(_pct(times, 0.99), 2)}  # fmt: skip
+            cpu.append((time.thread_time() - used) * 1000)
+        results[f"render, {wars} wars"] = {
+            "renders": count, "bytes": len(picture), "p50_ms": round(_pct(times, 0.5), 2),
+            "p99_ms": round(_pct(times, 0.99), 2), "cpu_p50_ms": round(_pct(cpu, 0.5), 2),
+            "cpu_p99_ms": round(_pct(cpu, 0.99), 2)}  # fmt: skip
         print(f"render, {wars} wars: {results[f'render, {wars} wars']}", flush=True)
     return results
 
