@@ -161,3 +161,26 @@ def test_the_index_links_every_game_and_the_stylesheet_is_cached(site: Site) -> 
     style = _web(site, "/web/style.css")
     assert style.headers["content-type"].startswith("text/css") and "max-age" in style.headers["cache-control"]
     assert _web(site, "/web/style.css", **{"If-None-Match": style.headers["etag"]}).status_code == 304
+
+
+def test_the_leaderboard_pages_through_the_board_as_the_api_does(site: Site) -> None:
+    game = 8  # this test's board: 26 clans, one more than a page
+    api = site.api()
+    sides = [Side(api, setup_clan(api, f"Pager{i}")) for i in range(26)]
+    play([(sides[i], sides[i + 1], "host") for i in range(0, 26, 2)], game=game)
+    first = _web(site, f"/web/games/{game}/leaderboard")
+    second = _web(site, f"/web/games/{game}/leaderboard?page=2")
+    assert first.status_code == second.status_code == 200
+    api_first = api.get(f"/games/{game}/leaderboard", limit=25).json()
+    api_second = api.get(f"/games/{game}/leaderboard", limit=25, offset=25).json()
+    assert _rows(first.text) == [(i["serverId"], f"{i['rating']:.1f}") for i in api_first["items"]]
+    assert _rows(second.text) == [(i["serverId"], f"{i['rating']:.1f}") for i in api_second["items"]]
+    assert len(_rows(first.text)) == 25 and len(_rows(second.text)) == 1
+    assert "page 1 of 2" in first.text and 'rel="next"' in first.text and 'rel="prev"' not in first.text
+    assert "page 2 of 2" in second.text and 'rel="prev"' in second.text
+    assert first.headers["etag"] != second.headers["etag"]
+    beyond = _web(site, f"/web/games/{game}/leaderboard?page=3")
+    assert beyond.status_code == 200 and _rows(beyond.text) == [] and "on page 3" in beyond.text
+    # the API's link for a page of 10 from offset 30 (page 4) points at the page of 25 holding it
+    assert api.get(f"/games/{game}/leaderboard", limit=10, page=4).json()["pageUrl"].endswith(
+        f"/web/games/{game}/leaderboard?season={api_first['season']['number']}&page=2")
