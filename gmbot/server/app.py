@@ -155,8 +155,8 @@ def build_app(
         timeout=settings.body_timeout(),
     )
     logging.getLogger("connexion.decorators.parameter").addFilter(_UNKNOWN_QUERY_PARAMETER)
-    # Before the API: the API is mounted at "/" and would answer 404 for any other path. These
-    # routes pass the same limits and metrics, and no key check (that is per API operation).
+    # The application's own pages: they pass the same limits and metrics as the API, and no
+    # key check (Connexion's security applies to the operations of the spec only).
     for route in web_routes() if web_routes is not None else ():
         app.add_url_rule(route.path, route.name, route.endpoint, methods=sorted(route.methods or ("GET",)))
     app.add_api(document, resolver=Resolver(function_resolver=resolve), resolver_error=501)
