@@ -14,7 +14,7 @@ SPEC: dict[str, Any] = {
     "openapi": "3.0.3",
     "info": {"title": "t", "version": "1"},
     "paths": {"/ping": {"get": {"operationId": "ping", "security": [],
-                                "responses": {"200": {"description": "pong"}}}}},  # fmt: skip
+                                "responses": {"200": {"description": "pong"}}}}},
 }
 
 
