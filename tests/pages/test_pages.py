@@ -126,6 +126,9 @@ def test_a_hostile_clan_name_is_text_on_every_page(site: Site) -> None:
         page = _web(site, _relative(url)).text
         assert HOSTILE in html.unescape(page)  # shown whole, as text (Jinja did not evaluate {{7*7}})
         assert "<script" not in page and "&lt;script&gt;window.pwned=1" in page
+    # its chart draws the name as text (`$x$` is no mathtext, `{{7*7}}` no template)
+    picture = _web(site, _relative(profile["chartUrl"]))
+    assert picture.status_code == 200 and picture.content.startswith(PNG)
     # an opponent's page lists it as text too
     _, bears = site.clans["Bears"]
     page = _web(site, f"/web/clans/discord/{bears.server_id}?game={GAME}").text
