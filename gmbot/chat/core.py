@@ -29,7 +29,14 @@ from gmbot.chat.request import (
     lookup,
     request_references,
 )
-from gmbot.chat.vocabulary import Invocation, Outcome, Person, RenderedCard, RenderedField, ZoneLookup
+from gmbot.chat.vocabulary import (
+    Invocation,
+    Outcome,
+    Person,
+    RenderedCard,
+    RenderedField,
+    ZoneLookup,
+)
 from gmbot.spec.model import BotSpec, Button, Card, Command
 
 log = logging.getLogger("gmbot.chat.core")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from gmbot.chat.cards import hex_color
 from gmbot.chat.markup import data
-from gmbot.chat.options import DATETIME_EXAMPLES, nearest, number_text, shown_bounds
+from gmbot.chat.options import format_hint, nearest, number_text, shown_bounds
 from gmbot.chat.vocabulary import RenderedCard, RenderedField
 from gmbot.spec.model import BotSpec, Command, Option, OptionType
 
@@ -45,8 +45,8 @@ def describe_option(option: Option) -> str:
         details.append("one of " + ", ".join(f"{c.value} ({c.name})" for c in option.choices))
     if option.type is OptionType.DURATION:
         details.append(f"e.g. 12 ({option.unit.value}), 90m, 1.5h, 2d")
-    if option.type is OptionType.DATETIME:
-        details.append(f"e.g. {DATETIME_EXAMPLES[option.relative]}")
+    if (hint := format_hint(option)) is not None:
+        details.append(hint)
     low, high = shown_bounds(option)
     if low is not None:
         details.append(f"min {number_text(low)}")

@@ -91,6 +91,19 @@ _DAYS = {"today": 0, "yesterday": -1, "tomorrow": 1}
 _NO_BOUND = 2**31 - 1
 
 
+def format_hint(option: Option) -> str | None:
+    """What a slash option's description adds so the user sees the format to type (datetime)."""
+    if option.type is OptionType.DATETIME:
+        return f"e.g. {DATETIME_EXAMPLES[option.relative]}"
+    return None
+
+
+def described(option: Option) -> str:
+    """The option's description as a slash command shows it: with its format hint, if any."""
+    hint = format_hint(option)
+    return f"{option.description} ({hint})" if hint else option.description
+
+
 def number_text(value: float) -> str:
     """A bound as people write it: 2147483647, not 2.14748e+09; 0.5 stays 0.5."""
     return str(int(value)) if float(value).is_integer() else f"{value:g}"
@@ -253,7 +266,13 @@ def _rfc3339(moment: datetime) -> str:
     return moment.astimezone(UTC).replace(microsecond=0).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-async def parse_datetime(text: str, relative: Relative, zone: _Zone, now: datetime | None = None) -> str:
+def needs_zone(text: str) -> bool:
+    """Whether `text` names a day or a time of day (read in the author's zone), not a time from now."""
+    words = text.strip().lower()
+    return bool(_DATE.search(words) or _CLOCK.search(words)) or words in _DAYS
+
+
+def parse_datetime(text: str, relative: Relative, zone: tzinfo = UTC, now: datetime | None = None) -> str:
     """`2026-11-01`, `2026-11-01 18:00` (in the author's zone unless it says `Z`/`+01:00`),
     `18:00` (today), `now`, `today`, `yesterday`, `tomorrow`, and times from now: `7d`, `2h30m`,
     `1w` (back for a `past` option, forward for `future`; `7d ago`, `in 2h`, `-7d`, `+2h` say
@@ -263,9 +282,9 @@ async def parse_datetime(text: str, relative: Relative, zone: _Zone, now: dateti
     if words == "now":
         return _rfc3339(now)
     if words in _DAYS:
-        local = now.astimezone(await zone.get())
-        day = local.date() + timedelta(days=_DAYS[words])
-        return _rfc3339(datetime.combine(day, datetime.min.time(), local.tzinfo))
+        local = now.astimezone(zone)
+        shifted = local.date() + timedelta(days=_DAYS[words])
+        return _rfc3339(datetime.combine(shifted, datetime.min.time(), local.tzinfo))
     sign = -1 if relative is Relative.PAST else 1
     amounts = words
     if amounts.startswith("in "):
@@ -287,7 +306,7 @@ async def parse_datetime(text: str, relative: Relative, zone: _Zone, now: dateti
     found = _ABSOLUTE.fullmatch(words)
     if found is None:
         raise ValueError("")
-    local_zone = await zone.get()
+    local_zone = zone
     if found.group("only"):
         day: date = now.astimezone(local_zone).date()
         clock = found.group("only")
@@ -368,7 +387,9 @@ async def coerce_value(option: Option, command: str, value: Any, resolve: Mentio
         return int(number) if number.is_integer() else number
     if kind is OptionType.DATETIME:
         try:
-            return await parse_datetime(str(value), option.relative, zone or _Zone(None))
+            text = str(value)
+            author_zone = await zone.get() if zone is not None and needs_zone(text) else UTC
+            return parse_datetime(text, option.relative, author_zone)
         except ValueError as error:
             why = f": {error}" if str(error) else ""
             raise UsageError(f"-{option.name} must be a date like {DATETIME_EXAMPLES[option.relative]}, "

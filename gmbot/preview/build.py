@@ -104,6 +104,7 @@ def option_sample(option: Option) -> Any:
         OptionType.USERS: CTX["mentions"],
         OptionType.DURATION: 12,
         OptionType.INTEGERS: [4, 5],
+        OptionType.DATETIME: "2026-11-01T18:00:00Z",
     }.get(option.type, f"Sample {option.name}")
 
 
