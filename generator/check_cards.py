@@ -96,12 +96,15 @@ class CardChecks(RequestChecks):
             self.error(path, f"unknown name '{unknown[0]}' in template (available: {', '.join(sorted(names))})")
         if "reply" not in names:
             reply_fields = None
-        for attribute in unsafe_reads(source):
+        refused = unsafe_reads(source)
+        for attribute in refused:
             self.error(path, f"'{attribute}' is not readable in a card: the sandbox refuses it, so it would show "
                              f"as nothing" + ("" if attribute.startswith("_") else
                                               f" (a field named so is read as x['{attribute}'])"))
         roots = self.roots(reply_fields)
         for chain in sorted(attributes):
+            if not set(refused).isdisjoint(chain):  # reported above
+                continue
             if chain[0] == "reply":
                 self.check_chain(chain[1:], reply_fields, path, operation)
             elif chain[0] == "item" and item_schema is not None:
