@@ -75,8 +75,8 @@ _SECONDS = {  # every suffix a user may type, by the unit it abbreviates
 
 # a datetime option: what help and Discord's option description show as its format
 DATETIME_EXAMPLES = {
-    Relative.PAST: "2026-11-01, 2026-11-01 18:00 or 7d (ago)",
-    Relative.FUTURE: "2026-11-01, 2026-11-01 18:00 or 2h (from now)",
+    Relative.PAST: "2026-11-01, 2026-11-01 18:00 or 7d ago",
+    Relative.FUTURE: "2026-11-01, 2026-11-01 18:00 or in 2h",
 }
 _WEEK = 7 * SECONDS_PER_UNIT["days"]
 _TIME_UNITS = {**_SECONDS, **dict.fromkeys(["w", "wk", "wks", "week", "weeks"], _WEEK)}
