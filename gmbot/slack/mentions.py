@@ -28,7 +28,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from gmbot.chat.options import MentionResolver, NotAMention
-from gmbot.chat.vocabulary import Person
+from gmbot.chat.vocabulary import Person, ZoneLookup
 from gmbot.service.delivery import retry_after
 from gmbot.slack.cache import Expiring
 from gmbot.slack.delivery import api_error
@@ -60,6 +60,7 @@ class Known:
     teams: frozenset[str]  # an Enterprise Grid user's workspaces
     deleted: bool
     bot: bool
+    tz: str | None = None  # the user's IANA time zone, as their Slack profile sets it
 
     def refusal(self, team: str) -> str | None:
         """Why this user is no member of workspace `team`; None when they are."""
@@ -85,7 +86,7 @@ def known(user: dict[str, Any]) -> Known:
     grid = user.get("enterprise_user") or {}
     return Known(Person(user_id, display_name(user)), str(user.get("team_id") or ""),
                  frozenset(str(t) for t in grid.get("teams") or ()), bool(user.get("deleted")),
-                 bool(user.get("is_bot")) or user_id == SLACKBOT)
+                 bool(user.get("is_bot")) or user_id == SLACKBOT, str(user["tz"]) if user.get("tz") else None)
 
 
 class SlackPeople:
@@ -116,6 +117,16 @@ class SlackPeople:
         entry = known({**user, "id": user.get("id") or user_id})
         self._cache.put(key, entry)
         return entry
+
+    def zone(self, client: AsyncWebClient, team: str, user_id: str) -> ZoneLookup:
+        """The user's time zone for datetime options (users.info's `tz`), asked only when an
+        option needs it; None (UTC) when Slack does not say."""
+
+        async def lookup() -> str | None:
+            entry = await self.lookup(client, team, user_id)
+            return entry.tz if entry is not None else None
+
+        return lookup
 
     async def person(self, client: AsyncWebClient, team: str, user_id: str) -> Person | None:
         """Anyone Slack knows, for their name (the author of a mention); None when unknown."""

@@ -172,6 +172,7 @@ class SlackRuntime:
             server=self._team(team, command.get("team_domain")),
             channel=self._channel(command.get("channel_id"), command.get("channel_name")),
             id=str(command.get("trigger_id", "")),
+            zone=self.people.zone(client, team, str(command.get("user_id", ""))),
         )
         text = command_text(str(command.get("text", "")))
         name, _, args = text.text.strip().partition(" ")
@@ -220,7 +221,7 @@ class SlackRuntime:
                            mentions: frozenset[str], event_id: str) -> Outcome:
         author = await self.people.person(client, team, user_id) or Person(user_id, user_id)
         inv = Invocation(PLATFORM, author=author, server=self._team(team, None), channel=Place(channel, channel),
-                         id=event_id)
+                         id=event_id, zone=self.people.zone(client, team, author.id))
         return await self.core.run_prefix(name, args, inv, self.people.resolver(client, team, mentions))
 
     @staticmethod
