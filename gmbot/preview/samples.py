@@ -85,12 +85,13 @@ def agree(made: dict[str, Any], schemas: dict[str, Any], owner: dict[str, Any]) 
     """A made-up object whose counts agree with its lists: `total`/`count`/`<list>Count` is the
     list's length, `offset` 0, `page`/`pages` 1, `limit` at least the length (a property's own
     `example` or `default` too: a count of 1 beside two items is what this is for)."""
-    lists = {key: value for key, value in made.items() if isinstance(value, list)}
+    lists: dict[str, list[Any]] = {key: value for key, value in made.items() if isinstance(value, list)}
     if not lists:
         return made
-    main = lists.get("items") if "items" in lists else max(lists.values(), key=len)
+    main = lists["items"] if "items" in lists else max(lists.values(), key=len)
     for key, value in made.items():
-        sub = schemas.get(key) if isinstance(schemas.get(key), dict) else {}
+        found = schemas.get(key)
+        sub: dict[str, Any] = found if isinstance(found, dict) else {}
         if not isinstance(value, int) or isinstance(value, bool):
             continue
         low = key.lower()
