@@ -27,8 +27,6 @@ def check_bounds(checks: RequestChecks, name: str, ref: dict[str, Any], schema: 
     def report(key: str | None, message: str) -> None:  # at the option's key when it has it
         checks.error((*ref["path"], key) if key in option else ref["path"], f"option '{name}' {message}")
 
-    if kind == "duration" and schema.get("type") in ("number", "integer"):
-        check_unit(option, schema, what, report)
     if kind == "datetime" and schema.get("type") == "string" and schema.get("format") not in (None, "date-time"):
         report("type", f"sends a date-time (RFC 3339), but {what} is a {schema['format']}")
     if kind == "string" and schema.get("format") == "date-time":
@@ -79,9 +77,15 @@ def api_unit(schema: dict[str, Any]) -> tuple[str | None, str]:
     return None, "several units in its description" if words else "no unit"
 
 
-def check_unit(option: dict[str, Any], schema: dict[str, Any], what: str,
-               report: Callable[[str | None, str], None]) -> None:
+def check_unit(checks: RequestChecks, name: str, ref: dict[str, Any], schema: dict[str, Any], what: str) -> None:
     """A duration option sends a number of its `unit`: the API field must count the same unit."""
+    option: dict[str, Any] = ref["option"]
+    if option.get("type") != "duration":
+        return
+
+    def report(key: str | None, message: str) -> None:
+        checks.error((*ref["path"], key) if key in option else ref["path"], f"option '{name}' {message}")
+
     mine = option.get("unit", "hours")
     theirs, where = api_unit(schema)
     if theirs is None:

@@ -8,15 +8,23 @@ from typing import Any
 
 import jinja2
 
-from generator.check_requests import CONTEXT, RequestChecks, _a
+from generator.check_requests import CONTEXT, CONTEXT_KINDS, RequestChecks, _a
 from generator.errors import Path
 from generator.openapi import Operation
 from generator.targets import Limit, strictest
-from generator.template_scan import GLOBALS, analyse, each_chain, method_reads, unsafe_reads
+from generator.template_scan import (
+    GLOBALS,
+    analyse,
+    each_chain,
+    each_literal,
+    method_reads,
+    unsafe_reads,
+)
 
 
 class CardChecks(RequestChecks):
     card_options: list[str] | None = None  # the option names of the command whose card is checked
+    card_option_types: dict[str, str] | None = None  # and their types
     # while an event card is checked: the schemas of `event` and of its `data` (None: unknown)
     event_schemas: tuple[Any, Any] | None = None
 
@@ -33,6 +41,8 @@ class CardChecks(RequestChecks):
         where `options` is not one command's (defaults.error)."""
         reply_fields = schema  # the response schema `reply.x.y` is checked against
         self.card_options = options
+        if options is None:
+            self.card_option_types = None
         color = card.get("color")
         if isinstance(color, str) and not color.startswith("#") and color not in self.colors:
             self.error((*path, "color"), f"unknown colour '{color}' (bot.colors has: {', '.join(sorted(self.colors))}; or use #rrggbb)")
@@ -118,6 +128,19 @@ class CardChecks(RequestChecks):
             root_schema = {**roots, "item": item_schema}.get(chain[0]) if chain[0] in names | {"item"} else None
             self.check_method_read(chain, root_schema, path)
 
+    def check_each_over(self, chain: tuple[str, ...], path: Path) -> None:
+        """`each: options.x` needs a list option (users, integers), `each: ctx.x` `ctx.mentions`."""
+        if len(chain) != 2:
+            return
+        if chain[0] == "options":
+            kind = (self.card_option_types or {}).get(chain[1])
+            if kind is not None and kind not in ("users", "integers"):
+                self.error(path, f"each: options.{chain[1]} is {_a_option(kind)} option, not a list: a repeated "
+                                 f"field needs a list (users and integers options are lists)")
+        elif chain[1] in CONTEXT_KINDS and CONTEXT_KINDS[chain[1]].get("kind") != "array":
+            self.error(path, f"each: ctx.{chain[1]} is an object, not a list: a repeated field needs a list "
+                             f"(ctx.mentions is one)")
+
     def event_read(self, chain: tuple[str, ...], roots: dict[str, Any]) -> tuple[Any, str, tuple[str, ...]]:
         """(schema, name, steps) to check `event.data.x` or `data.x` against: the event's
         declared data wherever the chain reaches it."""
@@ -148,8 +171,15 @@ class CardChecks(RequestChecks):
     def item_schema(self, each: str, reply_schema: Any, path: Path, names: set[str]) -> Any:
         """The schema of `item` in a field repeated over `each` (a list of the reply or the
         event), or None; reports an `each` over something the schema says is not a list."""
+        literal = each_literal(each)
+        if literal is not None:
+            self.error(path, f"each: {each} is {literal}, not a list: a repeated field needs a list (one field per item)")
+            return None
         chain = each_chain(each)
         if chain is None or chain[0] not in names:
+            return None
+        if chain[0] in ("options", "ctx"):
+            self.check_each_over(chain, path)
             return None
         roots = self.roots(reply_schema if "reply" in names else None)
         if chain[0] in ("event", "data"):
@@ -196,3 +226,7 @@ class CardChecks(RequestChecks):
             schema = self.api.deref(properties[name])
             if not isinstance(schema, dict) or schema.get("type") not in (None, "object"):
                 return
+
+
+def _a_option(kind: str) -> str:
+    return f"an {kind}" if kind[:1] in "aeiou" else f"a {kind}"

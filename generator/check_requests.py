@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from generator.bounds import check_bounds
+from generator.bounds import check_bounds, check_unit
 from generator.errors import Path, SpecError
 from generator.openapi import RUNTIME_HEADERS, OpenAPI, Operation
 from generator.yamlpos import Document
@@ -119,10 +119,13 @@ class RequestChecks:
         expected = schema.get("type") if isinstance(schema, dict) else None
         if is_reference(value):
             kind = self.reference_kind(value, path, refs)
+            option = refs.get(value[1:], {})
+            if "option" in option and isinstance(schema, dict) and expected in ("number", "integer"):
+                check_unit(self, value[1:], option, schema, what)  # also when the type is wrong: both are said
             if kind is not None and expected and not _fits(kind, expected):
                 self.error(path, f"{value} gives {_a(kind)}, but {what} is {_a(expected)}" + _hint(value, kind, expected))
-            elif "option" in refs.get(value[1:], {}) and isinstance(schema, dict):
-                check_bounds(self, value[1:], refs[value[1:]], schema, what)
+            elif "option" in option and isinstance(schema, dict):
+                check_bounds(self, value[1:], option, schema, what)
             return
         if isinstance(value, dict) and CONDITION in value:
             self.check_condition(value, path, schema, refs, what)

@@ -164,6 +164,7 @@ class Checker(CardChecks):
         }
         if operation is not None:
             self.check_request(command.get("request") or {}, (*path, "request"), operation, kinds, CONTEXT)
+        self.card_option_types = {n: str(o.get("type")) for n, o in options.items()}
         for status, card in (command.get("replies") or {}).items():
             self.check_status(status, operation, (*path, "replies", status))
             schema = operation.responses.get(status) if operation and status != "error" else None

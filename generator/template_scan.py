@@ -15,6 +15,7 @@ import re
 from typing import Any
 
 from jinja2 import TemplateAssertionError, TemplateSyntaxError, nodes
+from jinja2.runtime import LoopContext
 
 from gmbot.chat.templating import CARD_FILTERS, card_environment
 
@@ -150,7 +151,11 @@ async def _coroutine() -> None:  # pragma: no cover - never awaited, only inspec
 def _samples() -> list[Any]:
     coroutine = _coroutine()
     coroutine.close()
-    return ["", {}, [], (), set(), 0, 0.5, True, None, _generator(), coroutine, _samples, "".upper, str, object()]
+    made_by: dict[str, Any] = dict(_ENV.globals)
+    made = [LoopContext(iter([1]), _ENV.undefined), made_by["cycler"](1), made_by["joiner"](),
+            made_by["namespace"]()]  # `loop` and what the globals make
+    return ["", {}, [], (), set(), 0, 0.5, True, None, _generator(), coroutine, _samples, "".upper, str, object(),
+            *made, *_ENV.globals.values()]
 
 
 _SAMPLES = _samples()
@@ -167,7 +172,7 @@ def unsafe(attribute: str) -> bool:
     """Whether the sandbox refuses `x.attribute` for some value `x` a template may meet (a
     dunder always; `reply._links` is fine: no value has that attribute, so the key is read)."""
     if _DUNDER.fullmatch(attribute):
-        return True
+        return True  # on every value
     for value in _SAMPLES:
         try:
             found = getattr(value, attribute)
@@ -209,6 +214,25 @@ def unsafe_reads(source: str) -> tuple[str, ...]:
 
 # filters that keep a list's items as they are: `each: reply['items'] | reverse` repeats items
 _SAME_ITEMS = frozenset({"reverse", "sort", "unique", "list", "select", "reject", "selectattr", "rejectattr"})
+
+
+@functools.lru_cache(maxsize=1024)
+def each_literal(each: str) -> str | None:
+    """What an `each:` written as a literal is when it is no list (`'abc'` -> "a string")."""
+    try:
+        tree = _ENV.parse("{{ " + each + " }}")
+    except TemplateSyntaxError:
+        return None
+    if len(tree.body) != 1 or not isinstance(tree.body[0], nodes.Output) or len(tree.body[0].nodes) != 1:
+        return None
+    node = tree.body[0].nodes[0]
+    if isinstance(node, nodes.Dict):
+        return "a mapping"
+    if isinstance(node, nodes.Const):
+        value = node.value
+        return "a text" if isinstance(value, str) else "nothing" if value is None else \
+            "a boolean" if isinstance(value, bool) else "a number"
+    return None
 
 
 @functools.lru_cache(maxsize=1024)
