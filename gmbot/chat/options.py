@@ -237,7 +237,7 @@ def _check_bounds(option: Option, command: str, value: float) -> None:
         raise UsageError(f"-{option.name} must be at most {number_text(option.max)}", command=command, option=option.name)
 
 
-class _Zone:
+class AuthorZone:
     """The author's time zone, asked of the platform at most once, and only when a datetime
     option needs it (an absolute date, `today`): UTC when the platform cannot say."""
 
@@ -348,7 +348,7 @@ def _check_count(option: Option, command: str, values: list[Any]) -> list[Any]:
 
 
 async def coerce_value(option: Option, command: str, value: Any, resolve: MentionResolver,
-                       zone: _Zone | None = None) -> Any:
+                       zone: AuthorZone | None = None) -> Any:
     def bad(what: str) -> UsageError:
         return UsageError(f"-{option.name} must be {what}, got '{value}'", command=command, option=option.name)
 
@@ -443,7 +443,7 @@ async def coerce_options(command: Command, raw: Mapping[str, Any], resolve: Ment
     """Typed option values by name; absent optional options get their default (or None).
     `zone`: the author's time zone, where the platform can tell it (datetime options)."""
     values: dict[str, Any] = {}
-    author_zone = _Zone(zone)
+    author_zone = AuthorZone(zone)
     for option in command.options:
         value = raw.get(option.name)
         if value is None or (isinstance(value, str) and not value.strip()):

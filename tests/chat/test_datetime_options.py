@@ -11,7 +11,7 @@ import pytest
 
 from gmbot.chat.core import Core
 from gmbot.chat.help import command_help, usage
-from gmbot.chat.options import _Zone, coerce_value, described, needs_zone, parse_datetime
+from gmbot.chat.options import AuthorZone, coerce_value, described, needs_zone, parse_datetime
 from gmbot.chat.vocabulary import Invocation, Person, Place
 from gmbot.spec.model import BotSpec, Option, OptionType, Relative
 from tests.chat.fakes import FakeBackend
@@ -71,7 +71,7 @@ async def test_the_zone_is_asked_once_and_only_when_needed() -> None:
         return "Europe/Paris"
 
     since = Option(name="since", type=OptionType.DATETIME, description="Since")
-    cache = _Zone(zone)
+    cache = AuthorZone(zone)
     relative = await coerce_value(since, "history", "7d", _no_members, cache)
     assert not asked and relative.endswith("Z")
     assert await coerce_value(since, "history", "2026-11-01", _no_members, cache) == "2026-10-31T23:00:00Z"
@@ -88,7 +88,7 @@ async def test_a_zone_the_platform_cannot_tell_is_utc() -> None:
 
     since = Option(name="since", type=OptionType.DATETIME, description="Since")
     for lookup in (broken, unknown, None):
-        assert await coerce_value(since, "history", "2026-11-01", _no_members, _Zone(lookup)) == "2026-11-01T00:00:00Z"
+        assert await coerce_value(since, "history", "2026-11-01", _no_members, AuthorZone(lookup)) == "2026-11-01T00:00:00Z"
 
 
 async def _no_members(token: str) -> Person | None:
