@@ -79,7 +79,7 @@ class CardChecks(RequestChecks):
             if target is None:
                 continue
             # a button reads the reply its card shows, or the event an event card was posted for
-            readable = {"event", "data"} if self.event_schemas is not None else {"reply"} & names
+            readable = ({"reply"} | ({"event", "data"} if self.event_schemas is not None else set())) & names
             schemas = {k: v for k, v in self.roots(reply_fields).items() if k in readable}
             self.check_request(button.get("request") or {}, (*bpath, "request"), target, {}, CONTEXT | readable, schemas)
             for status, reply_card in (button.get("replies") or {}).items():
