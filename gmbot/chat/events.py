@@ -175,6 +175,11 @@ class PartitionLease:
             raise BackendUnavailable(f"HTTP {reply.status}", request_id=reply.request_id, operation_id=operation)
 
 
+class LaneFailed(Exception):
+    """A channel's lane stopped on an error outside a delivery (the cursor could not be
+    saved, a bug): its events would stay pending for ever, so waiting for them ends."""
+
+
 class DeliveryError(Exception):
     """What a `Deliver` raises when a post failed: `permanent` ones are skipped, others retried
     (after `retry_after` seconds when the platform said so)."""
@@ -248,6 +253,7 @@ class EventConsumer:
         self._lanes: dict[str, deque[_Item]] = {}
         self._tasks: set[asyncio.Task[None]] = set()
         self._changed = asyncio.Condition()
+        self._failure: BaseException | None = None  # why a lane died; its events stay pending
 
     # -- the feed ------------------------------------------------------------------------
     async def fetch(self, wait: int | None = None) -> int:
@@ -299,9 +305,15 @@ class EventConsumer:
         return self.posted - before
 
     async def drain(self) -> None:
-        """Until every fetched event is done."""
+        """Until every fetched event is done; `LaneFailed` when a lane died with events left."""
         async with self._changed:
-            await self._changed.wait_for(lambda: not self._pending)
+            await self._changed.wait_for(lambda: not self._pending or self._failure is not None)
+        self._check_lanes()
+
+    def _check_lanes(self) -> None:
+        if self._failure is not None:
+            raise LaneFailed(f"an event lane stopped: {type(self._failure).__name__}: {self._failure}") \
+                from self._failure
 
     async def run(self, stop: asyncio.Event | None = None) -> None:
         stop = stop or asyncio.Event()
@@ -319,8 +331,14 @@ class EventConsumer:
         while not stop.is_set():
             try:
                 await self.fetch()
+                self._check_lanes()
             except BackendUnavailable as error:
                 log.warning("event feed unavailable: %s", error.reason)
+                await self._pause(stop, self.retry_delay)
+            except LaneFailed as error:  # start over from the cursor: nothing pending is lost
+                log.error("%s; fetching again after event %s", error, self._saved)
+                self._stop_lanes()
+                self._fetched = self._saved if self.lease is not None else None
                 await self._pause(stop, self.retry_delay)
 
     async def _run_leased(self, lease: PartitionLease, stop: asyncio.Event) -> None:
@@ -385,6 +403,7 @@ class EventConsumer:
         self._lanes.clear()
         self._pending.clear()
         self._fetched = None
+        self._failure = None
 
     def _route(self) -> tuple[str, str]:
         route = self.backend.route(EVENTS_OPERATION)
@@ -393,7 +412,8 @@ class EventConsumer:
     async def _room(self) -> None:
         """Wait while too many events are in flight (a stuck channel must not fill memory)."""
         async with self._changed:
-            await self._changed.wait_for(lambda: len(self._pending) < self.max_pending)
+            await self._changed.wait_for(lambda: len(self._pending) < self.max_pending or self._failure is not None)
+        self._check_lanes()
 
     # -- lanes: one per channel ----------------------------------------------------------
     def _enqueue(self, item: _Item) -> None:
@@ -402,8 +422,19 @@ class EventConsumer:
             lane = self._lanes[item.lane] = deque()
             task = asyncio.create_task(self._run_lane(item.lane, lane), name=f"gmbot-events-{item.lane}")
             self._tasks.add(task)
-            task.add_done_callback(self._tasks.discard)
+            task.add_done_callback(self._lane_ended)
         lane.append(item)
+
+    def _lane_ended(self, task: asyncio.Task[None]) -> None:
+        """A lane that died on an error (not a delivery's: those are caught in `_attempts`)
+        leaves its events pending: note why, and wake whoever waits for them."""
+        self._tasks.discard(task)
+        if task.cancelled() or task.exception() is None:
+            return
+        self._failure = self._failure or task.exception()
+        waking = asyncio.get_running_loop().create_task(self._notify())
+        self._tasks.add(waking)
+        waking.add_done_callback(self._tasks.discard)
 
     async def _run_lane(self, key: str, lane: deque[_Item]) -> None:
         try:
@@ -464,7 +495,13 @@ class EventConsumer:
             return
         done = min(self._pending) - 1 if self._pending else self._fetched
         if done > self._saved:
-            self.cursor.save(done)  # with a lease, a local copy only
+            try:
+                self.cursor.save(done)
+            except OSError as error:
+                if self.lease is None:  # the file is the cursor: a lane stops on it (`LaneFailed`)
+                    raise
+                # with a lease the file is a local copy only: a read-only disk must not stop delivery
+                log.debug("local copy of the cursor not written: %s", error)
             self._saved = done
             self._to_save.set()
 

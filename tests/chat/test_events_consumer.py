@@ -15,7 +15,7 @@ import pytest
 from gmbot.chat.backend import BackendClient
 from gmbot.chat.backoff import Backoff
 from gmbot.chat.core import Core
-from gmbot.chat.events import CursorStore, DeliveryError, EventConsumer
+from gmbot.chat.events import CursorStore, DeliveryError, EventConsumer, LaneFailed
 from gmbot.discord.delivery import nonce_of, post_refusal
 from gmbot.service.delivery import delivery_failure
 from gmbot.spec.model import BotSpec
@@ -125,3 +125,19 @@ def test_discord_failures_are_classified(error: BaseException, permanent: bool, 
 def test_a_nonce_is_the_events_own_and_within_discords_limit() -> None:
     assert nonce_of({"id": 12}) == nonce_of({"id": 12}) != nonce_of({"id": 13})
     assert len(nonce_of({"id": 10**15})) <= 25
+
+
+async def test_a_lane_that_dies_outside_a_delivery_ends_the_wait(spec: BotSpec, tmp_path: Path) -> None:
+    """Saving the cursor fails (its folder became a file): the lane dies after posting, outside
+    the delivery's `try`. `drain` used to wait for ever for the events it left pending."""
+    posted: list[int] = []
+
+    async def deliver(e: Any, card: Any) -> None:
+        posted.append(e["id"])
+
+    events = consumer(spec, feed(event(1, "A"), event(2, "A"), event(3, "B")), tmp_path / "gone" / "c", deliver)
+    assert await events.fetch() == 3  # the lanes start posting at the next await
+    (tmp_path / "gone").write_text("")
+    with pytest.raises(LaneFailed, match=r"FileExistsError|NotADirectoryError"):
+        await asyncio.wait_for(events.drain(), 5)
+    assert 2 not in posted  # the rest of the dead lane was not posted: it is fetched again
