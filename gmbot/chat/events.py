@@ -23,6 +23,14 @@ it loses it (another replica took over after it could not renew in time) it stop
 waits as a standby, asking for the lease again as often. So N replicas post each event
 once, and a standby takes over within a lease's length when the holder dies. The file
 cursor remains for a backend without those operations.
+
+A front end that splits its servers into partitions by a rule that can change (Discord's
+shards, re-sharded from 2 to 4) hands in a `Lineage`: before taking a lease afresh the
+replica reads every partition of its feed (`listDeliveries`) and the lineage says what the
+partitions used before left it (`Inheritance`): a new partition starts from the lowest cursor
+among the old ones that held its servers, each event at or below the cursor of the old
+partition that held its server is dropped (delivered already), and while an old partition is
+still held by a replica the new one stands by (the old shard set has not stopped yet).
 """
 
 from __future__ import annotations
@@ -36,7 +44,7 @@ import tempfile
 import time
 import uuid
 from collections import deque
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -47,7 +55,12 @@ from gmbot.chat.backend import BackendClient, BackendUnavailable
 from gmbot.chat.backoff import Backoff
 from gmbot.chat.core import Core
 from gmbot.chat.request import HttpRequest
-from gmbot.chat.routes import CURSOR_OPERATION, EVENTS_OPERATION, LEASE_OPERATION
+from gmbot.chat.routes import (
+    CURSOR_OPERATION,
+    DELIVERIES_OPERATION,
+    EVENTS_OPERATION,
+    LEASE_OPERATION,
+)
 from gmbot.chat.vocabulary import RenderedCard
 
 log = logging.getLogger("gmbot.chat.events")
@@ -108,6 +121,24 @@ class LeaseSettings:
                    float(environ.get("GMBOT_EVENTS_LEASE_SECONDS", "10")), start)
 
 
+@dataclass(frozen=True)
+class Inheritance:
+    """What a partition takes over from the partitions its servers were split into before."""
+
+    cursor: int  # where it starts when new: no server of it was left behind this by its old partition
+    delivered: Callable[[Any, int], bool]  # (server id, event id) -> an old partition went past it
+    busy: tuple[str, ...] = ()  # old partitions still held by a replica: wait until they stop
+
+
+# (this partition's name, every partition of the feed as listDeliveries gives them) -> what this
+# one inherits, or None when no earlier partition held any of its servers
+Lineage = Callable[[str, Sequence[Mapping[str, Any]]], Inheritance | None]
+
+
+def nothing_delivered(server_id: Any, event_id: int) -> bool:
+    return False
+
+
 class LostLease(Exception):
     """Another replica holds the partition now: this one must stop delivering it."""
 
@@ -115,9 +146,11 @@ class LostLease(Exception):
 class PartitionLease:
     """The lease on one partition of the feed, and its cursor, kept by the backend."""
 
-    def __init__(self, backend: BackendClient, settings: LeaseSettings) -> None:
+    def __init__(self, backend: BackendClient, settings: LeaseSettings, lineage: Lineage | None = None) -> None:
         self.backend = backend
         self.settings = settings
+        self.lineage = lineage if DELIVERIES_OPERATION in backend.routes else None
+        self.delivered: Callable[[Any, int], bool] = nothing_delivered  # by an earlier partition
         self.generation = 0  # the fencing token of the lease held; 0: none
         self.valid_until = 0.0  # monotonic time the lease held runs out, counted from the asking
         self.stored: int | None = None  # the cursor the backend has from this replica
@@ -133,7 +166,16 @@ class PartitionLease:
     async def take(self) -> int | None:
         """Take or renew the lease; its cursor, or None while another replica holds it."""
         asked = time.monotonic()
-        body = {"holder": self.settings.holder, "seconds": self.settings.seconds, "start": self.settings.start}
+        start = self.settings.start
+        if not self.generation and self.lineage is not None:  # taking it afresh: what came before?
+            inherited, self.delivered = await self._inherit(), nothing_delivered
+            if inherited is not None:
+                if inherited.busy:
+                    log.info("partition %s waits for %s to stop (the feed was split differently there)",
+                             self.settings.partition, ", ".join(inherited.busy))
+                    return None
+                start, self.delivered = str(inherited.cursor), inherited.delivered
+        body = {"holder": self.settings.holder, "seconds": self.settings.seconds, "start": start}
         reply = await self._call(LEASE_OPERATION, body)
         if reply.status == 409:
             self.generation = 0
@@ -142,6 +184,14 @@ class PartitionLease:
         self.generation = int(reply.body["generation"])
         self.valid_until = asked + self.settings.seconds
         return int(reply.body["cursor"])
+
+    async def _inherit(self) -> Inheritance | None:
+        assert self.lineage is not None
+        route = self.backend.route(DELIVERIES_OPERATION)
+        reply = await self.backend.call(HttpRequest(DELIVERIES_OPERATION, route.method, route.path))
+        self._check(reply, DELIVERIES_OPERATION)
+        items = reply.body.get("items")
+        return self.lineage(self.settings.partition, items if isinstance(items, list) else [])
 
     async def save(self, cursor: int) -> None:
         reply = await self._call(CURSOR_OPERATION, {"generation": self.generation, "cursor": cursor})
@@ -280,7 +330,7 @@ class EventConsumer:
             if not isinstance(event, dict) or not isinstance(event.get("id"), int) or event["id"] <= after:
                 continue
             after = event["id"]
-            card = self.core.render_event(event) if self.accepts(event.get("serverId")) else None
+            card = self.core.render_event(event) if self._ours(event) else None
             self._fetched = after
             if card is None:  # another shard's, or no card for its type: done
                 continue
@@ -296,6 +346,11 @@ class EventConsumer:
             self._fetched = next_cursor
         self._advance()
         return handed
+
+    def _ours(self, event: Mapping[str, Any]) -> bool:
+        """This process delivers the event: its server is ours, and no earlier partition did."""
+        server = event.get("serverId")
+        return self.accepts(server) and not (self.lease is not None and self.lease.delivered(server, event["id"]))
 
     async def poll(self, wait: int | None = None) -> int:
         """One call to the feed, then until its events are done; returns how many were posted."""

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 from gmbot.cli_support import configure_logging, load_dotenv
 
 if TYPE_CHECKING:
-    from gmbot.chat.events import CursorStore, Deliver
+    from gmbot.chat.events import CursorStore, Deliver, Lineage
     from gmbot.service.frontend import FrontEndService
 
 PORT_ENV = "GMBOT_HEALTH_PORT"  # `gmbot run` picks a free one for each bot
@@ -56,7 +56,8 @@ def service_arguments(parser: Callable[[], argparse.ArgumentParser], argv: Seque
 
 
 def start_events(service: FrontEndService, core: Any, backend: Any, cursor: CursorStore, deliver: Deliver,
-                 *, partition: str | None = None, **options: Any) -> asyncio.Task[None] | None:
+                 *, partition: str | None = None, lineage: Lineage | None = None,
+                 **options: Any) -> asyncio.Task[None] | None:
     """Start the events consumer (gmbot/chat/events.py) as the service's work: its posts are
     work in flight and counted, and it is cancelled once commands have drained. Once per
     process: a reconnection finds it running. None when the bot has no event cards (it has
@@ -65,7 +66,9 @@ def start_events(service: FrontEndService, core: Any, backend: Any, cursor: Curs
     When the backend keeps delivery leases, the consumer delivers `partition` (default
     GMBOT_EVENTS_PARTITION or `all`) only while it holds its lease, so any number of replicas
     post each event once. A process that delivers only some servers (`accepts`) needs a
-    partition of its own; without one it keeps the file `cursor` as before."""
+    partition of its own; without one it keeps the file `cursor` as before. A front end whose
+    partitions can be drawn anew (Discord re-sharded) hands in their `lineage`: a new partition
+    goes on from where the old ones that held its servers got to."""
     from gmbot.chat.events import EventConsumer, LeaseSettings, PartitionLease
 
     name = f"gmbot-{service.platform}-events"
@@ -73,6 +76,6 @@ def start_events(service: FrontEndService, core: Any, backend: Any, cursor: Curs
         return None
     lease = None
     if PartitionLease.supported(backend) and (partition or "accepts" not in options):
-        lease = PartitionLease(backend, LeaseSettings.from_env(partition=partition))
+        lease = PartitionLease(backend, LeaseSettings.from_env(partition=partition), lineage)
     feed = EventConsumer(core, backend, cursor, service.deliver(deliver), lease=lease, **options)
     return service.track(asyncio.create_task(feed.run(), name=name))
