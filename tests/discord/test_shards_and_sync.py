@@ -46,7 +46,7 @@ def test_a_shard_set_names_its_partition_and_reads_it_back(count: int, ids: list
 
 def test_a_partition_name_too_long_for_the_backend_is_a_clear_error() -> None:
     with pytest.raises(ValueError, match="over 64 characters"):
-        ShardFilter(1000, list(range(0, 1000, 7))).partition
+        assert ShardFilter(1000, list(range(0, 1000, 7))).partition
 
 
 def test_shard_sets_overlap_when_their_ids_agree_modulo_the_gcd() -> None:
