@@ -18,7 +18,7 @@ from gmbot.cli_support import (
     application_and_spec,
     load_dotenv,
 )
-from gmbot.service.cli import add_service_flags, cannot_start, service_arguments
+from gmbot.service.cli import add_events_flags, add_service_flags, cannot_start, service_arguments
 from gmbot.spec.model import BotSpec
 
 if TYPE_CHECKING:
@@ -44,9 +44,7 @@ def parser() -> argparse.ArgumentParser:
     add_app_arguments(p)
     p.add_argument("--shard-count", type=int, help="total shards across all processes (default: Discord's advice)")
     p.add_argument("--shard-ids", type=_ids, help="the shards this process runs, e.g. 0,1 (needs --shard-count)")
-    p.add_argument("--cursor-file", type=Path,
-                   help="a local copy of the events cursor, the cursor itself when the backend keeps no "
-                        "delivery leases (default .gmbot/events-<shards>.cursor)")
+    add_events_flags(p, None)  # the cursor file is named after the shards: .gmbot/events-<shards>.cursor
     add_service_flags(p)
     return p
 
@@ -147,7 +145,7 @@ async def _run_bot(application: Application, spec: BotSpec, token: str, args: ar
     async def posting_events() -> None:
         shards = _shard_set(args.shard_count or bot.shard_count or 1, args.shard_ids)
         if start_events(service, runtime.core, backend, cursor, deliver, accepts=shards.accepts,
-                        partition=shards.partition, lineage=shards.lineage):
+                        partition=shards.partition, lineage=shards.lineage, wait=args.events_wait):
             log.info("connected as %s: shards %s of %s; posting events (partition %s)", bot.user,
                      args.shard_ids or "all", shards.shard_count, shards.partition)
 

@@ -11,6 +11,7 @@ import asyncio
 import os
 import sys
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from gmbot.cli_support import configure_logging, load_dotenv
@@ -36,6 +37,30 @@ def add_service_flags(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--health-port", type=int, default=env_int(PORT_ENV),
                         help=f"serve /health and /metrics on this port (default: ${PORT_ENV}; none when unset)")
     parser.add_argument("--health-host", default=os.environ.get(HOST_ENV, "127.0.0.1"))
+
+
+def add_events_flags(parser: argparse.ArgumentParser, cursor_file: Path | None) -> None:
+    """--cursor-file and --events-wait: the events consumer's (`start_events`)."""
+    parser.add_argument("--cursor-file", type=Path, default=cursor_file,
+                        help="a local copy of the events cursor; the cursor itself only when the backend keeps no "
+                             f"delivery leases (default {cursor_file or 'named after the process'})")
+    parser.add_argument("--events-wait", type=int, default=25, help="seconds one long poll of the event feed may wait")
+
+
+def first_connection(prog: str, where: str, start: Callable[[], object]) -> Callable[[str], None]:
+    """What a front end does when it is connected: the first time, say it is ready (on stdout:
+    `gmbot run` and the tests wait for the line) and `start` the events consumer; a reconnection
+    finds the consumer running."""
+    started: list[str] = []
+
+    def connected(who: str) -> None:
+        if started:
+            return
+        started.append(who)
+        print(f"{prog}: ready ({where})", flush=True)
+        start()
+
+    return connected
 
 
 def cannot_start(prog: str, reason: object, code: int) -> int:
