@@ -167,3 +167,18 @@ def test_sync_main_dry_run(monkeypatch: pytest.MonkeyPatch, capsys: pytest.Captu
     assert out.startswith(f"dry run (global): {len(commands)} change(s)") and "+ createwar (new)" in out
     monkeypatch.delenv("DISCORD_TOKEN")
     assert sync_main([]) == 2
+
+
+@pytest.mark.parametrize(("argv", "said"), [
+    (["--shard-ids", "1"], "--shard-ids needs --shard-count"),
+    (["--shard-count", "4", "--shard-ids", "1,4"], "--shard-ids must be below --shard-count (4)"),
+    (["--shard-count", "1000", "--shard-ids", ",".join(map(str, range(0, 1000, 7)))], "over 64 characters"),
+])
+async def test_shard_settings_that_cannot_name_a_partition_are_one_line_and_exit_2(
+        argv: list[str], said: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    from gmbot.discord.cli import run_bot
+
+    monkeypatch.setenv("DISCORD_TOKEN", "token")
+    assert await run_bot(argv) == 2
+    err = capsys.readouterr().err
+    assert said in err and "Traceback" not in err and err.count("\n") == 1
