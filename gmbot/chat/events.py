@@ -395,6 +395,9 @@ class EventConsumer:
                 self._stop_lanes()
                 self._fetched = self._saved if self.lease is not None else None
                 await self._pause(stop, self.retry_delay)
+            except OSError as error:  # the cursor file cannot be read: nothing is posted until it can
+                log.error("cannot read the events cursor %s: %s", self.cursor.path, error)
+                await self._pause(stop, self.retry_delay)
 
     async def _run_leased(self, lease: PartitionLease, stop: asyncio.Event) -> None:
         """Deliver while this replica holds the lease; stand by while another does."""

@@ -141,3 +141,50 @@ async def test_a_lane_that_dies_outside_a_delivery_ends_the_wait(spec: BotSpec, 
     with pytest.raises(LaneFailed, match=r"FileExistsError|NotADirectoryError"):
         await asyncio.wait_for(events.drain(), 5)
     assert 2 not in posted  # the rest of the dead lane was not posted: it is fetched again
+
+
+async def test_after_a_lane_died_the_feed_starts_over_from_the_cursor(
+        spec: BotSpec, tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    """The cursor's folder becomes unusable while event 1 is posted, then usable again: the
+    consumer keeps running, fetches again from the saved cursor and posts the rest."""
+    folder = tmp_path / "cursor"
+    events = [event(1, "A"), event(2, "A"), event(3, "B")]
+
+    async def handler(request: httpx.Request) -> httpx.Response:
+        after = int(request.url.params["after"])
+        items = [e for e in events if e["id"] > after]
+        if not items:
+            await asyncio.sleep(0.01)  # a long poll with nothing new (wait=0 would spin)
+        return httpx.Response(200, json={"items": items, "next": items[-1]["id"] if items else after})
+
+    backend = BackendClient("http://backend.test", "k", "DISCORD-BFF", routes=ROUTES,
+                            transport=httpx.MockTransport(handler))
+    posted: list[int] = []
+
+    async def deliver(e: Any, card: Any) -> None:
+        if not posted:  # the disk goes bad under the first post
+            folder.rename(tmp_path / "aside")
+            folder.write_text("")
+        posted.append(e["id"])
+
+    folder.mkdir()
+    consumer = EventConsumer(Core(spec, backend, "discord"), backend, CursorStore(folder / "c"), deliver, wait=0,
+                             retry_delay=0.05, backoff=Backoff(initial=0.01))
+    task = asyncio.create_task(consumer.run())
+    try:
+        for _ in range(200):
+            if "an event lane stopped" in caplog.text:
+                break
+            await asyncio.sleep(0.01)
+        assert "an event lane stopped" in caplog.text
+        folder.unlink()  # the disk is back
+        (tmp_path / "aside").rename(folder)
+        for _ in range(200):
+            if CursorStore(folder / "c").load() == 3:
+                break
+            await asyncio.sleep(0.01)
+        assert CursorStore(folder / "c").load() == 3 and not task.done()
+        assert sorted(set(posted)) == [1, 2, 3]  # event 1 again at most: it was in flight
+    finally:
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
