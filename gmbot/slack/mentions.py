@@ -27,6 +27,7 @@ import aiohttp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
+from gmbot.chat import guard as chat_guard
 from gmbot.chat.options import MentionResolver, NotAMention
 from gmbot.chat.vocabulary import Person, ZoneLookup
 from gmbot.service.delivery import retry_after
@@ -41,14 +42,13 @@ SLACKBOT = "USLACKBOT"  # Slack's own bot: users.info says is_bot false
 NOT_FOUND = frozenset({"user_not_found", "users_not_found"})
 
 
-class PeopleUnavailable(Exception):
+class PeopleUnavailable(chat_guard.PeopleUnavailable):
     """users.info did not answer: who a mention names cannot be known now."""
 
     def __init__(self, user_id: str, reason: str, retry_after: float | None = None) -> None:
-        super().__init__(f"users.info {user_id}: {reason}")
+        super().__init__("Slack", f"who a person you mentioned is ({reason})", f"users.info {user_id}", reason,
+                         retry_after)
         self.user_id = user_id
-        self.reason = reason
-        self.retry_after = retry_after
 
 
 @dataclass(frozen=True)
