@@ -80,8 +80,10 @@ def _unquote(text: str) -> str:
     return text
 
 
-def split_flags(command: Command, args: str) -> dict[str, str]:
+def split_flags(command: Command, args: str, local: Mapping[str, str] | None = None) -> dict[str, str]:
     """`-name value words -other v` -> {"name": "value words", "other": "v"}.
+
+    `local` maps localized flag names (unambiguous ones, gmbot/chat/i18n.py) to the options'.
 
     Text before the first flag belongs to the first option. Double quotes keep
     a value with flag-like words together (`-message "see you -later"`).
@@ -92,7 +94,8 @@ def split_flags(command: Command, args: str) -> dict[str, str]:
     for match in TOKEN.finditer(args):
         found = FLAG.match(match.group())
         if found:
-            pieces.append((found.group(1).lower(), match.end(), match.start()))
+            flag = found.group(1).lower()
+            pieces.append(((local or {}).get(flag, flag), match.end(), match.start()))
     raw: dict[str, str] = {}
     first_start = pieces[0][2] if pieces else len(args)
     leading = args[:first_start].strip()

@@ -48,6 +48,9 @@ class Invocation:
     # how long the front end can wait for the backend, in seconds (None: the client's time-out):
     # longer once the platform has been told an answer is coming
     patience: float | None = None
+    # the person's language as the platform names it (`es-ES`, `pt-br`), when it sends one:
+    # the core answers in the nearest shipped catalog (gmbot/chat/i18n.py)
+    locale: str | None = None
 
     def scope(self) -> dict[str, Any]:
         return {
