@@ -80,7 +80,8 @@ def plural_rule(plural_forms: str) -> Callable[[int], int]:
     """The `Plural-Forms` header's `plural=` expression as a function (gettext's own parser:
     it accepts only the C subset the header is written in)."""
     expression = plural_forms.split("plural=", 1)[1].rstrip().rstrip(";") if "plural=" in plural_forms else "(n != 1)"
-    return _gettext.c2py(expression)  # type: ignore[attr-defined,no-any-return]
+    rule: Callable[[int], int] = _gettext.c2py(expression)
+    return rule
 
 
 ENGLISH = Catalog(SOURCE)
@@ -124,7 +125,7 @@ class Locales:
         if exact:
             return exact[0]
         plain = [name for name in same_language if not _tag(name)[1]]
-        return (plain or same_language or [None])[0]
+        return (plain or same_language)[0] if same_language else None
 
     def choose(self, *candidates: str | None) -> str:
         """The first candidate a catalog answers (the person's, then the clan's), else English."""
