@@ -32,6 +32,7 @@ from gmbot.chat.vocabulary import Person
 from gmbot.service.delivery import retry_after
 from gmbot.slack.cache import Expiring
 from gmbot.slack.delivery import api_error
+from gmbot.slack.platform import person_locale
 from gmbot.slack.text import fit_name
 
 log = logging.getLogger("gmbot.slack.mentions")
@@ -60,6 +61,7 @@ class Known:
     teams: frozenset[str]  # an Enterprise Grid user's workspaces
     deleted: bool
     bot: bool
+    locale: str | None = None  # the user's language (`es-ES`), asked for with include_locale
 
     def refusal(self, team: str) -> str | None:
         """Why this user is no member of workspace `team`; None when they are."""
@@ -85,7 +87,7 @@ def known(user: dict[str, Any]) -> Known:
     grid = user.get("enterprise_user") or {}
     return Known(Person(user_id, display_name(user)), str(user.get("team_id") or ""),
                  frozenset(str(t) for t in grid.get("teams") or ()), bool(user.get("deleted")),
-                 bool(user.get("is_bot")) or user_id == SLACKBOT)
+                 bool(user.get("is_bot")) or user_id == SLACKBOT, person_locale(user))
 
 
 class SlackPeople:
@@ -102,7 +104,7 @@ class SlackPeople:
         if found:
             return cached
         try:
-            response = await client.users_info(user=user_id)
+            response = await client.users_info(user=user_id, include_locale=True)
         except SlackApiError as error:
             code = api_error(error)
             if code in NOT_FOUND:
@@ -116,6 +118,20 @@ class SlackPeople:
         entry = known({**user, "id": user.get("id") or user_id})
         self._cache.put(key, entry)
         return entry
+
+    async def locale(self, client: AsyncWebClient, team: str, user_id: str) -> str | None:
+        """The user's language as Slack names it (`es-ES`), or None when Slack cannot say now:
+        the reply then goes in the clan's language."""
+        try:
+            entry = await self.lookup(client, team, user_id)
+        except PeopleUnavailable:
+            return None
+        return entry.locale if entry is not None else None
+
+    def known_locale(self, team: str, user_id: str) -> str | None:
+        """The language of a user looked up lately, without asking Slack (a button's clicker)."""
+        found, entry = self._cache.get((team, user_id))
+        return entry.locale if found and entry is not None else None
 
     async def person(self, client: AsyncWebClient, team: str, user_id: str) -> Person | None:
         """Anyone Slack knows, for their name (the author of a mention); None when unknown."""
