@@ -66,19 +66,25 @@ class CardRenderer:
     def text(self, source: str | None, scope: Mapping[str, Any], translate: bool = True) -> str:
         if not source:
             return ""
-        locale = self.locale
-        if translate and locale != SOURCE and translatable(source):
-            source = self.locales.catalog(locale).gettext(source)
-        if "{" not in source:
-            return source
+        # one lookup per text and locale, whatever the locale: the translation and its compiled
+        # template (or its plain text) are worked out the first time only
+        key = (self.locale if translate else SOURCE, source)
+        template = self._templates.get(key)
         try:
-            template = self._templates.get((locale, source))
             if template is None:
-                template = self._templates[(locale, source)] = self.environment(locale).from_string(source)
+                template = self._templates[key] = self._compile(key[0], source)
+            if isinstance(template, str):
+                return template
             return markup.strip(str(template.render(scope)))
         except (TemplateError, TypeError, ValueError, AttributeError, KeyError, IndexError) as error:
             log.warning("card template %r failed: %s", source, error)
             return ""
+
+    def _compile(self, locale: str, source: str) -> Any:
+        """A text of the spec in `locale`: plain text as it is, else its compiled template."""
+        if locale != SOURCE and translatable(source):
+            source = self.locales.catalog(locale).gettext(source)
+        return source if "{" not in source else self.environment(locale).from_string(source)
 
     def items(self, expression: str, scope: Mapping[str, Any]) -> list[Any]:
         try:
