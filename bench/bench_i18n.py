@@ -106,6 +106,8 @@ def report(per_card: dict[str, list[float]], rounds: int, per_round: int, cards_
         f"Goal: another locale costs at most {GOAL - 1:.0%} more than English: {verdict} (worst ratio {worst:.3f}).",
         "A translated text is one dictionary lookup before the template cache (one compiled template per",
         "locale and text), a `{% trans %}` block one gettext call and a `%` format of its values.",
+        "A first version looked each translation up, and tested whether a text marks its own words,",
+        "on every render: 1.16 (es and pt_BR) in the same benchmark; both are now worked out once.",
     ]) + "\n"
 
 
