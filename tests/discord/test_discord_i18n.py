@@ -60,7 +60,7 @@ async def test_each_user_in_their_language_and_the_clans_channel_in_the_clans(s:
     assert title(korean) == "Clan status", korean
 
 
-def test_the_fake_refuses_localizations_as_discord_does() -> None:
+async def test_the_fake_refuses_localizations_as_discord_does() -> None:
     command = {"name": "createwar", "description": "d", "name_localizations": {"es-ES": "Crear Guerra", "xx": "a"},
                "options": [{"name": "players", "type": 3, "description_localizations": {"pt-BR": "x" * 101},
                             "choices": [{"name": "a", "value": "a", "name_localizations": {"fr": "Un nom, avec espaces"}}]}]}
