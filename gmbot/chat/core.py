@@ -21,7 +21,7 @@ from typing import Any
 from gmbot.chat.backend import BackendClient, BackendReply, BackendUnavailable
 from gmbot.chat.cards import CardRenderer
 from gmbot.chat.help import help_card, suggest, usage
-from gmbot.chat.i18n import ENGLISH, Catalog, Locales
+from gmbot.chat.i18n import ENGLISH, N_, Catalog, Locales, Words
 from gmbot.chat.markup import data
 from gmbot.chat.options import MentionResolver, NotAMention, UsageError, coerce_options, split_flags
 from gmbot.chat.plain import MISCONFIGURED, Plain
@@ -86,7 +86,9 @@ class Core:
         if command is None:
             hint = suggest(self.spec, name)
             raise UsageError(
-                f"unknown command '{name}'" + (f": did you mean `{self.spec.bot.prefix} {hint}`?" if hint else ""),
+                (Words(N_("unknown command '{name}'"), {"name": name}),
+                 *((Words(N_(": did you mean `{prefix} {command}`?"), {"prefix": self.spec.bot.prefix, "command": hint}),)
+                   if hint else ())),
                 suggestion=hint,
             )
         return command
@@ -107,7 +109,8 @@ class Core:
     # -- 2. the request ------------------------------------------------------------------
     def build(self, command: Command, options: Mapping[str, Any], inv: Invocation) -> HttpRequest:
         if inv.server is None and any(ref.split(".")[0] == "server" for ref in request_references(command.request)):
-            raise UsageError(f"`{command.name}` works only in a server (a clan)", command=command.name)
+            raise UsageError(Words(N_("`{command}` works only in a server (a clan)"), {"command": command.name}),
+                             command=command.name)
         scope = {**inv.scope(), **options}
         return build_request(command.operation, self.backend.route(command.operation), command.request, scope)
 
@@ -246,7 +249,7 @@ class Core:
     def usage_outcome(self, error: UsageError, t: Catalog = ENGLISH) -> Outcome:
         prefix = self.spec.bot.prefix
         command = self.spec.command(error.command) if error.command else None
-        said = data(error.message)  # it quotes what the user typed: data, as any value in a card
+        said = data(error.message_in(t.gettext))  # it quotes what the user typed: data, as any value in a card
         if command is None:
             title = t.gettext("Unknown command") if error.suggestion is not None or not error.command \
                 else t.gettext("Usage")

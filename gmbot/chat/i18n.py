@@ -18,6 +18,7 @@ from __future__ import annotations
 import gettext as _gettext
 import json
 from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +34,24 @@ def N_(message: str) -> str:  # gettext's name for "extract this, translate late
 
 # words the library shows that are not in a gettext call where they are written
 UNIT_NAMES = (N_("seconds"), N_("minutes"), N_("hours"), N_("days"))
+
+
+@dataclass(frozen=True)
+class Words:
+    """A message translated where it is shown: its gettext id (an English text marked with
+    `N_`, with `{name}` placeholders) and its values; a value may be `Words` itself."""
+
+    template: str
+    values: Mapping[str, Any] = field(default_factory=dict)
+
+    def text(self, gettext: Callable[[str], str] | None = None) -> str:
+        translate = gettext or (lambda message: message)
+        return translate(self.template).format(
+            **{k: v.text(gettext) if isinstance(v, Words) else v for k, v in self.values.items()})
+
+
+def said(words: Iterable[Words], gettext: Callable[[str], str] | None = None) -> str:
+    return "".join(w.text(gettext) for w in words)
 
 
 class Catalog:

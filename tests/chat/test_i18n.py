@@ -94,6 +94,13 @@ async def test_replies_and_built_in_cards_speak_the_persons_language(spec: BotSp
     assert created.card.fields[2].value == f"{DATA}12 h{END}"
     usage = await core.run_prefix("createwar", "-game x", inv("pt-BR"))
     assert usage.card.fields[0].name == "Uso" and "@membro" in usage.card.fields[0].value
+    assert usage.card.title == f"gmbot createwar: {DATA}falta a opção obrigatória -players{END}"
+    bad = await core.run_prefix("createwar", "-players <@11> -game 4 -duration zz", inv("es"), resolve_alice)
+    assert bad.card.title == (f"gmbot createwar: {DATA}-duration debe ser una duración como 12, 90m o 1.5h "
+                              f"(horas por defecto), se recibió 'zz'{END}")  # nested words, each translated
+    typo = await core.run_prefix("crearguera", "", inv("es"))
+    assert typo.card.title == "Comando desconocido"
+    assert "comando desconocido 'crearguera': ¿quisiste decir `gmbot createwar`?" in typo.card.description
     assert (await core.run_prefix("help", "", inv("es"))).card.title == "Comandos de Gmbot"
     fake.answer = lambda request: httpx.Response(503, json={"title": "down"})
     down = await core.run_prefix("games", "", inv("es"))
