@@ -328,3 +328,64 @@ def _over_limit(text: str, part: str) -> Iterator[str]:
         return
     if length > limit.value:
         yield f"{length} characters of fixed text, {limit.platform} allows {limit.value}"
+
+
+# -- words no catalog sees ------------------------------------------------------------------
+_GETTEXT_CALLS = {"_", "gettext", "ngettext", "pgettext", "npgettext"}
+
+
+def _shown_constants(node: Any, shown: bool) -> Iterator[str]:
+    """String constants a template writes out (not compared, filtered or looked up), outside
+    a gettext call: words a reader sees that no catalog can translate."""
+    from jinja2 import nodes
+
+    if isinstance(node, nodes.Const):
+        if shown and isinstance(node.value, str) and _LETTERS.search(node.value) and \
+                len(re.findall(r"[^\W\d_]", node.value)) > 1:
+            yield node.value
+        return
+    if isinstance(node, nodes.Call) and isinstance(node.node, nodes.Name) and node.node.name in _GETTEXT_CALLS:
+        return
+    if isinstance(node, nodes.Output):
+        for child in node.nodes:
+            yield from _shown_constants(child, not isinstance(child, nodes.TemplateData))
+        return
+    if isinstance(node, nodes.CondExpr):
+        yield from _shown_constants(node.test, False)
+        yield from _shown_constants(node.expr1, shown)
+        if node.expr2 is not None:
+            yield from _shown_constants(node.expr2, shown)
+        return
+    if isinstance(node, nodes.Concat | nodes.Or | nodes.And):
+        for part in node.iter_child_nodes():
+            yield from _shown_constants(part, shown)
+        return
+    for inner in node.iter_child_nodes():  # compared, filtered, looked up, called: not shown as words
+        yield from _shown_constants(inner, False)
+
+
+def untranslatable(doc: yamlpos.Document) -> list[str]:
+    """`file:line: 'words'` for each card text that writes words from inside `{{ ... }}`
+    without `_()`: they would stay English in every language (`gmbot i18n check` lists them)."""
+    found: list[str] = []
+
+    def visit(value: Any, path: tuple[Any, ...]) -> None:
+        if isinstance(value, dict):
+            for key, item in value.items():
+                visit(item, (*path, key))
+        elif isinstance(value, list):
+            for index, item in enumerate(value):
+                visit(item, (*path, index))
+        elif isinstance(value, str) and "{{" in value and path and path[-1] in (
+                "title", "description", "footer", "name", "value", "label"):
+            try:
+                words = sorted(set(_shown_constants(_ENV.parse(value), False)))
+            except jinja2.TemplateSyntaxError:
+                return
+            if words and f"{doc.where(path)[0]}:" not in "".join(found):  # an alias repeats its anchor's
+                found.append(f"{doc.file}:{doc.where(path)[0]}: words inside {{{{ }}}} no catalog sees: "
+                             + ", ".join(repr(w) for w in words) + " (write them as _('...'))")
+
+    data = doc.data or {}
+    visit({k: data.get(k) for k in ("defaults", "commands", "events")}, ())
+    return found

@@ -93,6 +93,10 @@ def _check(directory: Path, doc: yamlpos.Document, verbose: bool) -> int:
     _, errors = catalogs.compile_catalogs(directory, doc, directory.as_posix())
     for error in errors:
         print(error)
+    unseen = catalogs.untranslatable(doc)  # words of the spec no catalog can hold
+    for line in unseen:
+        print(line)
+    failed |= bool(unseen)
     if not catalogs.shipped(directory):
         print(f"no catalogs in {directory} (start one: gmbot i18n update --init es)")
     return 1 if failed or errors else 0

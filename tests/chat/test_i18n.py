@@ -228,3 +228,12 @@ def test_the_template_holds_every_text_of_the_spec_and_the_library() -> None:
         shipped_ids = {m.id if isinstance(m.id, str) else m.id[0] for m in
                        catalogs.read_catalog(catalogs.po_path(ROOT / "specs" / "locales", locale)) if m.id}
         assert {m.id if isinstance(m.id, str) else m.id[0] for m in pot if m.id} <= shipped_ids
+
+
+def test_words_inside_expressions_without_gettext_are_found() -> None:
+    spec = (ROOT / "specs" / "commands.yaml").read_text(encoding="utf-8")
+    assert catalogs.untranslatable(yamlpos.load("specs/commands.yaml", spec)[0]) == []  # Gmbot marks them all
+    text = ("commands:\n  c:\n    replies:\n      '200':\n        title: \"{{ reply.x or 'nothing here' }} "
+            "{{ _('fine') }} {{ 'a' if x == 'closed' else '' }} {{ '%.1f' | format(1) }} {{ reply['items'] }}\"\n")
+    (line,) = catalogs.untranslatable(yamlpos.load("x.yaml", text)[0])
+    assert line.startswith("x.yaml:5: ") and "'nothing here'" in line and "fine" not in line and "closed" not in line
