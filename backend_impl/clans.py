@@ -37,7 +37,7 @@ async def setup_clan(ctx: RequestContext, *, body: m.SetupClanRequest) -> dict[s
             server_name=body.server.name,
             name=body.name,
             location=body.location or "International",
-            language=body.language or "English",
+            language=body.language or "en",
             channel_id=body.channel.id,
             channel_name=body.channel.name,
             created_at=utcnow(),

@@ -26,6 +26,7 @@ def event_dict(event: Event) -> dict[str, Any]:
         "type": event.type,
         "serverId": event.server_id,
         "channelId": event.channel_id,
+        "language": event.language,
         "createdAt": views.iso(event.created_at),
         "data": event.data,
     }

@@ -32,6 +32,7 @@ def emit(session: AsyncSession, clan: ClanLike, type_: str, data: dict[str, Any]
             "clan_id": clan.id,
             "server_id": clan.server_id,
             "channel_id": clan.channel_id,
+            "language": getattr(clan, "language", None),  # cards are posted in the clan's language
             "created_at": utcnow(),
             "data": data,
         }

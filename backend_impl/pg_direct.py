@@ -122,7 +122,7 @@ pl AS (
   RETURNING user_id, name, role, "position"
 ),
 subs AS (
-  SELECT t.id, t.platform, t.server_id, t.channel_id, row_number() OVER (ORDER BY t.id) AS k
+  SELECT t.id, t.platform, t.server_id, t.channel_id, t.language, row_number() OVER (ORDER BY t.id) AS k
   FROM clan, subscriptions s JOIN clans t ON t.id = s.clan_id
   WHERE s.game_id = $10::integer AND s.clan_id <> clan.id AND NOT $9::boolean
 ),
@@ -132,10 +132,10 @@ counter AS (
   RETURNING last
 ),
 ev AS (
-  INSERT INTO events (id, platform, type, clan_id, server_id, channel_id, created_at, data)
+  INSERT INTO events (id, platform, type, clan_id, server_id, channel_id, created_at, data, language)
   SELECT counter.last - (SELECT count(*) FROM subs) + subs.k, subs.platform, 'war.requested',
          subs.id, subs.server_id, subs.channel_id, $14::timestamp,
-         jsonb_build_object('war', reply.war)
+         jsonb_build_object('war', reply.war), subs.language
   FROM counter, subs, reply
   RETURNING 1
 )

@@ -165,6 +165,7 @@ class Event(Base):
     channel_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
     created_at: Mapped[datetime] = mapped_column(DateTime())
     data: Mapped[dict[str, Any]] = mapped_column(JsonType)
+    language: Mapped[str | None] = mapped_column(String(16), nullable=True)  # the clan's, when emitted
 
 
 class EventCounter(Base):

@@ -14,10 +14,11 @@ import jinja2
 import pydantic
 import pydantic_core
 
-from generator import checks, impl_scan, models_gen, openapi, schema_check, yamlpos
+from generator import catalogs, checks, impl_scan, models_gen, openapi, schema_check, yamlpos
 from generator.errors import SpecError, SpecErrors
 from generator.render_model import bot_routes, py, server_model
 from generator.targets import Outputs, targets
+from gmbot.chat.i18n import Catalog
 from gmbot.spec.load import to_bot_spec
 from gmbot.spec.model import BotSpec
 
@@ -66,6 +67,7 @@ class Checked:
     api: openapi.OpenAPI
     spec_text: str
     openapi_text: str
+    spec_doc: yamlpos.Document | None = None  # the spec with positions (its catalogs' messages)
 
 
 def _read(path: Path, name: str) -> tuple[str | None, SpecError | None]:
@@ -111,7 +113,7 @@ def check(config: Config) -> Checked:
         raise SpecErrors(
             spec_doc.error(tuple(str(p) for p in e["loc"]), e["msg"]) for e in exc.errors()
         ) from None
-    return Checked(spec, api, spec_text, api_text)
+    return Checked(spec, api, spec_text, api_text, spec_doc)
 
 
 @cache
@@ -143,6 +145,22 @@ def _json(header: Header, key: str, document: dict[str, Any]) -> str:
     data = {key: header.json(), **document}
     # pydantic-core's encoder: the same bytes as json.dumps(indent=2, ensure_ascii=False), 5x faster
     return _render("json.jinja", document=pydantic_core.to_json(data, indent=2, fallback=str).decode())
+
+
+def _translations(config: Config, checked: Checked, files: dict[str, str]) -> dict[str, Catalog]:
+    """Compile each locale's catalog into `files`; a broken translation stops the run."""
+    directory = catalogs.locales_dir(config.spec)
+    doc = checked.spec_doc or yamlpos.load(config.display(config.spec), checked.spec_text)[0]
+    compiled, errors = catalogs.compile_catalogs(directory, doc, config.display(directory))
+    if errors:
+        raise SpecErrors(errors)
+    found = {}
+    for locale, document in compiled.items():
+        po = catalogs.po_path(directory, locale)
+        header = Header([(config.display(po), _sha(po.read_text(encoding="utf-8")))])
+        files[f"chat/locales/{locale}.json"] = _json(header, "generated_by", document)
+        found[locale] = Catalog(locale, document["messages"], document["plural_forms"])
+    return found
 
 
 def render(config: Config, checked: Checked | None = None) -> Output:
@@ -183,9 +201,11 @@ def render(config: Config, checked: Checked | None = None) -> Output:
         "chat/routes.py": _render("chat/routes.py.jinja", **ctx, header=from_both, bot=bot, routes=bot_routes(spec, api)),
         "chat/spec.json": _json(from_spec, "generated_by", spec.model_dump(mode="json", exclude={"generated_by"})),
     }
+    # the translations beside the spec, compiled (generated/chat/locales/<locale>.json)
+    translations = _translations(config, checked, files)
     # each platform's own files (generated/<platform>/...), written by its generator target
     out = Outputs(spec, spec_source[0], config.package, from_spec,
-                  lambda template, **more: _render(template, **spec_ctx, **more), _json)
+                  lambda template, **more: _render(template, **spec_ctx, **more), _json, translations)
     for target in targets():
         files.update(target.outputs(out))
     stubs = {}

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
+    from gmbot.chat.i18n import Locales
     from gmbot.chat.routes import BackendRoute
     from gmbot.spec.model import BotSpec
 
@@ -98,6 +99,13 @@ class Application:
         from gmbot.spec.load import load_spec_json
 
         return load_spec_json(self.spec_json)
+
+    def locales(self) -> Locales:
+        """The compiled catalogs `gmbot generate` wrote beside spec.json (`locales/<locale>.json`):
+        the languages the bots speak besides English."""
+        from gmbot.chat.i18n import Locales
+
+        return Locales.load(self.spec_json.parent / "locales")
 
     def route_table(self) -> Mapping[str, BackendRoute]:
         table: Mapping[str, BackendRoute] = load_object(self.routes)

@@ -19,6 +19,8 @@ CORE: tuple[Subcommand, ...] = (
     Subcommand("run", "gmbot.run:main", "serve the backend, and the bots beside it whose credentials are set"),
     Subcommand("keys", "gmbot.keys:main", "manage API keys: gmbot keys create --client <CLIENT> --platform <name>"),
     Subcommand("chat", "gmbot.playground.cli:chat_main", "offline playground: type bot commands, read the cards"),
+    Subcommand("i18n", "generator.i18n_cli:main",
+               "translations: extract the catalog template, update each locale's catalog, check them"),
     Subcommand("preview", "gmbot.preview.cli:main", "a local web page showing every card as each platform renders it"),
 )
 

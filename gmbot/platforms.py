@@ -26,6 +26,10 @@ from typing import Any
 GROUP = "gmbot.platforms"
 
 Writer = Callable[[int, str], str]  # a moment (unix seconds, style) as the platform writes it
+# what the platform sent of a person (an interaction, a user object) -> their language as it names it
+PersonLocale = Callable[[Any], "str | None"]
+# a shipped locale (`es`, `pt_BR`) -> the platform's codes for it in command registrations (none: not localized)
+CommandLocales = Callable[[str], "tuple[str, ...]"]
 FakeId = Callable[[str, int], str]  # (kind: "server", "user" or "channel", count) -> a made-up id
 
 
@@ -34,6 +38,16 @@ class PlatformError(Exception):
 
 
 _ID_BASE = {"server": 1_000_000_000, "user": 2_000_000_000, "channel": 3_000_000_000}
+
+
+def no_locale(_: Any) -> str | None:
+    """A platform that says nothing of a person's language: replies go in the clan's."""
+    return None
+
+
+def no_command_locales(_: str) -> tuple[str, ...]:
+    """A platform whose command registrations have no per-language texts."""
+    return ()
 
 
 def fake_numeric_id(kind: str, count: int) -> str:
@@ -88,6 +102,10 @@ class Platform:
     # the ids `gmbot chat` makes up for its servers, users and channels, shaped as the
     # platform's own (so a pasted mention looks right); distinct numbers when not given
     fake_id: FakeId = fake_numeric_id
+    # languages (gmbot/chat/i18n.py): how the platform names a person's language in what it
+    # sends, and which of its locale codes a catalog's command names and descriptions go to
+    person_locale: PersonLocale = no_locale
+    command_locales: CommandLocales = no_command_locales
 
     @property
     def subcommands(self) -> tuple[Subcommand, ...]:

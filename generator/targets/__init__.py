@@ -9,8 +9,8 @@ error names that platform. A target's own rules (a Slack command name, Discord's
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass, fields
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field, fields
 from functools import cache
 from pathlib import Path as PathType
 from typing import TYPE_CHECKING, Any
@@ -19,6 +19,7 @@ from gmbot.platforms import platforms
 
 if TYPE_CHECKING:
     from generator.errors import Path
+    from gmbot.chat.i18n import Catalog
     from gmbot.spec.model import BotSpec
 
 
@@ -61,6 +62,9 @@ class Outputs:
     header: Any  # the spec's generated-file header (`Header`)
     render: Callable[..., str]  # (template path, **context) -> text, in the generator's environment
     json: Callable[[Any, str, dict[str, Any]], str]  # (header, header key, document) -> text
+    # the spec's translations by locale (gmbot/chat/i18n.py `Catalog`): command names and
+    # descriptions a platform localizes in its registrations
+    translations: Mapping[str, Catalog] = field(default_factory=dict)
 
 
 Problem = tuple["Path", str]  # (path in the spec, message)

@@ -5,6 +5,11 @@ marked as data (gmbot/chat/markup.py); each front end (and the playground's text
 writes the author's markup and escapes the data in its own format. Button labels, the
 url and the colour are plain text on every platform, so they are rendered plain here. Rendering never raises: a template that fails on an
 odd reply renders as an empty string and is logged.
+
+A card renders in one locale (gmbot/chat/i18n.py). A text of the spec is translated whole
+(its English source is the message id and the translation is a template with the same
+values), unless it marks its own words with `{% trans %}` or `_()`: then only those are
+translated, by the locale's environment (gmbot/chat/templating.py).
 """
 
 from __future__ import annotations
@@ -17,6 +22,7 @@ from typing import Any
 from jinja2 import TemplateError
 
 from gmbot.chat import markup, times
+from gmbot.chat.i18n import SOURCE, Locales
 from gmbot.chat.templating import card_environment
 from gmbot.chat.vocabulary import RenderedButton, RenderedCard, RenderedField
 from gmbot.spec.model import BotSettings, Card
@@ -24,6 +30,8 @@ from gmbot.spec.model import BotSettings, Card
 log = logging.getLogger("gmbot.chat.cards")
 
 _HEX = re.compile(r"^#?([0-9a-fA-F]{6})$")
+# a text that marks its own words for translation (the rest of it is not translated whole)
+MARKED = re.compile(r"{%-?\s*trans\b|\b(?:_|gettext|ngettext|pgettext|npgettext)\(")
 _URL = re.compile(r"^https?://[^\s<>|\\]+$")  # what every platform takes as a link (some refuse the rest)
 PARTS = ("title", "description", "footer", "field_name", "field_value", "button_label")
 
@@ -34,26 +42,49 @@ def hex_color(value: str | None) -> int | None:
     return int(match.group(1), 16) if match else None
 
 
-class CardRenderer:
-    def __init__(self, settings: BotSettings) -> None:
-        self.settings = settings
-        self.env = card_environment()  # the generator checks templates in the same environment
-        self._templates: dict[str, Any] = {}
-        self._expressions: dict[str, Any] = {}
+def translatable(source: str | None) -> bool:
+    """Whether a text of the spec is translated whole (it has words and marks none itself)."""
+    return bool(source and source.strip()) and MARKED.search(source or "") is None
 
-    def text(self, source: str | None, scope: Mapping[str, Any]) -> str:
+
+class CardRenderer:
+    def __init__(self, settings: BotSettings, locales: Locales | None = None) -> None:
+        self.settings = settings
+        self.locales = locales or Locales()
+        self.env = card_environment()  # the generator checks templates in the same environment
+        self._envs: dict[str, Any] = {SOURCE: self.env}
+        self._templates: dict[tuple[str, str], Any] = {}
+        self._expressions: dict[str, Any] = {}
+        self.locale = SOURCE  # the locale of the card being rendered (render() sets it)
+
+    def environment(self, locale: str) -> Any:
+        env = self._envs.get(locale)
+        if env is None:
+            env = self._envs[locale] = card_environment(self.locales.catalog(locale))
+        return env
+
+    def text(self, source: str | None, scope: Mapping[str, Any], translate: bool = True) -> str:
         if not source:
             return ""
-        if "{" not in source:
-            return source
+        # one lookup per text and locale, whatever the locale: the translation and its compiled
+        # template (or its plain text) are worked out the first time only
+        key = (self.locale if translate else SOURCE, source)
+        template = self._templates.get(key)
         try:
-            template = self._templates.get(source)
             if template is None:
-                template = self._templates[source] = self.env.from_string(source)
+                template = self._templates[key] = self._compile(key[0], source)
+            if isinstance(template, str):
+                return template
             return markup.strip(str(template.render(scope)))
         except (TemplateError, TypeError, ValueError, AttributeError, KeyError, IndexError) as error:
             log.warning("card template %r failed: %s", source, error)
             return ""
+
+    def _compile(self, locale: str, source: str) -> Any:
+        """A text of the spec in `locale`: plain text as it is, else its compiled template."""
+        if locale != SOURCE and translatable(source):
+            source = self.locales.catalog(locale).gettext(source)
+        return source if "{" not in source else self.environment(locale).from_string(source)
 
     def items(self, expression: str, scope: Mapping[str, Any]) -> list[Any]:
         try:
@@ -70,20 +101,22 @@ class CardRenderer:
             return list(value)
         return []
 
-    def plain(self, source: str | None, scope: Mapping[str, Any]) -> str:
+    def plain(self, source: str | None, scope: Mapping[str, Any], translate: bool = True) -> str:
         """Text no platform formats (a button's label): values as they are, times in UTC."""
-        return markup.plain(times.write_times(self.text(source, scope), times.plain))
+        return markup.plain(times.write_times(self.text(source, scope, translate), times.plain))
 
     def color(self, source: str | None, scope: Mapping[str, Any]) -> int | None:
-        name = self.plain(source, scope)
+        name = self.plain(source, scope, translate=False)
         return hex_color(self.settings.colors.get(name, name))
 
     def url(self, source: str | None, scope: Mapping[str, Any]) -> str | None:
         """A link for the title: only an http(s) URL (anything else would be refused or unsafe)."""
-        url = self.plain(source, scope)
+        url = self.plain(source, scope, translate=False)
         return url if _URL.match(url) else None
 
-    def render(self, card: Card, scope: Mapping[str, Any], platform: str | None = None) -> RenderedCard:
+    def render(self, card: Card, scope: Mapping[str, Any], platform: str | None = None,
+               locale: str = SOURCE) -> RenderedCard:
+        self.locale = locale if locale in self.locales.catalogs else SOURCE
         card = card.on(platform)  # a card may say something differently on one platform (spec `platforms:`)
         fields: list[RenderedField] = []
         for spec_field in card.fields:

@@ -3,7 +3,9 @@
 1. coerce raw options (prefix strings or slash values) per spec type;
 2. build the HTTP request from the command's `request:` mapping and the context;
 3. call the backend;
-4. choose the card by status and render it.
+4. choose the card by status and render it, in the reader's language (gmbot/chat/i18n.py):
+   the person's locale when the platform sends one, else their clan's, else English; an
+   event card in its clan's language.
 Nothing here raises to the caller for a user mistake or a backend failure: the
 outcome is always a card.
 """
@@ -19,6 +21,7 @@ from typing import Any
 from gmbot.chat.backend import BackendClient, BackendReply, BackendUnavailable
 from gmbot.chat.cards import CardRenderer
 from gmbot.chat.help import help_card, suggest, usage
+from gmbot.chat.i18n import ENGLISH, N_, Catalog, Locales, Words
 from gmbot.chat.markup import data
 from gmbot.chat.options import MentionResolver, NotAMention, UsageError, coerce_options, split_flags
 from gmbot.chat.plain import MISCONFIGURED, Plain
@@ -55,21 +58,44 @@ OutcomeObserver = Callable[[Outcome, str], None]
 
 
 class Core:
-    def __init__(self, spec: BotSpec, backend: BackendClient, platform: str) -> None:
+    def __init__(self, spec: BotSpec, backend: BackendClient, platform: str,
+                 locales: Locales | None = None) -> None:
         self.spec = spec
         self.backend = backend
         self.observers: list[OutcomeObserver] = []
         self.plain = Plain(spec)
         self.platform = platform  # the front end's: whose card overrides its cards use
-        self.renderer = CardRenderer(spec.bot)
+        self.languages: dict[str, str] = {}  # server id -> its clan's language, as last seen
+        self.localize(locales or Locales())
+
+    def localize(self, locales: Locales) -> None:
+        """Speak the languages of these catalogs (English only until called)."""
+        self.locales = locales
+        self.renderer = CardRenderer(self.spec.bot, locales)
+        self.local_commands = locales.command_names(c.name for c in self.spec.commands)
+
+    # -- which language ------------------------------------------------------------------
+    def locale(self, inv: Invocation) -> str:
+        """A reply's language: the person's locale where the platform gives it, else their clan's."""
+        clan = self.languages.get(inv.server.id) if inv.server else None
+        return self.locales.choose(inv.locale, clan)
+
+    def learn_language(self, server_id: Any, language: Any) -> None:
+        if isinstance(server_id, str) and isinstance(language, str) and language:
+            self.languages[server_id] = language
+
+    def words(self, inv: Invocation) -> Catalog:
+        return self.locales.catalog(self.locale(inv))
 
     # -- 1. which command, which options -------------------------------------------------
     def command(self, name: str) -> Command:
-        command = self.spec.command(name.lower())
+        command = self.spec.command(name.lower()) or self.spec.command(self.local_commands.get(name.lower(), ""))
         if command is None:
             hint = suggest(self.spec, name)
             raise UsageError(
-                f"unknown command '{name}'" + (f": did you mean `{self.spec.bot.prefix} {hint}`?" if hint else ""),
+                (Words(N_("unknown command '{name}'"), {"name": name}),
+                 *((Words(N_(": did you mean `{prefix} {command}`?"), {"prefix": self.spec.bot.prefix, "command": hint}),)
+                   if hint else ())),
                 suggestion=hint,
             )
         return command
@@ -85,12 +111,14 @@ class Core:
         self, name: str, args: str, resolve: MentionResolver = _no_members, zone: ZoneLookup | None = None,
     ) -> tuple[Command, dict[str, Any]]:
         command = self.command(name)
-        return command, await coerce_options(command, split_flags(command, args), resolve, zone)
+        local_flags = self.locales.option_names(o.name for o in command.options)  # `-jugadores` is `-players`
+        return command, await coerce_options(command, split_flags(command, args, local_flags), resolve, zone)
 
     # -- 2. the request ------------------------------------------------------------------
     def build(self, command: Command, options: Mapping[str, Any], inv: Invocation) -> HttpRequest:
         if inv.server is None and any(ref.split(".")[0] == "server" for ref in request_references(command.request)):
-            raise UsageError(f"`{command.name}` works only in a server (a clan)", command=command.name)
+            raise UsageError(Words(N_("`{command}` works only in a server (a clan)"), {"command": command.name}),
+                             command=command.name)
         scope = {**inv.scope(), **options}
         return build_request(command.operation, self.backend.route(command.operation), command.request, scope)
 
@@ -99,10 +127,10 @@ class Core:
         try:
             request = self.build(command, options, inv)
         except UsageError as error:
-            return self.usage_outcome(error)
+            return self.usage_outcome(error, self.words(inv))
         except MisconfiguredSpec as error:
             log.error("spec error in %s: %s", command.name, error)
-            return Outcome(self.misconfigured(), "problem", command=command.name)
+            return Outcome(self.misconfigured(self.words(inv)), "problem", command=command.name)
         scope = {"options": dict(options), "ctx": inv.scope()}
         outcome = await self._call(request, inv, command.replies, scope, "c", command.name, command)
         outcome.command = command.name
@@ -118,43 +146,47 @@ class Core:
         source: str,
         command: Command | None = None,
     ) -> Outcome:
+        t = self.words(inv)
         try:
             reply = await self.backend.call(request, idempotency_key=inv.idempotency_key(), read_timeout=inv.patience)
         except BackendUnavailable as error:
             if error.reason == "timeout":
                 waited = inv.patience if inv.patience is not None else self.backend.timeout
-                return Outcome(self.late_card(waited, error.request_id), "unavailable", request_id=error.request_id)
-            return Outcome(self.unavailable_card(error.request_id), "unavailable", request_id=error.request_id)
+                return Outcome(self.late_card(waited, error.request_id, t), "unavailable", request_id=error.request_id)
+            return Outcome(self.unavailable_card(error.request_id, t), "unavailable", request_id=error.request_id)
+        if reply.ok and isinstance(reply.body, dict) and "language" in reply.body:  # a clan: its language
+            self.learn_language(reply.body.get("serverId"), reply.body.get("language"))
+            t = self.words(inv)
         if not reply.ok:
-            plain = self.plain_outcome(reply, replies, source, command)
+            plain = self.plain_outcome(reply, replies, source, command, t)
             if plain is not None:
                 return plain
             reply = dataclasses.replace(reply, body=self.plain.reword_body(reply.body))  # operationIds -> commands
         card = self.choose_card(reply, replies)
         scope = {**scope, "reply": reply.body if reply.body is not None else {}}
         if card is None:
-            rendered = self.fallback_card(reply)
+            rendered = self.fallback_card(reply, t)
         else:
-            rendered = self.renderer.render(card, scope, inv.platform)
+            rendered = self.renderer.render(card, scope, inv.platform, t.locale)
             if reply.ok:
                 bind_buttons(rendered, card.buttons, scope, kind, source, str(reply.status))
         if not (rendered.title or rendered.description or rendered.fields):
-            rendered.title = "Done." if reply.ok else f"Error {reply.status}"
+            rendered.title = t.gettext("Done.") if reply.ok else t.gettext("Error {status}").format(status=reply.status)
         return Outcome(rendered, "reply" if reply.ok else "problem", reply.status, reply.request_id, reply.body)
 
     def plain_outcome(self, reply: BackendReply, replies: Mapping[str, Card], source: str,
-                      command: Command | None) -> Outcome | None:
+                      command: Command | None, t: Catalog) -> Outcome | None:
         """A 501, 5xx or request-validation 400 in plain words, unless the spec has a card for
         that very status: the developer's text (the function to write, the validator's message)
         goes to the log, with the request id the card shows."""
         if str(reply.status) in replies:
             return None
-        plain = self.plain.problem(reply.status, reply.body, command)
+        plain = self.plain.problem(reply.status, reply.body, command, t)
         if plain is None:
             return None
         log.warning("%s: HTTP %s (request id %s): %s", source, reply.status, reply.request_id, reply.body)
         card = self.notice(plain.title, plain.description, "error")
-        card.footer = f"request id {data(reply.request_id)}"
+        card.footer = t.gettext("request id {id}").format(id=data(reply.request_id))
         return Outcome(card, "problem", reply.status, reply.request_id, reply.body)
 
     def choose_card(self, reply: BackendReply, replies: Mapping[str, Card]) -> Card | None:
@@ -169,17 +201,18 @@ class Core:
             return None
         return replies.get("error") or self.spec.defaults.error
 
-    def fallback_card(self, reply: BackendReply) -> RenderedCard:
+    def fallback_card(self, reply: BackendReply, t: Catalog) -> RenderedCard:
         if reply.ok and not reply.malformed:
-            return self.notice("Done.", "", "success")
+            return self.notice(t.gettext("Done."), "", "success")
         body = reply.body if isinstance(reply.body, dict) else {}
         # the backend's words are data, as any value in a card
         title = data(body["title"]) if body.get("title") else (
-            "Unexpected reply from the service" if reply.ok else f"Error {reply.status}")
+            t.gettext("Unexpected reply from the service") if reply.ok
+            else t.gettext("Error {status}").format(status=reply.status))
         detail = data(body["detail"]) if body.get("detail") else (
-            f"The service answered HTTP {reply.status} in a form the bot cannot read.")
+            t.gettext("The service answered HTTP {status} in a form the bot cannot read.").format(status=reply.status))
         card = self.notice(title, detail, "error")
-        card.footer = f"request id {data(reply.request_id)}"
+        card.footer = t.gettext("request id {id}").format(id=data(reply.request_id))
         return card
 
     # -- whole runs ------------------------------------------------------------------------
@@ -195,12 +228,13 @@ class Core:
         return self._seen(await self._run_prefix(name, args, inv, resolve), "run_prefix")
 
     async def _run_prefix(self, name: str, args: str, inv: Invocation, resolve: MentionResolver) -> Outcome:
-        if not name or name.lower() == "help":
-            return Outcome(help_card(self.spec, args), "help")
+        t = self.words(inv)
+        if not name or name.lower() in ("help", t.pgettext("command", "help").lower()):
+            return Outcome(help_card(self.spec, args, t), "help")
         try:
             command, options = await self.prepare_prefix(name, args, resolve, inv.zone)
         except UsageError as error:
-            return self.usage_outcome(error)
+            return self.usage_outcome(error, t)
         return await self.execute(command, options, inv)
 
     async def run(
@@ -213,51 +247,56 @@ class Core:
         try:
             command, options = await self.prepare(name, raw, resolve, inv.zone)
         except UsageError as error:
-            return self.usage_outcome(error)
+            return self.usage_outcome(error, self.words(inv))
         return await self.execute(command, options, inv)
 
     # -- built-in cards ------------------------------------------------------------------
     def notice(self, title: str, description: str, color: str) -> RenderedCard:
         return RenderedCard(title=title, description=description, color=self.renderer.color(color, {}))
 
-    def usage_outcome(self, error: UsageError) -> Outcome:
+    def usage_outcome(self, error: UsageError, t: Catalog = ENGLISH) -> Outcome:
         prefix = self.spec.bot.prefix
         command = self.spec.command(error.command) if error.command else None
-        said = data(error.message)  # it quotes what the user typed: data, as any value in a card
+        said = data(error.message_in(t.gettext))  # it quotes what the user typed: data, as any value in a card
         if command is None:
-            card = self.notice("Unknown command" if error.suggestion is not None or not error.command else "Usage",
-                               said + f"\n`{prefix} help` lists every command.", "error")
+            title = t.gettext("Unknown command") if error.suggestion is not None or not error.command \
+                else t.gettext("Usage")
+            card = self.notice(title, said + "\n" + t.gettext("`{prefix} help` lists every command.").format(
+                prefix=prefix), "error")
         else:
             card = self.notice(f"{prefix} {command.name}: {said}", "", "error")
-            card.fields = [RenderedField("Usage", f"`{usage(prefix, command)}`")]
-            card.footer = f"{prefix} help {command.name} explains every option"
+            card.fields = [RenderedField(t.gettext("Usage"), f"`{usage(prefix, command, t)}`")]
+            card.footer = t.gettext("{prefix} help {command} explains every option").format(
+                prefix=prefix, command=command.name)
         return Outcome(card, "usage", command=error.command)
 
-    def misconfigured(self) -> RenderedCard:
+    def misconfigured(self, t: Catalog) -> RenderedCard:
         """A spec the runtime cannot follow (the log has the details): not the user's doing."""
-        return self.notice(MISCONFIGURED.title, MISCONFIGURED.description, "error")
+        return self.notice(t.gettext(MISCONFIGURED.title), t.gettext(MISCONFIGURED.description), "error")
 
-    def unavailable_card(self, request_id: str | None = None) -> RenderedCard:
+    def unavailable_card(self, request_id: str | None, t: Catalog) -> RenderedCard:
         card = self.notice(
-            "Service unavailable",
-            f"{self.spec.bot.name}'s service is not answering right now. Please try again in a minute.",
+            t.gettext("Service unavailable"),
+            t.gettext("{bot}'s service is not answering right now. Please try again in a minute.").format(
+                bot=self.spec.bot.name),
             "error",
         )
         if request_id:
-            card.footer = f"request id {data(request_id)}"
+            card.footer = t.gettext("request id {id}").format(id=data(request_id))
         return card
 
-    def late_card(self, waited: float, request_id: str | None = None) -> RenderedCard:
+    def late_card(self, waited: float, request_id: str | None, t: Catalog) -> RenderedCard:
         """The backend got the request but did not answer in time: it may still carry it out,
         so "try again" could do it twice."""
         card = self.notice(
-            "No answer in time",
-            f"{self.spec.bot.name}'s service did not answer within {waited:g} s. What you asked for may "
-            "still go through: check before trying again.",
+            t.gettext("No answer in time"),
+            t.gettext("{bot}'s service did not answer within {seconds} s. What you asked for may "
+                      "still go through: check before trying again.").format(bot=self.spec.bot.name,
+                                                                             seconds=f"{waited:g}"),
             "error",
         )
         if request_id:
-            card.footer = f"request id {request_id}"
+            card.footer = t.gettext("request id {id}").format(id=data(request_id))
         return card
 
     # -- events and buttons --------------------------------------------------------------
@@ -268,7 +307,10 @@ class Core:
             return None
         data = event.get("data") if isinstance(event.get("data"), dict) else {}
         scope = {"event": dict(event), "data": data, "ctx": {"server": {"id": event.get("serverId")}}}
-        card = self.renderer.render(spec.card, scope, self.platform)
+        # posted in the clan's channel: in the clan's language (the event carries it)
+        self.learn_language(event.get("serverId"), event.get("language"))
+        locale = self.locales.choose(event.get("language"), self.languages.get(str(event.get("serverId"))))
+        card = self.renderer.render(spec.card, scope, self.platform, locale)
         bind_buttons(card, spec.card.buttons, scope, "e", spec.name, "")
         return card
 
@@ -296,15 +338,16 @@ class Core:
 
     async def _click(self, custom_id: str, inv: Invocation) -> Outcome:
         found = self.find_button(custom_id)
+        t = self.words(inv)
         if found is None:
-            return Outcome(self.notice("This button no longer works", "", "error"), "usage")
+            return Outcome(self.notice(t.gettext("This button no longer works"), "", "error"), "usage")
         button, fixed = found
         scope = {**fixed, **inv.scope()}
         try:
             request = build_request(button.operation, self.backend.route(button.operation), button.request, scope)
         except MisconfiguredSpec as error:
             log.error("spec error in a button calling %s: %s", button.operation, error)
-            return Outcome(self.misconfigured(), "problem")
+            return Outcome(self.misconfigured(t), "problem")
         return await self._call(request, inv, button.replies, {"options": {}, "ctx": inv.scope()}, "b", button.operation)
 
 

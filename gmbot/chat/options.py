@@ -18,6 +18,7 @@ from datetime import UTC, date, datetime, timedelta, timezone, tzinfo
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from gmbot.chat.i18n import N_, Words, said
 from gmbot.chat.vocabulary import Person, ZoneLookup
 from gmbot.spec.model import SECONDS_PER_UNIT, Command, DurationUnit, Option, OptionType, Relative
 
@@ -25,21 +26,28 @@ log = logging.getLogger("gmbot.chat.options")
 
 
 class UsageError(Exception):
-    """The user typed something the command cannot take; shown with the usage line."""
+    """The user typed something the command cannot take; shown with the usage line.
+
+    `message` is `Words` (or several, joined) the reader's catalog translates where the card
+    is shown (`message_in`); `.message` is the English text."""
 
     def __init__(
         self,
-        message: str,
+        message: str | Words | tuple[Words, ...],
         *,
         command: str | None = None,
         option: str | None = None,
         suggestion: str | None = None,
     ) -> None:
-        super().__init__(message)
-        self.message = message
+        self.words = (message,) if isinstance(message, Words) else message if isinstance(message, tuple) else ()
+        self.message = said(self.words) if self.words else str(message)
+        super().__init__(self.message)
         self.command = command
         self.option = option
         self.suggestion = suggestion
+
+    def message_in(self, gettext: Callable[[str], str]) -> str:
+        return said(self.words, gettext) if self.words else self.message
 
 
 class NotAMention(Exception):
@@ -133,8 +141,10 @@ def _unquote(text: str) -> str:
     return text
 
 
-def split_flags(command: Command, args: str) -> dict[str, str]:
+def split_flags(command: Command, args: str, local: Mapping[str, str] | None = None) -> dict[str, str]:
     """`-name value words -other v` -> {"name": "value words", "other": "v"}.
+
+    `local` maps localized flag names (unambiguous ones, gmbot/chat/i18n.py) to the options'.
 
     Text before the first flag belongs to the first option. Double quotes keep
     a value with flag-like words together (`-message "see you -later"`).
@@ -145,13 +155,15 @@ def split_flags(command: Command, args: str) -> dict[str, str]:
     for match in TOKEN.finditer(args):
         found = FLAG.match(match.group())
         if found:
-            pieces.append((found.group(1).lower(), match.end(), match.start()))
+            flag = found.group(1).lower()
+            pieces.append(((local or {}).get(flag, flag), match.end(), match.start()))
     raw: dict[str, str] = {}
     first_start = pieces[0][2] if pieces else len(args)
     leading = args[:first_start].strip()
     if leading:
         if not command.options:
-            raise UsageError(f"`{command.name}` takes no options, got '{leading}'", command=command.name)
+            raise UsageError(Words(N_("`{command}` takes no options, got '{text}'"),
+                                   {"command": command.name, "text": leading}), command=command.name)
         raw[command.options[0].name] = _unquote(leading)
     for index, (flag, value_start, _) in enumerate(pieces):
         value_end = pieces[index + 1][2] if index + 1 < len(pieces) else len(args)
@@ -164,16 +176,19 @@ def split_flags(command: Command, args: str) -> dict[str, str]:
                 else ""
             )
             raise UsageError(
-                f"unknown flag -{flag}" + (f": did you mean -{hint}?" if hint else "") + quoting,
+                (Words(N_("unknown flag -{flag}"), {"flag": flag}),
+                 *((Words(N_(": did you mean -{hint}?"), {"hint": hint}),) if hint else ()),
+                 *((Words(N_(' (text with dashes goes in quotes: -{option} "…")'), {"option": previous.name}),)
+                   if quoting and previous is not None else ())),
                 command=command.name,
                 option=flag,
                 suggestion=f"-{hint}" if hint else None,
             )
         if flag in raw:
-            raise UsageError(f"-{flag} is given twice", command=command.name, option=flag)
+            raise UsageError(Words(N_("-{flag} is given twice"), {"flag": flag}), command=command.name, option=flag)
         value = _unquote(args[value_start:value_end])
         if not value and names[flag].type is not OptionType.BOOLEAN:
-            raise UsageError(f"-{flag} needs a value", command=command.name, option=flag)
+            raise UsageError(Words(N_("-{flag} needs a value"), {"flag": flag}), command=command.name, option=flag)
         raw[flag] = value or "true"
     return raw
 
@@ -201,13 +216,14 @@ async def _person(option: Option, command: str, token: Any, resolve: MentionReso
         person = await resolve(text)
     except NotAMention:
         raise UsageError(
-            f"-{option.name}: '{text}' is not a mention; mention members like @name",
+            Words(N_("-{option}: '{text}' is not a mention; mention members like @name"),
+                  {"option": option.name, "text": text}),
             command=command,
             option=option.name,
         ) from None
     if person is None:
         raise UsageError(
-            f"-{option.name}: {text} is not a member of this server",
+            Words(N_("-{option}: {text} is not a member of this server"), {"option": option.name, "text": text}),
             command=command,
             option=option.name,
         )
@@ -232,9 +248,11 @@ async def _people(option: Option, command: str, tokens: list[Any], resolve: Ment
 
 def _check_bounds(option: Option, command: str, value: float) -> None:
     if option.min is not None and value < option.min:
-        raise UsageError(f"-{option.name} must be at least {number_text(option.min)}", command=command, option=option.name)
+        raise UsageError(Words(N_("-{option} must be at least {min}"), {"option": option.name, "min": number_text(option.min)}),
+                         command=command, option=option.name)
     if option.max is not None and value > option.max:
-        raise UsageError(f"-{option.name} must be at most {number_text(option.max)}", command=command, option=option.name)
+        raise UsageError(Words(N_("-{option} must be at most {max}"), {"option": option.name, "max": number_text(option.max)}),
+                         command=command, option=option.name)
 
 
 class AuthorZone:
@@ -339,39 +357,46 @@ def parse_datetime(text: str, relative: Relative, zone: tzinfo = UTC, now: datet
 def _check_count(option: Option, command: str, values: list[Any]) -> list[Any]:
     """A list option's `min_items`/`max_items` (counted once duplicates are dropped)."""
     if option.max_items is not None and len(values) > option.max_items:
-        raise UsageError(f"-{option.name} takes at most {option.max_items} (got {len(values)})",
+        raise UsageError(Words(N_("-{option} takes at most {most} (got {count})"),
+                               {"option": option.name, "most": option.max_items, "count": len(values)}),
                          command=command, option=option.name)
     if option.min_items is not None and len(values) < option.min_items:
-        raise UsageError(f"-{option.name} needs at least {option.min_items} (got {len(values)})",
+        raise UsageError(Words(N_("-{option} needs at least {least} (got {count})"),
+                               {"option": option.name, "least": option.min_items, "count": len(values)}),
                          command=command, option=option.name)
     return values
 
 
 async def coerce_value(option: Option, command: str, value: Any, resolve: MentionResolver,
                        zone: AuthorZone | None = None) -> Any:
-    def bad(what: str) -> UsageError:
-        return UsageError(f"-{option.name} must be {what}, got '{value}'", command=command, option=option.name)
+    def bad(what: Words) -> UsageError:
+        return UsageError(Words(N_("-{option} must be {what}, got '{value}'"),
+                                {"option": option.name, "what": what, "value": value}), command=command, option=option.name)
 
     kind = option.type
     if kind is OptionType.STRING:
         text = str(value)
         if option.min_length is not None and len(text) < option.min_length:
-            raise UsageError(f"-{option.name} must be at least {option.min_length} characters", command=command, option=option.name)
+            raise UsageError(Words(N_("-{option} must be at least {length} characters"),
+                                   {"option": option.name, "length": option.min_length}), command=command, option=option.name)
         if option.max_length is not None and len(text) > option.max_length:
-            raise UsageError(f"-{option.name} must be at most {option.max_length} characters", command=command, option=option.name)
+            raise UsageError(Words(N_("-{option} must be at most {length} characters"),
+                                   {"option": option.name, "length": option.max_length}), command=command, option=option.name)
         if "\x00" in text:  # no backend wants one; the generator relies on it (generator/bounds.py)
-            raise UsageError(f"-{option.name} cannot contain a NUL character", command=command, option=option.name)
+            raise UsageError(Words(N_("-{option} cannot contain a NUL character"), {"option": option.name}),
+                             command=command, option=option.name)
         if option.pattern is not None and re.search(option.pattern, text) is None:
-            raise UsageError(f"-{option.name}: '{text}' is not a valid value ({option.description})",
+            raise UsageError(Words(N_("-{option}: '{text}' is not a valid value ({description})"),
+                                   {"option": option.name, "text": text, "description": Words(option.description)}),
                              command=command, option=option.name)
         return text
     if kind is OptionType.INTEGER:
         if isinstance(value, bool):
-            raise bad("a whole number")
+            raise bad(Words(N_("a whole number")))
         try:
             number: float = int(str(value).strip())
         except ValueError:
-            raise bad("a whole number") from None
+            raise bad(Words(N_("a whole number"))) from None
         _check_bounds(option, command, number)
         return number
     if kind in (OptionType.NUMBER, OptionType.DURATION):
@@ -381,7 +406,8 @@ async def coerce_value(option: Option, command: str, value: Any, resolve: Mentio
             else:
                 number = parse_duration(str(value), option.unit)
         except (TypeError, ValueError):
-            what = "a number" if kind is OptionType.NUMBER else f"a duration like 12, 90m or 1.5h ({option.unit.value} by default)"
+            what = Words(N_("a number")) if kind is OptionType.NUMBER else Words(
+                N_("a duration like 12, 90m or 1.5h ({unit} by default)"), {"unit": Words(option.unit.value)})
             raise bad(what) from None
         _check_bounds(option, command, number)
         return int(number) if number.is_integer() else number
@@ -392,36 +418,37 @@ async def coerce_value(option: Option, command: str, value: Any, resolve: Mentio
             return parse_datetime(text, option.relative, author_zone)
         except ValueError as error:
             why = f": {error}" if str(error) else ""
-            raise UsageError(f"-{option.name} must be a date like {DATETIME_EXAMPLES[option.relative]}, "
-                             f"got '{value}'{why}", command=command, option=option.name) from None
+            raise UsageError(Words(N_("-{option} must be a date like {examples}, got '{value}'{why}"),
+                                   {"option": option.name, "examples": DATETIME_EXAMPLES[option.relative],
+                                    "value": value, "why": why}), command=command, option=option.name) from None
     if kind is OptionType.BOOLEAN:
         if isinstance(value, bool):
             return value
         word = str(value).strip().lower()
         if word in _TRUE | _FALSE:
             return word in _TRUE
-        raise bad("yes or no")
+        raise bad(Words(N_("yes or no")))
     if kind is OptionType.CHOICE:
         for choice in option.choices:
             if str(value).lower() in (str(choice.value).lower(), choice.name.lower()):
                 return choice.value
         allowed = ", ".join(str(c.value) for c in option.choices)
-        raise bad(f"one of {allowed}")
+        raise bad(Words(N_("one of {allowed}"), {"allowed": allowed}))
     if kind is OptionType.INTEGERS:
         items = value if isinstance(value, list) else [t for t in re.split(r"[,\s]+", str(value)) if t]
         try:
             numbers = [int(str(item)) for item in items]
         except ValueError:
-            raise bad("whole numbers separated by commas, like 4,5") from None
+            raise bad(Words(N_("whole numbers separated by commas, like 4,5"))) from None
         if not numbers:
-            raise bad("at least one number")
+            raise bad(Words(N_("at least one number")))
         for item in numbers:
             _check_bounds(option, command, item)
         return _check_count(option, command, list(dict.fromkeys(numbers)))
     if kind is OptionType.USER:
         tokens = value.split() if isinstance(value, str) else [value]
         if len(tokens) != 1:
-            raise bad("exactly one mention")
+            raise bad(Words(N_("exactly one mention")))
         return (await _person(option, command, tokens[0], resolve)).to_json()
     if kind is OptionType.USERS:
         tokens = value.split() if isinstance(value, str) else list(value)
@@ -433,7 +460,7 @@ async def coerce_value(option: Option, command: str, value: Any, resolve: Mentio
         for person in await _people(option, command, distinct, resolve):
             people.setdefault(person.id, person)
         if not people:
-            raise bad("at least one mention")
+            raise bad(Words(N_("at least one mention")))
         return _check_count(option, command, [p.to_json() for p in people.values()])
     raise UsageError(f"-{option.name}: unsupported option type {kind}", command=command)  # pragma: no cover
 
@@ -448,7 +475,8 @@ async def coerce_options(command: Command, raw: Mapping[str, Any], resolve: Ment
         value = raw.get(option.name)
         if value is None or (isinstance(value, str) and not value.strip()):
             if option.required:
-                raise UsageError(f"missing required option -{option.name}", command=command.name, option=option.name)
+                raise UsageError(Words(N_("missing required option -{option}"), {"option": option.name}),
+                                 command=command.name, option=option.name)
             default = option.default
             if isinstance(default, str) and option.type not in (OptionType.STRING, OptionType.CHOICE):
                 default = await coerce_value(option, command.name, default, resolve, author_zone)

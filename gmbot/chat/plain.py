@@ -22,6 +22,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from gmbot.chat.i18n import ENGLISH, N_, Catalog
 from gmbot.chat.request import CONDITION, is_reference
 from gmbot.spec.model import BotSpec, Command
 
@@ -30,19 +31,19 @@ _IDENTIFIER = re.compile(r"\b[a-z][A-Za-z0-9]*[A-Z][A-Za-z0-9]*\b")  # camelCase
 # " - query parameter 'name'" gmbot's server adds to parameter errors.
 _WHERE = re.compile(r"^(?P<message>.*?)(?: - (?:(?P<location>path|query|header|cookie) parameter )?'(?P<name>[^']*)')?$")
 _RULES: list[tuple[re.Pattern[str], str]] = [
-    (re.compile(r"is greater than (?:or equal to )?the maximum of (?P<x>\S+)"), "must be at most {x}"),
-    (re.compile(r"is less than (?:or equal to )?the minimum of (?P<x>\S+)"), "must be at least {x}"),
-    (re.compile(r"is too long"), "is too long"),
-    (re.compile(r"is too short"), "is too short"),
-    (re.compile(r"is not one of \[(?P<x>.*)\]"), "must be one of {x}"),
-    (re.compile(r"does not match"), "is not in the expected form"),
-    (re.compile(r"is not of type '(?P<x>\w+)'"), "must be {x}"),
+    (re.compile(r"is greater than (?:or equal to )?the maximum of (?P<x>\S+)"), N_("must be at most {x}")),
+    (re.compile(r"is less than (?:or equal to )?the minimum of (?P<x>\S+)"), N_("must be at least {x}")),
+    (re.compile(r"is too long"), N_("is too long")),
+    (re.compile(r"is too short"), N_("is too short")),
+    (re.compile(r"is not one of \[(?P<x>.*)\]"), N_("must be one of {x}")),
+    (re.compile(r"does not match"), N_("is not in the expected form")),
+    (re.compile(r"is not of type '(?P<x>\w+)'"), N_("must be {x}")),
 ]
 # Answers about how the bot calls the backend, not about what the user asked: 401 (API key or
 # `client` header), 405 and 415 (method, content type).
 _SETUP_PROBLEMS = {401, 405, 415}
-_TYPE_WORDS = {"integer": "a whole number", "number": "a number", "boolean": "yes or no", "string": "text",
-               "array": "a list", "object": "a set of values"}
+_TYPE_WORDS = {"integer": N_("a whole number"), "number": N_("a number"), "boolean": N_("yes or no"), "string": N_("text"),
+               "array": N_("a list"), "object": N_("a set of values")}
 
 
 @dataclass(frozen=True)
@@ -51,8 +52,8 @@ class PlainProblem:
     description: str
 
 
-MISCONFIGURED = PlainProblem("Not available", "This can't run right now: the bot is set up wrongly. "
-                                              "Its admins will find the details in its log.")
+MISCONFIGURED = PlainProblem(N_("Not available"), N_("This can't run right now: the bot is set up wrongly. "
+                                                    "Its admins will find the details in its log."))
 
 
 class Plain:
@@ -76,23 +77,26 @@ class Plain:
             return body
         return {k: self.words(v) if k in ("title", "detail") and isinstance(v, str) else v for k, v in body.items()}
 
-    def problem(self, status: int, body: Any, command: Command | None) -> PlainProblem | None:
-        """The plain card of a problem the user must not see raw (None: show the spec's card)."""
-        name = self.invocation(command.name) if command else "This"
+    def problem(self, status: int, body: Any, command: Command | None, t: Catalog = ENGLISH) -> PlainProblem | None:
+        """The plain card of a problem the user must not see raw (None: show the spec's card),
+        in the reader's language (`t`)."""
+        name = self.invocation(command.name) if command else t.gettext("This")
         if status == 501:
-            return PlainProblem("Not available yet", f"{name} isn't available yet.")
+            return PlainProblem(t.gettext("Not available yet"), t.gettext("{command} isn't available yet.").format(
+                command=name))
         if status >= 500:
-            return PlainProblem("Something went wrong", "Something went wrong on our side. Please try again later.")
+            return PlainProblem(t.gettext("Something went wrong"),
+                                t.gettext("Something went wrong on our side. Please try again later."))
         if status in _SETUP_PROBLEMS:  # the bot's key, or a route the generated table got wrong
-            return MISCONFIGURED
+            return PlainProblem(t.gettext(MISCONFIGURED.title), t.gettext(MISCONFIGURED.description))
         if status == 400:
             detail = body.get("detail") if isinstance(body, dict) else None
-            said = option_rule(str(detail or ""), command) if command else None
-            return PlainProblem("Not accepted", said or "The service could not accept this request.")
+            said = option_rule(str(detail or ""), command, t) if command else None
+            return PlainProblem(t.gettext("Not accepted"), said or t.gettext("The service could not accept this request."))
         return None
 
 
-def option_rule(detail: str, command: Command) -> str | None:
+def option_rule(detail: str, command: Command, t: Catalog = ENGLISH) -> str | None:
     """`500 is greater than the maximum of 100 - query parameter 'limit'` -> `-limit must be at most 100`."""
     first = detail.strip().splitlines()[0] if detail.strip() else ""
     match = _WHERE.match(first)
@@ -104,8 +108,8 @@ def option_rule(detail: str, command: Command) -> str | None:
     for pattern, words in _RULES:
         found = pattern.search(match.group("message"))
         if found:
-            values = {k: _TYPE_WORDS.get(v, v).replace("'", "") for k, v in found.groupdict().items()}
-            return f"-{option} " + words.format(**values)
+            values = {k: t.gettext(_TYPE_WORDS.get(v, v)).replace("'", "") for k, v in found.groupdict().items()}
+            return f"-{option} " + t.gettext(words).format(**values)
     return None
 
 

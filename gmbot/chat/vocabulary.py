@@ -54,6 +54,9 @@ class Invocation:
     # longer once the platform has been told an answer is coming
     patience: float | None = None
     zone: ZoneLookup | None = None  # the author's time zone, where the platform gives it
+    # the person's language as the platform names it (`es-ES`, `pt-br`), when it sends one:
+    # the core answers in the nearest shipped catalog (gmbot/chat/i18n.py)
+    locale: str | None = None
 
     def scope(self) -> dict[str, Any]:
         return {

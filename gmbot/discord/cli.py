@@ -126,6 +126,7 @@ async def _run_bot(application: Application, spec: BotSpec, token: str, args: ar
     backend = backend_for(spec, PLATFORM, routes=routes)
     bot = make_bot(spec, args.shard_count, args.shard_ids)
     runtime = DiscordRuntime(spec, backend, deferred_timeout=deferred_timeout_from_env())
+    runtime.core.localize(application.locales())
     runtime.install(bot)
 
     application.platform_object("discord", "commands:register")(bot, runtime)

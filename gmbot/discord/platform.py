@@ -5,6 +5,8 @@ Imports nothing heavy: py-cord is loaded only by the parts named by import path.
 
 from __future__ import annotations
 
+from typing import Any
+
 from gmbot.platforms import Platform, Subcommand
 
 STAMP_STYLES = {"relative": "R", "datetime": "f", "date": "D"}
@@ -13,6 +15,31 @@ STAMP_STYLES = {"relative": "R", "datetime": "f", "date": "D"}
 def write_time(unix: int, style: str) -> str:
     """Discord's timestamp markdown, shown in each reader's time zone and language."""
     return f"<t:{unix}:{STAMP_STYLES[style]}>"
+
+
+def person_locale(interaction: Any) -> str | None:
+    """The user's client language (`es-ES`, `pt-BR`), which every interaction carries; the
+    server's (`guild_locale`) when it is missing. A prefix message carries neither."""
+    found = getattr(interaction, "locale", None) or getattr(interaction, "guild_locale", None)
+    return str(found) if found else None
+
+
+# Discord's locale codes (the developer docs' list) by language; a language Discord knows in
+# several variants (Spanish of Spain and of Latin America) gets the catalog in each
+DISCORD_LOCALES = ("id", "da", "de", "en-GB", "en-US", "es-ES", "es-419", "fr", "hr", "it", "lt", "hu", "nl", "no",
+                   "pl", "pt-BR", "ro", "fi", "sv-SE", "vi", "tr", "cs", "el", "bg", "ru", "uk", "hi", "th",
+                   "zh-CN", "ja", "zh-TW", "ko")
+
+
+def command_locales(locale: str) -> tuple[str, ...]:
+    """The Discord locales a catalog's command names and descriptions are registered under."""
+    language, _, region = locale.replace("_", "-").partition("-")
+    exact = tuple(code for code in DISCORD_LOCALES if code.lower() == f"{language}-{region}".lower())
+    if exact:
+        return exact
+    if region:  # pt_BR has pt-BR; a region Discord lacks gets nothing rather than a wrong variant
+        return ()
+    return tuple(code for code in DISCORD_LOCALES if code.split("-")[0] == language and language != "en")
 
 
 _SNOWFLAKE_BASE = {"server": 700_000_000_000_000_000, "user": 800_000_000_000_000_000,
@@ -43,6 +70,8 @@ PLATFORM = Platform(
     target="generator.targets.discord:TARGET",
     preview="gmbot.discord.preview:LOOK",
     fake_id=fake_id,
+    person_locale=person_locale,
+    command_locales=command_locales,
     settings={
         "DISCORD_TOKEN": "the bot's token (developer portal, Bot page)",
         "DISCORD_API_BASE_URL": "Discord's REST API address (default https://discord.com/api/v10)",

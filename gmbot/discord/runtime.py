@@ -38,6 +38,7 @@ from gmbot.chat.options import MentionResolver, NotAMention, UsageError
 from gmbot.chat.recent import Recent
 from gmbot.chat.vocabulary import Invocation, Outcome, Person, Place, RenderedCard
 from gmbot.discord.embeds import card_to_embeds
+from gmbot.discord.platform import person_locale
 from gmbot.service.shutdown import OPEN, RESTARTING, Gate, admitted
 from gmbot.spec.model import BotSpec
 
@@ -193,9 +194,10 @@ class DiscordRuntime:
 
     @staticmethod
     def invocation(guild: Any, channel: Any, author: Any, event_id: Any, mentions: tuple[Person, ...] = (),
-                   patience: float | None = None) -> Invocation:
+                   patience: float | None = None, interaction: Any = None) -> Invocation:
         return Invocation(PLATFORM, author=person(author), server=place(guild), channel=place(channel),
-                          mentions=mentions, id=str(event_id or ""), patience=patience)
+                          mentions=mentions, id=str(event_id or ""), patience=patience,
+                          locale=person_locale(interaction))
 
     def first_delivery(self, kind: str, event_id: Any) -> bool:
         """False for a message or interaction already taken (Discord delivered it again)."""
@@ -214,7 +216,7 @@ class DiscordRuntime:
     async def _slash(self, ctx: Any, name: str, raw_options: Mapping[str, Any]) -> None:
         interaction = getattr(ctx, "interaction", None)
         inv = self.invocation(ctx.guild, ctx.channel, ctx.author, getattr(interaction, "id", None),
-                              patience=self.deferred_timeout)
+                              patience=self.deferred_timeout, interaction=interaction)
         raw, resolve = self._user_options(ctx.guild, raw_options)
         outcome, deferred = await self._in_time(self.core.run(name, raw, inv, resolve), ctx.defer, f"/{name}")
         log_outcome(log, name, outcome)
@@ -335,7 +337,7 @@ class DiscordRuntime:
 
     async def _button(self, interaction: Any, custom_id: str) -> None:
         inv = self.invocation(interaction.guild, interaction.channel, interaction.user, interaction.id,
-                              patience=self.deferred_timeout)
+                              patience=self.deferred_timeout, interaction=interaction)
         outcome, deferred = await self._in_time(self.core.click(custom_id, inv), interaction.response.defer, "a button")
         log_outcome(log, "button", outcome)
         try:

@@ -72,7 +72,8 @@ async def _run_chat(application: Application, spec: BotSpec, args: argparse.Name
         sides = [p for p in platforms() if p.name in keys]
         backends = {p.name: BackendClient(url, keys[p.name], p.client, routes=routes) for p in sides}
         try:
-            cores = {name: Core(spec, backend, name) for name, backend in backends.items()}
+            locales = application.locales()
+            cores = {name: Core(spec, backend, name, locales) for name, backend in backends.items()}
             await Playground(cores, sys.stdout).run_stream(sys.stdin)
         finally:
             for backend in backends.values():

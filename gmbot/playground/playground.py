@@ -1,11 +1,14 @@
 """`gmbot chat`: the offline playground. Type bot commands, read the cards.
 
 Each input line is one of:
-  as <user> in <server> [on <platform>]
+  as <user> in <server> [on <platform>] [speaking <locale>]
                           switch who types, and in which server (joining it); `on <platform>`
                           (any registered platform, default the first) makes it a server of
                           that platform: its commands run as that platform's bot, and its
-                          cards print as that platform shows them
+                          cards print as that platform shows them; `speaking es` is the
+                          user's language as their platform would send it (`es-ES`, `pt-BR`
+                          work too): replies to them come in it. Without it, replies come in
+                          the clan's language (`gmbot setup -language es`), as event cards do
   click <button label>    click a button of the last card with buttons here
   wait <seconds>          let time pass (wars end), then show new events
   # a comment             echoed as is
@@ -41,7 +44,8 @@ def _as_line() -> re.Pattern[str]:
     """`as <user> in <server> [on <platform>]`, for the registered platforms: a server
     named "Wolves on fire" stays a server name."""
     registered = "|".join(re.escape(name) for name in names())
-    return re.compile(rf"^as\s+(\S+)\s+in\s+(.+?)(?:\s+on\s+({registered}))?\s*$", re.IGNORECASE)
+    return re.compile(rf"^as\s+(\S+)\s+in\s+(.+?)(?:\s+on\s+({registered}))?(?:\s+speaking\s+([A-Za-z0-9_-]+))?\s*$",
+                      re.IGNORECASE)
 
 
 def as_text(side: Platform) -> Callable[[RenderedCard], str]:
@@ -86,6 +90,7 @@ class Playground:
         self.platform_of: dict[str, str] = {}  # server id -> its platform
         self.channels: dict[str, Place] = {}  # server id -> its channel
         self.users: dict[str, Person] = {}
+        self.speaking: dict[str, str] = {}  # user id -> the language their platform would send
         self.members: dict[str, set[str]] = {}  # server id -> user ids
         self.user: Person | None = None
         self.server: Place | None = None
@@ -105,7 +110,7 @@ class Playground:
         """How a server's platform is noted: nothing for the default one."""
         return "" if name == self.default else self.sides[name].title
 
-    def switch(self, user_name: str, server_name: str, name: str | None = None) -> None:
+    def switch(self, user_name: str, server_name: str, name: str | None = None, locale: str | None = None) -> None:
         name = name or self.default
         if name not in self.cores:
             self.print(f"!! no {name} bot here (it needs its own API key)")
@@ -123,8 +128,12 @@ class Playground:
             self.users[user_key] = Person(new_id("user", len(self.users)), user_name.lstrip("@"))
         self.server, self.user = self.servers[key], self.users[user_key]
         self.members[self.server.id].add(self.user.id)
+        if locale:
+            self.speaking[self.user.id] = locale
         where = self.elsewhere(name)
-        self.print(f"-- {self.user.name} in {self.server.name}" + (f" (on {where})" if where else ""))
+        speaks = self.speaking.get(self.user.id)
+        self.print(f"-- {self.user.name} in {self.server.name}" + (f" (on {where})" if where else "")
+                   + (f" speaking {speaks}" if speaks else ""))
 
     async def resolve(self, token: str) -> Person | None:
         if not _MENTION.match(token):
@@ -140,7 +149,7 @@ class Playground:
         assert self.user is not None and self.server is not None
         self.counter += 1
         return Invocation(self.platform, author=self.user, server=self.server, channel=self.channels[self.server.id],
-                          mentions=(), id=f"chat-{self.run_id}-{self.counter}")
+                          mentions=(), id=f"chat-{self.run_id}-{self.counter}", locale=self.speaking.get(self.user.id))
 
     # -- output ----------------------------------------------------------------------------
     def print(self, text: str = "") -> None:
@@ -196,7 +205,7 @@ class Playground:
             text = text.replace("{war}", self.last_war)
         switch = self.as_line.match(text)
         if switch:
-            self.switch(switch.group(1), switch.group(2), (switch.group(3) or self.default).lower())
+            self.switch(switch.group(1), switch.group(2), (switch.group(3) or self.default).lower(), switch.group(4))
             return
         if self.user is None or self.server is None:
             self.print("!! start with a line `as <user> in <server>`")

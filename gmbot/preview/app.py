@@ -1,8 +1,9 @@
 """The preview's ASGI app (Starlette): one page, a version to poll, and a re-render of one card.
 
 GET  /         every command, event and button reply card, one column per platform
+               (`?locale=es`: in that catalog's language, with where a text gets too long)
 GET  /version  a digest of the two source files: the page reloads when it changes
-POST /render   `id` + `sample` (JSON): that card again with the edited sample
+POST /render   `id` + `sample` (JSON) [+ `locale`]: that card again with the edited sample
                (`reset` drops the edit). With `X-Fragment: 1` (the page's fetch) the
                answer is the card's HTML; a plain form post is sent back to the page.
 """
@@ -14,7 +15,7 @@ import json
 import logging
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import parse_qs
+from urllib.parse import parse_qs, quote
 
 from markupsafe import Markup
 from starlette.applications import Starlette
@@ -26,7 +27,7 @@ from generator.errors import SpecErrors
 from generator.pipeline import Checked, Config
 from gmbot.chat.cards import CardRenderer
 from gmbot.preview.build import Entry, Preview, build, checked, render_card, source_digest
-from gmbot.preview.render import columns, css, environment, render_platform
+from gmbot.preview.render import columns, css, environment, limit_notes, render_platform
 
 log = logging.getLogger("gmbot.preview")
 
@@ -45,10 +46,10 @@ class State:
             self._cached = (digest, checked(self.config))
         return self._cached[1]
 
-    def preview(self) -> tuple[str, Preview]:
+    def preview(self, locale: str = "en") -> tuple[str, Preview]:
         digest = source_digest(self.config)  # before reading: a save during the build reloads again
         try:
-            preview = build(self.config, self.overrides, self.outcome(digest), self.last_good, self.renderer)
+            preview = build(self.config, self.overrides, self.outcome(digest), self.last_good, self.renderer, locale)
             self.renderer = preview.renderer or self.renderer
             return digest, preview
         except Exception as exc:  # a spec the checks let through but the preview trips on
@@ -58,15 +59,18 @@ class State:
 
 def render_entry(preview: Preview, entry: Entry) -> Markup:
     # rendered once per platform: a card may say something differently on one of them
-    drawn = [(p, render_platform(p, render_card(preview, entry, p.name))) for p in columns()]
-    return Markup(environment().get_template("entry.jinja").render(entry=entry, columns=drawn))
+    drawn = []
+    for column in columns():
+        card = render_card(preview, entry, column.name)
+        drawn.append((column, render_platform(column, card), limit_notes(column, card)))
+    return Markup(environment().get_template("entry.jinja").render(entry=entry, columns=drawn, locale=preview.locale))
 
 
 def create_app(config: Config) -> Starlette:
     state = State(config)
 
     async def page(request: Request) -> Response:
-        digest, preview = state.preview()
+        digest, preview = state.preview(request.query_params.get("locale", "en"))
         html = environment().get_template("page.jinja").render(
             preview=preview, version=digest, platforms=columns(), css=css(), render_entry=render_entry,
             spec_file=config.display(config.spec), openapi_file=config.display(config.openapi),
@@ -88,8 +92,10 @@ def create_app(config: Config) -> Starlette:
             with contextlib.suppress(ValueError):
                 state.last_good[entry_id] = json.loads(text)
         if not request.headers.get("x-fragment"):
-            return RedirectResponse(f"/#{entry_id}", status_code=303)
-        _, preview = state.preview()
+            locale = str(form.get("locale") or "en")
+            back = "/" if locale == "en" else f"/?locale={quote(locale)}"
+            return RedirectResponse(f"{back}#{entry_id}", status_code=303)
+        _, preview = state.preview(str(form.get("locale") or "en"))
         entry = preview.entry(entry_id) if preview.spec else None
         if entry is None:  # the spec changed under the page: it reloads on its next poll
             return PlainTextResponse("no such card (the spec changed): reload the page", status_code=404)

@@ -16,12 +16,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from generator import catalogs, yamlpos
 from generator.errors import SpecErrors
 from generator.openapi import OpenAPI
 from generator.pipeline import Checked, Config, check
 from gmbot.chat.cards import CardRenderer
 from gmbot.chat.core import bind_buttons
 from gmbot.chat.help import describe_option, usage
+from gmbot.chat.i18n import SOURCE, Catalog, Locales
 from gmbot.chat.options import parse_datetime
 from gmbot.chat.vocabulary import RenderedCard
 from gmbot.preview import samples
@@ -81,6 +83,9 @@ class Preview:
     others: list[Entry] = field(default_factory=list)  # defaults.error
     errors: list[str] = field(default_factory=list)  # `gmbot generate`'s lines
     renderer: CardRenderer | None = None
+    locale: str = SOURCE  # the language the cards are shown in (the page's locale switch)
+    locales: tuple[str, ...] = (SOURCE,)  # every catalog beside the spec, as the .po files say now
+    translation_errors: list[str] = field(default_factory=list)  # broken translations: shown in English
 
     def entries(self) -> Iterator[Entry]:
         for view in self.commands:
@@ -159,9 +164,24 @@ def checked(config: Config) -> Checked | SpecErrors:
         return exc
 
 
+def translations(config: Config, outcome: Checked) -> tuple[Locales, list[str]]:
+    """The catalogs beside the spec, compiled from the .po files as they are now (an edited
+    translation shows at once), and the broken translations `gmbot generate` would refuse."""
+    directory = catalogs.locales_dir(config.spec)
+    doc = outcome.spec_doc or yamlpos.load(config.display(config.spec), outcome.spec_text)[0]
+    compiled, errors = catalogs.compile_catalogs(directory, doc, config.display(directory))
+    found = [Catalog(locale, d["messages"], d["plural_forms"]) for locale, d in compiled.items()]
+    return Locales(found), [str(e) for e in errors]
+
+
+def _same_catalogs(a: Locales, b: Locales) -> bool:
+    return a.catalogs.keys() == b.catalogs.keys() and all(
+        a.catalogs[k].messages == b.catalogs[k].messages for k in a.catalogs)
+
+
 def build(config: Config, overrides: Mapping[str, str] | None = None,
           outcome: Checked | SpecErrors | None = None, last_good: Mapping[str, Any] | None = None,
-          renderer: CardRenderer | None = None) -> Preview:
+          renderer: CardRenderer | None = None, locale: str = SOURCE) -> Preview:
     """Sample every card of the checked spec pair (or list the errors).
 
     Pass the previous build's `renderer` to reuse its compiled templates: after a save
@@ -171,11 +191,15 @@ def build(config: Config, overrides: Mapping[str, str] | None = None,
     if isinstance(outcome, SpecErrors):
         return Preview(errors=[str(e) for e in outcome.errors])
     spec, api = outcome.spec, outcome.api
-    if renderer is None:
-        renderer = CardRenderer(spec.bot)
+    locales, broken = translations(config, outcome)
+    if renderer is None or not _same_catalogs(renderer.locales, locales):
+        renderer = CardRenderer(spec.bot, locales)  # a translation changed: its templates too
     else:
         renderer.settings = spec.bot  # its template cache is keyed by the template's text alone
-    preview = Preview(spec=spec, renderer=renderer)
+    locale = locale if locale in locales.catalogs else SOURCE
+    preview = Preview(spec=spec, renderer=renderer, locale=locale, locales=locales.names(),
+                      translation_errors=broken)
+    words = locales.catalog(locale)
     ctx = {"ctx": CTX}
     for command in spec.commands:
         options = {o.name: option_sample(o) for o in command.options}
@@ -191,8 +215,8 @@ def build(config: Config, overrides: Mapping[str, str] | None = None,
                                     {**scope, "reply": reply, "event": {}, "data": {}})
         preview.commands.append(CommandView(
             command,
-            usage(spec.bot.prefix, command),
-            [(f"-{o.name}", describe_option(o)) for o in command.options],
+            usage(spec.bot.prefix, command, words),
+            [(f"-{o.name}", describe_option(o, words)) for o in command.options],
             entries,
         ))
     for event in spec.events:
@@ -239,7 +263,8 @@ def render_card(preview: Preview, entry: Entry, platform: str | None = None) -> 
     assert preview.spec is not None
     renderer = preview.renderer or CardRenderer(preview.spec.bot)
     scope = entry.scope()
-    card = renderer.render(entry.card, scope, platform)  # with the platform's overrides (spec `platforms:`)
+    # with the platform's overrides (spec `platforms:`), in the page's language
+    card = renderer.render(entry.card, scope, platform, preview.locale)
     if entry.bind is not None and card.buttons:
         # the core's own binding: a button whose custom id would be too long to post is
         # left without one, and the platforms leave it out, here as in the chat
@@ -252,7 +277,8 @@ def source_digest(config: Config) -> str:
     import hashlib
 
     digest = hashlib.sha256()
-    for path in (config.spec, config.openapi):
+    po_files = sorted(catalogs.locales_dir(config.spec).glob(f"*/LC_MESSAGES/{catalogs.DOMAIN}.po"))
+    for path in (config.spec, config.openapi, *po_files):  # a saved translation reloads the page too
         try:
             digest.update(Path(path).read_bytes())
         except OSError:

@@ -18,6 +18,7 @@ from typing import Any
 import jinja2
 from markupsafe import Markup
 
+from gmbot.chat.markup import plain
 from gmbot.chat.vocabulary import RenderedCard
 from gmbot.platforms import Platform, PlatformError, PreviewLook, platform, platforms
 
@@ -94,3 +95,23 @@ def render_platform(column: Platform, card: RenderedCard) -> Markup:
     except PlatformError as exc:  # a plugin without a usable look: said in its column
         return Markup('<div class="render-error">{}</div>').format(str(exc))
     return draw(column.title, shown, card)
+
+
+def limit_notes(column: Platform, card: RenderedCard) -> list[str]:
+    """Where this card, as rendered with its sample in the page's language, is longer than
+    `column` takes (its generator target's limits): what the front end will cut or split.
+    A translation is often longer than the English it was checked against."""
+    try:
+        limits = column.load(column.target).card_limits
+    except PlatformError:
+        return []
+    parts = [("title", card.title), ("description", card.description), ("footer", card.footer)]
+    parts += [(f"field_{kind}", text) for f in card.fields for kind, text in (("name", f.name), ("value", f.value))]
+    parts += [("button_label", b.label) for b in card.buttons]
+    notes = []
+    for part, text in parts:
+        length, most = len(plain(text)), getattr(limits, part)
+        if length > most:
+            notes.append(f"{part.replace('_', ' ')}: {length} characters, {column.title} takes {most}: "
+                         "cut when posted")
+    return notes

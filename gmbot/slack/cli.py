@@ -129,6 +129,7 @@ async def _run(application: Application, spec: BotSpec, creds: Credentials, args
                             routes=application.route_table())
     service = SlackService()  # retries, a refused token, health, metrics, graceful shutdown
     runtime = SlackRuntime(spec, backend)
+    runtime.core.localize(application.locales())
     service.attach(runtime, backend)  # before build_app: Bolt takes the guarded listeners
     installs: Installs | None = None
     seen: SeenEvents | None = None

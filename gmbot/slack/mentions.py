@@ -33,6 +33,7 @@ from gmbot.chat.vocabulary import Person, ZoneLookup
 from gmbot.service.delivery import retry_after
 from gmbot.slack.cache import Expiring
 from gmbot.slack.delivery import api_error
+from gmbot.slack.platform import person_locale
 from gmbot.slack.text import fit_name
 
 log = logging.getLogger("gmbot.slack.mentions")
@@ -61,6 +62,7 @@ class Known:
     deleted: bool
     bot: bool
     tz: str | None = None  # the user's IANA time zone, as their Slack profile sets it
+    locale: str | None = None  # the user's language (`es-ES`), asked for with include_locale
 
     def refusal(self, team: str) -> str | None:
         """Why this user is no member of workspace `team`; None when they are."""
@@ -86,7 +88,8 @@ def known(user: dict[str, Any]) -> Known:
     grid = user.get("enterprise_user") or {}
     return Known(Person(user_id, display_name(user)), str(user.get("team_id") or ""),
                  frozenset(str(t) for t in grid.get("teams") or ()), bool(user.get("deleted")),
-                 bool(user.get("is_bot")) or user_id == SLACKBOT, str(user["tz"]) if user.get("tz") else None)
+                 bool(user.get("is_bot")) or user_id == SLACKBOT, str(user["tz"]) if user.get("tz") else None,
+                 person_locale(user))
 
 
 class SlackPeople:
@@ -103,7 +106,7 @@ class SlackPeople:
         if found:
             return cached
         try:
-            response = await client.users_info(user=user_id)
+            response = await client.users_info(user=user_id, include_locale=True)
         except SlackApiError as error:
             code = api_error(error)
             if code in NOT_FOUND:
@@ -127,6 +130,20 @@ class SlackPeople:
             return entry.tz if entry is not None else None
 
         return lookup
+
+    async def locale(self, client: AsyncWebClient, team: str, user_id: str) -> str | None:
+        """The user's language as Slack names it (`es-ES`), or None when Slack cannot say now:
+        the reply then goes in the clan's language."""
+        try:
+            entry = await self.lookup(client, team, user_id)
+        except PeopleUnavailable:
+            return None
+        return entry.locale if entry is not None else None
+
+    def known_locale(self, team: str, user_id: str) -> str | None:
+        """The language of a user looked up lately, without asking Slack (a button's clicker)."""
+        found, entry = self._cache.get((team, user_id))
+        return entry.locale if found and entry is not None else None
 
     async def person(self, client: AsyncWebClient, team: str, user_id: str) -> Person | None:
         """Anyone Slack knows, for their name (the author of a mention); None when unknown."""

@@ -5,6 +5,8 @@ Imports nothing heavy: slack-bolt is loaded only by the parts named by import pa
 
 from __future__ import annotations
 
+from typing import Any
+
 from gmbot.chat.times import plain
 from gmbot.platforms import Platform, Subcommand
 from gmbot.slack import CLIENT, KEY_ENV
@@ -26,6 +28,12 @@ def fake_id(kind: str, count: int) -> str:
     return f"{_ID_LETTER[kind]}{count + 1:08d}"
 
 
+def person_locale(user: Any) -> str | None:
+    """A Slack user's `locale` (`es-ES`, `pt-BR`), which users.info gives with `include_locale`."""
+    code = user.get("locale") if isinstance(user, dict) else None
+    return str(code) if code else None
+
+
 PLATFORM = Platform(
     name=NAME,
     title="Slack",
@@ -42,6 +50,7 @@ PLATFORM = Platform(
     target="generator.targets.slack:TARGET",
     preview="gmbot.slack.preview:LOOK",
     fake_id=fake_id,
+    person_locale=person_locale,  # users.info's `user` (gmbot/slack/mentions.py asks with include_locale)
     settings={
         "SLACK_BOT_TOKEN": "the Bot User OAuth Token (xoxb-...)",
         "SLACK_SIGNING_SECRET": "the app's Signing Secret",

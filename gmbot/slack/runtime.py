@@ -173,6 +173,7 @@ class SlackRuntime:
             channel=self._channel(command.get("channel_id"), command.get("channel_name")),
             id=str(command.get("trigger_id", "")),
             zone=self.people.zone(client, team, str(command.get("user_id", ""))),
+            locale=await self.people.locale(client, team, str(command.get("user_id", ""))),
         )
         text = command_text(str(command.get("text", "")))
         name, _, args = text.text.strip().partition(" ")
@@ -222,7 +223,8 @@ class SlackRuntime:
                            mentions: frozenset[str], event_id: str) -> Outcome:
         author = await self.people.person(client, team, user_id) or Person(user_id, user_id)
         inv = Invocation(PLATFORM, author=author, server=self._team(team, None), channel=Place(channel, channel),
-                         id=event_id, zone=self.people.zone(client, team, author.id))
+                         id=event_id, zone=self.people.zone(client, team, author.id),
+                         locale=await self.people.locale(client, team, user_id))
         return await self.core.run_prefix(name, args, inv, self.people.resolver(client, team, mentions))
 
     @staticmethod
@@ -251,6 +253,7 @@ class SlackRuntime:
             channel=self._channel(channel.get("id"), channel.get("name")),
             # one click, one trigger: the key a double delivery of the same click shares
             id=str(body.get("trigger_id") or action.get("action_ts", "")),
+            locale=self.people.known_locale(team_id, str(user.get("id", ""))),
         )
         outcome = await guarded(log, self.core, self.core.click(custom_id, inv))
         log_outcome(log, "button", outcome)

@@ -145,6 +145,7 @@ async def _run(application: Application, spec: BotSpec, given: Settings, args: a
     backend = backend_for(spec, TELEGRAM, routes=application.route_table())  # TELEGRAM-BFF's key
     service = TelegramService()  # retries, a refused token, health, metrics, graceful shutdown
     runtime = TelegramRuntime(spec, backend, bot)
+    runtime.core.localize(application.locales())
     service.attach(runtime, backend)
     poster = event_poster(bot)  # start_events makes its posts the service's work
     poller = Poller(bot, runtime.feed_soon, service.shutdown.stopping, timeout=args.poll_timeout) if given.polling else None

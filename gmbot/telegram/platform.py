@@ -5,6 +5,8 @@ Imports nothing heavy: aiogram is loaded only by the parts named by import path.
 
 from __future__ import annotations
 
+from typing import Any
+
 from gmbot.chat import times
 from gmbot.platforms import Platform, Subcommand
 from gmbot.telegram import CLIENT, KEY_ENV
@@ -18,6 +20,18 @@ def fake_id(kind: str, count: int) -> str:
     server and its channel), a user's positive number."""
     number = _ID_BASE[kind] + count + 1
     return str(number) if kind == "user" else f"-100{number}"
+
+def person_locale(user: Any) -> str | None:
+    """A Telegram user's `language_code` (an IETF tag: `es`, `pt-br`), when their client sends it."""
+    code = getattr(user, "language_code", None)
+    return str(code) if code else None
+
+
+def command_locales(locale: str) -> tuple[str, ...]:
+    """setMyCommands takes a two-letter ISO 639-1 `language_code` (pt_BR -> pt); English is the default list."""
+    language = locale.split("_")[0].lower()
+    return (language,) if len(language) == 2 and language != "en" else ()
+
 
 PLATFORM = Platform(
     name=NAME,
@@ -38,6 +52,8 @@ PLATFORM = Platform(
     target="generator.targets.telegram:TARGET",
     preview="gmbot.telegram.preview:LOOK",
     fake_id=fake_id,
+    person_locale=person_locale,
+    command_locales=command_locales,
     settings={
         "TELEGRAM_BOT_TOKEN": "the bot's token (from @BotFather)",
         "TELEGRAM_WEBHOOK_SECRET": "the webhook's secret token (1-256 of A-Z a-z 0-9 _ -); webhook mode needs it",

@@ -44,6 +44,7 @@ from gmbot.telegram.buttons import Callbacks
 from gmbot.telegram.commands import listable, telegram_name
 from gmbot.telegram.messages import card_to_messages, card_to_text
 from gmbot.telegram.people import NAME_MAX, TelegramPeople, person
+from gmbot.telegram.platform import person_locale
 
 log = logging.getLogger("gmbot.telegram")
 
@@ -161,7 +162,8 @@ class TelegramRuntime:
         author = person(message.from_user)
         group = chat.type in GROUPS
         inv = Invocation(PLATFORM, author=author, server=place(chat) if group else None, channel=place(chat),
-                         id=f"{chat.id}_{message.message_id}")
+                         id=f"{chat.id}_{message.message_id}",
+                         locale=person_locale(message.from_user))
         args = typed.args
         if name == "help" and args:  # `/help create_war`
             topic, _, rest = args.partition(" ")
@@ -212,7 +214,8 @@ class TelegramRuntime:
             self.people.remember(chat.id, query.from_user)
         inv = Invocation(PLATFORM, author=person(query.from_user),
                          server=place(chat) if chat is not None and chat.type in GROUPS else None,
-                         channel=place(chat) if chat is not None else None, id=query.id)
+                         channel=place(chat) if chat is not None else None, id=query.id,
+                         locale=person_locale(query.from_user))
         custom_id = self.callbacks.custom_id(query.data or "") or ""
         outcome = await guarded(log, self.core, self.core.click(custom_id, inv))
         log_outcome(log, "button", outcome)

@@ -62,8 +62,11 @@ async def sync(bot: Bot, scopes: list[dict[str, Any]], *, dry_run: bool = False)
         if kind not in SCOPES:
             raise SyncError(f"unknown command scope {kind!r}")
         scope = SCOPES[kind]()
+        language = entry.get("language_code")  # a list for the users whose client speaks it
+        if language:
+            kind = f"{kind} ({language})"
         wanted = list(entry.get("commands") or [])
-        found = changes(wanted, await bot.get_my_commands(scope=scope))
+        found = changes(wanted, await bot.get_my_commands(scope=scope, language_code=language))
         if not found:
             report.append(f"{kind}: {len(wanted)} commands already up to date")
             continue
@@ -71,9 +74,9 @@ async def sync(bot: Bot, scopes: list[dict[str, Any]], *, dry_run: bool = False)
             report += [f"dry run ({kind}): {len(found)} change(s)", *found]
             continue
         if wanted:
-            await bot.set_my_commands([BotCommand(**c) for c in wanted], scope=scope)
+            await bot.set_my_commands([BotCommand(**c) for c in wanted], scope=scope, language_code=language)
             report += [f"{kind}: set {len(wanted)} commands", *found]
         else:
-            await bot.delete_my_commands(scope=scope)
+            await bot.delete_my_commands(scope=scope, language_code=language)
             report += [f"{kind}: removed the list", *found]
     return report

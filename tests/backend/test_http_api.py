@@ -52,7 +52,7 @@ def test_setup_get_update_clan(api: Api) -> None:
     clan = setup_clan(api, "Alpha")
     got = api.get(f"/clans/{clan.server_id}").json()
     assert got["name"] == clan.name
-    assert got["location"] == "International" and got["language"] == "English"
+    assert got["location"] == "International" and got["language"] == "en"
     assert got["leader"] == {**clan.leader, "role": "Leader"}
     assert got["platform"] == "discord"
     again = api.post("/clans", {"server": clan.server, "actor": clan.leader,
@@ -60,7 +60,7 @@ def test_setup_get_update_clan(api: Api) -> None:
     assert is_problem(again, 409)["serverId"] == clan.server_id
     changed = api.patch(
         f"/clans/{clan.server_id}",
-        {"actor": clan.leader, "location": "Europe", "language": "French"},
+        {"actor": clan.leader, "location": "Europe", "language": "fr"},
     )
     assert changed.status_code == 200, changed.text
     assert changed.json()["location"] == "Europe" and changed.json()["name"] == clan.name

@@ -58,7 +58,7 @@ def play_until_ended(api: Api, host: Any, rival: Any) -> tuple[dict[str, Any], i
 
 
 def test_whole_war_with_two_clans(api: Api) -> None:
-    host = setup_clan(api, "Wolves", location="Europe", language="French")
+    host = setup_clan(api, "Wolves", location="Europe", language="fr")
     rival = setup_clan(api, "Bears")
     cursor = current_cursor(api)
     # rival subscribes; host creates a war with two players

@@ -13,7 +13,7 @@ from tests.chat.fakes import FakeBackend
 
 from .test_core import INV
 
-CLAN = {"serverId": "1", "platform": "discord", "name": "Wolves", "location": "Europe", "language": "English",
+CLAN = {"serverId": "1", "platform": "discord", "name": "Wolves", "location": "Europe", "language": "en",
         "channel": {"id": "77", "name": "wars"}, "createdAt": "2026-01-01T00:00:00Z"}
 
 
@@ -36,7 +36,7 @@ async def test_update_here_moves_the_notification_channel(spec: BotSpec, fake: F
     assert {f.name: plain(f.value) for f in outcome.card.fields}["Notifications"] == "#wars"
     await core.run_prefix("update", "-location Asia", INV)
     assert fake.body() == {"actor": {"id": "11", "name": "alice"}, "location": "Asia"}
-    await core.run_prefix("update", "-here no -language German", INV)
-    assert fake.body() == {"actor": {"id": "11", "name": "alice"}, "language": "German"}
+    await core.run_prefix("update", "-here no -language es", INV)
+    assert fake.body() == {"actor": {"id": "11", "name": "alice"}, "language": "es"}
     await core.run("update", {"name": None, "location": None, "language": None, "here": True}, INV)  # slash
     assert fake.body()["channel"] == {"id": "77", "name": "wars"}

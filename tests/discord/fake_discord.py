@@ -96,6 +96,7 @@ class User:
     id: int
     name: str
     bot: bool = False
+    locale: str = "en-US"  # the language of their Discord client: every interaction of theirs carries it
 
     @property
     def mention(self) -> str:
@@ -450,7 +451,7 @@ class FakeDiscord:
             "id": str(interaction_id), "application_id": str(self.application_id), "type": kind,
             "token": token, "version": 1, "guild_id": str(guild.id), "guild_locale": "en-US",
             "channel_id": str(channel.id), "channel": channel.to_json(), "member": guild.member_json(user),
-            "locale": "en-US", "app_permissions": ALL_PERMISSIONS, "entitlements": [],
+            "locale": user.locale, "app_permissions": ALL_PERMISSIONS, "entitlements": [],
             "authorizing_integration_owners": {"0": str(guild.id)}, "context": 0, "data": data,
             "attachment_size_limit": 10 * 1024 * 1024,
         }
@@ -652,6 +653,9 @@ class FakeDiscord:
         scope = int(guild) if guild else None
         old = {(c["name"], c.get("type", 1)): c for c in self.commands.get(scope, [])}
         stored = []
+        refused = [problem for command in call.body or [] for problem in _localization_problems(command)]
+        if refused:  # Discord refuses the whole overwrite, naming each field
+            return _json({"message": "Invalid Form Body", "code": 50035, "errors": refused}, 400)
         for command in call.body or []:
             previous = old.get((command["name"], command.get("type", 1)))
             stored.append({
@@ -856,3 +860,31 @@ def _fault_response(fault: Fault, request: web.Request) -> web.StreamResponse:
     messages = {403: ("Missing Access", 50001), 404: ("Unknown Channel", 10003), 500: ("500: Internal Server Error", 0)}
     message, code = messages.get(fault.status, (f"{fault.status}", 0))
     return _json(fault.body or {"message": message, "code": code}, fault.status)
+
+
+# Discord's locales (developer docs, "Locales"), and its rule for a command or option name
+DISCORD_LOCALES = {"id", "da", "de", "en-GB", "en-US", "es-ES", "es-419", "fr", "hr", "it", "lt", "hu", "nl", "no",
+                   "pl", "pt-BR", "ro", "fi", "sv-SE", "vi", "tr", "cs", "el", "bg", "ru", "uk", "hi", "th",
+                   "zh-CN", "ja", "zh-TW", "ko"}
+_NAME = re.compile(r"^[-_'\w]{1,32}$")
+
+
+def _localization_problems(command: dict[str, Any]) -> list[str]:
+    """What Discord says of a command's localizations: unknown locales, command and option
+    names against its rule (1-32 word characters, lowercase), descriptions and choice names
+    outside 1-100 characters."""
+    problems = []
+    named = [command, *(command.get("options") or [])]
+    choices = [c for o in command.get("options") or [] for c in o.get("choices") or []]
+    for part in [*named, *choices]:
+        for key in ("name_localizations", "description_localizations"):
+            for locale, text in (part.get(key) or {}).items():
+                where = f"{part.get('name')}.{key}.{locale}"
+                if locale not in DISCORD_LOCALES:
+                    problems.append(f"{where}: unknown locale")
+                elif key == "name_localizations" and part not in choices:
+                    if not _NAME.match(text) or text != text.lower():
+                        problems.append(f"{where}: invalid name {text!r}")
+                elif not 1 <= len(text) <= 100:
+                    problems.append(f"{where}: must be 1-100 characters")
+    return problems

@@ -45,8 +45,8 @@ async def test_the_cross_platform_script(spec: BotSpec) -> None:
         "  | [We won]  [We lost]  [Draw]",
         "  | *Vote recorded for war",
         "  >> war.confirmed in Bears (Slack) #general:",
-        "  | *Wolves*: +3 glory · rating 0.0 → ",  # ranked play: both clans' rating changes
-        "*Bears*: +0 glory · rating 0.0 → ",
+        "  | *Wolves*: +3 glory points · rating 0.0 → ",  # ranked play: both clans' rating changes
+        "*Bears*: +0 glory points · rating 0.0 → ",
         "    #1 Wolves: 3 glory points",
     ]
     at = 0

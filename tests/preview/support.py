@@ -50,6 +50,8 @@ def preview_server(workdir: Path, spec: Path = ROOT / "specs" / "commands.yaml",
     spec_copy, api_copy = workdir / "specs" / "commands.yaml", workdir / "openapi.yaml"
     shutil.copyfile(spec, spec_copy)
     shutil.copyfile(openapi, api_copy)
+    if (spec.parent / "locales").is_dir():  # the translations beside the spec
+        shutil.copytree(spec.parent / "locales", workdir / "specs" / "locales", dirs_exist_ok=True)
     port = free_port()
     process = subprocess.Popen(
         [sys.executable, "-m", "gmbot.cli", "preview", "--port", str(port)],

@@ -181,3 +181,40 @@ def test_the_page_polls_for_changes_and_reload_off_leaves_it_idle(page: Any, ser
     polls.clear()  # the page before may have polled while this one loaded
     page.wait_for_timeout(600)
     assert polls == []
+
+
+def test_the_locale_switch_shows_each_language_and_where_a_translation_gets_too_long(
+        page: Any, server: Server) -> None:
+    page.goto(server.url)
+    entry_id = "command/setup/201"
+    sample = json.loads(page.locator(f'[data-entry="{entry_id}"] textarea').input_value())
+    page.locator('nav.locales a[data-locale="es"]').click()
+    page.wait_for_url("**/?locale=es")
+    title = page.locator(f'[data-entry="{entry_id}"] .embed-title')
+    assert title.inner_text() == f"¡Bienvenido, {sample['name']}!"
+    assert page.locator("html").get_attribute("lang") == "es"
+    assert "-players @miembro @miembro …" in page.locator('[data-command="createwar"] .usage').inner_text()
+    assert page.locator(".limit-warning").count() == 0
+    # an edited sample keeps the language
+    _edit(page, entry_id, {**sample, "name": "Los Lobos"})
+    page.wait_for_function(f"document.querySelector('[data-entry=\"{entry_id}\"] .embed-title')"
+                           ".innerText === '¡Bienvenido, Los Lobos!'")
+
+    # a translator saves a longer title: within the fixed-text limit, but over Slack's 150
+    # characters with a clan's name in it; the page reloads and says where it will be cut
+    po = server.spec.parent / "locales" / "es" / "LC_MESSAGES" / "gmbot.po"
+    long_welcome = "¡Bienvenido a la comunidad de clanes, " + "x" * 105 + " {{ reply.name }}!"  # 145 fixed
+    text = po.read_text(encoding="utf-8").replace('msgstr "¡Bienvenido, {{ reply.name }}!"',
+                                                  f'msgstr "{long_welcome}"')
+    po.write_text(text, encoding="utf-8")
+    page.wait_for_function("document.querySelectorAll('.limit-warning').length > 0")
+    slack = page.locator(f'[data-entry="{entry_id}"] [data-platform="slack"] .limit-warning')
+    assert "title:" in slack.first.inner_text() and "Slack takes 150" in slack.first.inner_text()
+    assert page.locator(f'[data-entry="{entry_id}"] [data-platform="discord"] .limit-warning').count() == 0
+
+    # a translation that drops a value: listed at its line, the card shown in English
+    po.write_text(text.replace(f'msgstr "{long_welcome}"', 'msgstr "¡Bienvenido!"'), encoding="utf-8")
+    page.locator("#translation-errors").wait_for()
+    assert "drops the value {{ reply.name }}" in page.locator("#translation-errors").inner_text()
+    assert "gmbot.po:" in page.locator("#translation-errors").inner_text()
+    assert page.locator(f'[data-entry="{entry_id}"] .embed-title').inner_text().startswith("Welcome, ")

@@ -104,12 +104,14 @@ class FakeSlack:
 
     # -- set-up ----------------------------------------------------------------------------
     def add_user(self, user_id: str, name: str, team_id: str | None = None, *, deleted: bool = False,
-                 is_bot: bool = False, tz: str | None = None) -> None:
+                 is_bot: bool = False, tz: str | None = None, locale: str | None = None) -> None:
         self.users[user_id] = {"id": user_id, "name": name.lower(), "team_id": team_id or self.team_id,
                                "deleted": deleted, "is_bot": is_bot,
                                "real_name": name, "profile": {"display_name": name, "real_name": name}}
         if tz is not None:  # users.info gives `tz` (and its label and offset) when the profile has one
             self.users[user_id].update(tz=tz, tz_label=tz, tz_offset=0)
+        if locale:  # users.info gives it only when asked (include_locale), as Slack does
+            self.users[user_id]["locale"] = locale
 
     async def start(self) -> FakeSlack:
         app = web.Application()
@@ -283,6 +285,8 @@ class FakeSlack:
                     "team_id": team, "user_id": self.bot_user_id, "bot_id": "BGMBOT"}
         if method == "users.info":
             user = self.users.get(str(data.get("user")))
+            if user and str(data.get("include_locale", "")).lower() not in ("true", "1"):
+                user = {k: v for k, v in user.items() if k != "locale"}
             return {"ok": True, "user": user} if user else {"ok": False, "error": "user_not_found"}
         if method in {"chat.postMessage", "chat.postEphemeral"}:
             ts = f"{time.time():.6f}"

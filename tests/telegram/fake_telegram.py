@@ -439,7 +439,12 @@ class FakeTelegram:
 
 
 def _scope(data: dict[str, Any]) -> str:
-    return str((data.get("scope") or {}).get("type", "default"))
+    """A command list's key: its scope, and its `language_code` (two letters, ISO 639-1) if any."""
+    kind = str((data.get("scope") or {}).get("type", "default"))
+    language = data.get("language_code")
+    if language and not (len(str(language)) == 2 and str(language).isalpha() and str(language).islower()):
+        raise BadRequest("LANGUAGE_CODE_INVALID")  # Telegram wants a two-letter code
+    return f"{kind}:{language}" if language else kind
 
 
 def _error(status: int, description: str, parameters: dict[str, Any] | None = None) -> web.Response:

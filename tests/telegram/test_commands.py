@@ -12,6 +12,7 @@ import pytest
 
 from generated.chat.routes import ROUTES
 from gmbot.chat.backend import BackendClient
+from gmbot.chat.i18n import Locales
 from gmbot.server.local import LocalBackend
 from gmbot.spec.model import BotSpec
 from gmbot.telegram import CLIENT
@@ -41,9 +42,11 @@ async def run(*args: str) -> int:
 
 def test_the_generated_menus_are_the_specs_commands(spec: BotSpec) -> None:
     document = json.loads(GENERATED.read_text())
-    assert document["scopes"] == scopes(spec)
-    everyone, admins = ({e["command"] for e in s["commands"]} for s in document["scopes"])
-    assert [s["scope"]["type"] for s in document["scopes"]] == ["all_group_chats", "all_chat_administrators"]
+    catalogs = Locales.load(ROOT / "generated" / "chat" / "locales").catalogs
+    assert document["scopes"] == scopes(spec, {k: v for k, v in catalogs.items() if k != "en"})
+    default = [s for s in document["scopes"] if "language_code" not in s]
+    everyone, admins = ({e["command"] for e in s["commands"]} for s in default)
+    assert [s["scope"]["type"] for s in default] == ["all_group_chats", "all_chat_administrators"]
     anyone = {c.name for c in spec.commands if not c.roles}
     assert everyone == anyone | {"help"} and admins == {c.name for c in spec.commands} | {"help"}
 
@@ -55,20 +58,21 @@ async def test_menus_are_set_once_and_only_where_they_changed(
     document = json.loads(GENERATED.read_text())
     sets = fake.of("setMyCommands")
     assert [(c.data["scope"], c.data["commands"]) for c in sets] == [(s["scope"], s["commands"]) for s in document["scopes"]]
-    assert len(fake.of("getMyCommands")) == 2  # read first, per scope
+    lists = len(document["scopes"])  # per scope, and per language
+    assert len(fake.of("getMyCommands")) == lists  # read first, per scope
     assert "all_group_chats: set" in capsys.readouterr().out
 
     assert await run() == 0  # again: nothing to change, nothing written
-    assert len(fake.of("setMyCommands")) == 2 and len(fake.of("getMyCommands")) == 4
-    assert capsys.readouterr().out.count("already up to date") == 2
+    assert len(fake.of("setMyCommands")) == lists and len(fake.of("getMyCommands")) == 2 * lists
+    assert capsys.readouterr().out.count("already up to date") == lists
 
     fake.commands["all_group_chats"] = fake.commands["all_group_chats"][1:]  # changed by hand in @BotFather
     assert await run("--dry-run") == 0
     out = capsys.readouterr().out
     assert "dry run (all_group_chats): 1 change(s)" in out and f"+ /{document['scopes'][0]['commands'][0]['command']}" in out
-    assert len(fake.of("setMyCommands")) == 2
+    assert len(fake.of("setMyCommands")) == lists
     assert await run() == 0
-    assert [c.data["scope"]["type"] for c in fake.of("setMyCommands")[2:]] == ["all_group_chats"]
+    assert [c.data["scope"]["type"] for c in fake.of("setMyCommands")[lists:]] == ["all_group_chats"]
 
 
 async def test_a_refused_token_is_one_line_and_exit_78(

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from generator.targets import CardLimits, CommandLimits, Outputs, Target
 from generator.targets.discord import limits
+from generator.targets.discord.localize import localize
 from generator.targets.discord.model import bot_model
 
 
@@ -28,7 +29,10 @@ class Discord(Target):
 
     def outputs(self, out: Outputs) -> dict[str, str]:
         bot = bot_model(out.spec)
-        commands_json = {"commands": [c.payload for c in bot.commands] if bot.slash else []}
+        # the registrations, with each catalog's names and descriptions (localize.py)
+        payloads = [localize(c.payload, spec_command, out.translations)
+                    for c, spec_command in zip(bot.commands, out.spec.commands, strict=True)]
+        commands_json = {"commands": payloads if bot.slash else []}
         return {
             "discord/__init__.py": out.render("package_init.py.jinja",
                                               docstring=f"The Discord front end of {bot.name}."),

@@ -43,7 +43,7 @@ class Telegram(Target):
         return {
             "telegram/__init__.py": out.render("package_init.py.jinja",
                                                docstring=f"The Telegram front end of {out.spec.bot.name}."),
-            "telegram/commands.json": out.json(out.header, "generated_by", {"scopes": commands.scopes(out.spec)}),
+            "telegram/commands.json": out.json(out.header, "generated_by", {"scopes": commands.scopes(out.spec, out.translations)}),
         }
 
 
