@@ -62,6 +62,7 @@ from gmbot.chat.routes import (
     LEASE_OPERATION,
 )
 from gmbot.chat.vocabulary import RenderedCard
+from gmbot.chat.waiting import wait_event
 
 log = logging.getLogger("gmbot.chat.events")
 
@@ -430,8 +431,7 @@ class EventConsumer:
         """Send the cursor when it moves and renew the lease; return when the lease is lost."""
         renew_at = time.monotonic() + lease.renew_every
         while True:
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._to_save.wait(), max(0.0, renew_at - time.monotonic()))
+            await wait_event(self._to_save, renew_at - time.monotonic())
             try:
                 if self._to_save.is_set():
                     self._to_save.clear()
@@ -451,8 +451,7 @@ class EventConsumer:
 
     @staticmethod
     async def _pause(stop: asyncio.Event, seconds: float) -> None:
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(stop.wait(), seconds)
+        await wait_event(stop, seconds)
 
     def _stop_lanes(self) -> None:
         """Cancel the posts in flight and forget what was fetched: the cursor says where to resume."""

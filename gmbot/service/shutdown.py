@@ -12,6 +12,8 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AbstractAsyncContextManager
 from typing import Any, Protocol
 
+from gmbot.chat.waiting import wait_event
+
 log = logging.getLogger("gmbot.service")
 
 GRACE_ENV = "GMBOT_SHUTDOWN_GRACE"  # seconds the work in flight gets to finish
@@ -105,18 +107,14 @@ class Shutdown:
 
     async def drain(self) -> bool:
         """Wait for the work in flight, at most `grace` seconds; False when some was left."""
-        try:
-            await asyncio.wait_for(self._idle.wait(), self.grace)
+        if await wait_event(self._idle, self.grace):
             return True
-        except TimeoutError:
-            log.warning("%d command(s) still running after %.0f s: closing anyway", self._busy, self.grace)
-            return False
+        log.warning("%d command(s) still running after %.0f s: closing anyway", self._busy, self.grace)
+        return False
 
     async def sleep(self, seconds: float) -> bool:
         """Sleep, waking early when shutdown begins; True when it did."""
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self.stopping.wait(), seconds)
-        return self.stopping.is_set()
+        return await wait_event(self.stopping, seconds)
 
 
 async def finish(shutdown: Shutdown, tasks: list[asyncio.Task[Any]]) -> bool:
