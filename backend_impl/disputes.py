@@ -95,7 +95,7 @@ async def _tell_clans(session: AsyncSession, war: War, type_: str, data: dict[st
 
 
 async def file_dispute(ctx: RequestContext, *, war_id: str, body: m.DisputeRequest) -> dict[str, Any] | Reply:
-    evidence = [str(url) for url in body.evidence or []]
+    evidence = [url.root for url in body.evidence or []]
 
     async def work(session: AsyncSession) -> dict[str, Any]:
         clan = await find_clan(session, ctx.platform, body.server.id)
@@ -290,7 +290,7 @@ async def settle_ticket(ctx: RequestContext, *, ticket_id: int, body: m.SettleRe
 
 async def appoint_referee(ctx: RequestContext, *, body: m.AppointRefereeRequest) -> dict[str, Any] | Reply:
     _require_operator(ctx, "appointReferee")
-    games = sorted(set(body.games)) if body.games is not None else None
+    games = sorted({int(g.root) for g in body.games}) if body.games is not None else None
     if games is not None:
         known = (await catalogue.load()).games
         unknown = [g for g in games if g not in known]

@@ -39,7 +39,7 @@ def verdict_of(host_vote: str | None, opponent_vote: str | None) -> str:
 def _due(cutoff: datetime) -> Any:
     disputed = select(Ticket.open_war_id).where(Ticket.open_war_id == War.id)
     return (
-        select(War.id)
+        select(War)
         .where(War.status == "ended", War.ended_at <= cutoff, ~disputed.exists())
         .order_by(War.ended_at, War.id)
     )

@@ -109,6 +109,7 @@ async def ticket_dict(
     war: War | None = None,
 ) -> dict[str, Any]:  # fmt: skip
     """The ticket as the API shows it; `trail`: with its steps, oldest first."""
+    await session.flush()  # the steps just added (the sessions do not autoflush)
     war = war or await session.get(War, ticket.war_id)
     assert war is not None and war.opponent_clan_id is not None
     known = dict(clans or {})
