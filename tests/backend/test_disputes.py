@@ -18,7 +18,13 @@ import pytest
 
 from backend_impl import db, replay
 from tests.backend.backend_support import Api, is_problem, setup_clan, uid, user
-from tests.backend.conftest import PG_URL, create_pg_database, drop_pg_database, prepare_database, start_server
+from tests.backend.conftest import (
+    PG_URL,
+    create_pg_database,
+    drop_pg_database,
+    prepare_database,
+    start_server,
+)
 from tests.backend.test_lifecycle import current_cursor, feed_until
 from tests.backend.test_ratings import Ranked, Side, _operator_key, board, play
 
