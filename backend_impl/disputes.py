@@ -24,11 +24,11 @@ from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from backend_impl import (
-    catalogue,
     db,
     errors,
     idempotency,
     outbox,
+    referees,
     replay,
     results,
     seasons,
@@ -40,7 +40,6 @@ from backend_impl.clock import utcnow
 from backend_impl.identity import LEADER, MANAGERS, find_clan, require_role
 from backend_impl.pages import page
 from backend_impl.tables import Clan, Member, Referee, Ticket, War, WarResult
-from backend_impl.views import iso
 from backend_impl.wars import load_war, normalize_war_id, render
 from gmbot.server.types import Reply, RequestContext
 
@@ -61,18 +60,7 @@ def _require_operator(ctx: RequestContext, operation: str) -> None:
         raise errors.operator_only(operation, ctx.client, allowed)
 
 
-def referee_dict(referee: Referee) -> dict[str, Any]:
-    channel = None
-    if referee.channel_id is not None:
-        channel = {"serverId": referee.channel_server_id, "id": referee.channel_id, "name": referee.channel_name}
-    return {
-        "platform": referee.platform,
-        "id": referee.user_id,
-        "name": referee.name,
-        "games": referee.games,
-        "appointedAt": iso(referee.appointed_at),
-        "channel": channel,
-    }
+referee_dict = referees.as_dict
 
 
 async def _war_with_ranked(session: AsyncSession, war: War) -> dict[str, Any]:
@@ -290,26 +278,11 @@ async def settle_ticket(ctx: RequestContext, *, ticket_id: int, body: m.SettleRe
 
 async def appoint_referee(ctx: RequestContext, *, body: m.AppointRefereeRequest) -> dict[str, Any] | Reply:
     _require_operator(ctx, "appointReferee")
-    games = sorted({int(g.root) for g in body.games}) if body.games is not None else None
-    if games is not None:
-        known = (await catalogue.load()).games
-        unknown = [g for g in games if g not in known]
-        if unknown or not games:
-            raise errors.unprocessable(
-                f"Unknown games {unknown}: see listGames." if unknown else "Name at least one game, or leave games out.",
-                unknownGames=unknown, knownGames=sorted(known),
-            )  # fmt: skip
+    games = await referees.check_games([g.root for g in body.games] if body.games is not None else None)
 
     async def work(session: AsyncSession) -> dict[str, Any]:
-        referee = await session.get(Referee, (body.platform, body.user.id), with_for_update=True)
-        if referee is None:
-            referee = Referee(platform=body.platform, user_id=body.user.id, name=body.user.name, games=games,
-                              appointed_at=utcnow(), appointed_by=ctx.client)  # fmt: skip
-            session.add(referee)
-        else:  # appointed again: the new scope
-            referee.name, referee.games = body.user.name, games
-        await session.flush()
-        return referee_dict(referee)
+        return referee_dict(await referees.appoint(session, body.platform, body.user.id, body.user.name, games,
+                                                   ctx.client))  # fmt: skip
 
     return await idempotency.run(ctx, "appointReferee", 201, body, work)
 
@@ -318,13 +291,7 @@ async def remove_referee(ctx: RequestContext, *, body: m.RemoveRefereeRequest) -
     _require_operator(ctx, "removeReferee")
 
     async def work(session: AsyncSession) -> dict[str, Any]:
-        referee = await session.get(Referee, (body.platform, body.userId), with_for_update=True)
-        if referee is None:
-            raise errors.not_found("Referee", f"{body.userId} on {body.platform} is not a referee.",
-                                   platform=body.platform, userId=body.userId)  # fmt: skip
-        gone = referee_dict(referee)
-        await session.delete(referee)
-        return gone
+        return await referees.remove(session, body.platform, body.userId)
 
     return await idempotency.run(ctx, "removeReferee", 200, body, work)
 

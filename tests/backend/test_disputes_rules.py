@@ -275,3 +275,29 @@ async def test_a_leader_forfeits_and_the_opponent_wins(arena: Arena) -> None:
             {"server": b.server, "actor": b.leader}))  # fmt: skip
     assert twice.value.status == 409
     assert await counters(arena) == await counters_from_wars(arena)
+
+
+def test_the_admin_command_appoints_lists_and_removes_referees(tmp_path: Path) -> None:
+    """`python -m backend_impl.referees` on the database itself (no key), with plain errors."""
+    import subprocess
+    import sys
+
+    from tests.backend.backend_support import cli_environment
+
+    url = f"sqlite+aiosqlite:///{tmp_path / 'admin.sqlite3'}"
+
+    def run(*args: str) -> subprocess.CompletedProcess[str]:
+        root = Path(__file__).resolve().parents[2]
+        return subprocess.run([sys.executable, "-m", "backend_impl.referees", "--database-url", url, *args],
+                              cwd=root, env=cli_environment(), capture_output=True, text=True, timeout=60)  # fmt: skip
+
+    appointed = run("appoint", "--platform", "slack", "--user", "U0REF", "--name", "kim", "--games", "5,4,5")
+    assert appointed.returncode == 0, appointed.stderr
+    assert "games 4, 5" in appointed.stdout
+    unknown = run("appoint", "--platform", "slack", "--user", "U0X", "--name", "x", "--games", "99")
+    assert unknown.returncode == 1 and "Unknown games [99]" in unknown.stderr and "Traceback" not in unknown.stderr
+    assert "slack U0REF kim: games 4, 5; no channel yet" in run("list").stdout
+    assert run("remove", "--platform", "slack", "--user", "U0REF").returncode == 0
+    missing = run("remove", "--platform", "slack", "--user", "U0REF")
+    assert missing.returncode == 1 and "not a referee" in missing.stderr
+    assert run("list").stdout.strip() == ""
