@@ -80,6 +80,10 @@ async def open_for_votes(session: AsyncSession, war: War, rendered: dict[str, An
     """The ticket a disputed vote opens (the votes disagree), posted to the referees' channels;
     its summary, for the war.disputed event."""
     reason = f"The votes disagree: the host clan voted {war.host_vote}, the opponent clan {war.opponent_vote}."
+    ticket = await find_open(session, war.id, lock=True)
+    if ticket is not None:  # a clan filed before the votes were in: the votes join its ticket
+        add_step(session, ticket, "evidence", SYSTEM, reason, {"evidence": [], "votes": _votes(war)})
+        return await ticket_dict(session, ticket, trail=False)
     ticket = await open_ticket(session, war, "votes", SYSTEM, reason, [])
     body = await ticket_dict(session, ticket, trail=False)
     await notify_referees(session, "ticket.opened", war.game_id, {"ticket": body, "war": rendered})

@@ -301,3 +301,22 @@ def test_the_admin_command_appoints_lists_and_removes_referees(tmp_path: Path) -
     missing = run("remove", "--platform", "slack", "--user", "U0REF")
     assert missing.returncode == 1 and "not a referee" in missing.stderr
     assert run("list").stdout.strip() == ""
+
+
+async def test_disagreeing_votes_after_a_filed_dispute_join_its_ticket(arena: Arena) -> None:
+    a, b = await arena.clan("Elm"), await arena.clan("Fir")
+    war_id, _ = await _ended(arena, a, b)
+    filed = body(await disputes.file_dispute(arena.ctx(), war_id=war_id, body=m.DisputeRequest.model_validate(
+        {"server": a.server, "actor": a.leader, "reason": "they cheated"})))  # fmt: skip
+    await _vote(arena, a, war_id, "win")
+    await _vote(arena, b, war_id, "win")
+    assert (await _war(arena, war_id)).status == "disputed"
+    ticket = await disputes.get_ticket(arena.ctx(), ticket_id=filed["id"])
+    assert [s["action"] for s in ticket["trail"]] == ["opened", "evidence"]
+    assert ticket["trail"][1]["data"]["votes"] == {"host": "win", "opponent": "win"}
+    assert (await disputes.list_tickets(arena.ctx(), war=war_id, status="all"))["total"] == 1
+    # the referee settles it; the grace rule never touches it
+    await appoint()
+    await settle(arena, filed["id"], "host")
+    assert (await _war(arena, war_id)).result == "host"
+    assert await counters(arena) == await counters_from_wars(arena)
