@@ -239,11 +239,13 @@ def test_forfeit_and_the_grace_rule_run_over_http(apis: dict[str, Api]) -> None:
     assert forfeited.json()["result"] == "host" and forfeited.json()["host"]["glory"] == 3
     events, _ = feed_until(slack, cursor, 3)
     assert any(e["type"] == "war.forfeited" and e["data"]["war"]["id"] == ongoing for e in events)
-    # the grace rule: a war ended with one vote becomes that side's result on its own
-    short = api.post("/wars", {"server": a.clan.server, "actor": a.clan.leader, "players": [a.clan.leader],
-                               "game": 5, "duration": 0.4 / 3600}).json()["id"]  # fmt: skip
-    assert slack.post(f"/wars/{short}/accept", {"server": b.clan.server, "actor": b.clan.leader,
-                                                "players": [b.clan.leader]}).status_code == 200  # fmt: skip
+    # the grace rule: a war ended with one vote becomes that side's result on its own, a war
+    # nobody voted on is void
+    short, unvoted = (api.post("/wars", {"server": a.clan.server, "actor": a.clan.leader, "players": [a.clan.leader],
+                                         "game": 5, "duration": 0.4 / 3600}).json()["id"] for _ in range(2))  # fmt: skip
+    for war_id in (short, unvoted):
+        assert slack.post(f"/wars/{war_id}/accept", {"server": b.clan.server, "actor": b.clan.leader,
+                                                     "players": [b.clan.leader]}).status_code == 200  # fmt: skip
     deadline = time.monotonic() + 20
     while (war := api.get(f"/wars/{short}").json())["status"] == "ongoing":
         assert time.monotonic() < deadline
@@ -254,5 +256,36 @@ def test_forfeit_and_the_grace_rule_run_over_http(apis: dict[str, Api]) -> None:
         assert time.monotonic() < deadline + GRACE_SECONDS, "the grace rule did not settle the war"
         time.sleep(0.1)
     assert war["status"] == "confirmed" and war["result"] == "host"
+    while (war := api.get(f"/wars/{unvoted}").json())["status"] == "ended":
+        assert time.monotonic() < deadline + GRACE_SECONDS, "the grace rule did not void the war"
+        time.sleep(0.1)
+    assert war["status"] == "void" and war["host"]["glory"] == war["opponent"]["glory"] == 0
     stats: dict[str, Any] = slack.get(f"/clans/{b.clan.server_id}/stats").json()
-    assert stats["lost"] == 2 and stats["played"] == 2
+    assert stats["lost"] == 2 and stats["played"] == 2  # the void war is not counted
+    events, _ = feed_until(slack, cursor, 12)
+    assert any(e["type"] == "war.voided" and e["data"]["war"]["id"] == unvoted for e in events)
+    assert any(e["type"] == "war.confirmed" and e["data"].get("settledBy") == "grace" for e in events)
+
+
+def test_every_event_the_flows_wrote_renders_as_a_card_on_every_platform(apis: dict[str, Api]) -> None:
+    """The events of the tests above, as the feed gives them, through the chat core of each
+    platform: the spec has a card for each new type and renders the data the backend sends."""
+    from gmbot.chat.core import Core
+    from gmbot.platforms import platforms
+    from gmbot.spec.load import load_spec_yaml
+    from tests.chat.fakes import FakeBackend
+    from tests.support import SPEC
+
+    spec = load_spec_yaml(SPEC)
+    new_types = {"ticket.opened", "ticket.settled", "war.forfeited", "war.voided", "war.disputed", "war.confirmed"}
+    seen: dict[str, int] = {}
+    for api in (apis["discord"], apis["slack"]):
+        events, _ = feed_until(api, 0, 10_000, timeout=3)
+        for event in events:
+            if event["type"] not in new_types:
+                continue
+            for platform in platforms():
+                card = Core(spec, FakeBackend().client(), platform.name).render_event(event)
+                assert card is not None and card.title, (platform.name, event["type"])
+            seen[event["type"]] = seen.get(event["type"], 0) + 1
+    assert set(seen) == new_types, seen  # each kind was written by the flows above
