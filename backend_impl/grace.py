@@ -4,9 +4,9 @@ result (its `win` is its win, its `lose` the opponent's, `draw` a draw); nobody 
 (no glory, no rating, not counted as played). A war with an open dispute is left to its
 referee.
 
-Each war is settled in its own transaction, taken with `FOR UPDATE SKIP LOCKED` and settled
-only if it is still `ended` (PostgreSQL; SQLite has one writer): two backend processes settle
-each war once. Both clans get `war.confirmed` (with `settledBy: grace`) or `war.voided`.
+Each war is settled in its own transaction, taken with `FOR UPDATE SKIP LOCKED` (PostgreSQL)
+and claimed by a conditional UPDATE (`WHERE status = 'ended'`, the transaction's first write:
+on SQLite it sees the latest commit): two backend processes settle each war once. Both clans get `war.confirmed` (with `settledBy: grace`) or `war.voided`.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ import logging
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from backend_impl import outbox, results, settings
 from backend_impl.db import Database, utcnow
@@ -39,7 +39,7 @@ def verdict_of(host_vote: str | None, opponent_vote: str | None) -> str:
 def _due(cutoff: datetime) -> Any:
     disputed = select(Ticket.open_war_id).where(Ticket.open_war_id == War.id)
     return (
-        select(War)
+        select(War.id)
         .where(War.status == "ended", War.ended_at <= cutoff, ~disputed.exists())
         .order_by(War.ended_at, War.id)
     )
@@ -52,9 +52,17 @@ async def settle_unvoted(database: Database, now: datetime | None = None, grace_
     settled: list[str] = []
     while len(settled) < BATCH:  # a longer backlog: the next round goes on
         async with database.transaction() as session:
-            war = (await session.scalars(_due(cutoff).limit(1).with_for_update(skip_locked=True))).first()
-            if war is None:
+            war_id = (await session.scalars(_due(cutoff).limit(1).with_for_update(skip_locked=True))).first()
+            if war_id is None:
                 return settled
+            # claim it: on SQLite (no row locks; another process may have settled it since the
+            # read) this write is the transaction's first, so it sees the latest commit
+            claimed = await session.execute(
+                update(War).where(War.id == war_id, War.status == "ended").values(status="ended"))  # fmt: skip
+            if claimed.rowcount != 1:  # type: ignore[attr-defined]
+                continue
+            war = await session.get(War, war_id, populate_existing=True)
+            assert war is not None
             verdict = verdict_of(war.host_vote, war.opponent_vote)
             ranked = await results.settle_by_verdict(session, war, moment, verdict)
             await session.flush()

@@ -320,3 +320,32 @@ async def test_disagreeing_votes_after_a_filed_dispute_join_its_ticket(arena: Ar
     await settle(arena, filed["id"], "host")
     assert (await _war(arena, war_id)).result == "host"
     assert await counters(arena) == await counters_from_wars(arena)
+
+
+async def test_two_replicas_settle_each_unvoted_war_once(arena: Arena, database_url: str) -> None:
+    """Two schedulers (two connection pools, as two backend processes have) run the grace rule
+    at once: every due war is settled by exactly one of them, and counted once."""
+    import asyncio
+
+    clans = [await arena.clan(f"R{i}") for i in range(4)]
+    ids, ended = [], None
+    for i in range(12):
+        war_id, ended = await _ended(arena, clans[i % 4], clans[(i + 1) % 4])
+        if i % 3 == 0:
+            await _vote(arena, clans[i % 4], war_id, "win")
+        ids.append(war_id)
+    assert ended is not None
+    other = db.Database(database_url)
+    try:
+        moment = ended + timedelta(hours=49)
+        first, second = await asyncio.gather(grace.settle_unvoted(arena.database, moment),
+                                             grace.settle_unvoted(other, moment))  # fmt: skip
+    finally:
+        await other.dispose()
+    assert sorted(first + second) == sorted(ids) and not set(first) & set(second)
+    statuses = [(await _war(arena, w)).status for w in ids]
+    assert statuses.count("confirmed") == 4 and statuses.count("void") == 8
+    assert await counters(arena) == await counters_from_wars(arena)
+    async with arena.database.read() as session:
+        recorded = await session.scalar(select(func.count()).select_from(WarResult).where(WarResult.war_id.in_(ids)))
+    assert recorded == 2 * len(ids)  # one result row per clan and war: none twice
