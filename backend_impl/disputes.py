@@ -239,8 +239,12 @@ async def settle_ticket(ctx: RequestContext, *, ticket_id: int, body: m.SettleRe
         found = await session.get(Ticket, ticket_id)
         if found is None:
             raise errors.not_found("Ticket", f"There is no ticket {ticket_id}.", ticketId=ticket_id)
-        war = await load_war(session, found.war_id, lock=True)  # the war first, as votes lock it
-        ticket = (await session.scalars(select(Ticket).where(Ticket.id == ticket_id).with_for_update())).one()
+        # the war first, as votes lock it; a write (SQLite has no row locks: its first write
+        # waits for another process's settlement, and what is read from here on is current)
+        await session.execute(update(War).where(War.id == found.war_id).values(status=War.status))
+        war = await load_war(session, found.war_id, lock=True)
+        ticket = (await session.scalars(select(Ticket).where(Ticket.id == ticket_id).with_for_update()
+                                        .execution_options(populate_existing=True))).one()  # fmt: skip
         referee = await _check_referee(session, ctx, body.actor, war)
         if ticket.status != tk.OPEN:
             raise errors.conflict(f"Ticket {ticket.id} was settled already ({ticket.verdict}).",
