@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -289,3 +290,40 @@ def test_every_event_the_flows_wrote_renders_as_a_card_on_every_platform(apis: d
                 assert card is not None and card.title, (platform.name, event["type"])
             seen[event["type"]] = seen.get(event["type"], 0) + 1
     assert set(seen) == new_types, seen  # each kind was written by the flows above
+
+
+def test_two_referees_on_two_servers_settle_a_ticket_once(
+    apis: dict[str, Api], backend: Ranked, tmp_path: Path
+) -> None:
+    """Two backend processes on the one database, a referee on each settling the same ticket
+    at once (different verdicts): one 200, one 409, the glory awarded once."""
+    import httpx
+
+    api, operator = apis["discord"], apis["operator"]
+    second = start_server(backend.server.database_url, tmp_path / "second.log", GMBOT_VOTE_GRACE_HOURS="48")
+    try:
+        refs = [user(uid("7"), f"ref {n}") for n in range(2)]
+        for referee in refs:
+            appoint(operator, referee)
+        a, b = Side(api, setup_clan(api, "Yak")), Side(api, setup_clan(api, "Zebu"))
+        [disputed] = play([(a, b, "disputed")], game=4)
+        [ticket] = api.get("/tickets", war=disputed["id"]).json()["items"]
+
+        async def both() -> list[httpx.Response]:
+            async with httpx.AsyncClient(timeout=30) as client:
+                return list(await asyncio.gather(*(
+                    client.post(f"{url}/tickets/{ticket['id']}/settle", headers=api.headers(),
+                                json={"actor": referee, "verdict": verdict, "reason": "at once"})
+                    for url, referee, verdict in ((backend.server.url, refs[0], "host"),
+                                                  (second.url, refs[1], "opponent")))))  # fmt: skip
+
+        replies = asyncio.run(both())
+        assert sorted(r.status_code for r in replies) == [200, 409], [r.text for r in replies]
+        winner = next(r for r in replies if r.status_code == 200).json()["verdict"]
+        glory = [api.get(f"/clans/{s.clan.server_id}/stats").json()["glory"] for s in (a, b)]
+        assert glory == ([3, 0] if winner == "host" else [0, 3])
+        trail = api.get(f"/tickets/{ticket['id']}").json()["trail"]
+        assert [s["action"] for s in trail] == ["opened", "settled"]
+    finally:
+        second.stop()
+    assert "Traceback" not in (tmp_path / "second.log").read_text()
