@@ -45,6 +45,7 @@ bench: $(BIN)/.installed
 	$(BIN)/python bench/bench_backend.py
 	$(BIN)/python bench/bench_bff.py
 	$(BIN)/python bench/bench_slack.py
+	$(BIN)/python bench/bench_telegram.py
 	$(BIN)/python bench/bench_discord.py
 	$(BIN)/python bench/bench_preview.py --screenshot docs/preview.png
 

@@ -110,6 +110,18 @@ async def take_delivery_lease(ctx: RequestContext, *, partition: str, body: m.Le
         return lease_dict(row)
 
 
+async def list_deliveries(ctx: RequestContext) -> dict[str, Any]:
+    """The caller's partitions: a front end splitting its feed anew reads where the old ones got to."""
+    async with db.get().read() as session:
+        rows = list(await session.scalars(
+            select(Delivery)
+            .where(Delivery.client == ctx.client, Delivery.platform == ctx.platform)
+            .order_by(Delivery.partition)
+        ))
+    now = utcnow()
+    return {"items": [{**lease_dict(row), "held": row.generation > 0 and row.expires_at > now} for row in rows]}
+
+
 async def advance_delivery_cursor(ctx: RequestContext, *, partition: str, body: m.CursorUpdate) -> dict[str, Any]:
     async with db.get().transaction() as session:
         row = await _locked(session, ctx, partition)

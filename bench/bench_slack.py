@@ -62,14 +62,15 @@ def pct(values: list[float], q: float) -> float:
 
 
 @contextlib.asynccontextmanager
-async def backend_process() -> AsyncIterator[tuple[str, dict[str, str]]]:
-    """`gmbot serve` in its own process, as deployed; keys for both bots."""
+async def backend_process(
+    clients: tuple[tuple[str, str], ...] = (("DISCORD-BFF", "discord"), (CLIENT, "slack")),
+) -> AsyncIterator[tuple[str, dict[str, str]]]:
+    """`gmbot serve` in its own process, as deployed; a key for each (client, platform)."""
     admin = application.admin_hooks()
-    with tempfile.TemporaryDirectory(prefix="gmbot-bench-slack-") as tmp:
+    with tempfile.TemporaryDirectory(prefix="gmbot-bench-") as tmp:
         url = f"sqlite+aiosqlite:///{Path(tmp) / 'gmbot.sqlite3'}"
         await admin.upgrade(url)
-        keys = {client: (await admin.create_key(url, client, plat))[1]
-                for client, plat in (("DISCORD-BFF", "discord"), (CLIENT, "slack"))}
+        keys = {client: (await admin.create_key(url, client, plat))[1] for client, plat in clients}
         with socket.socket() as probe:
             probe.bind(("127.0.0.1", 0))
             port = probe.getsockname()[1]
@@ -91,6 +92,27 @@ async def backend_process() -> AsyncIterator[tuple[str, dict[str, str]]]:
         finally:
             server.terminate()
             server.wait(10)
+
+
+async def slack_slash(http: aiohttp.ClientSession, fake: FakeSlack, bot_url: str, text: str,
+                      trigger: str) -> tuple[float, float]:
+    """A signed `/gmbot <text>` to the Slack front end: ms to its acknowledgement, and to the
+    card's arrival at `response_url`."""
+    response_url = fake.response_url()
+    body = urllib.parse.urlencode({
+        "team_id": "T0WOLF", "team_domain": "wolves", "channel_id": "CWARS", "channel_name": "wars",
+        "user_id": "UALICE", "user_name": "alice", "command": "/gmbot", "text": text,
+        "response_url": response_url, "trigger_id": trigger,
+    })
+    headers = signed_headers(SECRET, body)
+    started = time.perf_counter()
+    async with http.post(bot_url, data=body.encode(), headers=headers) as reply:
+        await reply.read()
+        assert reply.status == 200
+    ack = time.perf_counter()
+    path = urllib.parse.urlparse(response_url).path
+    call = (await fake.wait_for(lambda c: c.method == "response_url" and c.path == path, within=10))[0]
+    return (ack - started) * 1000, (call.at - started) * 1000
 
 
 def discord_ctx(guild: Any, author: Any, interaction_id: int) -> Any:
@@ -125,21 +147,7 @@ async def measure(n: int, warmup: int) -> dict[str, dict[str, list[float]]]:
             async def slash(text: str) -> tuple[float, float]:
                 nonlocal counter
                 counter += 1
-                response_url = fake.response_url()
-                body = urllib.parse.urlencode({
-                    "team_id": "T0WOLF", "team_domain": "wolves", "channel_id": "CWARS", "channel_name": "wars",
-                    "user_id": "UALICE", "user_name": "alice", "command": "/gmbot", "text": text,
-                    "response_url": response_url, "trigger_id": f"bench.{counter}",
-                })
-                headers = signed_headers(SECRET, body)
-                started = time.perf_counter()
-                async with http.post(bot_url, data=body.encode(), headers=headers) as reply:
-                    await reply.read()
-                    assert reply.status == 200
-                ack = time.perf_counter()
-                path = urllib.parse.urlparse(response_url).path
-                call = (await fake.wait_for(lambda c: c.method == "response_url" and c.path == path, within=10))[0]
-                return (ack - started) * 1000, (call.at - started) * 1000
+                return await slack_slash(http, fake, bot_url, text, f"bench.{counter}")
 
             await slash("setup -name Wolves")
             await discord.run_slash(discord_ctx(guild, alice, 1), "setup", {"name": "Wolves", "location": None,
@@ -147,7 +155,7 @@ async def measure(n: int, warmup: int) -> dict[str, dict[str, list[float]]]:
             for i in range(warmup + n):
                 for name in COMMANDS:
                     ack, card = await slash(name)
-                    ctx = discord_ctx(guild, alice, 10_000 + i)
+                    ctx = discord_ctx(guild, alice, 10_000 + counter)  # each its own id: none is a repeat
                     started = time.perf_counter()
                     await discord.run_slash(ctx, name, {"limit": None, "offset": None} if name == "games" else {"limit": None})
                     discord_ms = (time.perf_counter() - started) * 1000

@@ -27,6 +27,11 @@ def check_bounds(checks: RequestChecks, name: str, ref: dict[str, Any], schema: 
     def report(key: str | None, message: str) -> None:  # at the option's key when it has it
         checks.error((*ref["path"], key) if key in option else ref["path"], f"option '{name}' {message}")
 
+    if kind == "datetime" and schema.get("type") == "string" and schema.get("format") not in (None, "date-time"):
+        report("type", f"sends a date-time (RFC 3339), but {what} is a {schema['format']}")
+    if kind == "string" and schema.get("format") == "date-time":
+        report("type", f"is free text, but {what} is a date-time: make it a datetime option "
+                       f"(the user types 2026-11-01 or 7d, the API receives RFC 3339)")
     if kind in ("users", "integers") and schema.get("type") == "array":
         _compare(option, [("min_items", "minItems"), ("max_items", "maxItems")], schema, what, report)
     if kind == "integers" and schema.get("type") == "array":
@@ -53,6 +58,45 @@ def check_bounds(checks: RequestChecks, name: str, ref: dict[str, Any], schema: 
         broken = violation(value, schema)
         if broken:
             checks.error((*ref["path"], *key_path), f"{_show(value)} {broken}, which {what} does not accept")
+
+
+UNITS = ("seconds", "minutes", "hours", "days")
+UNIT_EXTENSION = "x-unit"  # on a number schema of openapi.yaml: the unit its value is in
+_UNIT_WORD = re.compile(r"\b(second|minute|hour|day)s?\b", re.IGNORECASE)
+
+
+def api_unit(schema: dict[str, Any]) -> tuple[str | None, str]:
+    """The unit a number schema is in, and where it says so: its `x-unit`, else the one unit
+    its description names ("Hours the war lasts"); (None, why) when it says none or several."""
+    declared = schema.get(UNIT_EXTENSION)
+    if isinstance(declared, str):
+        return declared, UNIT_EXTENSION
+    words = {m.group(1).lower() + "s" for m in _UNIT_WORD.finditer(str(schema.get("description") or ""))}
+    if len(words) == 1:
+        return words.pop(), "its description"
+    return None, "several units in its description" if words else "no unit"
+
+
+def check_unit(checks: RequestChecks, name: str, ref: dict[str, Any], schema: dict[str, Any], what: str) -> None:
+    """A duration option sends a number of its `unit`: the API field must count the same unit."""
+    option: dict[str, Any] = ref["option"]
+    if option.get("type") != "duration":
+        return
+
+    def report(key: str | None, message: str) -> None:
+        checks.error((*ref["path"], key) if key in option else ref["path"], f"option '{name}' {message}")
+
+    mine = option.get("unit", "hours")
+    theirs, where = api_unit(schema)
+    if theirs is None:
+        report("unit", f"sends {mine}, but {what} does not say its unit ({where}): "
+                       f"add {UNIT_EXTENSION}: {mine} to its schema in openapi.yaml")
+    elif theirs not in UNITS:
+        report("unit", f"sends {mine}, but {what} has {UNIT_EXTENSION}: {theirs} "
+                       f"(one of {', '.join(UNITS)})")
+    elif theirs != mine:
+        said = "" if where == UNIT_EXTENSION else f" (said in {where})"
+        report("unit", f"sends {mine}, but {what} is in {theirs}{said}: set unit: {theirs}")
 
 
 def _compare(option: dict[str, Any], bounds: list[tuple[str, str]], schema: dict[str, Any], what: str,

@@ -8,15 +8,32 @@ from typing import Any
 
 import jinja2
 
-from generator.check_requests import BUTTON_CONTEXT, RequestChecks
+from generator.check_requests import CONTEXT, CONTEXT_KINDS, RequestChecks, _a
 from generator.errors import Path
 from generator.openapi import Operation
 from generator.targets import Limit, strictest
-from generator.template_scan import GLOBALS, analyse, method_reads
+from generator.template_scan import (
+    GLOBALS,
+    analyse,
+    each_chain,
+    each_literal,
+    method_reads,
+    unsafe_reads,
+)
 
 
 class CardChecks(RequestChecks):
     card_options: list[str] | None = None  # the option names of the command whose card is checked
+    card_option_types: dict[str, str] | None = None  # and their types
+    # while an event card is checked: the schemas of `event` and of its `data` (None: unknown)
+    event_schemas: tuple[Any, Any] | None = None
+
+    def roots(self, reply_schema: Any) -> dict[str, Any]:
+        """The schema of each name a template or a button reads, where known."""
+        found: dict[str, Any] = {"reply": reply_schema}
+        if self.event_schemas is not None:
+            found["event"], found["data"] = self.event_schemas
+        return found
 
     def check_card(self, card: dict[str, Any], path: Path, names: set[str], schema: Any,
                    operation: Operation | None = None, options: list[str] | None = None) -> None:
@@ -24,6 +41,8 @@ class CardChecks(RequestChecks):
         where `options` is not one command's (defaults.error)."""
         reply_fields = schema  # the response schema `reply.x.y` is checked against
         self.card_options = options
+        if options is None:
+            self.card_option_types = None
         color = card.get("color")
         if isinstance(color, str) and not color.startswith("#") and color not in self.colors:
             self.error((*path, "color"), f"unknown colour '{color}' (bot.colors has: {', '.join(sorted(self.colors))}; or use #rrggbb)")
@@ -42,7 +61,7 @@ class CardChecks(RequestChecks):
             if field.get("each"):
                 self.check_template("{{ " + field["each"] + " }}", (*fpath, "each"), names, reply_fields, None, operation)
                 scope |= {"item", "loop"}
-                item_schema = self.item_schema(field["each"], reply_fields)
+                item_schema = self.item_schema(field["each"], reply_fields, (*fpath, "each"), names)
             for key in ("name", "value"):
                 self.check_template(field.get(key, ""), (*fpath, key), scope, reply_fields, strictest(f"field_{key}"),
                                     operation, item_schema)
@@ -59,7 +78,10 @@ class CardChecks(RequestChecks):
             target = self.operation(button.get("operation"), (*bpath, "operation"))
             if target is None:
                 continue
-            self.check_request(button.get("request") or {}, (*bpath, "request"), target, {}, BUTTON_CONTEXT)
+            # a button reads the reply its card shows, or the event an event card was posted for
+            readable = ({"reply"} | ({"event", "data"} if self.event_schemas is not None else set())) & names
+            schemas = {k: v for k, v in self.roots(reply_fields).items() if k in readable}
+            self.check_request(button.get("request") or {}, (*bpath, "request"), target, {}, CONTEXT | readable, schemas)
             for status, reply_card in (button.get("replies") or {}).items():
                 self.check_status(status, target, (*bpath, "replies", status))
                 rschema = target.responses.get(status) if status != "error" else None
@@ -84,16 +106,47 @@ class CardChecks(RequestChecks):
             self.error(path, f"unknown name '{unknown[0]}' in template (available: {', '.join(sorted(names))})")
         if "reply" not in names:
             reply_fields = None
+        refused = unsafe_reads(source)
+        for attribute in refused:
+            self.error(path, f"'{attribute}' is not readable in a card: the sandbox refuses it, so it would show "
+                             f"as nothing" + ("" if attribute.startswith("_") else
+                                              f" (a field named so is read as x['{attribute}'])"))
+        roots = self.roots(reply_fields)
         for chain in sorted(attributes):
+            if not set(refused).isdisjoint(chain):  # reported above
+                continue
             if chain[0] == "reply":
                 self.check_chain(chain[1:], reply_fields, path, operation)
             elif chain[0] == "item" and item_schema is not None:
                 self.check_chain(chain[1:], item_schema, path, None, "item")
             elif chain[0] == "options" and "options" in names and self.card_options is not None:
                 self.check_option_read(chain[1], path)
+            elif chain[0] in ("event", "data") and chain[0] in names and self.event_schemas is not None:
+                schema, root, rest = self.event_read(chain, roots)
+                self.check_chain(rest, schema, path, None, root)
         for chain in sorted(method_reads(source)):
-            root = {"reply": reply_fields, "item": item_schema}.get(chain[0])
-            self.check_method_read(chain, root, path)
+            root_schema = {**roots, "item": item_schema}.get(chain[0]) if chain[0] in names | {"item"} else None
+            self.check_method_read(chain, root_schema, path)
+
+    def check_each_over(self, chain: tuple[str, ...], path: Path) -> None:
+        """`each: options.x` needs a list option (users, integers), `each: ctx.x` `ctx.mentions`."""
+        if len(chain) != 2:
+            return
+        if chain[0] == "options":
+            kind = (self.card_option_types or {}).get(chain[1])
+            if kind is not None and kind not in ("users", "integers"):
+                self.error(path, f"each: options.{chain[1]} is {_a_option(kind)} option, not a list: a repeated "
+                                 f"field needs a list (users and integers options are lists)")
+        elif chain[1] in CONTEXT_KINDS and CONTEXT_KINDS[chain[1]].get("kind") != "array":
+            self.error(path, f"each: ctx.{chain[1]} is an object, not a list: a repeated field needs a list "
+                             f"(ctx.mentions is one)")
+
+    def event_read(self, chain: tuple[str, ...], roots: dict[str, Any]) -> tuple[Any, str, tuple[str, ...]]:
+        """(schema, name, steps) to check `event.data.x` or `data.x` against: the event's
+        declared data wherever the chain reaches it."""
+        if chain[0] == "event" and chain[1:2] == ("data",) and roots.get("data") is not None:
+            return roots["data"], "event.data", chain[2:]
+        return roots.get(chain[0]), chain[0], chain[1:]
 
     def check_option_read(self, name: str, path: Path) -> None:
         """`options.x` must be an option of the command (else it renders empty, silently)."""
@@ -115,17 +168,36 @@ class CardChecks(RequestChecks):
         self.error(path, f"{'.'.join(chain)} is the {chain[-1]}() method of a mapping in Jinja, not the field "
                          f"'{chain[-1]}': write {written}")
 
-    def item_schema(self, each: str, reply_schema: Any) -> Any:
-        """The schema of `item` in a field repeated over `each` (a `reply...` list), or None."""
-        try:
-            chains = analyse("{{ " + each + " }}")[2]
-        except jinja2.TemplateSyntaxError:
+    def item_schema(self, each: str, reply_schema: Any, path: Path, names: set[str]) -> Any:
+        """The schema of `item` in a field repeated over `each` (a list of the reply or the
+        event), or None; reports an `each` over something the schema says is not a list."""
+        literal = each_literal(each)
+        if literal is not None:
+            self.error(path, f"each: {each} is {literal}, not a list: a repeated field needs a list (one field per item)")
             return None
-        chain = next((c for c in chains if c[0] == "reply"), None)
-        if reply_schema is None or chain is None or len(chains) != 1:
+        chain = each_chain(each)
+        if chain is None or chain[0] not in names:
             return None
-        schema = self.schema_at(chain[1:], reply_schema)
-        return self.api.deref(schema.get("items")) if isinstance(schema, dict) and schema.get("type") == "array" else None
+        if chain[0] in ("options", "ctx"):
+            self.check_each_over(chain, path)
+            return None
+        roots = self.roots(reply_schema if "reply" in names else None)
+        if chain[0] in ("event", "data"):
+            root_schema, _, steps = self.event_read(chain, roots) if len(chain) > 1 else (roots.get(chain[0]), "", ())
+        else:
+            root_schema, steps = roots.get(chain[0]), chain[1:]
+        if root_schema is None:
+            return None
+        schema = self.schema_at(steps, root_schema)
+        if not isinstance(schema, dict):
+            return None
+        kind = schema.get("type") or ("object" if "properties" in schema or "allOf" in schema else None)
+        if kind == "array":
+            return self.api.deref(schema.get("items"))
+        if kind is not None:
+            self.error(path, f"each: {'.'.join(chain)} is {_a(kind)}, not a list: a repeated field needs a list "
+                             f"(one field per item)")
+        return None
 
     def schema_at(self, chain: tuple[str, ...], schema: Any) -> Any:
         """The schema `reply.a.b` has (None when unknown)."""
@@ -154,3 +226,7 @@ class CardChecks(RequestChecks):
             schema = self.api.deref(properties[name])
             if not isinstance(schema, dict) or schema.get("type") not in (None, "object"):
                 return
+
+
+def _a_option(kind: str) -> str:
+    return f"an {kind}" if kind[:1] in "aeiou" else f"a {kind}"

@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from generator.bounds import check_bounds
+from generator.bounds import check_bounds, check_unit
 from generator.errors import Path, SpecError
 from generator.openapi import RUNTIME_HEADERS, OpenAPI, Operation
 from generator.yamlpos import Document
@@ -59,8 +59,13 @@ class RequestChecks:
             self.error(path, f"operation {operation.operation_id} has no response {status} (it has: {known})")
 
     def check_request(self, request: dict[str, Any], path: Path, operation: Operation,
-                      kinds: dict[str, dict[str, Any]], roots: set[str]) -> None:
+                      kinds: dict[str, dict[str, Any]], roots: set[str], schemas: dict[str, Any] | None = None) -> None:
+        """`schemas`: where a reference's root has a schema (a button's `$reply`, `$event`,
+        `$data`), its attributes are checked against it and give the value's type."""
         refs = {**{r: CONTEXT_KINDS.get(r, {"kind": None}) for r in roots}, **kinds}
+        for root, schema in (schemas or {}).items():
+            if root in refs and schema is not None:
+                refs[root] = {**refs[root], "schema": schema}
         op = operation.operation_id
         for location in ("path", "query", "headers"):
             where = "header" if location == "headers" else location
@@ -114,10 +119,13 @@ class RequestChecks:
         expected = schema.get("type") if isinstance(schema, dict) else None
         if is_reference(value):
             kind = self.reference_kind(value, path, refs)
+            option = refs.get(value[1:], {})
+            if "option" in option and isinstance(schema, dict) and expected in ("number", "integer"):
+                check_unit(self, value[1:], option, schema, what)  # also when the type is wrong: both are said
             if kind is not None and expected and not _fits(kind, expected):
                 self.error(path, f"{value} gives {_a(kind)}, but {what} is {_a(expected)}" + _hint(value, kind, expected))
-            elif "option" in refs.get(value[1:], {}) and isinstance(schema, dict):
-                check_bounds(self, value[1:], refs[value[1:]], schema, what)
+            elif "option" in option and isinstance(schema, dict):
+                check_bounds(self, value[1:], option, schema, what)
             return
         if isinstance(value, dict) and CONDITION in value:
             self.check_condition(value, path, schema, refs, what)
@@ -194,6 +202,8 @@ class RequestChecks:
             self.error(path, f"unknown reference '${root}' (options: {', '.join(options) or 'none'}; context: {', '.join(context)})")
             return None
         info = refs[root]
+        if "schema" in info:
+            return self.schema_reference(root, rest, info["schema"], path)
         if not rest:
             kind: str | None = info.get("kind")
             return kind
@@ -205,6 +215,29 @@ class RequestChecks:
             self.error(path, f"${root} has no attribute '{attr}' (it has: {', '.join(attrs)})")
             return None
         return str(attrs[attr]) if "." not in rest else None
+
+    def schema_reference(self, root: str, rest: str, schema: Any, path: Path) -> str | None:
+        """`$reply.war.id` against the reply's schema (`$event.data...` against the event's
+        declared data): each step must exist as far as the schema is a closed object. The type
+        of what it reaches, when known."""
+        steps = [s for s in rest.replace("[", ".").replace("]", "").split(".") if s] if rest else []
+        schema = self.api.deref(schema)
+        for depth, step in enumerate(steps):
+            properties, _, is_open = self.object_view(schema)
+            if step.isdigit() and isinstance(schema, dict) and schema.get("type") == "array":
+                schema = self.api.deref(schema.get("items"))
+                continue
+            if is_open:
+                return None
+            if step not in properties:
+                known = ", ".join(sorted(properties))
+                self.error(path, f"${'.'.join([root, *steps[:depth]])} has no field '{step}' (fields: {known})")
+                return None
+            schema = self.api.deref(properties[step])
+        if not isinstance(schema, dict):
+            return None
+        kind = schema.get("type") or ("object" if "properties" in schema else None)
+        return str(kind) if kind else None
 
     # ---- cards ------------------------------------------------------------------------------
 

@@ -6,6 +6,7 @@ Requests and operations: check_requests.py; cards: check_cards.py.
 
 from __future__ import annotations
 
+import difflib
 import json
 import re
 from typing import Any
@@ -16,8 +17,14 @@ from generator.errors import Path, SpecError
 from generator.openapi import OpenAPI
 from generator.targets import Limit, name_problem, strictest_command, targets
 from generator.yamlpos import Document
-from gmbot.chat.options import FLAG, TOKEN  # the prefix syntax, as the runtime reads it
+from gmbot.chat.options import (  # the prefix syntax, as the runtime reads it
+    FLAG,
+    TOKEN,
+    described,
+    parse_datetime,
+)
 from gmbot.chat.routes import EVENTS_OPERATION
+from gmbot.spec.model import Option, Relative
 
 OPTION_KINDS: dict[str, dict[str, Any]] = {
     "string": {"kind": "string"},
@@ -28,6 +35,7 @@ OPTION_KINDS: dict[str, dict[str, Any]] = {
     "users": {"kind": "array"},
     "duration": {"kind": "number"},
     "integers": {"kind": "array"},
+    "datetime": {"kind": "string"},  # an RFC 3339 date-time (generator/bounds.py checks the format)
 }
 
 
@@ -59,8 +67,38 @@ class Checker(CardChecks):
         for name, event in events.items():
             if known_events and name not in known_events:
                 self.error(("events", name), f"unknown event '{name}': the Event schema's type is one of {', '.join(known_events)}")
+            self.event_schemas = self.event_data(name, event, ("events", name))
             self.check_card(event["card"], ("events", name, "card"), {"event", "data", "ctx"}, None)
+            self.event_schemas = None
         return self.errors
+
+    def event_data(self, name: str, event: dict[str, Any], path: Path) -> tuple[Any, Any]:
+        """The schemas of an event card's `event` and `data`: the Event schema of openapi.yaml
+        (the variant its discriminator maps `name` to, if it has one) and the event's `data:`
+        schema, else the data property of that Event schema. None where unknown."""
+        schemas = (self.api.data.get("components") or {}).get("schemas") or {}
+        event_schema = self.api.deref(schemas.get("Event"))
+        mapping = ((event_schema or {}).get("discriminator") or {}).get("mapping") or {} \
+            if isinstance(event_schema, dict) else {}
+        if isinstance(mapping.get(name), str):
+            event_schema = self.api.deref({"$ref": mapping[name]})
+        if not isinstance(event_schema, dict):
+            event_schema = None
+        declared = event.get("data")
+        data_schema = None
+        if isinstance(declared, str):
+            if declared not in schemas:
+                close = difflib.get_close_matches(declared, list(schemas), n=1)
+                hint = f" (did you mean '{close[0]}'?)" if close else ""
+                self.error((*path, "data"), f"no schema '{declared}' in components.schemas of {self.api.doc.file}{hint}")
+                return event_schema, None
+            data_schema = self.api.deref(schemas[declared])
+        elif event_schema is not None:
+            data_schema = self.api.deref((self.object_view(event_schema)[0]).get("data"))
+        if event_schema is not None and data_schema is not None:
+            properties = {**self.object_view(event_schema)[0], "data": data_schema}
+            event_schema = {"type": "object", "additionalProperties": False, "properties": properties}
+        return event_schema, data_schema
 
     def event_types(self) -> list[str]:
         """The enum of `components.schemas.Event.properties.type`, when openapi.yaml has one."""
@@ -71,23 +109,29 @@ class Checker(CardChecks):
 
     # ---- commands ----------------------------------------------------------------------
     def check_names(self, commands: dict[str, Any]) -> None:
+        """Names and aliases are unique. Every command name is taken first, so an alias that
+        repeats a command's name is reported at the alias, wherever the command is written."""
         seen: dict[str, str] = {}
-        for name, command in commands.items():
-            for path, word in [(("commands", name), name)] + [
-                (("commands", name, "aliases", i), a) for i, a in enumerate(command.get("aliases", []))
-            ]:
-                if word in RESERVED_NAMES:
-                    what = "a command" if len(path) == 2 else "an alias"
-                    self.error(path, f"'{word}' cannot be {what}: the bot answers `{word}` itself")
-                    continue
-                if word in seen:
-                    self.error(path, f"'{word}' is already used by command '{seen[word]}'")
-                    continue
-                seen[word] = name
-                problem = name_problem(word)
-                if problem:
-                    what = "command name" if len(path) == 2 else "alias"
-                    self.error(path, f"{what} '{word}' {problem}")
+        words: list[tuple[Path, str, str]] = [(("commands", name), name, name) for name in commands]
+        words += [(("commands", name, "aliases", i), alias, name)
+                  for name, command in commands.items() for i, alias in enumerate(command.get("aliases") or [])]
+        for path, word, name in words:
+            if word in RESERVED_NAMES:
+                what = "a command" if len(path) == 2 else "an alias"
+                self.error(path, f"'{word}' cannot be {what}: the bot answers `{word}` itself")
+                continue
+            if word in seen:
+                owner = seen[word]
+                said = f"the name of command '{owner}'" if word == owner else \
+                    f"already an alias of command '{owner}'"
+                self.error(path, f"'{word}' is {said}" if len(path) > 2 else
+                           f"'{word}' is already used by command '{owner}'")
+                continue
+            seen[word] = name
+            problem = name_problem(word)
+            if problem:
+                what = "command name" if len(path) == 2 else "alias"
+                self.error(path, f"{what} '{word}' {problem}")
 
     def check_command(self, name: str, command: dict[str, Any], path: Path) -> None:
         description = command.get("description", "")
@@ -120,6 +164,7 @@ class Checker(CardChecks):
         }
         if operation is not None:
             self.check_request(command.get("request") or {}, (*path, "request"), operation, kinds, CONTEXT)
+        self.card_option_types = {n: str(o.get("type")) for n, o in options.items()}
         for status, card in (command.get("replies") or {}).items():
             self.check_status(status, operation, (*path, "replies", status))
             schema = operation.responses.get(status) if operation and status != "error" else None
@@ -210,6 +255,15 @@ class Checker(CardChecks):
                     self.error((*path, "pattern"), f"pattern is not a regular expression: {exc}")
         if "unit" in option and kind != "duration":
             self.error((*path, "unit"), "'unit' is only for duration options")
+        if "relative" in option and kind != "datetime":
+            self.error((*path, "relative"), "'relative' is only for datetime options")
+        if kind == "datetime" and (most := strictest_command("description")) and \
+                (typed := to_option(name, option)) is not None:
+            shown = described(typed)
+            if len(shown) > most.value and len(description) <= most.value:
+                self.error((*path, "description"), f"description is {len(description)} characters, and a datetime "
+                           f"option's shows its format after it ('{shown[len(description):]}'): "
+                           f"{most.platform} allows {most.value} in all")
         if "default" in option:
             if option.get("required"):
                 self.error((*path, "default"), "a required option cannot have a default")
@@ -226,11 +280,13 @@ class Checker(CardChecks):
                 self.error((*path, "default"), f"default {json.dumps(default)} is not one of the choices' values {json.dumps(values)}")
             return
         expected = {"integer": (int,), "number": (int, float), "duration": (int, float, str), "boolean": (bool,),
-                    "string": (str,), "integers": (list, str, int)}.get(str(kind))
+                    "string": (str,), "integers": (list, str, int), "datetime": (str,)}.get(str(kind))
         if kind in {"user", "users"}:
             self.error((*path, "default"), f"a {kind} option cannot have a default")
         elif expected and (not isinstance(default, expected) or (isinstance(default, bool) and kind != "boolean")):
             self.error((*path, "default"), f"default {json.dumps(default)} is not a {kind}")
+        elif kind == "datetime" and (why := _datetime_problem(default, option)) is not None:
+            self.error((*path, "default"), f"default {json.dumps(default)} is not a date or a time from now{why}")
         elif kind == "string" and isinstance(option.get("pattern"), str) and _search(option["pattern"], default) is False:
             self.error((*path, "default"), f"default {json.dumps(default)} does not match the pattern {option['pattern']}")
         elif isinstance(default, int | float) and not isinstance(default, bool) and kind != "integers":
@@ -239,6 +295,23 @@ class Checker(CardChecks):
                 self.error((*path, "default"), f"default {default} is outside min/max")
 
     # ---- operations and requests ------------------------------------------------------------------
+
+
+def to_option(name: str, option: dict[str, Any]) -> Option | None:
+    """The option as the runtime reads it, or None while it is malformed (reported apart)."""
+    try:
+        return Option.model_validate({"name": name, **option})
+    except ValueError:
+        return None
+
+
+def _datetime_problem(text: str, option: dict[str, Any]) -> str | None:
+    """Why a datetime option's default would be refused at run time (None: it parses)."""
+    try:
+        parse_datetime(text, Relative(option.get("relative", "past")))
+    except ValueError as error:
+        return f": {error}" if str(error) else ""
+    return None
 
 
 def _search(pattern: str, text: str) -> bool | None:

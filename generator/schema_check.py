@@ -35,6 +35,11 @@ _KINDS = {"string": "a string", "integer": "an integer", "number": "a number", "
           "object": "a mapping", "array": "a list", "null": "null"}
 
 
+# patterns of values, in words (the regular expression says less to an author)
+_VALUE_RULES = {
+    "^[^\\s<>]([^<>]{0,30}[^\\s<>])?$": "a word or two for usage lines, without < and >, up to 32 characters "
+                                    "(placeholder: clan gives -against <clan>)",
+}
 _KEY_RULES = {
     "^([1-5][0-9][0-9]|error)$": 'a status like "200", or "error"',
     "^[a-z_][a-z0-9_]*$": "a lowercase name like info or war_red",
@@ -78,7 +83,8 @@ def _message(error: Any) -> tuple[tuple[str | int, ...], str]:
     if v == "const":
         return path, f"must be {json.dumps(error.validator_value)}"
     if v == "pattern":
-        return path, f"'{value}' does not match {error.validator_value}"
+        rule = _VALUE_RULES.get(str(error.validator_value))
+        return path, f"'{value}' is not {rule}" if rule else f"'{value}' does not match {error.validator_value}"
     if v == "minLength":
         return path, "must not be empty"
     if v == "minProperties":

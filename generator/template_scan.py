@@ -12,8 +12,10 @@ from __future__ import annotations
 import difflib
 import functools
 import re
+from typing import Any
 
-from jinja2 import TemplateAssertionError, nodes
+from jinja2 import TemplateAssertionError, TemplateSyntaxError, nodes
+from jinja2.runtime import LoopContext
 
 from gmbot.chat.templating import CARD_FILTERS, card_environment
 
@@ -131,3 +133,121 @@ def _chain(node: nodes.Node) -> Chain | None:
         else:
             return None
         node = node.node
+
+
+# ---- what the sandbox refuses -------------------------------------------------------------
+# The sandbox answers an unsafe attribute (`__class__`, `mro`, `func_globals`, a list's
+# `append` in the immutable sandbox...) with an undefined value, which renders as nothing: a
+# card would silently lose the text. So every attribute a template names is asked of the
+# sandbox, on one value of each kind a reply or the context can hold, at generate time.
+def _generator() -> Any:
+    yield 0
+
+
+async def _coroutine() -> None:  # pragma: no cover - never awaited, only inspected
+    return None
+
+
+def _samples() -> list[Any]:
+    coroutine = _coroutine()
+    coroutine.close()
+    made_by: dict[str, Any] = dict(_ENV.globals)
+    made = [LoopContext(iter([1]), _ENV.undefined), made_by["cycler"](1), made_by["joiner"](),
+            made_by["namespace"]()]  # `loop` and what the globals make
+    return ["", {}, [], (), set(), 0, 0.5, True, None, _generator(), coroutine, _samples, "".upper, str, object(),
+            *made, *_ENV.globals.values()]
+
+
+_SAMPLES = _samples()
+# filters whose `attribute` argument the sandbox reads from each item (`map(attribute='x.y')`)
+_ATTRIBUTE_FILTERS = frozenset({"map", "sort", "groupby", "selectattr", "rejectattr", "sum", "unique", "min",
+                                "max", "join", "dictsort"})
+
+
+_DUNDER = re.compile(r"__\w+__")
+
+
+@functools.lru_cache(maxsize=1024)
+def unsafe(attribute: str) -> bool:
+    """Whether the sandbox refuses `x.attribute` for some value `x` a template may meet (a
+    dunder always; `reply._links` is fine: no value has that attribute, so the key is read)."""
+    if _DUNDER.fullmatch(attribute):
+        return True  # on every value
+    for value in _SAMPLES:
+        try:
+            found = getattr(value, attribute)
+        except AttributeError:
+            continue
+        if not _ENV.is_safe_attribute(value, attribute, found):
+            return True
+    return False
+
+
+@functools.lru_cache(maxsize=4096)
+def unsafe_reads(source: str) -> tuple[str, ...]:
+    """The attributes `source` reads that the sandbox refuses, in order of appearance
+    (call after `analyse` succeeded: the source parses)."""
+    if "{" not in source:
+        return ()
+    tree = _ENV.parse(source)
+    # `x.name` and `x|attr('name')` read the attribute first; `x['name']` and `attribute=`
+    # read the key first, and fall back to the attribute only when there is no such key
+    attributes: list[str] = []
+    keys: list[str] = []
+    for node in tree.find_all((nodes.Getattr, nodes.Getitem, nodes.Filter)):
+        if isinstance(node, nodes.Getattr):
+            attributes.append(node.attr)
+        elif isinstance(node, nodes.Getitem):
+            if isinstance(node.arg, nodes.Const) and isinstance(node.arg.value, str):
+                keys.append(node.arg.value)
+        elif not isinstance(node, nodes.Filter):
+            continue
+        elif node.name == "attr" and node.args and isinstance(node.args[0], nodes.Const):
+            attributes.append(str(node.args[0].value))
+        elif node.name in _ATTRIBUTE_FILTERS:
+            for keyword in node.kwargs:
+                if keyword.key == "attribute" and isinstance(keyword.value, nodes.Const):
+                    keys += str(keyword.value.value).split(".")
+    found = [n for n in attributes if unsafe(n)] + [k for k in keys if _DUNDER.fullmatch(k)]
+    return tuple(dict.fromkeys(found))
+
+
+# filters that keep a list's items as they are: `each: reply['items'] | reverse` repeats items
+_SAME_ITEMS = frozenset({"reverse", "sort", "unique", "list", "select", "reject", "selectattr", "rejectattr"})
+
+
+@functools.lru_cache(maxsize=1024)
+def each_literal(each: str) -> str | None:
+    """What an `each:` written as a literal is when it is no list (`'abc'` -> "a string")."""
+    try:
+        tree = _ENV.parse("{{ " + each + " }}")
+    except TemplateSyntaxError:
+        return None
+    if len(tree.body) != 1 or not isinstance(tree.body[0], nodes.Output) or len(tree.body[0].nodes) != 1:
+        return None
+    node = tree.body[0].nodes[0]
+    if isinstance(node, nodes.Dict):
+        return "a mapping"
+    if isinstance(node, nodes.Const):
+        value = node.value
+        return "a text" if isinstance(value, str) else "nothing" if value is None else \
+            "a boolean" if isinstance(value, bool) else "a number"
+    return None
+
+
+@functools.lru_cache(maxsize=1024)
+def each_chain(each: str) -> Chain | None:
+    """The name and attributes an `each:` expression lists (`reply['items'] | reverse` ->
+    ("reply", "items")); None when it is no such plain read."""
+    try:
+        tree = _ENV.parse("{{ " + each + " }}")
+    except TemplateSyntaxError:
+        return None
+    if len(tree.body) != 1 or not isinstance(tree.body[0], nodes.Output) or len(tree.body[0].nodes) != 1:
+        return None
+    node = tree.body[0].nodes[0]
+    while isinstance(node, nodes.Filter) and node.name in _SAME_ITEMS and node.node is not None:
+        node = node.node
+    if isinstance(node, nodes.Name):
+        return (node.name,)
+    return _chain(node)

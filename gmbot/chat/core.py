@@ -29,7 +29,14 @@ from gmbot.chat.request import (
     lookup,
     request_references,
 )
-from gmbot.chat.vocabulary import Invocation, Outcome, Person, RenderedCard, RenderedField
+from gmbot.chat.vocabulary import (
+    Invocation,
+    Outcome,
+    Person,
+    RenderedCard,
+    RenderedField,
+    ZoneLookup,
+)
 from gmbot.spec.model import BotSpec, Button, Card, Command
 
 log = logging.getLogger("gmbot.chat.core")
@@ -68,16 +75,17 @@ class Core:
         return command
 
     async def prepare(
-        self, name: str, raw: Mapping[str, Any], resolve: MentionResolver = _no_members
+        self, name: str, raw: Mapping[str, Any], resolve: MentionResolver = _no_members,
+        zone: ZoneLookup | None = None,
     ) -> tuple[Command, dict[str, Any]]:
         command = self.command(name)
-        return command, await coerce_options(command, raw, resolve)
+        return command, await coerce_options(command, raw, resolve, zone)
 
     async def prepare_prefix(
-        self, name: str, args: str, resolve: MentionResolver = _no_members
+        self, name: str, args: str, resolve: MentionResolver = _no_members, zone: ZoneLookup | None = None,
     ) -> tuple[Command, dict[str, Any]]:
         command = self.command(name)
-        return command, await coerce_options(command, split_flags(command, args), resolve)
+        return command, await coerce_options(command, split_flags(command, args), resolve, zone)
 
     # -- 2. the request ------------------------------------------------------------------
     def build(self, command: Command, options: Mapping[str, Any], inv: Invocation) -> HttpRequest:
@@ -190,7 +198,7 @@ class Core:
         if not name or name.lower() == "help":
             return Outcome(help_card(self.spec, args), "help")
         try:
-            command, options = await self.prepare_prefix(name, args, resolve)
+            command, options = await self.prepare_prefix(name, args, resolve, inv.zone)
         except UsageError as error:
             return self.usage_outcome(error)
         return await self.execute(command, options, inv)
@@ -203,7 +211,7 @@ class Core:
 
     async def _run(self, name: str, raw: Mapping[str, Any], inv: Invocation, resolve: MentionResolver) -> Outcome:
         try:
-            command, options = await self.prepare(name, raw, resolve)
+            command, options = await self.prepare(name, raw, resolve, inv.zone)
         except UsageError as error:
             return self.usage_outcome(error)
         return await self.execute(command, options, inv)

@@ -23,6 +23,14 @@ it loses it (another replica took over after it could not renew in time) it stop
 waits as a standby, asking for the lease again as often. So N replicas post each event
 once, and a standby takes over within a lease's length when the holder dies. The file
 cursor remains for a backend without those operations.
+
+A front end that splits its servers into partitions by a rule that can change (Discord's
+shards, re-sharded from 2 to 4) hands in a `Lineage`: before taking a lease afresh the
+replica reads every partition of its feed (`listDeliveries`) and the lineage says what the
+partitions used before left it (`Inheritance`): a new partition starts from the lowest cursor
+among the old ones that held its servers, each event at or below the cursor of the old
+partition that held its server is dropped (delivered already), and while an old partition is
+still held by a replica the new one stands by (the old shard set has not stopped yet).
 """
 
 from __future__ import annotations
@@ -36,7 +44,7 @@ import tempfile
 import time
 import uuid
 from collections import deque
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -47,7 +55,12 @@ from gmbot.chat.backend import BackendClient, BackendUnavailable
 from gmbot.chat.backoff import Backoff
 from gmbot.chat.core import Core
 from gmbot.chat.request import HttpRequest
-from gmbot.chat.routes import CURSOR_OPERATION, EVENTS_OPERATION, LEASE_OPERATION
+from gmbot.chat.routes import (
+    CURSOR_OPERATION,
+    DELIVERIES_OPERATION,
+    EVENTS_OPERATION,
+    LEASE_OPERATION,
+)
 from gmbot.chat.vocabulary import RenderedCard
 
 log = logging.getLogger("gmbot.chat.events")
@@ -108,6 +121,24 @@ class LeaseSettings:
                    float(environ.get("GMBOT_EVENTS_LEASE_SECONDS", "10")), start)
 
 
+@dataclass(frozen=True)
+class Inheritance:
+    """What a partition takes over from the partitions its servers were split into before."""
+
+    cursor: int  # where it starts when new: no server of it was left behind this by its old partition
+    delivered: Callable[[Any, int], bool]  # (server id, event id) -> an old partition went past it
+    busy: tuple[str, ...] = ()  # old partitions still held by a replica: wait until they stop
+
+
+# (this partition's name, every partition of the feed as listDeliveries gives them) -> what this
+# one inherits, or None when no earlier partition held any of its servers
+Lineage = Callable[[str, Sequence[Mapping[str, Any]]], Inheritance | None]
+
+
+def nothing_delivered(server_id: Any, event_id: int) -> bool:
+    return False
+
+
 class LostLease(Exception):
     """Another replica holds the partition now: this one must stop delivering it."""
 
@@ -115,9 +146,11 @@ class LostLease(Exception):
 class PartitionLease:
     """The lease on one partition of the feed, and its cursor, kept by the backend."""
 
-    def __init__(self, backend: BackendClient, settings: LeaseSettings) -> None:
+    def __init__(self, backend: BackendClient, settings: LeaseSettings, lineage: Lineage | None = None) -> None:
         self.backend = backend
         self.settings = settings
+        self.lineage = lineage if DELIVERIES_OPERATION in backend.routes else None
+        self.delivered: Callable[[Any, int], bool] = nothing_delivered  # by an earlier partition
         self.generation = 0  # the fencing token of the lease held; 0: none
         self.valid_until = 0.0  # monotonic time the lease held runs out, counted from the asking
         self.stored: int | None = None  # the cursor the backend has from this replica
@@ -133,7 +166,16 @@ class PartitionLease:
     async def take(self) -> int | None:
         """Take or renew the lease; its cursor, or None while another replica holds it."""
         asked = time.monotonic()
-        body = {"holder": self.settings.holder, "seconds": self.settings.seconds, "start": self.settings.start}
+        start = self.settings.start
+        if not self.generation and self.lineage is not None:  # taking it afresh: what came before?
+            inherited, self.delivered = await self._inherit(), nothing_delivered
+            if inherited is not None:
+                if inherited.busy:
+                    log.info("partition %s waits for %s to stop (the feed was split differently there)",
+                             self.settings.partition, ", ".join(inherited.busy))
+                    return None
+                start, self.delivered = str(inherited.cursor), inherited.delivered
+        body = {"holder": self.settings.holder, "seconds": self.settings.seconds, "start": start}
         reply = await self._call(LEASE_OPERATION, body)
         if reply.status == 409:
             self.generation = 0
@@ -142,6 +184,14 @@ class PartitionLease:
         self.generation = int(reply.body["generation"])
         self.valid_until = asked + self.settings.seconds
         return int(reply.body["cursor"])
+
+    async def _inherit(self) -> Inheritance | None:
+        assert self.lineage is not None
+        route = self.backend.route(DELIVERIES_OPERATION)
+        reply = await self.backend.call(HttpRequest(DELIVERIES_OPERATION, route.method, route.path))
+        self._check(reply, DELIVERIES_OPERATION)
+        items = reply.body.get("items")
+        return self.lineage(self.settings.partition, items if isinstance(items, list) else [])
 
     async def save(self, cursor: int) -> None:
         reply = await self._call(CURSOR_OPERATION, {"generation": self.generation, "cursor": cursor})
@@ -173,6 +223,11 @@ class PartitionLease:
     def _check(reply: Any, operation: str) -> None:
         if not reply.ok or not isinstance(reply.body, dict):
             raise BackendUnavailable(f"HTTP {reply.status}", request_id=reply.request_id, operation_id=operation)
+
+
+class LaneFailed(Exception):
+    """A channel's lane stopped on an error outside a delivery (the cursor could not be
+    saved, a bug): its events would stay pending for ever, so waiting for them ends."""
 
 
 class DeliveryError(Exception):
@@ -248,6 +303,7 @@ class EventConsumer:
         self._lanes: dict[str, deque[_Item]] = {}
         self._tasks: set[asyncio.Task[None]] = set()
         self._changed = asyncio.Condition()
+        self._failure: BaseException | None = None  # why a lane died; its events stay pending
 
     # -- the feed ------------------------------------------------------------------------
     async def fetch(self, wait: int | None = None) -> int:
@@ -274,7 +330,7 @@ class EventConsumer:
             if not isinstance(event, dict) or not isinstance(event.get("id"), int) or event["id"] <= after:
                 continue
             after = event["id"]
-            card = self.core.render_event(event) if self.accepts(event.get("serverId")) else None
+            card = self.core.render_event(event) if self._ours(event) else None
             self._fetched = after
             if card is None:  # another shard's, or no card for its type: done
                 continue
@@ -291,6 +347,11 @@ class EventConsumer:
         self._advance()
         return handed
 
+    def _ours(self, event: Mapping[str, Any]) -> bool:
+        """This process delivers the event: its server is ours, and no earlier partition did."""
+        server = event.get("serverId")
+        return self.accepts(server) and not (self.lease is not None and self.lease.delivered(server, event["id"]))
+
     async def poll(self, wait: int | None = None) -> int:
         """One call to the feed, then until its events are done; returns how many were posted."""
         before = self.posted
@@ -299,9 +360,15 @@ class EventConsumer:
         return self.posted - before
 
     async def drain(self) -> None:
-        """Until every fetched event is done."""
+        """Until every fetched event is done; `LaneFailed` when a lane died with events left."""
         async with self._changed:
-            await self._changed.wait_for(lambda: not self._pending)
+            await self._changed.wait_for(lambda: not self._pending or self._failure is not None)
+        self._check_lanes()
+
+    def _check_lanes(self) -> None:
+        if self._failure is not None:
+            raise LaneFailed(f"an event lane stopped: {type(self._failure).__name__}: {self._failure}") \
+                from self._failure
 
     async def run(self, stop: asyncio.Event | None = None) -> None:
         stop = stop or asyncio.Event()
@@ -319,8 +386,17 @@ class EventConsumer:
         while not stop.is_set():
             try:
                 await self.fetch()
+                self._check_lanes()
             except BackendUnavailable as error:
                 log.warning("event feed unavailable: %s", error.reason)
+                await self._pause(stop, self.retry_delay)
+            except LaneFailed as error:  # start over from the cursor: nothing pending is lost
+                log.error("%s; fetching again after event %s", error, self._saved)
+                self._stop_lanes()
+                self._fetched = self._saved if self.lease is not None else None
+                await self._pause(stop, self.retry_delay)
+            except OSError as error:  # the cursor file cannot be read: nothing is posted until it can
+                log.error("cannot read the events cursor %s: %s", self.cursor.path, error)
                 await self._pause(stop, self.retry_delay)
 
     async def _run_leased(self, lease: PartitionLease, stop: asyncio.Event) -> None:
@@ -385,6 +461,7 @@ class EventConsumer:
         self._lanes.clear()
         self._pending.clear()
         self._fetched = None
+        self._failure = None
 
     def _route(self) -> tuple[str, str]:
         route = self.backend.route(EVENTS_OPERATION)
@@ -393,7 +470,8 @@ class EventConsumer:
     async def _room(self) -> None:
         """Wait while too many events are in flight (a stuck channel must not fill memory)."""
         async with self._changed:
-            await self._changed.wait_for(lambda: len(self._pending) < self.max_pending)
+            await self._changed.wait_for(lambda: len(self._pending) < self.max_pending or self._failure is not None)
+        self._check_lanes()
 
     # -- lanes: one per channel ----------------------------------------------------------
     def _enqueue(self, item: _Item) -> None:
@@ -402,8 +480,19 @@ class EventConsumer:
             lane = self._lanes[item.lane] = deque()
             task = asyncio.create_task(self._run_lane(item.lane, lane), name=f"gmbot-events-{item.lane}")
             self._tasks.add(task)
-            task.add_done_callback(self._tasks.discard)
+            task.add_done_callback(self._lane_ended)
         lane.append(item)
+
+    def _lane_ended(self, task: asyncio.Task[None]) -> None:
+        """A lane that died on an error (not a delivery's: those are caught in `_attempts`)
+        leaves its events pending: note why, and wake whoever waits for them."""
+        self._tasks.discard(task)
+        if task.cancelled() or task.exception() is None:
+            return
+        self._failure = self._failure or task.exception()
+        waking = asyncio.get_running_loop().create_task(self._notify())
+        self._tasks.add(waking)
+        waking.add_done_callback(self._tasks.discard)
 
     async def _run_lane(self, key: str, lane: deque[_Item]) -> None:
         try:
@@ -464,7 +553,13 @@ class EventConsumer:
             return
         done = min(self._pending) - 1 if self._pending else self._fetched
         if done > self._saved:
-            self.cursor.save(done)  # with a lease, a local copy only
+            try:
+                self.cursor.save(done)
+            except OSError as error:
+                if self.lease is None:  # the file is the cursor: a lane stops on it (`LaneFailed`)
+                    raise
+                # with a lease the file is a local copy only: a read-only disk must not stop delivery
+                log.debug("local copy of the cursor not written: %s", error)
             self._saved = done
             self._to_save.set()
 

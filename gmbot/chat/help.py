@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from gmbot.chat.cards import hex_color
 from gmbot.chat.markup import data
-from gmbot.chat.options import nearest
+from gmbot.chat.options import format_hint, nearest, number_text, shown_bounds
 from gmbot.chat.vocabulary import RenderedCard, RenderedField
 from gmbot.spec.model import BotSpec, Command, Option, OptionType
 
@@ -16,10 +16,15 @@ _PLACEHOLDER = {
     OptionType.BOOLEAN: "yes|no",
     OptionType.DURATION: "<duration>",
     OptionType.INTEGERS: "<n,n,…>",
+    OptionType.DATETIME: "<date|time ago>",
 }
 
 
 def placeholder(option: Option) -> str:
+    """The value's stand-in in a usage line: the option's own `placeholder` word (`<clan>`),
+    else the choices, else one made from the type, else the option's name."""
+    if option.placeholder:
+        return f"<{option.placeholder}>"
     if option.type is OptionType.CHOICE:
         return "|".join(str(c.value) for c in option.choices)
     return _PLACEHOLDER.get(option.type, f"<{option.name}>")
@@ -40,10 +45,13 @@ def describe_option(option: Option) -> str:
         details.append("one of " + ", ".join(f"{c.value} ({c.name})" for c in option.choices))
     if option.type is OptionType.DURATION:
         details.append(f"e.g. 12 ({option.unit.value}), 90m, 1.5h, 2d")
-    if option.min is not None:
-        details.append(f"min {option.min:g}")
-    if option.max is not None:
-        details.append(f"max {option.max:g}")
+    if (hint := format_hint(option)) is not None:
+        details.append(hint)
+    low, high = shown_bounds(option)
+    if low is not None:
+        details.append(f"min {number_text(low)}")
+    if high is not None:
+        details.append(f"max {number_text(high)}")
     details.append("required" if option.required else f"default {option.default}" if option.default is not None else "optional")
     return f"{text} ({'; '.join(details)})"
 

@@ -11,12 +11,17 @@ from __future__ import annotations
 
 import asyncio
 import difflib
+import logging
 import re
 from collections.abc import Awaitable, Callable, Mapping
+from datetime import UTC, date, datetime, timedelta, timezone, tzinfo
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from gmbot.chat.vocabulary import Person
-from gmbot.spec.model import SECONDS_PER_UNIT, Command, DurationUnit, Option, OptionType
+from gmbot.chat.vocabulary import Person, ZoneLookup
+from gmbot.spec.model import SECONDS_PER_UNIT, Command, DurationUnit, Option, OptionType, Relative
+
+log = logging.getLogger("gmbot.chat.options")
 
 
 class UsageError(Exception):
@@ -66,6 +71,54 @@ _SECONDS = {  # every suffix a user may type, by the unit it abbreviates
     **dict.fromkeys(["h", "hr", "hrs", "hour", "hours"], SECONDS_PER_UNIT["hours"]),
     **dict.fromkeys(["d", "day", "days"], SECONDS_PER_UNIT["days"]),
 }
+
+
+# a datetime option: what help and Discord's option description show as its format
+DATETIME_EXAMPLES = {
+    Relative.PAST: "2026-11-01, 2026-11-01 18:00 or 7d ago",
+    Relative.FUTURE: "2026-11-01, 2026-11-01 18:00 or in 2h",
+}
+_WEEK = 7 * SECONDS_PER_UNIT["days"]
+_TIME_UNITS = {**_SECONDS, **dict.fromkeys(["w", "wk", "wks", "week", "weeks"], _WEEK)}
+_AMOUNT = re.compile(r"(\d+(?:\.\d+)?|\.\d+)\s*([a-z]+)")
+_AMOUNTS = re.compile(r"(?:(?:\d+(?:\.\d+)?|\.\d+)\s*[a-z]+\s*)+")
+_DATE = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})")
+_CLOCK = re.compile(r"(\d{1,2}):(\d{2})(?::(\d{2}))?")
+_ABSOLUTE = re.compile(r"(?:(?P<date>\d{4}-\d{1,2}-\d{1,2})(?:[ T]+(?P<clock>\d{1,2}:\d{2}(?::\d{2})?)(?:\.\d+)?)?"
+                       r"|(?P<only>\d{1,2}:\d{2}(?::\d{2})?))\s*(?P<zone>Z|UTC|[+-]\d{2}:?\d{2})?", re.IGNORECASE)
+_DAYS = {"today": 0, "yesterday": -1, "tomorrow": 1}
+# integer bounds this large mean "any": an int32/int64 maximum says no more than the type does
+_NO_BOUND = 2**31 - 1
+
+
+def format_hint(option: Option) -> str | None:
+    """What a slash option's description adds so the user sees the format to type (datetime)."""
+    if option.type is OptionType.DATETIME:
+        return f"e.g. {DATETIME_EXAMPLES[option.relative]}"
+    return None
+
+
+def described(option: Option) -> str:
+    """The option's description as a slash command shows it: with its format hint, if any."""
+    hint = format_hint(option)
+    return f"{option.description} ({hint})" if hint else option.description
+
+
+def number_text(value: float) -> str:
+    """A bound as people write it: 2147483647, not 2.14748e+09; 0.5 stays 0.5."""
+    return str(int(value)) if float(value).is_integer() else f"{value:g}"
+
+
+def shown_bounds(option: Option) -> tuple[float | None, float | None]:
+    """The bounds worth telling a user: an integer's min/max at the type's own limit
+    (2147483647, written to match the API's int32) is no bound to them."""
+    low, high = option.min, option.max
+    if option.type in (OptionType.INTEGER, OptionType.INTEGERS):
+        if high is not None and high >= _NO_BOUND:
+            high = None
+        if low is not None and low <= -_NO_BOUND - 1:
+            low = None
+    return low, high
 
 
 def nearest(word: str, candidates: list[str]) -> str | None:
@@ -179,9 +232,108 @@ async def _people(option: Option, command: str, tokens: list[Any], resolve: Ment
 
 def _check_bounds(option: Option, command: str, value: float) -> None:
     if option.min is not None and value < option.min:
-        raise UsageError(f"-{option.name} must be at least {option.min:g}", command=command, option=option.name)
+        raise UsageError(f"-{option.name} must be at least {number_text(option.min)}", command=command, option=option.name)
     if option.max is not None and value > option.max:
-        raise UsageError(f"-{option.name} must be at most {option.max:g}", command=command, option=option.name)
+        raise UsageError(f"-{option.name} must be at most {number_text(option.max)}", command=command, option=option.name)
+
+
+class AuthorZone:
+    """The author's time zone, asked of the platform at most once, and only when a datetime
+    option needs it (an absolute date, `today`): UTC when the platform cannot say."""
+
+    def __init__(self, lookup: ZoneLookup | None) -> None:
+        self.lookup = lookup
+        self.zone: tzinfo | None = None
+
+    async def get(self) -> tzinfo:
+        if self.zone is None:
+            name = None
+            if self.lookup is not None:
+                try:
+                    name = await self.lookup()
+                except Exception:  # a platform that cannot tell the zone now: UTC, as documented
+                    log.warning("the author's time zone could not be looked up: using UTC", exc_info=True)
+            self.zone = UTC
+            if name:
+                try:
+                    self.zone = ZoneInfo(name)
+                except (ZoneInfoNotFoundError, ValueError):
+                    log.info("unknown time zone %r: using UTC", name)
+        return self.zone
+
+
+def _rfc3339(moment: datetime) -> str:
+    return moment.astimezone(UTC).replace(microsecond=0).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def needs_zone(text: str) -> bool:
+    """Whether `text` names a day or a time of day (read in the author's zone), not a time from now."""
+    words = text.strip().lower()
+    return bool(_DATE.search(words) or _CLOCK.search(words)) or words in _DAYS
+
+
+def parse_datetime(text: str, relative: Relative, zone: tzinfo = UTC, now: datetime | None = None) -> str:
+    """`2026-11-01`, `2026-11-01 18:00` (in the author's zone unless it says `Z`/`+01:00`),
+    `18:00` (today), `now`, `today`, `yesterday`, `tomorrow`, and times from now: `7d`, `2h30m`,
+    `1w` (back for a `past` option, forward for `future`; `7d ago`, `in 2h`, `-7d`, `+2h` say
+    it themselves) -> an RFC 3339 date-time in UTC. ValueError(why) when it is none of these."""
+    words = " ".join(text.strip().lower().split())
+    now = now or datetime.now(UTC)
+    if words == "now":
+        return _rfc3339(now)
+    if words in _DAYS:
+        local = now.astimezone(zone)
+        shifted = local.date() + timedelta(days=_DAYS[words])
+        return _rfc3339(datetime.combine(shifted, datetime.min.time(), local.tzinfo))
+    sign = -1 if relative is Relative.PAST else 1
+    amounts = words
+    if amounts.startswith("in "):
+        sign, amounts = 1, amounts[3:]
+    elif amounts.endswith(" ago"):
+        sign, amounts = -1, amounts[:-4]
+    elif amounts[:1] in "+-" and amounts[1:2].isdigit():
+        sign, amounts = (1 if amounts[0] == "+" else -1), amounts[1:]
+    if _AMOUNTS.fullmatch(amounts):
+        seconds = 0.0
+        for amount, unit in _AMOUNT.findall(amounts):
+            if unit not in _TIME_UNITS:
+                raise ValueError(f"'{unit}' is not a unit of time (s, m, h, d, w)")
+            seconds += float(amount) * _TIME_UNITS[unit]
+        try:
+            return _rfc3339(now + timedelta(seconds=sign * seconds))
+        except OverflowError:
+            raise ValueError("that is too far from now") from None
+    found = _ABSOLUTE.fullmatch(words)
+    if found is None:
+        raise ValueError("")
+    local_zone = zone
+    if found.group("only"):
+        day: date = now.astimezone(local_zone).date()
+        clock = found.group("only")
+    else:
+        year, month, day_of_month = (int(n) for n in _DATE.fullmatch(found.group("date")).groups())  # type: ignore[union-attr]
+        try:
+            day = date(year, month, day_of_month)
+        except ValueError as error:  # "month must be in 1..12"
+            raise ValueError(f"there is no such day ({error})") from None
+        clock = found.group("clock") or "0:00"
+    hour, minute, second = (int(n or 0) for n in _CLOCK.fullmatch(clock).groups())  # type: ignore[union-attr]
+    if hour > 23 or minute > 59 or second > 59:
+        raise ValueError(f"there is no such time of day ({clock})")
+    written = found.group("zone")
+    if written:
+        written = written.upper()
+        if written in ("Z", "UTC"):
+            local_zone = UTC
+        else:
+            hours, minutes = int(written[1:3]), int(written[-2:])
+            if hours > 23 or minutes > 59:
+                raise ValueError(f"{written} is not a time zone offset")
+            offset = timedelta(hours=hours, minutes=minutes) * (1 if written[0] == "+" else -1)
+            local_zone = timezone(offset)
+    return _rfc3339(datetime.combine(day, datetime.min.time().replace(hour=hour, minute=minute, second=second),
+                                     local_zone))
+
 
 
 def _check_count(option: Option, command: str, values: list[Any]) -> list[Any]:
@@ -195,7 +347,8 @@ def _check_count(option: Option, command: str, values: list[Any]) -> list[Any]:
     return values
 
 
-async def coerce_value(option: Option, command: str, value: Any, resolve: MentionResolver) -> Any:
+async def coerce_value(option: Option, command: str, value: Any, resolve: MentionResolver,
+                       zone: AuthorZone | None = None) -> Any:
     def bad(what: str) -> UsageError:
         return UsageError(f"-{option.name} must be {what}, got '{value}'", command=command, option=option.name)
 
@@ -232,6 +385,15 @@ async def coerce_value(option: Option, command: str, value: Any, resolve: Mentio
             raise bad(what) from None
         _check_bounds(option, command, number)
         return int(number) if number.is_integer() else number
+    if kind is OptionType.DATETIME:
+        try:
+            text = str(value)
+            author_zone = await zone.get() if zone is not None and needs_zone(text) else UTC
+            return parse_datetime(text, option.relative, author_zone)
+        except ValueError as error:
+            why = f": {error}" if str(error) else ""
+            raise UsageError(f"-{option.name} must be a date like {DATETIME_EXAMPLES[option.relative]}, "
+                             f"got '{value}'{why}", command=command, option=option.name) from None
     if kind is OptionType.BOOLEAN:
         if isinstance(value, bool):
             return value
@@ -276,9 +438,12 @@ async def coerce_value(option: Option, command: str, value: Any, resolve: Mentio
     raise UsageError(f"-{option.name}: unsupported option type {kind}", command=command)  # pragma: no cover
 
 
-async def coerce_options(command: Command, raw: Mapping[str, Any], resolve: MentionResolver) -> dict[str, Any]:
-    """Typed option values by name; absent optional options get their default (or None)."""
+async def coerce_options(command: Command, raw: Mapping[str, Any], resolve: MentionResolver,
+                         zone: ZoneLookup | None = None) -> dict[str, Any]:
+    """Typed option values by name; absent optional options get their default (or None).
+    `zone`: the author's time zone, where the platform can tell it (datetime options)."""
     values: dict[str, Any] = {}
+    author_zone = AuthorZone(zone)
     for option in command.options:
         value = raw.get(option.name)
         if value is None or (isinstance(value, str) and not value.strip()):
@@ -286,8 +451,8 @@ async def coerce_options(command: Command, raw: Mapping[str, Any], resolve: Ment
                 raise UsageError(f"missing required option -{option.name}", command=command.name, option=option.name)
             default = option.default
             if isinstance(default, str) and option.type not in (OptionType.STRING, OptionType.CHOICE):
-                default = await coerce_value(option, command.name, default, resolve)
+                default = await coerce_value(option, command.name, default, resolve, author_zone)
             values[option.name] = default
             continue
-        values[option.name] = await coerce_value(option, command.name, value, resolve)
+        values[option.name] = await coerce_value(option, command.name, value, resolve, author_zone)
     return values

@@ -17,7 +17,9 @@ EVENTS_OPERATION = "listEvents"
 # the feed when the contract has them; without them the consumer keeps its cursor in a file.
 LEASE_OPERATION = "takeDeliveryLease"
 CURSOR_OPERATION = "advanceDeliveryCursor"
-FEED_OPERATIONS = (EVENTS_OPERATION, LEASE_OPERATION, CURSOR_OPERATION)
+# Every partition's cursor and holder: a front end that splits its feed anew (re-sharding) reads them.
+DELIVERIES_OPERATION = "listDeliveries"
+FEED_OPERATIONS = (EVENTS_OPERATION, LEASE_OPERATION, CURSOR_OPERATION, DELIVERIES_OPERATION)
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,7 @@ Every front end speaks these words to the core and back; none of them names a pl
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -35,6 +35,11 @@ class Place:
         return {"id": self.id, "name": self.name}
 
 
+# The author's IANA time zone ("Europe/Paris") where the platform can tell it, asked only when
+# a datetime option needs it; None (or no lookup) is UTC.
+ZoneLookup = Callable[[], Awaitable[str | None]]
+
+
 @dataclass(frozen=True)
 class Invocation:
     """Who typed what where: the context a request can draw on."""
@@ -48,6 +53,7 @@ class Invocation:
     # how long the front end can wait for the backend, in seconds (None: the client's time-out):
     # longer once the platform has been told an answer is coming
     patience: float | None = None
+    zone: ZoneLookup | None = None  # the author's time zone, where the platform gives it
 
     def scope(self) -> dict[str, Any]:
         return {

@@ -9,7 +9,7 @@ import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from gmbot.application import Application
 from gmbot.cli_support import (
@@ -18,8 +18,11 @@ from gmbot.cli_support import (
     application_and_spec,
     load_dotenv,
 )
-from gmbot.service.cli import add_service_flags, cannot_start, service_arguments
+from gmbot.service.cli import add_events_flags, add_service_flags, cannot_start, service_arguments
 from gmbot.spec.model import BotSpec
+
+if TYPE_CHECKING:
+    from gmbot.discord.shards import ShardFilter
 
 log = logging.getLogger("gmbot.discord")
 
@@ -41,7 +44,7 @@ def parser() -> argparse.ArgumentParser:
     add_app_arguments(p)
     p.add_argument("--shard-count", type=int, help="total shards across all processes (default: Discord's advice)")
     p.add_argument("--shard-ids", type=_ids, help="the shards this process runs, e.g. 0,1 (needs --shard-count)")
-    p.add_argument("--cursor-file", type=Path, help="where the events cursor lives (default .gmbot/events-<shards>.cursor)")
+    add_events_flags(p, None)  # the cursor file is named after the shards: .gmbot/events-<shards>.cursor
     add_service_flags(p)
     return p
 
@@ -54,11 +57,24 @@ async def run_bot(argv: Sequence[str]) -> int:
         return cannot_start(PROG, "DISCORD_TOKEN is not set (environment or .env)", 2)
     if args.shard_ids and not args.shard_count:
         return cannot_start(PROG, "--shard-ids needs --shard-count", 2)
+    if args.shard_ids and not set(args.shard_ids) <= set(range(args.shard_count)):
+        return cannot_start(PROG, f"--shard-ids must be below --shard-count ({args.shard_count})", 2)
+    try:  # the shard set names the feed's partition: a name the backend refuses is a setting to fix
+        partition = _shard_set(args.shard_count or 1, args.shard_ids).partition
+    except ValueError as error:
+        return cannot_start(PROG, error, 2)
+    log.debug("events partition %s", partition)
     try:
         application, spec = application_and_spec(args)
     except Unusable as error:
         return cannot_start(PROG, error, 1)
     return await _run_bot(application, spec, token, args)
+
+
+def _shard_set(count: int, ids: list[int] | None) -> ShardFilter:
+    from gmbot.discord.shards import ShardFilter
+
+    return ShardFilter(count, ids or None)
 
 
 def intents_for(spec: BotSpec) -> Any:
@@ -103,7 +119,6 @@ async def _run_bot(application: Application, spec: BotSpec, token: str, args: ar
     from gmbot.discord.lifecycle import DiscordService
     from gmbot.discord.platform import PLATFORM
     from gmbot.discord.runtime import DiscordRuntime, deferred_timeout_from_env
-    from gmbot.discord.shards import ShardFilter
     from gmbot.service.cli import start_events
 
     use_api_base_url(api_base_url())
@@ -124,12 +139,15 @@ async def _run_bot(application: Application, spec: BotSpec, token: str, args: ar
 
     # Posting needs only REST (a channel not cached yet is addressed by id), so the feed
     # starts at the first shard's READY, not after py-cord's wait for every guild (on_ready)
+    # The shard set is the feed's partition: its lease and cursor are kept by the backend, and
+    # after re-sharding a new shard set goes on from where the old ones left its guilds
     @bot.listen("on_connect")
     async def posting_events() -> None:
-        count = args.shard_count or bot.shard_count or 1
-        ids = args.shard_ids if args.shard_ids else None
-        if start_events(service, runtime.core, backend, cursor, deliver, accepts=ShardFilter(count, ids).accepts):
-            log.info("connected as %s: shards %s of %s; posting events", bot.user, ids or "all", count)
+        shards = _shard_set(args.shard_count or bot.shard_count or 1, args.shard_ids)
+        if start_events(service, runtime.core, backend, cursor, deliver, accepts=shards.accepts,
+                        partition=shards.partition, lineage=shards.lineage, wait=args.events_wait):
+            log.info("connected as %s: shards %s of %s; posting events (partition %s)", bot.user,
+                     args.shard_ids or "all", shards.shard_count, shards.partition)
 
     try:
         return await service.run(token, health_host=args.health_host, health_port=args.health_port)

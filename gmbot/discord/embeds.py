@@ -165,7 +165,9 @@ def embeds_to_text(message: dict[str, Any]) -> str:
             lines += _shown(embed["description"]).splitlines()
         for item in embed.get("fields") or []:
             name, value = _shown(item["name"], stamps=False), _shown(item["value"])
-            lines.append(f"  {name}: {value}" if name and value else f"  {name or value}")
+            text = f"{name}: {value}" if name and value else name or value
+            # a value's later lines stay indented under its field (help's examples, one a line)
+            lines += ["  " + line if i == 0 else "    " + line for i, line in enumerate(text.split("\n"))]
         if embed.get("footer"):
             footers.append(embed["footer"]["text"])  # plain text: Discord formats nothing there
     lines += ["  " + "  ".join(f"[{button.label}]" for button in row) for row in message.get("rows") or []]

@@ -33,6 +33,7 @@ from discord.ext import commands
 
 from gmbot.chat.backend import BackendClient
 from gmbot.chat.core import BUTTON_PREFIX, Core
+from gmbot.chat.guard import guarded, log_outcome
 from gmbot.chat.options import MentionResolver, NotAMention, UsageError
 from gmbot.chat.recent import Recent
 from gmbot.chat.vocabulary import Invocation, Outcome, Person, Place, RenderedCard
@@ -216,7 +217,7 @@ class DiscordRuntime:
                               patience=self.deferred_timeout)
         raw, resolve = self._user_options(ctx.guild, raw_options)
         outcome, deferred = await self._in_time(self.core.run(name, raw, inv, resolve), ctx.defer, f"/{name}")
-        self._log(name, outcome)
+        log_outcome(log, name, outcome)
         try:
             if deferred:
                 await self._follow_up(ctx.followup, outcome, thinking=ctx.interaction)
@@ -256,8 +257,9 @@ class DiscordRuntime:
         mentioned = list(getattr(message, "mentions", []) or [])
         inv = self.invocation(ctx.guild, ctx.channel, ctx.author, message.id,
                               tuple(person(m) for m in mentioned))
-        outcome = await self._guarded(self.core.run_prefix(name, args or "", inv, member_resolver(ctx.guild, mentioned)))
-        self._log(name or "help", outcome)
+        work = self.core.run_prefix(name, args or "", inv, member_resolver(ctx.guild, mentioned))
+        outcome = await guarded(log, self.core, work)
+        log_outcome(log, name or "help", outcome)
         await self._reply(ctx, outcome, name)
 
     async def _reply(self, ctx: Any, outcome: Outcome, name: str) -> None:
@@ -293,7 +295,7 @@ class DiscordRuntime:
     async def _in_time(self, work: Awaitable[Outcome], defer: Callable[[], Awaitable[Any]], what: str) -> tuple[Outcome, bool]:
         """The outcome of `work`, deferring the interaction first when it takes longer than
         `defer_after`; True when it was deferred (answer with a follow-up)."""
-        task = asyncio.ensure_future(self._guarded(work))
+        task = asyncio.ensure_future(guarded(log, self.core, work))
         done, _ = await asyncio.wait({task}, timeout=self.defer_after)
         deferred = False
         if not done:
@@ -315,19 +317,6 @@ class DiscordRuntime:
         else:
             log.error("could not answer %s: %s", what, error)
 
-    async def _guarded(self, work: Any) -> Outcome:
-        """Whatever goes wrong, the user gets a card, never silence."""
-        try:
-            result: Outcome = await work
-            return result
-        except UsageError as error:
-            return self.core.usage_outcome(error)
-        except Exception:
-            log.exception("command failed")
-            return Outcome(self.core.notice("Something went wrong", "The bot hit an unexpected error; it was logged.", "error"), "problem")
-
-    def _log(self, name: str, outcome: Outcome) -> None:
-        log.info("%s -> %s status=%s request_id=%s", name, outcome.kind, outcome.status, outcome.request_id)
 
     # -- buttons, help, unknown commands ---------------------------------------------------
     async def on_interaction(self, interaction: Any) -> None:
@@ -348,7 +337,7 @@ class DiscordRuntime:
         inv = self.invocation(interaction.guild, interaction.channel, interaction.user, interaction.id,
                               patience=self.deferred_timeout)
         outcome, deferred = await self._in_time(self.core.click(custom_id, inv), interaction.response.defer, "a button")
-        self._log("button", outcome)
+        log_outcome(log, "button", outcome)
         try:
             if deferred:  # py-cord defers a component without a "thinking" message
                 await self._follow_up(interaction.followup, outcome)
@@ -378,7 +367,7 @@ class DiscordRuntime:
         outcome = self.core.usage_outcome(UsageError(
             f"unknown command '/{name}': this bot's commands changed; they are registered again "
             f"with `gmbot sync-commands`"))
-        self._log(name, outcome)
+        log_outcome(log, name, outcome)
         try:
             await interaction.response.send_message(ephemeral=True, **message_kwargs(outcome.card))
         except SEND_ERRORS as error:

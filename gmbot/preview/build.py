@@ -8,6 +8,7 @@ JSON is kept in `overrides` (id -> text) so it survives a reload of the spec.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 from collections.abc import Iterator, Mapping
@@ -21,6 +22,7 @@ from generator.pipeline import Checked, Config, check
 from gmbot.chat.cards import CardRenderer
 from gmbot.chat.core import bind_buttons
 from gmbot.chat.help import describe_option, usage
+from gmbot.chat.options import parse_datetime
 from gmbot.chat.vocabulary import RenderedCard
 from gmbot.preview import samples
 from gmbot.spec.model import BotSpec, Card, CardOverride, Command, Option, OptionType
@@ -92,6 +94,9 @@ class Preview:
 
 def option_sample(option: Option) -> Any:
     """A coerced option value, as a card's `options` sees it."""
+    if option.default is not None and option.type is OptionType.DATETIME:
+        with contextlib.suppress(ValueError):  # `default: 7d`: as the runtime sends it
+            return parse_datetime(str(option.default), option.relative)
     if option.default is not None:
         return option.default
     if option.type is OptionType.CHOICE and option.choices:
@@ -104,6 +109,7 @@ def option_sample(option: Option) -> Any:
         OptionType.USERS: CTX["mentions"],
         OptionType.DURATION: 12,
         OptionType.INTEGERS: [4, 5],
+        OptionType.DATETIME: "2026-11-01T18:00:00Z",
     }.get(option.type, f"Sample {option.name}")
 
 

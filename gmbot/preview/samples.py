@@ -2,7 +2,10 @@
 
 The data is deterministic (the same page on every reload) and plausible rather
 than random: strings say what they are (`name` -> "Sample name"), numbers sit
-inside their bounds, lists hold two items so repeated fields show repeating.
+inside their bounds, lists hold two items so repeated fields show repeating. A page
+agrees with itself: beside a list, a `total` (or `count`, `<list>Count`) is the list's
+length, `offset` is 0, `page` and `pages` are 1 and `limit` holds the list, so a card
+says "2 wars, page 1 of 1" and not "1 war" beside two.
 """
 
 from __future__ import annotations
@@ -54,8 +57,9 @@ def sample(api: OpenAPI, schema: Any, name: str = "value", depth: int = 0, index
     kind = schema.get("type") or ("object" if "properties" in schema else None)
     if kind == "object":
         props = schema.get("properties") or {}
-        return {key: sample(api, sub, name if key == "name" else key, depth + 1, index)
+        made = {key: sample(api, sub, name if key == "name" else key, depth + 1, index)
                 for key, sub in props.items()}
+        return agree(made, {key: api.deref(sub) for key, sub in props.items()}, schema)
     if kind == "array":
         count = max(int(schema.get("minItems", 0)), min(LIST_ITEMS, int(schema.get("maxItems", LIST_ITEMS))))
         item = name[:-1] if name.endswith("s") else name  # "players" -> each is a "player"
@@ -69,6 +73,48 @@ def sample(api: OpenAPI, schema: Any, name: str = "value", depth: int = 0, index
     if kind == "string":
         return _string(schema, name, index)
     return None
+
+
+_TOTALS = {"total", "count", "totalcount", "total_count", "size", "length", "totalitems", "total_items"}
+_OFFSETS = {"offset", "skip", "start"}
+_PAGES = {"page", "pages", "pagecount", "page_count", "totalpages", "total_pages", "pagenumber", "page_number"}
+_LIMITS = {"limit", "pagesize", "page_size", "perpage", "per_page"}
+
+
+def agree(made: dict[str, Any], schemas: dict[str, Any], owner: dict[str, Any]) -> dict[str, Any]:
+    """A made-up object whose counts agree with its lists: `total`/`count`/`<list>Count` is the
+    list's length, `offset` 0, `page`/`pages` 1, `limit` at least the length (a property's own
+    `example` or `default` too: a count of 1 beside two items is what this is for)."""
+    lists: dict[str, list[Any]] = {key: value for key, value in made.items() if isinstance(value, list)}
+    if not lists:
+        return made
+    main = lists["items"] if "items" in lists else max(lists.values(), key=len)
+    for key, value in made.items():
+        found = schemas.get(key)
+        sub: dict[str, Any] = found if isinstance(found, dict) else {}
+        if not isinstance(value, int) or isinstance(value, bool):
+            continue
+        low = key.lower()
+        named = next((v for k, v in lists.items() if low in (f"{k.lower()}count", f"{k.lower()}_count",
+                                                             f"number_of_{k.lower()}", f"n{k.lower()}")), None)
+        if named is not None or low in _TOTALS:
+            made[key] = _within(len(named if named is not None else main), sub)
+        elif low in _OFFSETS:
+            made[key] = _within(0, sub)
+        elif low in _PAGES:
+            made[key] = _within(1, sub)
+        elif low in _LIMITS and value < len(main):
+            made[key] = _within(max(len(main), 10), sub)
+    return made
+
+
+def _within(value: int, schema: dict[str, Any]) -> int:
+    low, high = schema.get("minimum"), schema.get("maximum")
+    if isinstance(high, int | float) and value > high:
+        value = int(high)
+    if isinstance(low, int | float) and value < low:
+        value = int(low)
+    return value
 
 
 def _number(schema: dict[str, Any], fallback: float) -> float:

@@ -158,6 +158,9 @@ class FrontEndService:
                 backoff=self.backoff, metrics=self.metrics,
             )
         finally:
-            for task in self.tasks:  # after a fatal error nothing drained them
+            for task in self.tasks:  # after a fatal error (or a cancelled service) nothing drained them
                 task.cancel()
+            # awaited while the backend client is still open: the events consumer gives its lease
+            # back (bounded by gmbot.chat.events.RELEASE_TIMEOUT), so a successor starts at once
+            await asyncio.gather(*self.tasks, return_exceptions=True)
             await server.stop()

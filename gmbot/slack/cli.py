@@ -40,7 +40,13 @@ from gmbot.cli_support import (
     add_app_arguments,
     application_and_spec,
 )
-from gmbot.service.cli import add_service_flags, cannot_start, env_int, service_arguments
+from gmbot.service.cli import (
+    add_events_flags,
+    add_service_flags,
+    cannot_start,
+    env_int,
+    service_arguments,
+)
 from gmbot.slack import KEY_ENV
 from gmbot.spec.model import BotSpec
 
@@ -81,9 +87,7 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--port", type=int, default=env_int("GMBOT_SLACK_PORT") or 3000,
                    help="default: $GMBOT_SLACK_PORT, else 3000 (how `gmbot run` is told)")
     p.add_argument("--socket-mode", action="store_true", help="connect out to Slack (SLACK_APP_TOKEN): no public URL")
-    p.add_argument("--cursor-file", type=Path, default=Path(".gmbot") / "slack-events.cursor",
-                   help="where the events cursor lives")
-    p.add_argument("--events-wait", type=int, default=25, help="seconds one long poll of the event feed may wait")
+    add_events_flags(p, Path(".gmbot") / "slack-events.cursor")
     p.add_argument("--seen-file", type=Path, default=None,
                    help="one workspace: the SQLite file of the Slack events already answered (default: "
                         "slack-seen.sqlite3 beside the cursor file); with OAuth they are kept in the installation "
@@ -111,7 +115,7 @@ async def _run(application: Application, spec: BotSpec, creds: Credentials, args
 
     from gmbot.chat.backend import DEFAULT_URL, BackendClient
     from gmbot.chat.events import CursorStore
-    from gmbot.service.cli import start_events
+    from gmbot.service.cli import first_connection, start_events
     from gmbot.slack.app import TokenFor, build_app, web_app, web_client
     from gmbot.slack.delivery import event_poster
     from gmbot.slack.installs import Installs, oauth_settings, open_installs
@@ -162,14 +166,8 @@ async def _run(application: Application, spec: BotSpec, creds: Credentials, args
     poster = event_poster(token_for, web_client(None, api_url, retry_rate_limits=False))
     where = "socket mode" if args.socket_mode else f"http://{args.host}:{args.port}/slack/events"
 
-    ready: list[str] = []
-
-    def connected(who: str) -> None:
-        if ready:  # a reconnection (Socket Mode): the feed is running already
-            return
-        ready.append(who)
-        print(f"gmbot slack: ready ({where})", flush=True)
-        start_events(service, runtime.core, backend, CursorStore(args.cursor_file), poster, wait=args.events_wait)
+    connected = first_connection(PROG, where, lambda: start_events(
+        service, runtime.core, backend, CursorStore(args.cursor_file), poster, wait=args.events_wait))
 
     runner: web.AppRunner | None = None
     socket = None

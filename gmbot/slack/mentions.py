@@ -27,8 +27,9 @@ import aiohttp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
+from gmbot.chat import guard as chat_guard
 from gmbot.chat.options import MentionResolver, NotAMention
-from gmbot.chat.vocabulary import Person
+from gmbot.chat.vocabulary import Person, ZoneLookup
 from gmbot.service.delivery import retry_after
 from gmbot.slack.cache import Expiring
 from gmbot.slack.delivery import api_error
@@ -41,14 +42,13 @@ SLACKBOT = "USLACKBOT"  # Slack's own bot: users.info says is_bot false
 NOT_FOUND = frozenset({"user_not_found", "users_not_found"})
 
 
-class PeopleUnavailable(Exception):
+class PeopleUnavailable(chat_guard.PeopleUnavailable):
     """users.info did not answer: who a mention names cannot be known now."""
 
     def __init__(self, user_id: str, reason: str, retry_after: float | None = None) -> None:
-        super().__init__(f"users.info {user_id}: {reason}")
+        super().__init__("Slack", f"who a person you mentioned is ({reason})", f"users.info {user_id}", reason,
+                         retry_after)
         self.user_id = user_id
-        self.reason = reason
-        self.retry_after = retry_after
 
 
 @dataclass(frozen=True)
@@ -60,6 +60,7 @@ class Known:
     teams: frozenset[str]  # an Enterprise Grid user's workspaces
     deleted: bool
     bot: bool
+    tz: str | None = None  # the user's IANA time zone, as their Slack profile sets it
 
     def refusal(self, team: str) -> str | None:
         """Why this user is no member of workspace `team`; None when they are."""
@@ -85,7 +86,7 @@ def known(user: dict[str, Any]) -> Known:
     grid = user.get("enterprise_user") or {}
     return Known(Person(user_id, display_name(user)), str(user.get("team_id") or ""),
                  frozenset(str(t) for t in grid.get("teams") or ()), bool(user.get("deleted")),
-                 bool(user.get("is_bot")) or user_id == SLACKBOT)
+                 bool(user.get("is_bot")) or user_id == SLACKBOT, str(user["tz"]) if user.get("tz") else None)
 
 
 class SlackPeople:
@@ -116,6 +117,16 @@ class SlackPeople:
         entry = known({**user, "id": user.get("id") or user_id})
         self._cache.put(key, entry)
         return entry
+
+    def zone(self, client: AsyncWebClient, team: str, user_id: str) -> ZoneLookup:
+        """The user's time zone for datetime options (users.info's `tz`), asked only when an
+        option needs it; None (UTC) when Slack does not say."""
+
+        async def lookup() -> str | None:
+            entry = await self.lookup(client, team, user_id)
+            return entry.tz if entry is not None else None
+
+        return lookup
 
     async def person(self, client: AsyncWebClient, team: str, user_id: str) -> Person | None:
         """Anyone Slack knows, for their name (the author of a mention); None when unknown."""

@@ -29,7 +29,7 @@ import asyncio
 import logging
 import re
 from collections import OrderedDict
-from collections.abc import Awaitable, Mapping
+from collections.abc import Mapping
 from typing import Any, Protocol
 
 import aiohttp
@@ -41,12 +41,12 @@ from slack_sdk.webhook.async_client import AsyncWebhookClient
 from gmbot.chat.backend import BackendClient
 from gmbot.chat.backoff import Backoff
 from gmbot.chat.core import BUTTON_PREFIX, Core
-from gmbot.chat.options import UsageError
+from gmbot.chat.guard import guarded, log_outcome
 from gmbot.chat.vocabulary import Invocation, Outcome, Person, Place
 from gmbot.service.shutdown import OPEN, RESTARTING, Gate, admitted
 from gmbot.slack import CLIENT, PLATFORM
 from gmbot.slack.blocks import card_to_message
-from gmbot.slack.mentions import MENTION, PeopleUnavailable, SlackPeople
+from gmbot.slack.mentions import MENTION, SlackPeople
 from gmbot.slack.text import command_text, fit_name
 from gmbot.spec.model import BotSpec
 
@@ -172,12 +172,13 @@ class SlackRuntime:
             server=self._team(team, command.get("team_domain")),
             channel=self._channel(command.get("channel_id"), command.get("channel_name")),
             id=str(command.get("trigger_id", "")),
+            zone=self.people.zone(client, team, str(command.get("user_id", ""))),
         )
         text = command_text(str(command.get("text", "")))
         name, _, args = text.text.strip().partition(" ")
-        outcome = await self._guarded(self.core.run_prefix(name, args.strip(), inv,
-                                                           self.people.resolver(client, team, text.mentions)))
-        self._log(name or "help", outcome)
+        work = self.core.run_prefix(name, args.strip(), inv, self.people.resolver(client, team, text.mentions))
+        outcome = await guarded(log, self.core, work)
+        log_outcome(log, name or "help", outcome)
         await self._respond(str(command.get("response_url", "")), outcome, f"{self.command_name} {name}")
 
     # -- @Gmbot ... ------------------------------------------------------------------------
@@ -202,9 +203,10 @@ class SlackRuntime:
         name, _, args = text.text.partition(" ")
         if name.lower() == self.spec.bot.prefix.lower():  # "@Gmbot gmbot createwar ..." reads as well
             name, _, args = args.strip().partition(" ")
-        outcome = await self._guarded(self._run_mention(client, team, channel, user_id, name, args.strip(),
-                                                        text.mentions, str(body.get("event_id", ""))))
-        self._log(name or "help", outcome)
+        work = self._run_mention(client, team, channel, user_id, name, args.strip(), text.mentions,
+                                 str(body.get("event_id", "")))
+        outcome = await guarded(log, self.core, work)
+        log_outcome(log, name or "help", outcome)
         message = card_to_message(outcome.card)
         # a mention inside a thread is answered in that thread (`thread_ts` names its parent)
         thread = str(event["thread_ts"]) if event.get("thread_ts") else None
@@ -220,7 +222,7 @@ class SlackRuntime:
                            mentions: frozenset[str], event_id: str) -> Outcome:
         author = await self.people.person(client, team, user_id) or Person(user_id, user_id)
         inv = Invocation(PLATFORM, author=author, server=self._team(team, None), channel=Place(channel, channel),
-                         id=event_id)
+                         id=event_id, zone=self.people.zone(client, team, author.id))
         return await self.core.run_prefix(name, args, inv, self.people.resolver(client, team, mentions))
 
     @staticmethod
@@ -250,8 +252,8 @@ class SlackRuntime:
             # one click, one trigger: the key a double delivery of the same click shares
             id=str(body.get("trigger_id") or action.get("action_ts", "")),
         )
-        outcome = await self._guarded(self.core.click(custom_id, inv))
-        self._log("button", outcome)
+        outcome = await guarded(log, self.core, self.core.click(custom_id, inv))
+        log_outcome(log, "button", outcome)
         await self._respond(str(body.get("response_url", "")), outcome, "a button")
 
     # -- answers ---------------------------------------------------------------------------
@@ -299,25 +301,6 @@ class SlackRuntime:
         await self._respond(response_url, Outcome(self.core.notice("Try again soon", text, "error"), "unavailable"),
                             "a notice")
 
-    async def _guarded(self, work: Awaitable[Outcome]) -> Outcome:
-        """Whatever goes wrong, the user gets a card, never silence."""
-        try:
-            return await work
-        except UsageError as error:
-            return self.core.usage_outcome(error)
-        except PeopleUnavailable as error:
-            log.warning("cannot tell who is mentioned: %s", error)
-            later = f" in {error.retry_after:g} s" if error.retry_after else " in a minute"
-            return Outcome(self.core.notice("Slack is busy", f"Slack could not say who a person you mentioned is "
-                                            f"({error.reason}). Nothing was done; try again{later}.", "error"),
-                           "unavailable")
-        except Exception:
-            log.exception("command failed")
-            return Outcome(self.core.notice("Something went wrong", "The bot hit an unexpected error; it was logged.",
-                                            "error"), "problem")
-
-    def _log(self, name: str, outcome: Outcome) -> None:
-        log.info("%s -> %s status=%s request_id=%s", name, outcome.kind, outcome.status, outcome.request_id)
 
 
 def _seconds(value: Any) -> float | None:

@@ -33,6 +33,7 @@ class OptionType(StrEnum):
     CHOICE = "choice"  # one of `choices` -> its value
     DURATION = "duration"  # "12", "12h", "90m", "1.5d" -> a number in `unit`
     INTEGERS = "integers"  # "4,5 7" (commas or spaces) -> [4, 5, 7]; a string on Discord
+    DATETIME = "datetime"  # "2026-11-01", "2026-11-01 18:00", "7d" -> an RFC 3339 date-time (UTC)
 
 
 class DurationUnit(StrEnum):
@@ -44,6 +45,13 @@ class DurationUnit(StrEnum):
 
 # Seconds in one of each `DurationUnit`: shared by option parsing and the `duration` card filter.
 SECONDS_PER_UNIT: dict[str, int] = {"seconds": 1, "minutes": 60, "hours": 3600, "days": 86400}
+
+
+class Relative(StrEnum):
+    """Which way a bare relative time (`7d`) of a datetime option counts from now."""
+
+    PAST = "past"  # `-since 7d`: seven days ago
+    FUTURE = "future"  # `-until 2h`: in two hours
 
 
 class Choice(_Strict):
@@ -66,6 +74,9 @@ class Option(_Strict):
     max_items: int | None = None
     choices: list[Choice] = Field(default_factory=list)
     unit: DurationUnit = DurationUnit.HOURS  # duration only: the unit sent to the backend
+    relative: Relative = Relative.PAST  # datetime only: what a bare `7d` means
+    # the word in usage lines: `-against <clan>` (else one made from the type or the name)
+    placeholder: str | None = None
 
 
 class Request(_Strict):
@@ -158,6 +169,8 @@ class EventSpec(_Strict):
     name: str  # the event type emitted by the backend, e.g. "war.requested"
     description: str = ""
     post_to: EventTarget = EventTarget.CLAN_CHANNEL
+    # the component schema of openapi.yaml the event's `data` has: card templates are checked against it
+    data: str | None = None
     card: Card
 
 

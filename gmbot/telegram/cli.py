@@ -41,7 +41,13 @@ from typing import Any
 
 from gmbot.application import Application
 from gmbot.cli_support import Unusable, add_app_arguments, application_and_spec, load_dotenv
-from gmbot.service.cli import add_service_flags, cannot_start, env_int, service_arguments
+from gmbot.service.cli import (
+    add_events_flags,
+    add_service_flags,
+    cannot_start,
+    env_int,
+    service_arguments,
+)
 from gmbot.service.supervise import EXIT_CONFIG
 from gmbot.spec.model import BotSpec
 from gmbot.telegram import PLATFORM
@@ -98,9 +104,7 @@ def parser() -> argparse.ArgumentParser:
                    help="the webhook's port (default: $GMBOT_TELEGRAM_PORT, else 3001)")
     p.add_argument("--path", default=PATH, help=f"the webhook's path (default {PATH})")
     p.add_argument("--poll-timeout", type=int, default=25, help="seconds one getUpdates may wait (long polling)")
-    p.add_argument("--cursor-file", type=Path, default=Path(".gmbot") / "telegram-events.cursor",
-                   help="where the events cursor lives")
-    p.add_argument("--events-wait", type=int, default=25, help="seconds one long poll of the event feed may wait")
+    add_events_flags(p, Path(".gmbot") / "telegram-events.cursor")
     add_service_flags(p)
     return p
 
@@ -129,7 +133,7 @@ async def _run(application: Application, spec: BotSpec, given: Settings, args: a
 
     from gmbot.chat.backend import backend_for
     from gmbot.chat.events import CursorStore
-    from gmbot.service.cli import start_events
+    from gmbot.service.cli import first_connection, start_events
     from gmbot.telegram.api import make_bot
     from gmbot.telegram.delivery import event_poster
     from gmbot.telegram.lifecycle import Poller, TelegramService
@@ -145,14 +149,8 @@ async def _run(application: Application, spec: BotSpec, given: Settings, args: a
     poster = event_poster(bot)  # start_events makes its posts the service's work
     poller = Poller(bot, runtime.feed_soon, service.shutdown.stopping, timeout=args.poll_timeout) if given.polling else None
     where = "long polling" if given.polling else f"webhook http://{args.host}:{args.port}{args.path}"
-    started: list[str] = []
-
-    def connected(who: str) -> None:
-        if started:  # a reconnection: the feed is running already
-            return
-        started.append(who)
-        print(f"{PROG}: ready ({where})", flush=True)
-        start_events(service, runtime.core, backend, CursorStore(args.cursor_file), poster, wait=args.events_wait)
+    connected = first_connection(PROG, where, lambda: start_events(
+        service, runtime.core, backend, CursorStore(args.cursor_file), poster, wait=args.events_wait))
 
     runner: web.AppRunner | None = None
     try:

@@ -34,6 +34,7 @@ from aiogram import Bot
 from aiogram.exceptions import AiogramError, TelegramBadRequest, TelegramRetryAfter
 from aiogram.types import User
 
+from gmbot.chat import guard as chat_guard
 from gmbot.chat.fit import cut
 from gmbot.chat.options import MentionResolver, NotAMention
 from gmbot.chat.vocabulary import Person
@@ -47,13 +48,12 @@ NAME_MAX = 100  # the backend's names (Telegram's full names reach 129 character
 MEMBER = frozenset({"creator", "administrator", "member"})
 
 
-class PeopleUnavailable(Exception):
+class PeopleUnavailable(chat_guard.PeopleUnavailable):
     """getChatMember did not answer: whether a mention names a member cannot be known now."""
 
     def __init__(self, user_id: str, reason: str, retry_after: float | None = None) -> None:
-        super().__init__(f"getChatMember {user_id}: {reason}")
-        self.reason = reason
-        self.retry_after = retry_after
+        super().__init__("Telegram", "whether a person you mentioned is in this group", f"getChatMember {user_id}",
+                         reason, retry_after)
 
 
 def person(user: User) -> Person:

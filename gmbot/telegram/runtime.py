@@ -33,9 +33,9 @@ from aiogram.types import CallbackQuery, Chat, ChatMemberUpdated, Message, Updat
 from gmbot.chat.backend import BackendClient
 from gmbot.chat.core import Core
 from gmbot.chat.fit import cut
-from gmbot.chat.options import UsageError
+from gmbot.chat.guard import guarded, log_outcome
 from gmbot.chat.recent import Recent
-from gmbot.chat.vocabulary import Invocation, Outcome, Person, Place, RenderedCard, RenderedField
+from gmbot.chat.vocabulary import Invocation, Person, Place, RenderedCard, RenderedField
 from gmbot.service.shutdown import OPEN, RESTARTING, Gate, admitted
 from gmbot.spec.model import BotSpec
 from gmbot.telegram import PLATFORM
@@ -43,7 +43,7 @@ from gmbot.telegram.api import post
 from gmbot.telegram.buttons import Callbacks
 from gmbot.telegram.commands import listable, telegram_name
 from gmbot.telegram.messages import card_to_messages, card_to_text
-from gmbot.telegram.people import NAME_MAX, PeopleUnavailable, TelegramPeople, person
+from gmbot.telegram.people import NAME_MAX, TelegramPeople, person
 
 log = logging.getLogger("gmbot.telegram")
 
@@ -168,8 +168,8 @@ class TelegramRuntime:
             args = f"{self.command_name(topic.lstrip('/').lower()) or topic} {rest}".strip()
         unknown: list[str] = []
         resolve = self.people.resolver(self.bot, chat.id, typed.picked, unknown)
-        outcome = await self._guarded(self.core.run_prefix(name, args, inv, resolve))
-        self._log(name, outcome)
+        outcome = await guarded(log, self.core, self.core.run_prefix(name, args, inv, resolve))
+        log_outcome(log, name, outcome)
         card = outcome.card
         if outcome.kind in ("help", "usage"):  # cards the core writes: how commands are typed here
             card = slash_commands(card, self.spec.bot.prefix)
@@ -214,8 +214,8 @@ class TelegramRuntime:
                          server=place(chat) if chat is not None and chat.type in GROUPS else None,
                          channel=place(chat) if chat is not None else None, id=query.id)
         custom_id = self.callbacks.custom_id(query.data or "") or ""
-        outcome = await self._guarded(self.core.click(custom_id, inv))
-        self._log("button", outcome)
+        outcome = await guarded(log, self.core, self.core.click(custom_id, inv))
+        log_outcome(log, "button", outcome)
         if outcome.kind != "reply" or chat is None:
             await answer(card_to_text(outcome.card), True)  # only the clicker sees it
             return
@@ -228,25 +228,6 @@ class TelegramRuntime:
         log.info("the bot is now %s in %s %r (%s)", status, update.chat.type, update.chat.title, update.chat.id)
 
     # -- shared --------------------------------------------------------------------------------
-    async def _guarded(self, work: Awaitable[Outcome]) -> Outcome:
-        """Whatever goes wrong, the user gets a card, never silence."""
-        try:
-            return await work
-        except UsageError as error:
-            return self.core.usage_outcome(error)
-        except PeopleUnavailable as error:
-            log.warning("cannot tell who is mentioned: %s", error)
-            later = f" in {error.retry_after:g} s" if error.retry_after else " in a minute"
-            return Outcome(self.core.notice("Telegram is busy", f"Telegram could not say whether a person you "
-                                            f"mentioned is in this group. Nothing was done; try again{later}.",
-                                            "error"), "unavailable")
-        except Exception:
-            log.exception("command failed")
-            return Outcome(self.core.notice("Something went wrong", "The bot hit an unexpected error; it was logged.",
-                                            "error"), "problem")
-
-    def _log(self, name: str, outcome: Outcome) -> None:
-        log.info("%s -> %s status=%s request_id=%s", name, outcome.kind, outcome.status, outcome.request_id)
 
 
 def slash_commands(card: RenderedCard, prefix: str) -> RenderedCard:

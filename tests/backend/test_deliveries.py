@@ -128,3 +128,19 @@ def test_retention_removes_only_delivered_events_and_says_so(short_retention: tu
         assert api.get("/events", after=problem["availableAfter"]).json() == {"items": [], "next": newest}
     finally:
         api.close()
+
+
+def test_the_partitions_are_listed_with_their_cursor_and_whether_held(api: Api, slack_api: Api) -> None:
+    held, released = partition(), partition()
+    lease(api, held, "replica-a", start="7")
+    taken = lease(api, released, "replica-b", start="5").json()
+    assert advance(api, released, taken["generation"], 9).status_code == 200
+    lease(api, released, "replica-b", seconds=0)  # a replica stopping gives its lease up
+    lease(slack_api, partition(), "slack-replica")  # another client's: not listed
+    listed = api.get("/deliveries")
+    assert listed.status_code == 200, listed.text
+    mine = {item["partition"]: item for item in listed.json()["items"] if item["partition"] in (held, released)}
+    assert (mine[held]["cursor"], mine[held]["held"], mine[held]["holder"]) == (7, True, "replica-a")
+    assert (mine[released]["cursor"], mine[released]["held"]) == (9, False)
+    slack_parts = {item["partition"] for item in slack_api.get("/deliveries").json()["items"]}
+    assert held not in slack_parts and released not in slack_parts

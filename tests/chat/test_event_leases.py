@@ -207,7 +207,10 @@ async def test_a_consumer_behind_retention_hears_of_it_and_goes_on(
         after = await asyncio.to_thread(wars, server, 1)
         while after[-1] not in behind.posted:
             assert await behind.consumer.poll(wait=1) or behind.posted, "nothing came"
-        assert sorted(behind.posted) == kept + after
+        # The purge runs every second and may remove more of `kept` before the consumer
+        # asks: it then goes on from wherever the feed starts, with no gap after that.
+        first = min(behind.posted)
+        assert sorted(behind.posted) == [e for e in kept + after if e >= first]
     finally:
         await behind.stop()
         await lease.stop()

@@ -15,7 +15,7 @@ import pytest
 from gmbot.chat.backend import BackendClient
 from gmbot.chat.backoff import Backoff
 from gmbot.chat.core import Core
-from gmbot.chat.events import CursorStore, DeliveryError, EventConsumer
+from gmbot.chat.events import CursorStore, DeliveryError, EventConsumer, LaneFailed
 from gmbot.discord.delivery import nonce_of, post_refusal
 from gmbot.service.delivery import delivery_failure
 from gmbot.spec.model import BotSpec
@@ -125,3 +125,66 @@ def test_discord_failures_are_classified(error: BaseException, permanent: bool, 
 def test_a_nonce_is_the_events_own_and_within_discords_limit() -> None:
     assert nonce_of({"id": 12}) == nonce_of({"id": 12}) != nonce_of({"id": 13})
     assert len(nonce_of({"id": 10**15})) <= 25
+
+
+async def test_a_lane_that_dies_outside_a_delivery_ends_the_wait(spec: BotSpec, tmp_path: Path) -> None:
+    """Saving the cursor fails (its folder became a file): the lane dies after posting, outside
+    the delivery's `try`. `drain` used to wait for ever for the events it left pending."""
+    posted: list[int] = []
+
+    async def deliver(e: Any, card: Any) -> None:
+        posted.append(e["id"])
+
+    events = consumer(spec, feed(event(1, "A"), event(2, "A"), event(3, "B")), tmp_path / "gone" / "c", deliver)
+    assert await events.fetch() == 3  # the lanes start posting at the next await
+    (tmp_path / "gone").write_text("")
+    with pytest.raises(LaneFailed, match=r"FileExistsError|NotADirectoryError"):
+        await asyncio.wait_for(events.drain(), 5)
+    assert 2 not in posted  # the rest of the dead lane was not posted: it is fetched again
+
+
+async def test_after_a_lane_died_the_feed_starts_over_from_the_cursor(
+        spec: BotSpec, tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    """The cursor's folder becomes unusable while event 1 is posted, then usable again: the
+    consumer keeps running, fetches again from the saved cursor and posts the rest."""
+    folder = tmp_path / "cursor"
+    events = [event(1, "A"), event(2, "A"), event(3, "B")]
+
+    async def handler(request: httpx.Request) -> httpx.Response:
+        after = int(request.url.params["after"])
+        items = [e for e in events if e["id"] > after]
+        if not items:
+            await asyncio.sleep(0.01)  # a long poll with nothing new (wait=0 would spin)
+        return httpx.Response(200, json={"items": items, "next": items[-1]["id"] if items else after})
+
+    backend = BackendClient("http://backend.test", "k", "DISCORD-BFF", routes=ROUTES,
+                            transport=httpx.MockTransport(handler))
+    posted: list[int] = []
+
+    async def deliver(e: Any, card: Any) -> None:
+        if not posted:  # the disk goes bad under the first post
+            folder.rename(tmp_path / "aside")
+            folder.write_text("")
+        posted.append(e["id"])
+
+    folder.mkdir()
+    consumer = EventConsumer(Core(spec, backend, "discord"), backend, CursorStore(folder / "c"), deliver, wait=0,
+                             retry_delay=0.05, backoff=Backoff(initial=0.01))
+    task = asyncio.create_task(consumer.run())
+    try:
+        for _ in range(200):
+            if "an event lane stopped" in caplog.text:
+                break
+            await asyncio.sleep(0.01)
+        assert "an event lane stopped" in caplog.text
+        folder.unlink()  # the disk is back
+        (tmp_path / "aside").rename(folder)
+        for _ in range(200):
+            if CursorStore(folder / "c").load() == 3:
+                break
+            await asyncio.sleep(0.01)
+        assert CursorStore(folder / "c").load() == 3 and not task.done()
+        assert sorted(set(posted)) == [1, 2, 3]  # event 1 again at most: it was in flight
+    finally:
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)

@@ -41,6 +41,9 @@ class Stage:
             "DISCORD_API_BASE_URL": self.discord.api_url,
             "GMBOT_BACKEND_URL": self.backend.url,
             "GMBOT_API_KEY": self.backend.api_key,
+            # a bot stopped as a crash would keeps its lease on the feed until it runs out: short,
+            # so the next test's bot (the backend is shared) takes over within a second
+            "GMBOT_EVENTS_LEASE_SECONDS": "1",
         }
 
     async def sync_commands(self, *args: str) -> str:
@@ -238,7 +241,8 @@ async def latest_event(backend: LocalBackend) -> int:
 @contextlib.asynccontextmanager
 async def stage(tmp: Path, backend: LocalBackend, **fake_options: Any) -> AsyncIterator[Stage]:
     saved = {k: os.environ.get(k) for k in ("DISCORD_TOKEN", "DISCORD_API_BASE_URL", "GMBOT_BACKEND_URL",
-                                            "GMBOT_API_KEY", "DISCORD_APPLICATION_ID")}
+                                            "GMBOT_API_KEY", "DISCORD_APPLICATION_ID",
+                                            "GMBOT_EVENTS_LEASE_SECONDS")}
     async with FakeDiscord(**fake_options) as discord:
         world = Stage(discord, backend, tmp)
         (tmp / "events.cursor").write_text(str(await latest_event(backend)))

@@ -29,6 +29,9 @@ def test_every_check_has_a_case() -> None:
         "discord_command_too_long", "discord_too_many_commands", "card_limits",
         "options_semantics", "unknown_event", "openapi_bad_ref", "openapi_operation_ids", "examples",
         "openapi_path_template", "option_bounds", "card_traps",
+        # issue 17: mistakes that used to pass `gmbot generate`
+        "button_reply_paths", "each_not_list", "event_data_fields", "template_unsafe", "duration_unit",
+        "datetime_options",
     ]:
         assert required in names
 
@@ -41,15 +44,21 @@ def test_bad_spec_reports_the_expected_errors(case: Path) -> None:
     assert got == (case / "expected.txt").read_text(encoding="utf-8")
 
 
+WRITES_NOTHING = ["request_mismatch", "button_reply_paths", "each_not_list", "event_data_fields",
+                  "template_unsafe", "duration_unit", "datetime_options"]
+
+
+@pytest.mark.parametrize("name", WRITES_NOTHING)
 def test_cli_exits_1_without_traceback_and_leaves_output_untouched(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    name: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     out = tmp_path / "generated"
     out.mkdir()
     (out / "keep.py").write_text("# what was there before\n")
-    case = BAD_SPECS / "request_mismatch"
+    case = BAD_SPECS / name
     monkeypatch.chdir(case)
-    code = cli.main(["--spec", "commands.yaml", "--openapi", "../../fixtures/attendance/openapi.yaml",
+    openapi = "openapi.yaml" if (case / "openapi.yaml").exists() else "../../fixtures/attendance/openapi.yaml"
+    code = cli.main(["--spec", "commands.yaml", "--openapi", openapi,
                      "--out", str(out), "--impl", str(tmp_path / "impl")])
     captured = capsys.readouterr()
     assert code == 1

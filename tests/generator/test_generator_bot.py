@@ -70,8 +70,10 @@ async def test_option_names_that_are_not_python_names(generate_package: Generate
     bot, runtime = _bot(package)
     (echo,) = bot.pending_application_commands
     ctx = MagicMock()
-    await echo.callback(ctx, thing_id="a", for_="b", ctx_=3, niveau="2", ratio=1.0, qui=None, ids="1,2", dry_run=True)
+    await echo.callback(ctx, thing_id="a", for_="b", ctx_=3, niveau="2", ratio=1.0, qui=None, ids="1,2", dry_run=True,
+                        after="7d")
     runtime.run_slash.assert_awaited_once_with(ctx, "écho", {
-        "thing-id": "a", "for": "b", "ctx": 3, "niveau": "2", "ratio": 1.0, "qui": None, "ids": "1,2", "dry-run": True})
+        "thing-id": "a", "for": "b", "ctx": 3, "niveau": "2", "ratio": 1.0, "qui": None, "ids": "1,2", "dry-run": True,
+        "after": "7d", "wait": None})
     niveau = next(o for o in echo.to_dict()["options"] if o["name"] == "niveau")
     assert niveau["choices"] == [{"name": "Low", "value": "1"}, {"name": "High", "value": "2"}]

@@ -153,3 +153,29 @@ def test_gmbot_bot_without_a_token_is_a_clear_error(tmp_path: Path) -> None:
     result = subprocess.run([sys.executable, "-m", "gmbot.cli", "bot"], capture_output=True, text=True,
                             timeout=60, cwd=tmp_path, env=env)
     assert result.returncode == 2 and "DISCORD_TOKEN is not set" in result.stderr
+
+
+async def test_history_since_and_until_filter_at_the_real_backend(spec: BotSpec) -> None:
+    """Issue 17: `-since 1h` keeps the war just settled, `-until 1h` (an hour ago) drops it,
+    `-since tomorrow` too; an impossible date is a usage error; help shows the format."""
+    out = io.StringIO()
+    asked = ["gmbot history -since 1h", "gmbot history -until 1h", "gmbot history -since tomorrow",
+             "gmbot history -since 2026-13-45", "gmbot help history"]
+    async with local_backend(application, DISCORD.client) as live:
+        backend = BackendClient(live.url, live.api_key, DISCORD.client, routes=ROUTES)
+        await Playground({"discord": Core(spec, backend, "discord")}, out).run(SCRIPT.splitlines() + asked)
+        await backend.aclose()
+    # each answer follows its command's prompt line
+    answers = [out.getvalue().rsplit(f"> {line}\n", 1)[1].split("> gmbot ", 1)[0] for line in asked]
+    since, until, tomorrow, impossible, helped = answers
+    assert "War history (1)" in since and "WON vs Bears" in since
+    assert "War history (0)" in until and "No war with a result matches." in until
+    assert "War history (0)" in tomorrow
+    assert "-since must be a date like 2026-11-01" in impossible and "[-since <when>]" in impossible
+    assert "-opponent <clan id>" in helped and "2026-11-01 18:00 or 7d ago" in helped
+    lines = helped.splitlines()
+    examples = [i for i, line in enumerate(lines) if line.rstrip().endswith("`") and "`gmbot history" in line
+                and "[-" not in line]
+    assert len(examples) == len(spec.command("history").examples)  # type: ignore[union-attr]
+    indent = len(lines[examples[0]]) - len(lines[examples[0]].lstrip())
+    assert all(len(lines[i]) - len(lines[i].lstrip()) > indent for i in examples[1:]), helped  # kept indented

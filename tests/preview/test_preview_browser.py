@@ -167,3 +167,17 @@ def test_one_column_per_registered_platform_in_the_registrys_order(page: Any, se
     styles = page.locator("style").all_inner_texts()
     for p in registered:
         assert look(p.name).css.strip() in "".join(styles), p.name
+
+
+def test_the_page_polls_for_changes_and_reload_off_leaves_it_idle(page: Any, server: Server) -> None:
+    """The page polls /version (short requests, none held open); `?reload=off` makes an idle
+    page, so a browser test can wait for network idle (docs/spec.md, "Previewing cards")."""
+    polls: list[str] = []
+    page.on("request", lambda request: polls.append(request.url) if "/version" in request.url else None)
+    page.goto(server.url)
+    page.wait_for_timeout(600)
+    assert len(polls) >= 2  # every 100 ms by default
+    page.goto(server.url + "/?reload=off", wait_until="networkidle", timeout=10_000)
+    polls.clear()  # the page before may have polled while this one loaded
+    page.wait_for_timeout(600)
+    assert polls == []

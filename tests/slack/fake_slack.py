@@ -104,10 +104,12 @@ class FakeSlack:
 
     # -- set-up ----------------------------------------------------------------------------
     def add_user(self, user_id: str, name: str, team_id: str | None = None, *, deleted: bool = False,
-                 is_bot: bool = False) -> None:
+                 is_bot: bool = False, tz: str | None = None) -> None:
         self.users[user_id] = {"id": user_id, "name": name.lower(), "team_id": team_id or self.team_id,
                                "deleted": deleted, "is_bot": is_bot,
                                "real_name": name, "profile": {"display_name": name, "real_name": name}}
+        if tz is not None:  # users.info gives `tz` (and its label and offset) when the profile has one
+            self.users[user_id].update(tz=tz, tz_label=tz, tz_offset=0)
 
     async def start(self) -> FakeSlack:
         app = web.Application()

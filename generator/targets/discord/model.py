@@ -7,6 +7,7 @@ from typing import Any
 
 from generator.openapi import snake
 from generator.render_model import py
+from gmbot.chat.options import described
 from gmbot.spec.model import BotSpec, Option, OptionType
 
 # py-cord input types by spec type (docs/architecture.md, "The bot contract")
@@ -16,6 +17,7 @@ SLASH_TYPES = {
     OptionType.USERS: ("str", 3),
     OptionType.DURATION: ("str", 3),
     OptionType.INTEGERS: ("str", 3),
+    OptionType.DATETIME: ("str", 3),  # parsed by the core (gmbot/chat/options.py); the description shows the format
     OptionType.INTEGER: ("int", 4),
     OptionType.NUMBER: ("float", 10),
     OptionType.BOOLEAN: ("bool", 5),
@@ -57,10 +59,11 @@ def _number(option: Option, value: float) -> int | float:
 
 def slash_option(option: Option, taken: set[str]) -> SlashOption:
     input_type, type_code = SLASH_TYPES[option.type]
-    kwargs: list[str] = [f"description={py(option.description)}", f"required={option.required}"]
+    description = described(option)
+    kwargs: list[str] = [f"description={py(description)}", f"required={option.required}"]
     payload: dict[str, Any] = {
         "name": option.name,
-        "description": option.description,
+        "description": description,
         "type": type_code,
         "required": option.required,
         "choices": [],
