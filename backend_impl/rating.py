@@ -120,6 +120,11 @@ class WarInput:
     opponent_glory: int = 0
     host_players: tuple[PlayerKey, ...] = ()
     opponent_players: tuple[PlayerKey, ...] = ()
+    void: bool = False  # a referee (or the grace rule) voided it: unrated, shown as void
+
+    @property
+    def unrated_outcome(self) -> str:
+        return "void" if self.void else "disputed"
 
 
 @dataclass(frozen=True, slots=True)
@@ -181,8 +186,8 @@ class Ledger:
         players_before = {k: self.players.get(k, PlayerStanding()) for k in keys}
         if not war.rated or war.result is None:
             sides = [
-                Side(war.host, war.opponent, "disputed", 0, host, host),
-                Side(war.opponent, war.host, "disputed", 0, opponent, opponent),
+                Side(war.host, war.opponent, war.unrated_outcome, 0, host, host),
+                Side(war.opponent, war.host, war.unrated_outcome, 0, opponent, opponent),
             ]
             unchanged = {k: (s, s) for k, s in players_before.items()}
             return Applied(war, sides[0], sides[1], 1, 1.0, unchanged)

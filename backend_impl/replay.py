@@ -26,7 +26,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, select, tuple_, update
-from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from backend_impl import bulk, db, errors, ranks, seasons, standings
 from backend_impl.rating import (
@@ -51,6 +51,11 @@ REPLAYED = standings.REPLAYED  # war_results columns a replay rewrites
 ROSTER_REPLAYED = ("mu_before", "sigma_before", "played_before", "mu_after", "sigma_after")
 RATING_COLUMNS = tuple(c.name for c in ClanRating.__table__.c)
 PLAYER_COLUMNS = tuple(c.name for c in PlayerRating.__table__.c)
+
+
+def unrated_outcome(status: str) -> str:
+    """What an unrated war's result rows say: `void` for a voided war, else `disputed`."""
+    return "void" if status == "void" else "disputed"
 
 
 @dataclass(frozen=True)
@@ -92,7 +97,8 @@ class _Inputs:
             sides[p["clan_id"]].append((p["platform"], p["user_id"]))
         return WarInput(war_id, r["settled_at"], r["status"] == "confirmed" and r["result"] is not None, r["result"],
                         r["host_clan_id"], r["opponent_clan_id"], r["host_glory"], r["opponent_glory"],
-                        tuple(sides[r["host_clan_id"]]), tuple(sides[r["opponent_clan_id"]]))  # fmt: skip
+                        tuple(sides[r["host_clan_id"]]), tuple(sides[r["opponent_clan_id"]]),
+                        r["status"] == "void")  # fmt: skip
 
     @functools.cached_property
     def wars(self) -> list[WarInput]:
@@ -166,7 +172,7 @@ def _reusable(ledger: Ledger, war: WarInput, host: Any, opponent: Any, roster: l
     """The war's stored outcome, when what it was computed from is what the replay has now:
     the same result and glory, both clans' and all players' standings before it, the same
     anti-farming repeat. The stored ratings after it are then what openskill would give again."""
-    outcomes = OUTCOMES[war.result] if war.rated and war.result else ("disputed", "disputed")
+    outcomes = OUTCOMES[war.result] if war.rated and war.result else (war.unrated_outcome,) * 2
     if (host["outcome"], opponent["outcome"]) != outcomes:
         return None
     for row, clan_id in ((host, war.host), (opponent, war.opponent)):
@@ -248,53 +254,62 @@ async def recompute(
         if season is None:
             raise errors.not_found("Season", f"Game {game_id} has no season {season_number}.",
                                    gameId=game_id, season=season_number)  # fmt: skip
-        await seasons.lock(session, season.id, shared=False)
-        connection = await session.connection()
-        first_in_season = int(await connection.scalar(
-            select(func.coalesce(func.min(RESULTS.seq), 0)).where(RESULTS.season_id == season.id)) or 0)  # fmt: skip
-        first_seq = first_in_season
-        if from_war is not None:
-            found = await connection.scalar(
-                select(RESULTS.seq).where(RESULTS.war_id == from_war, RESULTS.season_id == season.id)
-            )
-            if found is None:
-                raise errors.not_found("War result", f"War {from_war} has no result in season {season_number}.",
-                                       warId=from_war, season=season_number)  # fmt: skip
-            first_seq = int(found)
-        inputs = await _inputs(connection, season, first_seq)
-        if not inputs.order:
-            return Recomputed(season, 0, 0, 0, 0)
-        if not full:
-            wars, clans_touched, players_touched, written = await _incremental(connection, season, inputs, first_seq)
-            if season.status == "closed":
-                await seasons.archive(session, season.id)
-            return Recomputed(season, wars, clans_touched, players_touched, written)
-        ratings = {r["clan_id"]: r for r in await bulk.fetch(
-            connection, select(ClanRating.__table__).where(RATINGS.season_id == season.id))}  # fmt: skip
-        stored_players = {(p["platform"], p["user_id"]): p for p in await bulk.fetch(
-            connection, select(PlayerRating.__table__).where(PLAYERS.season_id == season.id))}  # fmt: skip
-        clans, players = dict(inputs.clans), dict(inputs.players)
-        if first_seq <= first_in_season:  # the whole season: from where it started each one
-            clans.update({c: Standing(ratings[c]["start_mu"], ratings[c]["start_sigma"]) for c in clans if c in ratings})
-            players.update({k: PlayerStanding(stored_players[k]["start_mu"], stored_players[k]["start_sigma"])
-                            for k in inputs.names if k in stored_players})  # fmt: skip
-        else:  # players with no rated war from first_seq on: their rating now is the one before
-            for key in inputs.names:
-                if key not in players and key in stored_players:
-                    row = stored_players[key]
-                    players[key] = PlayerStanding(row["mu"], row["sigma"], row["played"])
-        new = [k for k in inputs.names if k not in players]
-        if new:
-            previous = await standings.previous_ratings(connection, PlayerRating.__table__, new,
-                                                        [PLAYERS.platform, PLAYERS.user_id], season)  # fmt: skip
-            players.update({k: PlayerStanding(*previous[k]) for k in new if k in previous})
-        ledger = Ledger(season.window, clans=dict(clans), players=dict(players))
-        ledger.wins.update(await _earlier_wins(connection, season, first_seq, inputs.first_settled))
-        written = await _replay_and_write(connection, season, inputs, ledger, clans, players, ratings,
-                                          stored_players, first_seq)  # fmt: skip
+        return await recompute_in(session, season, from_war, full=full)
+
+
+async def recompute_in(
+    session: AsyncSession, season: SeasonInfo, from_war: str | None = None, *, full: bool = False
+) -> Recomputed:
+    """`recompute` inside the caller's transaction (a referee's verdict: the war's new result
+    and its replay commit together); takes the season's lock alone."""
+    season_number = season.number
+    await seasons.lock(session, season.id, shared=False)
+    connection = await session.connection()
+    first_in_season = int(await connection.scalar(
+        select(func.coalesce(func.min(RESULTS.seq), 0)).where(RESULTS.season_id == season.id)) or 0)  # fmt: skip
+    first_seq = first_in_season
+    if from_war is not None:
+        found = await connection.scalar(
+            select(RESULTS.seq).where(RESULTS.war_id == from_war, RESULTS.season_id == season.id)
+        )
+        if found is None:
+            raise errors.not_found("War result", f"War {from_war} has no result in season {season_number}.",
+                                   warId=from_war, season=season_number)  # fmt: skip
+        first_seq = int(found)
+    inputs = await _inputs(connection, season, first_seq)
+    if not inputs.order:
+        return Recomputed(season, 0, 0, 0, 0)
+    if not full:
+        wars, clans_touched, players_touched, written = await _incremental(connection, season, inputs, first_seq)
         if season.status == "closed":
             await seasons.archive(session, season.id)
-        return Recomputed(season, len(inputs.wars), len(ledger.clans), len(ledger.players), written)
+        return Recomputed(season, wars, clans_touched, players_touched, written)
+    ratings = {r["clan_id"]: r for r in await bulk.fetch(
+        connection, select(ClanRating.__table__).where(RATINGS.season_id == season.id))}  # fmt: skip
+    stored_players = {(p["platform"], p["user_id"]): p for p in await bulk.fetch(
+        connection, select(PlayerRating.__table__).where(PLAYERS.season_id == season.id))}  # fmt: skip
+    clans, players = dict(inputs.clans), dict(inputs.players)
+    if first_seq <= first_in_season:  # the whole season: from where it started each one
+        clans.update({c: Standing(ratings[c]["start_mu"], ratings[c]["start_sigma"]) for c in clans if c in ratings})
+        players.update({k: PlayerStanding(stored_players[k]["start_mu"], stored_players[k]["start_sigma"])
+                        for k in inputs.names if k in stored_players})  # fmt: skip
+    else:  # players with no rated war from first_seq on: their rating now is the one before
+        for key in inputs.names:
+            if key not in players and key in stored_players:
+                row = stored_players[key]
+                players[key] = PlayerStanding(row["mu"], row["sigma"], row["played"])
+    new = [k for k in inputs.names if k not in players]
+    if new:
+        previous = await standings.previous_ratings(connection, PlayerRating.__table__, new,
+                                                    [PLAYERS.platform, PLAYERS.user_id], season)  # fmt: skip
+        players.update({k: PlayerStanding(*previous[k]) for k in new if k in previous})
+    ledger = Ledger(season.window, clans=dict(clans), players=dict(players))
+    ledger.wins.update(await _earlier_wins(connection, season, first_seq, inputs.first_settled))
+    written = await _replay_and_write(connection, season, inputs, ledger, clans, players, ratings,
+                                      stored_players, first_seq)  # fmt: skip
+    if season.status == "closed":
+        await seasons.archive(session, season.id)
+    return Recomputed(season, len(inputs.wars), len(ledger.clans), len(ledger.players), written)
 
 
 def _before(row: Any) -> Standing:
@@ -367,7 +382,7 @@ async def _incremental(
         host, opponent = inputs.results[(war_id, host_id)], inputs.results[(war_id, opponent_id)]
         roster = inputs.rosters.get(war_id, [])
         rated = head["status"] == "confirmed" and head["result"] is not None
-        outcomes = OUTCOMES[head["result"]] if rated else ("disputed", "disputed")
+        outcomes = OUTCOMES[head["result"]] if rated else (unrated_outcome(head["status"]),) * 2
         changed = (host["outcome"], opponent["outcome"]) != outcomes or (
             rated and (host["glory"], opponent["glory"]) != (head["host_glory"], head["opponent_glory"]))  # fmt: skip
         pair = (min(host_id, opponent_id), max(host_id, opponent_id))

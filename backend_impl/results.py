@@ -19,7 +19,17 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from backend_impl import db, errors, idempotency, outbox, seasons, standings, standings_pg, views
+from backend_impl import (
+    db,
+    errors,
+    idempotency,
+    outbox,
+    seasons,
+    standings,
+    standings_pg,
+    tickets,
+    views,
+)
 from backend_impl.clock import utcnow
 from backend_impl.identity import MANAGERS, find_clan, require_role
 from backend_impl.pages import page
@@ -55,14 +65,42 @@ async def _lock_clans(session: AsyncSession, season_id: int, *clan_ids: int) -> 
         )
 
 
-async def _award(session: AsyncSession, war: War, season_id: int, *, locked: bool = False) -> None:
+VERDICTS = ("host", "opponent", "draw", "void")  # what a referee, a forfeit or the grace rule decides
+
+
+def glory_of(result: str | None) -> tuple[int, int]:
+    """(host, opponent) glory of a result: host, opponent, draw; none for void or disputed."""
+    if result == "draw":
+        return GLORY_DRAW, GLORY_DRAW
+    return {"host": (GLORY_WIN, 0), "opponent": (0, GLORY_WIN)}.get(result or "", (0, 0))
+
+
+def counters(status: str, result: str | None, glory: tuple[int, int]) -> tuple[dict[str, int], dict[str, int]]:
+    """What a settled war adds to its clans' all-time counters (host's, opponent's): a
+    confirmed war a win, loss or draw and its glory, a disputed one `disputed`, a void one (or
+    one not settled) nothing. A verdict moves the clans from one to the other."""
+    if status == "disputed":
+        return {"played": 1, "disputed": 1}, {"played": 1, "disputed": 1}
+    if status != "confirmed" or result is None:
+        return {}, {}
+    host, opponent = {"host": ("won", "lost"), "opponent": ("lost", "won"), "draw": ("drawn", "drawn")}[result]
+    return ({"played": 1, host: 1, "glory": glory[0]}, {"played": 1, opponent: 1, "glory": glory[1]})
+
+
+async def _award(
+    session: AsyncSession, war: War, season_id: int, *, locked: bool = False, verdict: str | None = None
+) -> None:
     """The result and glory on the war and the clans' counters; `locked`: the clans' rows and
-    the season's lock are held already (standings_pg.read took them)."""
-    assert war.host_vote and war.opponent_vote and war.opponent_clan_id is not None
-    result = outcome(war.host_vote, war.opponent_vote)
+    the season's lock are held already (standings_pg.read took them). `verdict` (host,
+    opponent, draw, void): decided without both votes (a forfeit, the grace rule, a referee)."""
+    assert war.opponent_clan_id is not None
     host, opponent = war.host_clan_id, war.opponent_clan_id
     if not locked:
         await _lock_clans(session, season_id, host, opponent)
+    if verdict == "void":
+        war.status, war.result, war.host_glory, war.opponent_glory = "void", None, 0, 0
+        return
+    result = verdict if verdict is not None else outcome(war.host_vote or "", war.opponent_vote or "")
     if result is None:
         war.status, war.result = "disputed", None
         for clan_id in sorted((host, opponent)):
@@ -97,7 +135,7 @@ async def _award(session: AsyncSession, war: War, season_id: int, *, locked: boo
         )
 
 
-async def _settle(session: AsyncSession, war: War, now: datetime) -> dict[str, Any] | None:
+async def _settle(session: AsyncSession, war: War, now: datetime, verdict: str | None = None) -> dict[str, Any] | None:
     """Award the result (status, glory, counters) and record it in its season with the
     ratings it moves; the rating changes (None when nothing was rated).
 
@@ -106,8 +144,8 @@ async def _settle(session: AsyncSession, war: War, now: datetime) -> dict[str, A
     elsewhere `_award` does, and the portable path records (standings.record)."""
     database = db.get()
     season = await seasons.for_result(session, war.game_id, now, database.cache)
-    if database.direct is None:
-        await _award(session, war, season.id)
+    if database.direct is None or verdict is not None:  # (a verdict is rare: the portable path)
+        await _award(session, war, season.id, verdict=verdict)
         if not await seasons.is_current(session, season, now):
             season = await seasons.moved(session, war.game_id, now, database.cache)
         return await standings.record(session, war, season, now)
@@ -125,6 +163,12 @@ async def _settle(session: AsyncSession, war: War, now: datetime) -> dict[str, A
             return recorded if isinstance(recorded, dict) else None
         found = await standings_pg.read(session, war, season, now, result)  # the locks held: current
     raise RuntimeError(f"war {war.id}: the standings kept changing under their locks")
+
+
+async def settle_by_verdict(session: AsyncSession, war: War, now: datetime, verdict: str) -> dict[str, Any] | None:
+    """Settle an ended (or ongoing) war that has no result yet by a verdict instead of two
+    agreeing votes: a forfeit, the grace rule, a referee; recorded and rated as a vote is."""
+    return await _settle(session, war, now, verdict)
 
 
 async def cast_vote(
@@ -176,10 +220,13 @@ async def cast_vote(
             rendered["ranked"] = ranked
         if settled:
             kind = "war.confirmed" if war.status == "confirmed" else "war.disputed"
+            data: dict[str, Any] = {"war": rendered}
+            if war.status == "disputed":  # a ticket for the referees, in this transaction
+                data["ticket"] = await tickets.open_for_votes(session, war, rendered)
             for clan_id in (war.host_clan_id, war.opponent_clan_id):
                 target = await session.get(Clan, clan_id)
                 assert target is not None
-                outbox.emit(session, target, kind, {"war": rendered})
+                outbox.emit(session, target, kind, data)
         return rendered
 
     return await idempotency.run(ctx, "castVote", 200, body, work, warId=normalize_war_id(war_id))

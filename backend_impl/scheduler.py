@@ -6,7 +6,7 @@ UPDATE (`WHERE status = 'ongoing'`), writing `war.ended` for both clans in the
 same transaction. Two backend processes on one database thus end every due war
 exactly once; a restart resumes from the database.
 
-The same loop purges expired Idempotency-Key records (`idempotency.purge_expired`) and
+The same loop settles wars left unvoted past their grace (`grace.settle_unvoted`), purges expired Idempotency-Key records (`idempotency.purge_expired`) and
 delivered events past retention (`deliveries.purge_events`), and rolls each game's ranked
 season over once its end has passed (`seasons.roll_over`).
 """
@@ -19,7 +19,7 @@ from datetime import datetime
 
 from sqlalchemy import func, select, update
 
-from backend_impl import catalogue, deliveries, idempotency, metrics, outbox, seasons, views
+from backend_impl import catalogue, deliveries, grace, idempotency, metrics, outbox, seasons, views
 from backend_impl.db import Database, utcnow
 from backend_impl.tables import Clan, War
 
@@ -96,6 +96,12 @@ async def run(database: Database, interval: float) -> None:
                 log.info("ended wars %s", ", ".join(ended))
         except Exception:
             log.exception("scheduler round failed")
+        try:
+            settled = await grace.settle_unvoted(database)
+            if settled:
+                log.info("settled unvoted wars %s", ", ".join(settled))
+        except Exception:
+            log.exception("settling unvoted wars failed")
         try:
             rolled = await seasons.roll_over(database)
             if rolled:

@@ -132,3 +132,9 @@ def operator_clients() -> frozenset[str]:
     separated, default OPERATOR): `gmbot keys create --client OPERATOR` issues one."""
     names = os.environ.get("GMBOT_OPERATOR_CLIENTS", "OPERATOR")
     return frozenset(n.strip() for n in names.split(",") if n.strip())
+
+
+def vote_grace_hours() -> float:
+    """How long an ended war waits for its votes (GMBOT_VOTE_GRACE_HOURS, default 48): then one
+    side's vote is the result, and no vote at all voids it (grace.py)."""
+    return max(0.0, float(os.environ.get("GMBOT_VOTE_GRACE_HOURS", "48")))

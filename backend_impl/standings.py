@@ -281,7 +281,7 @@ async def record(session: AsyncSession, war: War, season: SeasonInfo, now: datet
     seq = await next_seq(connection)
     applied = ledger.apply(
         WarInput(war.id, now, rated, war.result, host, opponent, war.host_glory, war.opponent_glory,
-                 sides[host], sides[opponent])
+                 sides[host], sides[opponent], war.status == "void")
     )  # fmt: skip
     await connection.execute(insert(WarResult), result_rows(applied, seq, season))
     if not rated:

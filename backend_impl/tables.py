@@ -114,6 +114,7 @@ class War(Base):
         Index("ix_wars_host_status_created", "host_clan_id", "status", "created_at"),
         Index("ix_wars_opponent_status", "opponent_clan_id", "status"),
         Index("ix_wars_game_status", "game_id", "status"),
+        Index("ix_wars_status_ended_at", "status", "ended_at"),
     )
     id: Mapped[str] = mapped_column(String(12), primary_key=True)
     status: Mapped[str] = mapped_column(String(12))
@@ -131,6 +132,8 @@ class War(Base):
     host_vote: Mapped[str | None] = mapped_column(String(8), nullable=True)
     opponent_vote: Mapped[str | None] = mapped_column(String(8), nullable=True)
     result: Mapped[str | None] = mapped_column(String(12), nullable=True)  # host, opponent, draw
+    # status: open, ongoing, ended, confirmed, disputed, removed, void (a referee's or the grace
+    # rule's verdict: the war counts for nothing)
     host_glory: Mapped[int] = mapped_column(Integer, default=0)
     opponent_glory: Mapped[int] = mapped_column(Integer, default=0)
 
@@ -344,3 +347,68 @@ class WarResult(Base):
     drawn_before: Mapped[int] = mapped_column(Integer)
     glory_before: Mapped[int] = mapped_column(Integer)
     streak_before: Mapped[int] = mapped_column(Integer)
+
+
+# Disputes and referees (backend_impl/disputes.py, verdicts.py): tickets with their audit trail.
+
+
+class Referee(Base):
+    """A user the operator appointed to settle disputes: by platform and user id, for the games
+    in `games` (null: every game). `channel_*`: where open tickets are posted (setRefereeChannel)."""
+
+    __tablename__ = "referees"
+    platform: Mapped[str] = mapped_column(String(32), primary_key=True)
+    user_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    name: Mapped[str] = mapped_column(String(100))
+    games: Mapped[list[int] | None] = mapped_column(JsonType, nullable=True)
+    appointed_at: Mapped[datetime] = mapped_column(DateTime())
+    appointed_by: Mapped[str] = mapped_column(String(64))  # the operator's client
+    channel_server_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    channel_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    channel_name: Mapped[str | None] = mapped_column(String(100), nullable=True)
+
+
+class Ticket(Base):
+    """A dispute about one war: `open` until a referee settles it (`verdict`: host, opponent,
+    draw or void, with `verdict_reason`). `open_war_id` is the war's id while the ticket is
+    open and null after: its unique constraint keeps one open ticket per war on both databases."""
+
+    __tablename__ = "tickets"
+    __table_args__ = (
+        UniqueConstraint("open_war_id"),
+        Index("ix_tickets_status_id", "status", "id"),
+        Index("ix_tickets_war", "war_id"),
+    )
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    war_id: Mapped[str] = mapped_column(ForeignKey("wars.id"))
+    open_war_id: Mapped[str | None] = mapped_column(String(12), nullable=True)
+    game_id: Mapped[int] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(8))  # open, settled
+    opened_at: Mapped[datetime] = mapped_column(DateTime())
+    opened_by: Mapped[str] = mapped_column(String(8))  # votes (they disagreed) or clan (filed)
+    reason: Mapped[str] = mapped_column(String(1000))
+    settled_at: Mapped[datetime | None] = mapped_column(DateTime(), nullable=True)
+    verdict: Mapped[str | None] = mapped_column(String(8), nullable=True)
+    verdict_reason: Mapped[str | None] = mapped_column(String(1000), nullable=True)
+    referee_platform: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    referee_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    referee_name: Mapped[str | None] = mapped_column(String(100), nullable=True)
+
+
+class TicketStep(Base):
+    """One step of a ticket's audit trail: who (a clan's member, a referee, or the system), when,
+    what (`action`, with `data`: the evidence, the verdict, the result before and after) and why."""
+
+    __tablename__ = "ticket_steps"
+    __table_args__ = (Index("ix_ticket_steps_ticket", "ticket_id", "id"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"))
+    at: Mapped[datetime] = mapped_column(DateTime())
+    action: Mapped[str] = mapped_column(String(16))  # opened, evidence, settled
+    actor_kind: Mapped[str] = mapped_column(String(8))  # clan, referee, system
+    actor_platform: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    actor_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    actor_name: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    clan_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    reason: Mapped[str | None] = mapped_column(String(1000), nullable=True)
+    data: Mapped[dict[str, Any]] = mapped_column(JsonType)

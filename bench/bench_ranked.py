@@ -15,6 +15,9 @@
 3. **Recompute** after a referee's correction of the current season's first war (every later
    result replayed, what changed rewritten, one transaction), then with the war put back;
    and a replay of the whole season that changes nothing.
+4. **A referee's settlement** through the operation (`disputes.settle_ticket`): the season's
+   first confirmed war not yet disputed is disputed and settled the other way (the verdict,
+   glory and the recompute in one transaction), then a full replay checks nothing is left.
 
     .venv/bin/python bench/bench_ranked.py                        # after seed_ranked.py, ~3 minutes
     .venv/bin/python bench/bench_ranked.py --seconds 5 --settles 200
@@ -287,6 +290,57 @@ async def recomputes(url: str, facts: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+async def settlement(url: str, facts: dict[str, Any]) -> dict[str, Any]:
+    """A referee's settlement through the operation itself (`disputes.settle_ticket`): the
+    season's first confirmed war not disputed yet is disputed by its host's Leader
+    (`fileDispute`), and an appointed referee settles the ticket with the other result; the
+    verdict, the clans' glory and the recompute of the season from that war commit in one
+    transaction, timed from the call to its reply. Then a full replay of the season checks
+    that nothing is left to change (the standings are what a replay from scratch gives)."""
+    import asyncpg
+
+    from backend_impl import db, disputes, replay
+    from generated import models as m
+    from gmbot.server.types import RequestContext
+
+    connection = await asyncpg.connect(url)
+    try:
+        first = await connection.fetchrow(
+            "SELECT w.id, w.result, w.host_clan_id FROM war_results r JOIN wars w ON w.id = r.war_id "
+            "WHERE r.season_id = $1 AND w.status = 'confirmed' AND w.result <> 'draw' "
+            "AND NOT EXISTS (SELECT 1 FROM tickets t WHERE t.war_id = w.id) ORDER BY r.seq LIMIT 1",
+            facts["season"]["id"],
+        )
+        later = await connection.fetchval(
+            "SELECT count(*) FROM war_results WHERE season_id = $1 AND seq >= "
+            "(SELECT seq FROM war_results WHERE war_id = $2 LIMIT 1)", facts["season"]["id"], first["id"])  # fmt: skip
+    finally:
+        await connection.close()
+    database = db.init(_asyncpg_url(url))
+    bot = RequestContext(client="BENCH-BFF", platform="discord", request_id="bench")
+    operator = RequestContext(client="OPERATOR", platform="discord", request_id="bench-operator")
+    referee = {"id": "3" + "0" * 17, "name": "bench referee"}
+    await disputes.appoint_referee(operator, body=m.AppointRefereeRequest.model_validate(
+        {"platform": "discord", "user": referee}))  # fmt: skip
+    host = first["host_clan_id"]
+    ticket = await disputes.file_dispute(bot, war_id=first["id"], body=m.DisputeRequest.model_validate({
+        "server": {"id": str(10**17 + host), "name": "x"}, "actor": {"id": str(2 * 10**17 + host), "name": "Leader"},
+        "reason": "bench: the other clan won", "evidence": ["https://example.com/bench.png"]}))  # fmt: skip
+    verdict = "opponent" if first["result"] == "host" else "host"
+    started = time.perf_counter()
+    settled = await disputes.settle_ticket(bot, ticket_id=ticket["id"], body=m.SettleRequest.model_validate(  # type: ignore[index]
+        {"actor": referee, "verdict": verdict, "reason": "bench"}))  # fmt: skip
+    seconds = time.perf_counter() - started
+    assert settled["war"]["result"] == verdict, settled  # type: ignore[index]
+    started = time.perf_counter()
+    check = await replay.recompute(database, 4, facts["season"]["number"], full=True)
+    out = {"war": first["id"], "results_from_it": later // 2, "settle_seconds": round(seconds, 2),
+           "full_replay_rows_changed": check.rows, "full_replay_seconds": round(time.perf_counter() - started, 2)}
+    print(f"referee settlement: {out}", flush=True)
+    await db.close()
+    return out
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--url", default=DEFAULT_URL)
@@ -294,7 +348,7 @@ def main() -> int:
     parser.add_argument("--concurrency", type=int, default=1,
                         help="clients at once (1: the server's own time, no queueing behind other requests)")
     parser.add_argument("--settles", type=int, default=400, help="settled wars timed (half with ratings)")
-    parser.add_argument("--skip", nargs="*", default=[], choices=["reads", "settles", "recompute"])
+    parser.add_argument("--skip", nargs="*", default=[], choices=["reads", "settles", "recompute", "settlement"])
     args = parser.parse_args()
     facts = asyncio.run(_season_facts(args.url))
     print(f"season {facts['season']}: {facts['results'] // 2} wars", flush=True)
@@ -305,6 +359,8 @@ def main() -> int:
         report["settles"] = asyncio.run(settles(args.url, args.settles, facts))
     if "recompute" not in args.skip:
         report["recompute"] = asyncio.run(recomputes(args.url, facts))
+    if "settlement" not in args.skip:
+        report["settlement"] = asyncio.run(settlement(args.url, facts))
     print(json.dumps(report, indent=2))
     return 0
 

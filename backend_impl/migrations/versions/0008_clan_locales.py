@@ -1,7 +1,7 @@
 """A clan's language becomes a locale code (en, es, pt_BR); events carry the clan's language
 
-Revision ID: 0009
-Revises: 0006
+Revision ID: 0008
+Revises: 0007
 Create Date: 2026-12-12 09:00:00
 
 Until now `clans.language` held whatever the Leader typed at setup ("English", "es",
@@ -20,8 +20,8 @@ import sqlalchemy as sa
 from alembic import op
 from babel import Locale, UnknownLocaleError
 
-revision = "0009"
-down_revision = "0006"
+revision = "0008"
+down_revision = "0007"
 branch_labels = None
 depends_on = None
 
