@@ -98,6 +98,11 @@ _BUCKET_BEFORE = f"floor(r.last_ordinal_before * {ranks.SCALE})"
 # clans before it and those above its rating before its last war (ranks.above: the buckets
 # above, plus the clans of its bucket above it); and its latest results, one row each, with
 # ranked._HISTORY's columns (its season_number and season_name are the head's: the season read).
+# asyncpg prepares it once per connection; PostgreSQL then plans it once for any arguments (a
+# generic plan: every step is an index lookup from the clan) as long as that plan's estimate
+# is no worse than the plans made for each call, which cost ~1 ms of planning each: hence
+# `LIMIT 1` on the season (one active per game, numbers unique per game) and the head
+# MATERIALIZED, so that no estimate multiplies the rank counts by imagined rows.
 PROFILE = f"""
 WITH clan AS (
   SELECT id, platform, server_id, name, channel_id FROM clans WHERE platform = $1::text AND server_id = $2::text
@@ -108,6 +113,7 @@ s AS (
                                             ORDER BY w.seq DESC LIMIT 1))
     AND (CASE WHEN $4::integer IS NULL THEN se.status = 'active' ELSE se.number = $4::integer END)
     AND se.status <> 'planned'
+  LIMIT 1
 ),
 r AS (
   SELECT cr.* FROM clan, s, clan_ratings cr WHERE cr.season_id = s.id AND cr.clan_id = clan.id
