@@ -6,9 +6,9 @@ ranked.get_rating_leaderboard through SQLAlchemy takes six round trips (begin, t
 where the page starts, the page, the rank changes, commit); here the same reads are one
 statement: the season, the running sum of its rating buckets to find the page's start
 (ranks.py), the page, and for each ranked clan how many ranked clans are rated above its
-rating before its last war (the rank change). ranked.get_clan_profile takes seven to ten
-(begin, the clan, its latest game, the season, its standing, its earlier season's rating or
-its places, its results, commit); `PROFILE` reads them in one.
+rating before its last war (the rank change). ranked.get_clan_profile takes six to nine
+(begin, the clan, its latest game unless named, the season, its standing, its places or its
+earlier season's rating, its results, commit); `PROFILE` reads them in one.
 
 The rows are the ones the portable path reads, rendered by the same functions (ranked.py);
 anything else (no such clan, game or season, or a current season whose end has passed)
@@ -91,8 +91,8 @@ _RATING_NAMES = tuple(c.name for c in ClanRating.__table__.c)
 _BUCKET = f"floor(r.ordinal * {ranks.SCALE})"  # ranks.bucket, and its bounds as ranks.above takes them
 _BUCKET_BEFORE = f"floor(r.last_ordinal_before * {ranks.SCALE})"
 # $1 platform, $2 server id, $3 game (NULL: the game of the clan's latest result), $4 season
-# number (NULL: the active one), $5 recent results. What ranked._profile_rows reads in five to
-# eight round trips: the clan; its game and season (no row when there is none: the portable
+# number (NULL: the active one), $5 recent results. What ranked._profile_rows reads in four to
+# seven statements: the clan; its game and season (no row when there is none: the portable
 # path refuses in its own words); its standing there, or without one its rating at the end of
 # its latest earlier season of the game (the soft reset's input); when ranked, the ranked
 # clans before it and those above its rating before its last war (ranks.above: the buckets
