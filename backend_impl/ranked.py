@@ -343,6 +343,7 @@ async def _profile_rows(
 
 
 def _profile(read: ProfileRows, games: dict[int, GameInfo]) -> dict[str, Any]:
+    """The reply of getClanProfile, from either path's rows."""
     clan, chosen = read.clan, read.season
     rank = rank_change = None
     if read.rating is None:

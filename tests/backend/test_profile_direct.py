@@ -105,7 +105,7 @@ async def test_the_profile_reads_the_same_on_postgresql_s_direct_path(arena: Are
 
     pool, seen, game_8_created = arena.database.direct, [], False
     for clan in [*clans.values(), idle, unknown]:
-        for game, season, recent in itertools.product([None, 4, 5, 8, 99], [None, 1, 2, 3], [5, 1]):
+        for game, season, recent in itertools.product([None, 4, 5, 8, 99], [None, 1, 2, 3], [5, 1, 0]):
             arena.database.direct = pool
             fast = await _answer(arena, clan, game, season, recent)
             took = answered.pop()
