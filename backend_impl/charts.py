@@ -3,7 +3,7 @@ the same picture for the public pages (web/). The drawing and its cache are char
 
 The data are read on every request (one indexed query, a clan has tens of wars a season);
 the ETag is a digest of them, so a 304 costs no drawing and a 200 usually none either
-(the cache). The season is chosen as the profile chooses it (ranked.py's helpers).
+(the cache). The game and season are chosen as the profile chooses them (ranked_reads.py).
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from connexion.lifecycle import ConnexionResponse
 from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from backend_impl import chart, conditional, errors, ranked, standings
+from backend_impl import chart, conditional, ranked_reads, standings
 from backend_impl.identity import find_clan
 from backend_impl.tables import WarResult
 from gmbot.server.types import Reply, RequestContext
@@ -39,31 +39,24 @@ class Picture:
 
 
 async def chart_data(platform: str, server_id: str, game: int | None, season: int | None) -> chart.ChartData:
-    """The points of the clan's chart, read like its profile (the same game and season
-    defaults, the same 404 and 422)."""
+    """The points of the clan's chart, read like its profile (ranked_reads.clan_scope: the same
+    game and season defaults, the same 404 and 422)."""
 
     async def read(session: AsyncSession, now: datetime) -> chart.ChartData:
         clan = await find_clan(session, platform, server_id)
-        game_id = game if game is not None else await session.scalar(ranked._LATEST_GAME, {"clan": clan.id})
-        if game_id is None:
-            raise errors.unprocessable(
-                f"{clan.name} has no war result yet: name the game (see listGames).", serverId=server_id
-            )
-        info = await ranked._game(game_id)
-        chosen = await ranked._season_in(session, game_id, season, now)
+        info, chosen = await ranked_reads.clan_scope(session, clan, game, season, now)
         rows = list(await session.execute(_POINTS, {"clan": clan.id, "season": chosen.id}))
         if rows:
-            start = ranked._rating(rows[0].mu_before, rows[0].sigma_before)
+            start = ranked_reads.shown_rating(rows[0].mu_before, rows[0].sigma_before)
         else:
             connection = await session.connection()
             begin = (await standings.clan_starts(connection, chosen, [clan.id]))[clan.id].start
-            start = ranked._rating(*begin)
-        after = [(r.outcome, ranked._rating(r.mu_after, r.sigma_after), r.settled_at.strftime("%Y-%m-%d"))
+            start = ranked_reads.shown_rating(*begin)
+        after = [(r.outcome, ranked_reads.shown_rating(r.mu_after, r.sigma_after), r.settled_at.strftime("%Y-%m-%d"))
                  for r in rows]  # fmt: skip
         return chart.ChartData(clan.name, info.name, chosen.name, chart.points(start, after))
 
-    return await ranked._reading(read)
-
+    return await ranked_reads.read_with_rollover(read)
 
 
 async def picture(data: chart.ChartData, if_none_match: str | None, cache_control: str) -> Picture:

@@ -7,9 +7,8 @@ Every read answers with an ETag and honours If-None-Match (conditional.py).
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import bindparam, func, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -30,7 +29,14 @@ from backend_impl import (
 from backend_impl.catalogue import GameInfo
 from backend_impl.clock import utcnow
 from backend_impl.identity import find_clan
-from backend_impl.rating import ordinal
+from backend_impl.ranked_reads import (
+    ProfileRows,
+    clan_scope,
+    known_game,
+    read_with_rollover,
+    season_to_read,
+    shown_rating,
+)
 from backend_impl.seasons import SeasonInfo
 from backend_impl.tables import Clan, ClanRating, Season, WarResult
 from backend_impl.web import links
@@ -44,7 +50,6 @@ RESULTS = WarResult.__table__.c
 CLANS = Clan.__table__.c
 SEASONS = Season.__table__.c
 RATED = standings.RATED
-T = TypeVar("T")
 
 
 # --- shared ---------------------------------------------------------------------------------
@@ -58,63 +63,13 @@ def _offset(limit: int, offset: int, page: int | None) -> int:
     return (page - 1) * limit
 
 
-async def _game(game_id: int) -> GameInfo:
-    cat = await catalogue.load()
-    game = cat.games.get(game_id)
-    if game is None:
-        raise errors.not_found("Game", f"There is no game {game_id}. See listGames.",
-                               gameId=game_id, knownGames=sorted(cat.games))  # fmt: skip
-    return game
-
-
-class _Due(Exception):
-    """The current season of a game has ended and must be rolled over before it is read."""
-
-    def __init__(self, game_id: int) -> None:
-        super().__init__(game_id)
-        self.game_id = game_id
-
-
-async def _season_in(session: AsyncSession, game_id: int, number: int | None, now: datetime) -> SeasonInfo:
-    """The season a read asks for (404 for an unknown number); _Due when it is the current
-    one and its end has passed."""
-    if number is not None:
-        return await seasons.resolve(session, game_id, number, now)
-    known = await seasons.active(session, game_id)
-    if known is None or known.ends_at <= now:
-        raise _Due(game_id)
-    return known
-
-
-async def _reading(work: Callable[[AsyncSession, datetime], Awaitable[T]]) -> T:
-    """`work` in one read transaction; when the season it reads is due, roll it over (a write
-    transaction, once per game for every process, seasons.current) and read again."""
-    database = db.get()
-    while True:
-        now = utcnow()
-        try:
-            async with database.read() as session:
-                return await work(session, now)
-        except _Due as due:
-
-            async def roll(game_id: int = due.game_id, moment: datetime = now) -> SeasonInfo:
-                async with database.transaction() as session:
-                    return await seasons.current(session, game_id, moment)
-
-            await db.retrying(roll)
-
-
-def _rating(mu: float, sigma: float) -> float:
-    return round(ordinal(mu, sigma), 2)
-
-
 def _standing(row: Any, season: SeasonInfo, rank: int | None, rank_change: int | None) -> dict[str, Any]:
     return {
         "rank": rank,
         "serverId": row.server_id,
         "platform": row.platform,
         "name": row.name,
-        "rating": _rating(row.mu, row.sigma),
+        "rating": shown_rating(row.mu, row.sigma),
         "mu": round(row.mu, 3),
         "sigma": round(row.sigma, 3),
         "provisional": not row.ranked,
@@ -158,11 +113,11 @@ async def get_rating_leaderboard(
     ctx: RequestContext, *, game_id: int, season: int | None = None, limit: int = 25, offset: int = 0,
     page: int | None = None,
 ) -> Reply:  # fmt: skip
-    game = await _game(game_id)
+    game = await known_game(game_id)
     start = _offset(limit, offset, page)
 
     async def read(session: AsyncSession, now: datetime) -> tuple[SeasonInfo, list[Any], dict[int, int]]:
-        chosen = await _season_in(session, game_id, season, now)
+        chosen = await season_to_read(session, game_id, season, now)
         connection = await session.connection()
         begin = await ranks.page_start(connection, chosen.id, start)
         rows = [] if begin is None else list(await connection.execute(_BOARD, {
@@ -175,7 +130,7 @@ async def get_rating_leaderboard(
     direct = None
     if database.direct is not None:  # PostgreSQL: the same reads as one statement (ranked_pg.py)
         direct = await ranked_pg.board(database.direct, game_id, season, start, limit, utcnow())
-    chosen, rows, above = direct if direct is not None else await _reading(read)
+    chosen, rows, above = direct if direct is not None else await read_with_rollover(read)
     items = []
     for index, row in enumerate(rows):
         rank = start + index + 1 if row.ranked else None
@@ -195,13 +150,13 @@ async def get_rating_leaderboard(
 
 
 async def list_seasons(ctx: RequestContext, *, game_id: int, limit: int = 25, offset: int = 0) -> Reply:
-    await _game(game_id)
+    await known_game(game_id)
 
     async def read(session: AsyncSession, now: datetime) -> tuple[list[SeasonInfo], int]:
-        await _season_in(session, game_id, None, now)  # the current one is up to date
+        await season_to_read(session, game_id, None, now)  # the current one is up to date
         return await seasons.list_for_game(session, game_id, limit, offset)
 
-    found, total = await _reading(read)
+    found, total = await read_with_rollover(read)
     body = {"items": [s.to_dict() for s in found], "total": total, "limit": limit, "offset": offset}
     return conditional.reply(ctx, body)
 
@@ -220,7 +175,7 @@ def _naive(moment: datetime | None) -> datetime | None:
 
 async def plan_season(ctx: RequestContext, *, game_id: int, body: m.PlanSeasonRequest) -> dict[str, Any] | Reply:
     _require_operator(ctx, "planSeason")
-    await _game(game_id)
+    await known_game(game_id)
 
     async def work(session: AsyncSession) -> dict[str, Any]:
         try:
@@ -257,8 +212,8 @@ _HISTORY = (
 
 def history_item(row: Any, games: dict[int, GameInfo]) -> dict[str, Any]:
     rated = row.outcome in RATED
-    before = _rating(row.mu_before, row.sigma_before) if rated else None
-    after = _rating(row.mu_after, row.sigma_after) if rated else None
+    before = shown_rating(row.mu_before, row.sigma_before) if rated else None
+    after = shown_rating(row.mu_after, row.sigma_after) if rated else None
     game = games.get(row.game_id)
     return {
         "warId": row.war_id,
@@ -283,7 +238,7 @@ async def _filters(
     if season is not None and game is None:
         raise errors.unprocessable("A season number needs its game: season numbers are per game.", season=season)
     if game is not None:
-        await _game(game)
+        await known_game(game)
         where.append(RESULTS.game_id == game)
         if season is not None:
             chosen = await seasons.resolve(session, game, season, utcnow())
@@ -359,58 +314,77 @@ async def get_head_to_head(
 _STANDING = select(ClanRating.__table__).where(
     RATINGS.season_id == bindparam("season"), RATINGS.clan_id == bindparam("clan")
 )
-_LATEST_GAME = (
-    select(RESULTS.game_id).where(RESULTS.clan_id == bindparam("clan")).order_by(RESULTS.seq.desc()).limit(1)
-)
+
+
+async def _profile_rows(
+    session: AsyncSession, now: datetime, platform: str, server_id: str, game: int | None, season: int | None,
+    recent: int,
+) -> ProfileRows:  # fmt: skip
+    """The portable read of a profile (SQLite, and PostgreSQL when ranked_pg.profile cannot
+    answer): the clan, its game and season, its standing there, its places, its results."""
+    clan = await find_clan(session, platform, server_id)
+    info, chosen = await clan_scope(session, clan, game, season, now)
+    connection = await session.connection()
+    row = (await connection.execute(_STANDING, {"season": chosen.id, "clan": clan.id})).first()
+    start = above = above_before = None
+    if row is None:  # not played this season: where it would start
+        start = (await standings.clan_starts(connection, chosen, [clan.id]))[clan.id].start
+    elif row.ranked:
+        places: list[tuple[float, int | None]] = [(row.ordinal, row.clan_id)]
+        if row.last_ranked_before and row.last_ordinal_before is not None:
+            places.append((row.last_ordinal_before, None))
+        counts = await ranks.above(connection, chosen.id, places)
+        above, above_before = counts[0], (counts[1] if len(counts) > 1 else None)
+    rows = await session.execute(
+        _HISTORY.where(RESULTS.clan_id == clan.id, RESULTS.season_id == chosen.id).limit(recent)
+    )
+    rating = dict(row._mapping) if row is not None else None
+    return ProfileRows(clan, info, chosen, rating, start, above, above_before, list(rows))
+
+
+def _profile(read: ProfileRows, games: dict[int, GameInfo]) -> dict[str, Any]:
+    """The reply of getClanProfile, from either path's rows."""
+    clan, chosen = read.clan, read.season
+    rank = rank_change = None
+    if read.rating is None:
+        assert read.start is not None
+        values = standings.rating_row(chosen, clan.id, standings.Standing(*read.start), read.start, None)
+    else:
+        values = dict(read.rating)
+        if values["ranked"] and read.above is not None:
+            rank = read.above + 1
+            rank_change = _rank_change(_Row(values), rank, read.above_before)
+    standing = _standing(
+        _Row({**values, "server_id": clan.server_id, "platform": clan.platform, "name": clan.name}),
+        chosen, rank, rank_change,
+    )  # fmt: skip
+    game_id = read.game.id
+    return {
+        "serverId": standing["serverId"], "platform": standing["platform"], "name": standing["name"],
+        "game": read.game.to_dict(), "season": chosen.to_dict(),
+        **{k: standing[k] for k in ("rating", "mu", "sigma", "rank", "rankChange", "finalRank", "provisional",
+                                     "warsToRank", "played", "won", "lost", "drawn", "glory", "streak")},
+        "recent": [history_item(r, games) for r in read.recent],
+        "pageUrl": links.absolute(links.profile_path(clan.platform, clan.server_id, game_id, chosen.number)),
+        "chartUrl": links.absolute(links.chart_path(clan.platform, clan.server_id, game_id, chosen.number)),
+    }  # fmt: skip
 
 
 async def get_clan_profile(
     ctx: RequestContext, *, server_id: str, game: int | None = None, season: int | None = None, recent: int = 5
 ) -> Reply:
     games = (await catalogue.load()).games
+    database = db.get()
+    read = None
+    if database.direct is not None:  # PostgreSQL: the same reads as one statement (ranked_pg.py)
+        read = await ranked_pg.profile(database.direct, ctx.platform, server_id, game, season, recent, games, utcnow())
+    if read is None:  # or any refusal (404, 422), and a season due to roll over: the portable path
 
-    async def read(session: AsyncSession, now: datetime) -> dict[str, Any]:
-        clan = await find_clan(session, ctx.platform, server_id)
-        game_id = game if game is not None else await session.scalar(_LATEST_GAME, {"clan": clan.id})
-        if game_id is None:
-            raise errors.unprocessable(
-                f"{clan.name} has no war result yet: name the game (see listGames).", serverId=server_id
-            )
-        info = await _game(game_id)
-        chosen = await _season_in(session, game_id, season, now)
-        connection = await session.connection()
-        row = (await connection.execute(_STANDING, {"season": chosen.id, "clan": clan.id})).first()
-        rank = rank_change = None
-        if row is None:  # not played this season: where it would start
-            start = (await standings.clan_starts(connection, chosen, [clan.id]))[clan.id].start
-            values = standings.rating_row(chosen, clan.id, standings.Standing(*start), start, None)
-        else:
-            values = dict(row._mapping)
-            if row.ranked:
-                places: list[tuple[float, int | None]] = [(row.ordinal, row.clan_id)]
-                if row.last_ranked_before and row.last_ordinal_before is not None:
-                    places.append((row.last_ordinal_before, None))
-                counts = await ranks.above(connection, chosen.id, places)
-                rank = counts[0] + 1
-                rank_change = _rank_change(row, rank, counts[1] if len(counts) > 1 else None)
-        rows = await session.execute(
-            _HISTORY.where(RESULTS.clan_id == clan.id, RESULTS.season_id == chosen.id).limit(recent)
-        )
-        standing = _standing(
-            _Row({**values, "server_id": clan.server_id, "platform": clan.platform, "name": clan.name}),
-            chosen, rank, rank_change,
-        )  # fmt: skip
-        return {
-            "serverId": standing["serverId"], "platform": standing["platform"], "name": standing["name"],
-            "game": info.to_dict(), "season": chosen.to_dict(),
-            **{k: standing[k] for k in ("rating", "mu", "sigma", "rank", "rankChange", "finalRank", "provisional",
-                                         "warsToRank", "played", "won", "lost", "drawn", "glory", "streak")},
-            "recent": [history_item(r, games) for r in rows],
-            "pageUrl": links.absolute(links.profile_path(clan.platform, clan.server_id, game_id, chosen.number)),
-            "chartUrl": links.absolute(links.chart_path(clan.platform, clan.server_id, game_id, chosen.number)),
-        }  # fmt: skip
+        async def portable(session: AsyncSession, now: datetime) -> ProfileRows:
+            return await _profile_rows(session, now, ctx.platform, server_id, game, season, recent)
 
-    return conditional.reply(ctx, await _reading(read))
+        read = await read_with_rollover(portable)
+    return conditional.reply(ctx, _profile(read, games))
 
 
 class _Row(dict[str, Any]):

@@ -52,9 +52,10 @@ def events_poll_seconds() -> float:
 
 
 def pg_direct() -> bool:
-    """On PostgreSQL, run createWar as one prepared asyncpg statement and getClanStatus's reads
-    on asyncpg (GMBOT_PG_DIRECT, default on; 0 sends them through SQLAlchemy like every other
-    operation: backend_impl/pg_direct.py)."""
+    """On PostgreSQL, run createWar as one prepared asyncpg statement, getClanStatus's reads
+    on asyncpg, and a leaderboard page and a clan profile as one statement each
+    (GMBOT_PG_DIRECT, default on; 0 sends them through SQLAlchemy like every other
+    operation: backend_impl/pg_direct.py, ranked_pg.py)."""
     return os.environ.get("GMBOT_PG_DIRECT", "1").strip().lower() not in ("0", "false", "no", "off")
 
 

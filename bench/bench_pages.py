@@ -7,7 +7,10 @@
    baseline, the API operation the page reads through (getRatingLeaderboard with 25 a page,
    getClanProfile with 10 recent wars) for the same data. p50/p99 are the server's own timings (the `name -> 200 in x ms` lines of
    routing.py and web/pages.py: from the handler's start to its reply, HTTP parsing
-   excluded). Also a profile page asked again with its ETag (304).
+   excluded). Also a profile page asked again with its ETag (304), and the profile's API read
+   (one statement on PostgreSQL, ranked_pg.py) against its baseline, the portable path
+   (SQLAlchemy, several round trips) of a second server with GMBOT_PG_DIRECT=0 on the same
+   database, interleaved.
 2. **Chart**: the chart's PNG through the page route for clans never drawn (the data read and
    the drawing), the same clans again (the cache), and with the ETag (304); and in-process,
    `chart.render` alone on a season of 10 and of 60 wars (p50/p99 of `--renders`, wall time
@@ -75,29 +78,44 @@ def _summary(times: list[float], sent: int) -> dict[str, Any]:
     return {"requests": sent, "p50_ms": round(_pct(times, 0.5), 2), "p99_ms": round(_pct(times, 0.99), 2)}
 
 
-def server_runs(url: str, seconds: float, concurrency: int, facts: dict[str, Any]) -> dict[str, Any]:
+def _serve(url: str, log: Path, **extra: str) -> tuple[subprocess.Popen[bytes], str]:
+    """`gmbot serve` on the database, logging its timings to `log`; once it answers /health."""
     import httpx
 
-    key = asyncio.run(_key(url))
     port = _free_port()
-    log = Path(tempfile.mkdtemp()) / "server.log"
-    environment = {**os.environ, "DATABASE_URL": _asyncpg_url(url), "PYTHONPATH": str(ROOT)}
+    environment = {**os.environ, "DATABASE_URL": _asyncpg_url(url), "PYTHONPATH": str(ROOT), **extra}
     with log.open("wb") as out:
         server = subprocess.Popen(
             [sys.executable, "-m", "gmbot.cli", "serve", "--port", str(port), "--no-access-log", "--log-level", "info"],
             cwd=ROOT, env=environment, stdout=out, stderr=subprocess.STDOUT,
         )  # fmt: skip
     base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            if httpx.get(f"{base}/health", timeout=1).status_code == 200:
+                return server, base
+        except httpx.HTTPError:
+            pass
+        if time.monotonic() > deadline or server.poll() is not None:
+            server.terminate()
+            raise RuntimeError(log.read_text()[-2000:])
+        time.sleep(0.2)
+
+
+def server_runs(url: str, seconds: float, concurrency: int, facts: dict[str, Any]) -> dict[str, Any]:
+    import httpx
+
+    key = asyncio.run(_key(url))
+    folder = Path(tempfile.mkdtemp())
+    log, portable_log = folder / "server.log", folder / "portable.log"
+    server, base = _serve(url, log)
+    servers = [server]
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if httpx.get(f"{base}/health", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            assert time.monotonic() < deadline and server.poll() is None, log.read_text()[-2000:]
-            time.sleep(0.2)
+        # the profile's baseline: the portable path (SQLAlchemy, several round trips) of a
+        # second server on the same database, GMBOT_PG_DIRECT=0
+        portable, portable_base = _serve(url, portable_log, GMBOT_PG_DIRECT="0")
+        servers.append(portable)
         rng = random.Random(19)
         api = {"x-api-key": key, "client": "BENCH-BFF"}  # sent to the pages too: they ignore it
         number = facts["season"]["number"]
@@ -127,6 +145,21 @@ def server_runs(url: str, seconds: float, concurrency: int, facts: dict[str, Any
             for label in (f"API {name}", f"page: {name}"):
                 print(f"{label}: {results[label]}", flush=True)
 
+        # the profile's API read in one statement against the portable path, interleaved
+        direct_paths = [f"/clans/{c}/profile?game=4&recent=10" for c in clans]
+        mixed = [p for path in direct_paths for p in (path, portable_base + path)]
+        asyncio.run(_drive(base, api, mixed[:100], 2, concurrency))  # warm-up
+        marker, portable_marker = log.stat().st_size, portable_log.stat().st_size
+        sent = asyncio.run(_drive(base, api, mixed, seconds, concurrency))
+        one = _summary(_timings(log, marker, "getClanProfile"), sent // 2)
+        several = _summary(_timings(portable_log, portable_marker, "getClanProfile"), sent // 2)
+        results["API clan profile, one statement"] = one
+        results["API clan profile, portable path (GMBOT_PG_DIRECT=0)"] = several
+        results["API clan profile, portable / one statement"] = {
+            "p50": round(several["p50_ms"] / one["p50_ms"], 2), "p99": round(several["p99_ms"] / one["p99_ms"], 2)}
+        for label in ("one statement", "portable path (GMBOT_PG_DIRECT=0)", "portable / one statement"):
+            print(f"API clan profile, {label}: {results[f'API clan profile, {label}']}", flush=True)
+
         # revalidation: the profile pages again with the ETags they were given
         profile_paths = sorted({f"/web/clans/discord/{c}?game=4" for c in clans[:200]})
         tags = {p: httpx.get(base + p, timeout=30).headers["etag"] for p in profile_paths}
@@ -149,8 +182,9 @@ def server_runs(url: str, seconds: float, concurrency: int, facts: dict[str, Any
             print(f"{label}: {results[label]}", flush=True)
         return results
     finally:
-        server.terminate()
-        server.wait(10)
+        for process in servers:
+            process.terminate()
+            process.wait(10)
 
 
 def renders(count: int) -> dict[str, Any]:
