@@ -17,6 +17,7 @@ from generator.template_scan import GLOBALS, analyse, method_reads
 
 class CardChecks(RequestChecks):
     card_options: list[str] | None = None  # the option names of the command whose card is checked
+    paging_here = False  # the card checked next is a command's success reply, which may page
 
     def check_card(self, card: dict[str, Any], path: Path, names: set[str], schema: Any,
                    operation: Operation | None = None, options: list[str] | None = None) -> None:
@@ -24,6 +25,10 @@ class CardChecks(RequestChecks):
         where `options` is not one command's (defaults.error)."""
         reply_fields = schema  # the response schema `reply.x.y` is checked against
         self.card_options = options
+        if card.get("paging") is not None and not self.paging_here:
+            self.error((*path, "paging"), "paging is for a command's success reply (a 2xx card): a page button "
+                                          "runs the command again")
+        self.paging_here = False  # a button's reply cards below are not the command's
         color = card.get("color")
         if isinstance(color, str) and not color.startswith("#") and color not in self.colors:
             self.error((*path, "color"), f"unknown colour '{color}' (bot.colors has: {', '.join(sorted(self.colors))}; or use #rrggbb)")

@@ -10,7 +10,7 @@ import json
 import re
 from typing import Any
 
-from generator.check_cards import CardChecks
+from generator.check_paging import PagingChecks
 from generator.check_requests import CONTEXT, REF, json_kind
 from generator.errors import Path, SpecError
 from generator.openapi import OpenAPI
@@ -35,7 +35,7 @@ OPTION_KINDS: dict[str, dict[str, Any]] = {
 RESERVED_NAMES = frozenset({"help"})
 
 
-class Checker(CardChecks):
+class Checker(PagingChecks):
     # ---- entry point ------------------------------------------------------------------
     def run(self) -> list[SpecError]:
         commands: dict[str, Any] = self.data.get("commands") or {}
@@ -123,7 +123,10 @@ class Checker(CardChecks):
         for status, card in (command.get("replies") or {}).items():
             self.check_status(status, operation, (*path, "replies", status))
             schema = operation.responses.get(status) if operation and status != "error" else None
+            self.paging_here = status.startswith("2")
             self.check_card(card, (*path, "replies", status), {"reply", "options", "ctx"}, schema, operation, list(options))
+            if isinstance(card.get("paging"), dict) and status.startswith("2"):
+                self.check_paging(card["paging"], (*path, "replies", status, "paging"), command, schema, operation)
 
     def check_example(self, name: str, command: dict[str, Any], example: str, path: Path) -> None:
         """`gmbot createwar -players @P1 -game 4`: the prefix, the command, known flags, required ones."""

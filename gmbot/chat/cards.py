@@ -14,7 +14,7 @@ import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from jinja2 import TemplateError
+from jinja2 import TemplateError, Undefined
 
 from gmbot.chat import markup, times
 from gmbot.chat.templating import card_environment
@@ -55,7 +55,8 @@ class CardRenderer:
             log.warning("card template %r failed: %s", source, error)
             return ""
 
-    def items(self, expression: str, scope: Mapping[str, Any]) -> list[Any]:
+    def value(self, expression: str, scope: Mapping[str, Any]) -> Any:
+        """A Jinja expression's value (None when it fails: logged, as a failing template)."""
         try:
             compiled = self._expressions.get(expression)
             if compiled is None:
@@ -63,7 +64,11 @@ class CardRenderer:
             value = compiled(**scope)
         except (TemplateError, TypeError, ValueError, AttributeError, KeyError, IndexError) as error:
             log.warning("card expression %r failed: %s", expression, error)
-            return []
+            return None
+        return None if isinstance(value, Undefined) else value
+
+    def items(self, expression: str, scope: Mapping[str, Any]) -> list[Any]:
+        value = self.value(expression, scope)
         if isinstance(value, list | tuple):
             return list(value)
         if isinstance(value, Iterable) and not isinstance(value, str | bytes | Mapping):

@@ -16,11 +16,20 @@ import logging
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from gmbot.chat import paging
 from gmbot.chat.backend import BackendClient, BackendReply, BackendUnavailable
 from gmbot.chat.cards import CardRenderer
 from gmbot.chat.help import help_card, suggest, usage
 from gmbot.chat.markup import data
-from gmbot.chat.options import MentionResolver, NotAMention, UsageError, coerce_options, split_flags
+from gmbot.chat.options import (
+    MentionResolver,
+    NotAMention,
+    UsageError,
+    coerce_options,
+    coerce_value,
+    default_of,
+    split_flags,
+)
 from gmbot.chat.plain import MISCONFIGURED, Plain
 from gmbot.chat.request import (
     HttpRequest,
@@ -130,6 +139,9 @@ class Core:
             rendered = self.renderer.render(card, scope, inv.platform)
             if reply.ok:
                 bind_buttons(rendered, card.buttons, scope, kind, source, str(reply.status))
+                if card.paging is not None and command is not None:
+                    paging.add_buttons(rendered, card.paging, command, str(reply.status), scope.get("options") or {},
+                                       scope, self.renderer, BUTTON_PREFIX, CUSTOM_ID_MAX)
         if not (rendered.title or rendered.description or rendered.fields):
             rendered.title = "Done." if reply.ok else f"Error {reply.status}"
         return Outcome(rendered, "reply" if reply.ok else "problem", reply.status, reply.request_id, reply.body)
@@ -287,6 +299,8 @@ class Core:
         return self._seen(await self._click(custom_id, inv), "click")
 
     async def _click(self, custom_id: str, inv: Invocation) -> Outcome:
+        if custom_id.startswith(f'{BUTTON_PREFIX}["{paging.KIND}"'):
+            return await self._page(custom_id, inv)
         found = self.find_button(custom_id)
         if found is None:
             return Outcome(self.notice("This button no longer works", "", "error"), "usage")
@@ -298,6 +312,35 @@ class Core:
             log.error("spec error in a button calling %s: %s", button.operation, error)
             return Outcome(self.misconfigured(), "problem")
         return await self._call(request, inv, button.replies, {"options": {}, "ctx": inv.scope()}, "b", button.operation)
+
+
+    async def _page(self, custom_id: str, inv: Invocation) -> Outcome:
+        """A page button: its command again with the options it carries, the card replacing the
+        one clicked."""
+        gone = Outcome(self.notice("This button no longer works", "", "error"), "usage")
+        try:
+            _, source, status, _, values = json.loads(custom_id[len(BUTTON_PREFIX):])
+            command = self.spec.command(str(source))
+            card = command.replies.get(str(status)) if command else None
+        except (ValueError, TypeError):
+            return gone
+        if command is None or card is None or card.paging is None or not isinstance(values, list):
+            return gone
+        options = paging.options_of(command, card.paging, values, await self.defaults(command))
+        if options is None:
+            return gone
+        moved = next(o for o in command.options if o.name == card.paging.option)
+        try:  # the moved option within its bounds, as if typed (callback data can be forged)
+            options[moved.name] = await coerce_value(moved, command.name, options[moved.name], _no_members)
+        except UsageError as error:
+            return self.usage_outcome(error)
+        outcome = await self.execute(command, options, inv)
+        outcome.replaces = True
+        return outcome
+
+    async def defaults(self, command: Command) -> dict[str, Any]:
+        """Every option of `command` at its default, coerced as when the user leaves it out."""
+        return {option.name: await default_of(option, command.name, _no_members) for option in command.options}
 
 
 def bind_buttons(

@@ -276,6 +276,14 @@ async def coerce_value(option: Option, command: str, value: Any, resolve: Mentio
     raise UsageError(f"-{option.name}: unsupported option type {kind}", command=command)  # pragma: no cover
 
 
+async def default_of(option: Option, command: str, resolve: MentionResolver) -> Any:
+    """An option's value when it is not given: its default, coerced (`"24h"` -> 24.0), or None."""
+    default = option.default
+    if isinstance(default, str) and option.type not in (OptionType.STRING, OptionType.CHOICE):
+        default = await coerce_value(option, command, default, resolve)
+    return default
+
+
 async def coerce_options(command: Command, raw: Mapping[str, Any], resolve: MentionResolver) -> dict[str, Any]:
     """Typed option values by name; absent optional options get their default (or None)."""
     values: dict[str, Any] = {}
@@ -284,10 +292,7 @@ async def coerce_options(command: Command, raw: Mapping[str, Any], resolve: Ment
         if value is None or (isinstance(value, str) and not value.strip()):
             if option.required:
                 raise UsageError(f"missing required option -{option.name}", command=command.name, option=option.name)
-            default = option.default
-            if isinstance(default, str) and option.type not in (OptionType.STRING, OptionType.CHOICE):
-                default = await coerce_value(option, command.name, default, resolve)
-            values[option.name] = default
+            values[option.name] = await default_of(option, command.name, resolve)
             continue
         values[option.name] = await coerce_value(option, command.name, value, resolve)
     return values

@@ -74,8 +74,9 @@ class RenderedField:
 class RenderedButton:
     label: str
     style: str
-    index: int  # position in the card's `buttons`
+    index: int  # position in the card's `buttons` (a page button: after them)
     custom_id: str | None = None  # set by the core: what a click calls
+    page: int | None = None  # a page button (gmbot/chat/paging.py): PREVIOUS or NEXT
 
 
 @dataclass
@@ -114,6 +115,9 @@ class Outcome:
     request_id: str | None = None
     body: Any = None
     command: str | None = None
+    # the card replaces the message whose button was clicked (a page button): front ends edit
+    # that message in place when it is a reply, and answer as usual otherwise
+    replaces: bool = False
 
     @property
     def private(self) -> bool:

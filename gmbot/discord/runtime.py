@@ -105,6 +105,16 @@ def message_kwargs(card: RenderedCard) -> dict[str, Any]:
     return kwargs
 
 
+def edit_kwargs(card: RenderedCard) -> dict[str, Any]:
+    """The message a page button's card replaces: no view means no buttons left (the last
+    page of one). The view is stopped first: py-cord would otherwise keep it for the bot's
+    life, and clicks are routed by custom_id anyway."""
+    view = view_of(card)
+    if view is not None:
+        view.stop()
+    return {"embeds": embeds_of(card), "view": view, "allowed_mentions": NO_MENTIONS}
+
+
 def reply_nonce(message_id: Any) -> str:
     """The same for every answer to one message (a message id is unique), and unlike an
     event's nonce (`gmbot-ev-...`)."""
@@ -350,7 +360,12 @@ class DiscordRuntime:
         outcome, deferred = await self._in_time(self.core.click(custom_id, inv), interaction.response.defer, "a button")
         self._log("button", outcome)
         try:
-            if deferred:  # py-cord defers a component without a "thinking" message
+            if outcome.replaces and outcome.kind == "reply":  # a page button: the card in place
+                if deferred:  # deferred as an update of the message: its edit follows
+                    await interaction.edit_original_response(**edit_kwargs(outcome.card))
+                else:
+                    await interaction.response.edit_message(**edit_kwargs(outcome.card))
+            elif deferred:  # py-cord defers a component without a "thinking" message
                 await self._follow_up(interaction.followup, outcome)
             else:
                 await interaction.response.send_message(ephemeral=outcome.private, **message_kwargs(outcome.card))

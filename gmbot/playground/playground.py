@@ -219,11 +219,14 @@ class Playground:
     async def click(self, label: str) -> None:
         assert self.server is not None
         card = self.buttons.get(self.server.id)
-        button = next((b for b in (card.buttons if card else []) if b.label.lower() == label.lower() and b.custom_id), None)
+        button = next((b for b in (card.buttons if card else []) if _label(b.label) == _label(label) and b.custom_id),
+                      None)
         if button is None or button.custom_id is None:
             self.print(f"  !! no button [{label}] on the last card here")
             return
         outcome = await self.cores[self.platform].click(button.custom_id, self.invocation())
+        if outcome.replaces and outcome.kind == "reply":  # a page button: the chat edits the card clicked
+            self.print("  (the card above, edited in place:)")
         self.show(outcome.card, self.server.id)
 
     async def wait(self, seconds: str) -> None:
@@ -254,3 +257,9 @@ class Playground:
         await self.skip_old_events()
         while raw := await asyncio.to_thread(stream.readline):
             await self.line(raw)
+
+
+def _label(text: str) -> str:
+    """A button's label as `click` matches it: letters and digits only (`click next` presses
+    [Next ▶])."""
+    return "".join(c for c in text.lower() if c.isalnum())

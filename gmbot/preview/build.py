@@ -18,8 +18,9 @@ from typing import Any
 from generator.errors import SpecErrors
 from generator.openapi import OpenAPI
 from generator.pipeline import Checked, Config, check
+from gmbot.chat import paging
 from gmbot.chat.cards import CardRenderer
-from gmbot.chat.core import bind_buttons
+from gmbot.chat.core import BUTTON_PREFIX, CUSTOM_ID_MAX, bind_buttons
 from gmbot.chat.help import describe_option, usage
 from gmbot.chat.vocabulary import RenderedCard
 from gmbot.preview import samples
@@ -238,6 +239,12 @@ def render_card(preview: Preview, entry: Entry, platform: str | None = None) -> 
         # the core's own binding: a button whose custom id would be too long to post is
         # left without one, and the platforms leave it out, here as in the chat
         bind_buttons(card, entry.card.buttons, scope, *entry.bind)
+    kind, source, status = entry.bind or ("", "", "")
+    command = preview.spec.command(source) if kind == "c" else None
+    if entry.card.paging is not None and command is not None:
+        # Prev / Next as the core adds them: from the sample's total and the options' defaults
+        paging.add_buttons(card, entry.card.paging, command, status, scope.get("options") or {}, scope, renderer,
+                           BUTTON_PREFIX, CUSTOM_ID_MAX)
     return card
 
 

@@ -102,6 +102,31 @@ class CardField(_Strict):
     each: str | None = None
 
 
+class Paging(_Strict):
+    """How a command's card over a list is paged: Prev / Next buttons under it re-run the
+    command with the same options, one of them moved, and edit the card in place.
+
+    By position: `offset` (the option holding the first item's offset) or `page` (a 1-based
+    page option), with `limit` (the page size: an integer option's name, or a number) and
+    `total` (an expression: how many items in all; Next is hidden on the last page). By
+    cursor: `cursor` (a text option), `next` (an expression giving the next page's cursor;
+    no Next when it is empty) and optionally `previous`.
+    """
+
+    offset: str | None = None
+    page: str | None = None
+    cursor: str | None = None
+    limit: str | int | None = None
+    total: str | None = None  # a Jinja expression over `reply` and `options`
+    next: str | None = None
+    previous: str | None = None
+
+    @property
+    def option(self) -> str:
+        """The option the buttons move."""
+        return self.offset or self.page or self.cursor or ""
+
+
 class CardOverride(_Strict):
     """What a card says differently on one platform (rare: a hint naming that platform's syntax).
     Buttons cannot differ: a click must route the same everywhere."""
@@ -124,6 +149,7 @@ class Card(_Strict):
     fields: list[CardField] = Field(default_factory=list)
     footer: str | None = None
     buttons: list[Button] = Field(default_factory=list)
+    paging: Paging | None = None  # a command's reply over a list: Prev / Next that edit it in place
     # platform ("discord", "slack") -> the parts that differ there
     platforms: dict[str, CardOverride] = Field(default_factory=dict)
 

@@ -39,7 +39,7 @@ from gmbot.chat.vocabulary import Invocation, Outcome, Person, Place, RenderedCa
 from gmbot.service.shutdown import OPEN, RESTARTING, Gate, admitted
 from gmbot.spec.model import BotSpec
 from gmbot.telegram import PLATFORM
-from gmbot.telegram.api import post
+from gmbot.telegram.api import NO_PREVIEW, markup, post
 from gmbot.telegram.buttons import Callbacks
 from gmbot.telegram.commands import listable, telegram_name
 from gmbot.telegram.messages import card_to_messages, card_to_text
@@ -220,7 +220,27 @@ class TelegramRuntime:
             await answer(card_to_text(outcome.card), True)  # only the clicker sees it
             return
         await answer("", False)
+        if outcome.replaces and message is not None and await self._edit(chat.id, message.message_id, outcome.card):
+            return
         await self._post(chat.id, outcome.card, reply_to=message.message_id if message is not None else None)
+
+    async def _edit(self, chat_id: int, message_id: int, card: RenderedCard) -> bool:
+        """A page button's card in place of the message clicked (editMessageText); False when
+        it needs more than one message (it is posted instead) or the edit failed."""
+        messages = card_to_messages(card)
+        if len(messages) != 1:
+            return False
+        try:
+            await self.bot.edit_message_text(
+                text=messages[0]["text"], chat_id=chat_id, message_id=message_id,
+                parse_mode=messages[0].get("parse_mode", "HTML"), reply_markup=markup(messages[0]),
+                link_preview_options=NO_PREVIEW)
+        except TelegramAPIError as error:
+            if "not modified" in str(error):  # the same page again (two clicks at once): shown already
+                return True
+            log.warning("could not edit message %s in chat %s: %s", message_id, chat_id, error)
+            return False
+        return True
 
     # -- the bot added to or removed from a group ----------------------------------------------
     async def on_membership(self, update: ChatMemberUpdated) -> None:

@@ -716,6 +716,18 @@ class FakeDiscord:
             if kind == CHANNEL_MESSAGE:
                 interaction.replies.append(message)
             resource["message"] = message
+        if kind in (UPDATE_MESSAGE, DEFERRED_UPDATE) and channel is not None:
+            # the message the clicked component is on: edited now (7) or by an edit of @original (6)
+            clicked = str((interaction.payload.get("message") or {}).get("id", ""))
+            message = next((m for m in self.posted(channel) if m["id"] == clicked), None)
+            if message is None:
+                return _json({"message": "Unknown Message", "code": 10008}, 404)
+            interaction.original = message
+            if kind == UPDATE_MESSAGE:
+                message.update({k: v for k, v in data.items() if k in ("content", "embeds", "components")})
+                message["edited_timestamp"] = _now()
+                interaction.replies.append(message)
+                resource["message"] = message
         return _json({"interaction": {"id": interaction_id, "type": interaction.payload["type"],
                                       "response_message_loading": kind == DEFERRED_CHANNEL_MESSAGE,
                                       "response_message_ephemeral": False}, "resource": resource})
@@ -757,6 +769,10 @@ class FakeDiscord:
         if message is None:
             return _json({"message": "Unknown Message", "code": 10008}, 404)
         message.update({k: v for k, v in (call.body or {}).items() if k in ("content", "embeds", "components")})
+        interaction = self.interactions[token]
+        if interaction.response_type == DEFERRED_UPDATE and message is interaction.original:
+            message["edited_timestamp"] = _now()
+            interaction.replies.append(message)  # the deferred update, done
         return _json(message)
 
     async def _delete_webhook_message(self, call: Call, token: str, message_id: str) -> web.Response:

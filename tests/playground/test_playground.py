@@ -153,3 +153,24 @@ def test_gmbot_bot_without_a_token_is_a_clear_error(tmp_path: Path) -> None:
     result = subprocess.run([sys.executable, "-m", "gmbot.cli", "bot"], capture_output=True, text=True,
                             timeout=60, cwd=tmp_path, env=env)
     assert result.returncode == 2 and "DISCORD_TOKEN is not set" in result.stderr
+
+
+def test_page_buttons_play_on_every_registered_platform() -> None:
+    """`click next` / `click previous` under a paged card: the card is edited in place, and the
+    last page has no Next to press."""
+    lines = []
+    for index, side in enumerate(platforms()):
+        lines += [f"as ann{index} in Clan{index} on {side.name}", "gmbot games -limit 3",
+                  "click next", "click next", "click previous"]
+    result = subprocess.run(
+        [sys.executable, "-m", "gmbot.cli", "chat"], input="\n".join(lines) + "\n", capture_output=True,
+        text=True, timeout=60, cwd=ROOT, env={**os.environ, "PYTHONWARNINGS": "ignore"},
+    )
+    assert result.returncode == 0, result.stderr
+    total = 4  # the catalogue of `gmbot chat`'s in-process backend (test_gmbot_chat_exits_0_at_end_of_input)
+    per_platform = result.stdout.split("-- ann")[1:]
+    assert len(per_platform) == len(platforms())
+    for played in per_platform:
+        assert played.count("(the card above, edited in place:)") == 2, played  # next, then previous
+        assert "!! no button [next]" in played, played  # 4 games, 3 a page: the second page is the last
+        assert f"({total})" in played

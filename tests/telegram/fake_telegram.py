@@ -189,6 +189,7 @@ class FakeTelegram:
         self.members: dict[int, set[int]] = {}  # chat id -> its members' ids (getChatMember)
         self.failures: dict[tuple[str, str], list[Failure]] = {}
         self.commands: dict[str, list[dict[str, str]]] = {}  # scope type -> the list set
+        self.texts: dict[tuple[int, int], tuple[str, Any]] = {}  # (chat, message) -> (text, keyboard) shown
         self.webhook_url = ""
         self.webhook_secret = ""
         self.hold_sends = 0
@@ -375,8 +376,19 @@ class FakeTelegram:
     def answer(self, method: str, data: dict[str, Any]) -> Any:
         if method == "getMe":
             return self.me
-        if method in {"sendMessage", "editMessageText"}:
-            return self._message(data)
+        if method == "sendMessage":
+            sent = self._message(data)
+            self.texts[(int(data["chat_id"]), sent["message_id"])] = (sent["text"], sent.get("reply_markup"))
+            return sent
+        if method == "editMessageText":  # the message keeps its id; Telegram refuses an edit changing nothing
+            edited = self._message(data)
+            key = (int(data["chat_id"]), int(data["message_id"]))
+            if self.texts.get(key) == (edited["text"], edited.get("reply_markup")):
+                raise BadRequest("message is not modified: specified new message content and reply markup "
+                                 "are exactly the same as a current content and reply markup of the message")
+            edited.update(message_id=key[1], edit_date=int(time.time()))
+            self.texts[key] = (edited["text"], edited.get("reply_markup"))
+            return edited
         if method == "answerCallbackQuery":
             if len(str(data.get("text", ""))) > 200:
                 raise BadRequest("MESSAGE_TOO_LONG")
