@@ -16,6 +16,10 @@ from generator.template_scan import GLOBALS, analyse, method_reads
 
 
 class CardChecks(RequestChecks):
+    def check_confirm(self, confirm: dict[str, Any], path: Path, names: set[str],
+                      request: dict[str, Any] | None) -> None:
+        """generator/check_confirm.py"""
+
     card_options: list[str] | None = None  # the option names of the command whose card is checked
     paging_here = False  # the card checked next is a command's success reply, which may page
 
@@ -61,6 +65,9 @@ class CardChecks(RequestChecks):
         for i, button in enumerate(buttons):
             bpath = (*path, "buttons", i)
             self.check_template(button.get("label", ""), (*bpath, "label"), names, reply_fields, strictest("button_label"), operation)
+            if isinstance(button.get("confirm"), dict):
+                self.check_confirm(button["confirm"], (*bpath, "confirm"), names | {"ctx"},
+                                   button.get("request") or {})
             target = self.operation(button.get("operation"), (*bpath, "operation"))
             if target is None:
                 continue

@@ -120,6 +120,9 @@ class Checker(PagingChecks):
         }
         if operation is not None:
             self.check_request(command.get("request") or {}, (*path, "request"), operation, kinds, CONTEXT)
+        if isinstance(command.get("confirm"), dict):
+            self.card_options = list(options)
+            self.check_confirm(command["confirm"], (*path, "confirm"), {"options", "ctx"}, None)
         for status, card in (command.get("replies") or {}).items():
             self.check_status(status, operation, (*path, "replies", status))
             schema = operation.responses.get(status) if operation and status != "error" else None

@@ -27,6 +27,12 @@ GROUP = "gmbot.platforms"
 
 Writer = Callable[[int, str], str]  # a moment (unix seconds, style) as the platform writes it
 FakeId = Callable[[str, int], str]  # (kind: "server", "user" or "channel", count) -> a made-up id
+ButtonFits = Callable[[str], bool]  # whether a core button id (gmbot/chat/core.py) can be posted
+BUTTON_ID_MAX = 100  # characters of a core button id (Discord's custom_id; Slack takes more)
+
+
+def fits_button_id(custom_id: str) -> bool:
+    return len(custom_id) <= BUTTON_ID_MAX
 
 
 class PlatformError(Exception):
@@ -88,6 +94,9 @@ class Platform:
     # the ids `gmbot chat` makes up for its servers, users and channels, shaped as the
     # platform's own (so a pasted mention looks right); distinct numbers when not given
     fake_id: FakeId = fake_numeric_id
+    # whether a core button id can be posted on a button there (the core then keeps what
+    # does not fit elsewhere, e.g. a confirmed command's options)
+    button_fits: ButtonFits = fits_button_id
 
     @property
     def subcommands(self) -> tuple[Subcommand, ...]:

@@ -16,7 +16,7 @@ from typing import Any
 
 from jinja2 import TemplateError, Undefined
 
-from gmbot.chat import markup, times
+from gmbot.chat import confirm, markup, times
 from gmbot.chat.templating import card_environment
 from gmbot.chat.vocabulary import RenderedButton, RenderedCard, RenderedField
 from gmbot.spec.model import BotSettings, Card
@@ -112,7 +112,10 @@ class CardRenderer:
             fields=fields,
             footer=self.text(card.footer, scope),
             buttons=[
-                RenderedButton(self.plain(button.label, scope) or "?", button.style.value, index)
+                RenderedButton(self.plain(button.label, scope) or "?", button.style.value, index,
+                               confirm=None if button.confirm is None else confirm.rendered(
+                                   button.confirm, self.plain(button.confirm.title, scope),
+                                   self.plain(button.confirm.text, scope)))
                 for index, button in enumerate(card.buttons)
             ],
         )

@@ -16,7 +16,7 @@ import logging
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from gmbot.chat import paging
+from gmbot.chat import confirm, paging
 from gmbot.chat.backend import BackendClient, BackendReply, BackendUnavailable
 from gmbot.chat.cards import CardRenderer
 from gmbot.chat.help import help_card, suggest, usage
@@ -38,8 +38,16 @@ from gmbot.chat.request import (
     lookup,
     request_references,
 )
-from gmbot.chat.vocabulary import Invocation, Outcome, Person, RenderedCard, RenderedField
-from gmbot.spec.model import BotSpec, Button, Card, Command
+from gmbot.chat.vocabulary import (
+    Invocation,
+    Outcome,
+    Person,
+    RenderedCard,
+    RenderedField,
+)
+from gmbot.platforms import PlatformError
+from gmbot.platforms import platform as registered
+from gmbot.spec.model import BotSpec, Button, Card, Command, Confirm
 
 log = logging.getLogger("gmbot.chat.core")
 
@@ -64,6 +72,11 @@ class Core:
         self.plain = Plain(spec)
         self.platform = platform  # the front end's: whose card overrides its cards use
         self.renderer = CardRenderer(spec.bot)
+        try:  # whether a button id can be posted there (Telegram's callback data is shorter)
+            self.fits = registered(platform).button_fits
+        except PlatformError:
+            self.fits = fits_anywhere
+        self.pending = confirm.Pending()  # a confirmed command's options too long for a button id
 
     # -- 1. which command, which options -------------------------------------------------
     def command(self, name: str) -> Command:
@@ -205,6 +218,8 @@ class Core:
             command, options = await self.prepare_prefix(name, args, resolve)
         except UsageError as error:
             return self.usage_outcome(error)
+        if command.confirm is not None:
+            return self.ask(command, options, inv)
         return await self.execute(command, options, inv)
 
     async def run(
@@ -218,6 +233,8 @@ class Core:
             command, options = await self.prepare(name, raw, resolve)
         except UsageError as error:
             return self.usage_outcome(error)
+        if command.confirm is not None:
+            return self.ask(command, options, inv)
         return await self.execute(command, options, inv)
 
     # -- built-in cards ------------------------------------------------------------------
@@ -301,10 +318,32 @@ class Core:
     async def _click(self, custom_id: str, inv: Invocation) -> Outcome:
         if custom_id.startswith(f'{BUTTON_PREFIX}["{paging.KIND}"'):
             return await self._page(custom_id, inv)
+        kind = _kind(custom_id)
+        if kind == confirm.CANCEL_KIND:
+            return Outcome(self.notice("Cancelled", "Nothing was done.", "info"), "reply", replaces=True)
+        if kind == confirm.COMMAND_KIND:
+            return await self._confirmed_command(custom_id, inv)
+        confirmed = confirm.is_confirmed(kind)
+        if confirmed:  # the same button, asked and answered
+            custom_id = BUTTON_PREFIX + json.dumps([confirm.unconfirmed(kind),
+                                                    *json.loads(custom_id[len(BUTTON_PREFIX):])[1:]],
+                                                   separators=(",", ":"), ensure_ascii=False)
         found = self.find_button(custom_id)
         if found is None:
             return Outcome(self.notice("This button no longer works", "", "error"), "usage")
         button, fixed = found
+        if button.confirm is not None and not confirmed:
+            event = fixed.get("event")
+            data = event.get("data") if isinstance(event, dict) else None
+            scope = {"data": data or {}, **fixed, "ctx": inv.scope()}  # what the click carries
+            payload = json.loads(custom_id[len(BUTTON_PREFIX):])
+            return self.prompt(button.confirm, scope, confirm.confirmed(payload, prompt=True),
+                               f"a button of {payload[1]}")
+        outcome = await self._button(button, fixed, inv)
+        outcome.replaces = confirm.from_prompt(kind)  # the answer takes our prompt's place
+        return outcome
+
+    async def _button(self, button: Button, fixed: dict[str, Any], inv: Invocation) -> Outcome:
         scope = {**fixed, **inv.scope()}
         try:
             request = build_request(button.operation, self.backend.route(button.operation), button.request, scope)
@@ -313,6 +352,52 @@ class Core:
             return Outcome(self.misconfigured(), "problem")
         return await self._call(request, inv, button.replies, {"options": {}, "ctx": inv.scope()}, "b", button.operation)
 
+
+    # -- confirmations (gmbot/chat/confirm.py) ---------------------------------------------
+    def prompt(self, asked: Confirm, scope: Mapping[str, Any], yes: list[Any], what: str) -> Outcome:
+        """The prompt before a destructive action: its text, and the buttons going ahead (`yes`,
+        a custom id payload) or not."""
+        ahead = BUTTON_PREFIX + json.dumps(yes, separators=(",", ":"), ensure_ascii=False)
+        if not self.fits(ahead):
+            log.error("the confirmation of %s does not fit in a button id (%d characters)", what, len(ahead))
+            return Outcome(self.notice("This cannot be confirmed here", "The confirmation is too long for "
+                                       "this chat's buttons; the log says more.", "error"), "problem")
+        return Outcome(confirm.prompt_card(self.renderer, asked, scope, ahead, CANCEL_ID), "confirm")
+
+    def ask(self, command: Command, options: Mapping[str, Any], inv: Invocation) -> Outcome:
+        """A destructive command's prompt; its Confirm button carries who asked and the options."""
+        assert command.confirm is not None
+        values: Any = confirm.option_values(command, options)
+        yes = [confirm.COMMAND_KIND, command.name, inv.author.id, 0, values]
+        if not self.fits(BUTTON_PREFIX + json.dumps(yes, separators=(",", ":"), ensure_ascii=False)):
+            yes[4] = self.pending.keep(values)  # too long for the platform's button id: kept here a while
+        scope = {"options": dict(options), "ctx": inv.scope()}
+        outcome = self.prompt(command.confirm, scope, yes, command.name)
+        outcome.command = command.name
+        return outcome
+
+    async def _confirmed_command(self, custom_id: str, inv: Invocation) -> Outcome:
+        try:
+            _, name, asker, _, values = json.loads(custom_id[len(BUTTON_PREFIX):])
+        except (ValueError, TypeError):
+            return Outcome(self.notice("This button no longer works", "", "error"), "usage")
+        command = self.spec.command(str(name))
+        if command is None or command.confirm is None:
+            return Outcome(self.notice("This button no longer works", "", "error"), "usage")
+        if str(asker) != inv.author.id:
+            return Outcome(self.notice("Not yours to confirm", f"Only the one who ran `{self.spec.bot.prefix} "
+                                       f"{command.name}` can confirm it.", "error"), "usage")
+        if isinstance(values, str):
+            values = self.pending.take(values)
+            if values is None:
+                return Outcome(self.notice("This confirmation has expired", f"Run `{self.spec.bot.prefix} "
+                                           f"{command.name}` again.", "error"), "usage", replaces=True)
+        options = confirm.options_from(command, values, await self.defaults(command)) if isinstance(values, list) else None
+        if options is None:
+            return Outcome(self.notice("This button no longer works", "", "error"), "usage")
+        outcome = await self.execute(command, options, inv)
+        outcome.replaces = True  # the answer takes the prompt's place
+        return outcome
 
     async def _page(self, custom_id: str, inv: Invocation) -> Outcome:
         """A page button: its command again with the options it carries, the card replacing the
@@ -335,7 +420,7 @@ class Core:
         except UsageError as error:
             return self.usage_outcome(error)
         outcome = await self.execute(command, options, inv)
-        outcome.replaces = True
+        outcome.replaces = outcome.kind == "reply"  # a failure is the clicker's alone: the list stays
         return outcome
 
     async def defaults(self, command: Command) -> dict[str, Any]:
@@ -355,6 +440,9 @@ def bind_buttons(
             log.warning("button %r of %s is too long to post (%d characters)", rendered.label, source, len(custom_id))
             continue
         rendered.custom_id = custom_id
+        if rendered.confirm is not None:  # for a platform that asks with a dialog of its own
+            payload = confirm.confirmed([kind, source, status, rendered.index, values], prompt=False)
+            rendered.confirmed_id = BUTTON_PREFIX + json.dumps(payload, separators=(",", ":"))
 
 
 def _static_references(button: Button) -> list[str]:
@@ -368,3 +456,19 @@ def _set_path(scope: dict[str, Any], reference: str, value: Any) -> None:
     for head in heads:
         node = node.setdefault(head, {})
     node[last] = value
+
+
+CANCEL_ID = BUTTON_PREFIX + json.dumps(confirm.CANCEL, separators=(",", ":"))
+
+
+def fits_anywhere(custom_id: str) -> bool:
+    return len(custom_id) <= CUSTOM_ID_MAX
+
+
+def _kind(custom_id: str) -> str:
+    """The kind of a core custom id (its first element), or "" when it is not one."""
+    try:
+        payload = json.loads(custom_id[len(BUTTON_PREFIX):])
+    except ValueError:
+        return ""
+    return str(payload[0]) if isinstance(payload, list) and payload else ""

@@ -360,7 +360,7 @@ class DiscordRuntime:
         outcome, deferred = await self._in_time(self.core.click(custom_id, inv), interaction.response.defer, "a button")
         self._log("button", outcome)
         try:
-            if outcome.replaces and outcome.kind == "reply":  # a page button: the card in place
+            if outcome.replaces:  # a page button's card, a confirmation's answer: in place of the one clicked
                 if deferred:  # deferred as an update of the message: its edit follows
                     await interaction.edit_original_response(**edit_kwargs(outcome.card))
                 else:

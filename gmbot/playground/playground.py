@@ -225,7 +225,7 @@ class Playground:
             self.print(f"  !! no button [{label}] on the last card here")
             return
         outcome = await self.cores[self.platform].click(button.custom_id, self.invocation())
-        if outcome.replaces and outcome.kind == "reply":  # a page button: the chat edits the card clicked
+        if outcome.replaces:  # a page button, a confirmation's answer: the chat edits the card clicked
             self.print("  (the card above, edited in place:)")
         self.show(outcome.card, self.server.id)
 

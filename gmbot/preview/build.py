@@ -18,13 +18,13 @@ from typing import Any
 from generator.errors import SpecErrors
 from generator.openapi import OpenAPI
 from generator.pipeline import Checked, Config, check
-from gmbot.chat import paging
+from gmbot.chat import confirm, paging
 from gmbot.chat.cards import CardRenderer
-from gmbot.chat.core import BUTTON_PREFIX, CUSTOM_ID_MAX, bind_buttons
+from gmbot.chat.core import BUTTON_PREFIX, CANCEL_ID, CUSTOM_ID_MAX, bind_buttons
 from gmbot.chat.help import describe_option, usage
 from gmbot.chat.vocabulary import RenderedCard
 from gmbot.preview import samples
-from gmbot.spec.model import BotSpec, Card, CardOverride, Command, Option, OptionType
+from gmbot.spec.model import BotSpec, Card, CardOverride, Command, Confirm, Option, OptionType
 
 # The chat context every sample is rendered in.
 CTX: dict[str, Any] = {
@@ -50,6 +50,8 @@ class Entry:
     # how the core binds the card's buttons (kind, source, status), as when it is posted;
     # None where the chat posts no buttons (error replies)
     bind: tuple[str, str, str] | None = None
+    # a confirmation prompt (gmbot/chat/confirm.py): drawn from this instead of `card`
+    asks: Confirm | None = None
 
     def scope(self) -> dict[str, Any]:
         if self.sample_kind == "event":
@@ -176,6 +178,9 @@ def build(config: Config, overrides: Mapping[str, str] | None = None,
         options = {o.name: option_sample(o) for o in command.options}
         scope = {**ctx, "options": options}
         entries = []
+        if command.confirm is not None:  # asked before the command runs: options and ctx only
+            entries.append(Entry(f"command/{command.name}/confirm", f"{command.name}: confirmation", "reply", None,
+                                 Card(), scope, asks=command.confirm))
         for status, card in command.replies.items():
             entries.append(Entry(f"command/{command.name}/{status}", f"{command.name} → {status}", "reply",
                                  samples.response_sample(api, command.operation, status), card, scope,
@@ -208,6 +213,10 @@ def build(config: Config, overrides: Mapping[str, str] | None = None,
 def _buttons(api: OpenAPI, parent: str, source: str, card: Card, scope: dict[str, Any]) -> list[Entry]:
     entries = []
     for index, button in enumerate(card.buttons):
+        if button.confirm is not None:  # the prompt where the platform has no dialog of its own
+            entries.append(Entry(f"{parent}/button/{index}/confirm", f"{source}: [{button.label}] → confirmation",
+                                 "reply", scope.get("reply"), Card(), {k: v for k, v in scope.items() if k != "reply"},
+                                 asks=button.confirm))
         for status, reply_card in button.replies.items():
             # a click renders with the clicked button's reply, and the event / reply of its card
             base = {key: value for key, value in scope.items() if key != "reply"}
@@ -234,6 +243,8 @@ def render_card(preview: Preview, entry: Entry, platform: str | None = None) -> 
     assert preview.spec is not None
     renderer = preview.renderer or CardRenderer(preview.spec.bot)
     scope = entry.scope()
+    if entry.asks is not None:  # the core's own prompt, with ids standing for what it posts
+        return confirm.prompt_card(renderer, entry.asks, scope, CANCEL_ID.replace('"x"', '"K"'), CANCEL_ID)
     card = renderer.render(entry.card, scope, platform)  # with the platform's overrides (spec `platforms:`)
     if entry.bind is not None and card.buttons:
         # the core's own binding: a button whose custom id would be too long to post is

@@ -263,9 +263,9 @@ class SlackRuntime:
         if not response_url:
             log.error("no response_url to answer %s", what)
             return
-        # a page button's card replaces the message clicked (response_url edits it in place)
-        replace = outcome.replaces and outcome.kind == "reply"
-        payload = {"response_type": response_type(outcome), "replace_original": replace, **card_to_message(outcome.card)}
+        # a page button's card, a confirmation's answer: in place of the message clicked
+        payload = {"response_type": response_type(outcome), "replace_original": outcome.replaces,
+                   **card_to_message(outcome.card)}
         backoff = Backoff(initial=self.response_backoff.initial, cap=self.response_backoff.cap)
         reason = ""
         for attempt in range(1, RESPONSE_ATTEMPTS + 1):

@@ -84,10 +84,21 @@ class ButtonStyle(StrEnum):
     DANGER = "danger"
 
 
+class Confirm(_Strict):
+    """Asked before a destructive button or command runs: each platform's own way (a dialog,
+    an ephemeral prompt, a second keyboard), with `ok` going ahead and `cancel` giving up."""
+
+    text: str  # a template
+    title: str | None = None  # a template; "Are you sure?" when unset
+    ok: str = "Confirm"  # the label going ahead (YAML reads a key `yes` as true: not that)
+    cancel: str = "Cancel"
+
+
 class Button(_Strict):
     label: str  # a template
     operation: str  # operationId called when clicked, as the clicking user
     style: ButtonStyle = ButtonStyle.SECONDARY
+    confirm: Confirm | None = None  # asked before the operation is called
     request: Request = Field(default_factory=Request)
     # The card to answer the click with, by status; falls back to the bot default.
     replies: dict[str, Card] = Field(default_factory=dict)
@@ -174,6 +185,7 @@ class Command(_Strict):
     # Cards by response status ("200", "201", ...) and "error" for any other.
     replies: dict[str, Card] = Field(default_factory=dict)
     examples: list[str] = Field(default_factory=list)
+    confirm: Confirm | None = None  # a destructive command: asked before the operation is called
 
 
 class EventTarget(StrEnum):

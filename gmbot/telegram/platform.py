@@ -19,6 +19,14 @@ def fake_id(kind: str, count: int) -> str:
     number = _ID_BASE[kind] + count + 1
     return str(number) if kind == "user" else f"-100{number}"
 
+def button_fits(custom_id: str) -> bool:
+    """Whether a core button id fits in Telegram's 64 bytes of callback data, written shorter
+    where it can be (gmbot/telegram/buttons.py)."""
+    from gmbot.telegram.buttons import to_callback_data
+
+    return to_callback_data(custom_id, quiet=True) is not None
+
+
 PLATFORM = Platform(
     name=NAME,
     title="Telegram",
@@ -38,6 +46,7 @@ PLATFORM = Platform(
     target="generator.targets.telegram:TARGET",
     preview="gmbot.telegram.preview:LOOK",
     fake_id=fake_id,
+    button_fits=button_fits,
     settings={
         "TELEGRAM_BOT_TOKEN": "the bot's token (from @BotFather)",
         "TELEGRAM_WEBHOOK_SECRET": "the webhook's secret token (1-256 of A-Z a-z 0-9 _ -); webhook mode needs it",

@@ -216,10 +216,12 @@ class TelegramRuntime:
         custom_id = self.callbacks.custom_id(query.data or "") or ""
         outcome = await self._guarded(self.core.click(custom_id, inv))
         self._log("button", outcome)
-        if outcome.kind != "reply" or chat is None:
+        if chat is None or (outcome.kind not in ("reply", "confirm") and not outcome.replaces):
             await answer(card_to_text(outcome.card), True)  # only the clicker sees it
             return
         await answer("", False)
+        # a page, or the answer to a confirmation: in place of the message clicked; a
+        # confirmation prompt: a second keyboard, in reply to the button's message
         if outcome.replaces and message is not None and await self._edit(chat.id, message.message_id, outcome.card):
             return
         await self._post(chat.id, outcome.card, reply_to=message.message_id if message is not None else None)

@@ -35,6 +35,7 @@ PAIRS: list[tuple[type[model.BaseModel], str, set[str]]] = [
     (model.CardField, "$defs/card/properties/fields/items/properties", set()),
     (model.Button, "$defs/card/properties/buttons/items/properties", set()),
     (model.Paging, "$defs/card/properties/paging/properties", set()),
+    (model.Confirm, "$defs/confirm/properties", set()),
     (model.EventSpec, "$defs/event/properties", {"name"}),
 ]
 

@@ -174,3 +174,25 @@ def test_page_buttons_play_on_every_registered_platform() -> None:
         assert played.count("(the card above, edited in place:)") == 2, played  # next, then previous
         assert "!! no button [next]" in played, played  # 4 games, 3 a page: the second page is the last
         assert f"({total})" in played
+
+
+def test_confirmations_play_on_every_registered_platform() -> None:
+    """A destructive command asks first; `click keep it` gives up, `click remove it` goes ahead,
+    its answer in place of the prompt; a destructive button asks the same way."""
+    lines = []
+    for index, side in enumerate(platforms()):
+        lines += [f"as ann{index} in Clan{index} on {side.name}", f"gmbot setup -name Clan{index}",
+                  f"gmbot createwar -players @ann{index} -game 4", "gmbot removewar -war {war}", "click keep it",
+                  "gmbot removewar -war {war}", "click remove it",
+                  f"gmbot createwar -players @ann{index} -game 4", "click withdraw", "click withdraw"]
+    result = subprocess.run(
+        [sys.executable, "-m", "gmbot.cli", "chat"], input="\n".join(lines) + "\n", capture_output=True,
+        text=True, timeout=60, cwd=ROOT, env={**os.environ, "PYTHONWARNINGS": "ignore"},
+    )
+    assert result.returncode == 0 and "!!" not in result.stdout, result.stdout + result.stderr
+    per_platform = result.stdout.split("-- ann")[1:]
+    assert len(per_platform) == len(platforms())
+    for played in per_platform:
+        for line in ("Remove war request", "Cancelled", "(the card above, edited in place:)", "removed",
+                     "Withdraw war request", "withdrawn"):
+            assert line in played, (line, played)
