@@ -12,7 +12,7 @@ from generator.check_requests import BUTTON_CONTEXT, RequestChecks
 from generator.errors import Path
 from generator.openapi import Operation
 from generator.targets import Limit, strictest
-from generator.template_scan import GLOBALS, analyse, method_reads
+from generator.template_scan import GLOBALS, analyse, command_calls, method_reads
 
 
 class CardChecks(RequestChecks):
@@ -106,6 +106,28 @@ class CardChecks(RequestChecks):
         for chain in sorted(method_reads(source)):
             root = {"reply": reply_fields, "item": item_schema}.get(chain[0])
             self.check_method_read(chain, root, path)
+        for name, keywords in command_calls(source):
+            self.check_command_reference(name, keywords, path)
+
+    def check_command_reference(self, name: str | None, keywords: list[str], path: Path) -> None:
+        """`command('accept', war=...)`: a command of the spec (or an alias) and its options."""
+        commands: dict[str, Any] = self.data.get("commands") or {}
+        if name is None:
+            self.error(path, "command(...) names its command as a string: command('accept', war=reply.id)")
+            return
+        found = commands.get(name) or next((c for c in commands.values() if name in (c.get("aliases") or [])), None)
+        if not isinstance(found, dict):
+            close = difflib.get_close_matches(name, list(commands), n=1)
+            hint = f" (did you mean '{close[0]}'?)" if close else ""
+            self.error(path, f"command('{name}'): there is no command '{name}'{hint}")
+            return
+        options = list(found.get("options") or {})
+        for keyword in keywords:
+            if keyword not in options:
+                close = difflib.get_close_matches(keyword, options, n=1)
+                hint = f"did you mean '{close[0]}'? " if close else ""
+                self.error(path, f"command('{name}', {keyword}=...): '{name}' has no option '{keyword}' "
+                                 f"({hint}its options: {', '.join(options) or 'none'})")
 
     def check_option_read(self, name: str, path: Path) -> None:
         """`options.x` must be an option of the command (else it renders empty, silently)."""

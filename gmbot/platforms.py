@@ -23,6 +23,8 @@ from importlib.metadata import entry_points
 from pathlib import Path
 from typing import Any
 
+from gmbot.chat.commands import CommandWriter, write_plain
+
 GROUP = "gmbot.platforms"
 
 Writer = Callable[[int, str], str]  # a moment (unix seconds, style) as the platform writes it
@@ -97,6 +99,8 @@ class Platform:
     # whether a core button id can be posted on a button there (the core then keeps what
     # does not fit elsewhere, e.g. a confirmed command's options)
     button_fits: ButtonFits = fits_button_id
+    # `{{ command('accept', war=...) }}` in card text, in the platform's syntax (gmbot/chat/commands.py)
+    write_command: CommandWriter = write_plain
 
     @property
     def subcommands(self) -> tuple[Subcommand, ...]:

@@ -17,8 +17,11 @@ from typing import Any
 from jinja2 import TemplateError, Undefined
 
 from gmbot.chat import confirm, markup, times
+from gmbot.chat.commands import CommandWriter, write_commands, write_plain
 from gmbot.chat.templating import card_environment
 from gmbot.chat.vocabulary import RenderedButton, RenderedCard, RenderedField
+from gmbot.platforms import PlatformError
+from gmbot.platforms import platform as registered
 from gmbot.spec.model import BotSettings, Card
 
 log = logging.getLogger("gmbot.chat.cards")
@@ -88,7 +91,25 @@ class CardRenderer:
         url = self.plain(source, scope)
         return url if _URL.match(url) else None
 
+    def command_writer(self, platform: str | None) -> CommandWriter:
+        """How `platform` writes a command reference (the prefix syntax where there is none)."""
+
+        try:
+            return registered(platform).write_command if platform else write_plain
+        except PlatformError:
+            return write_plain
+
     def render(self, card: Card, scope: Mapping[str, Any], platform: str | None = None) -> RenderedCard:
+        rendered = self._render(card, scope, platform)
+        write, prefix = self.command_writer(platform), self.settings.prefix
+
+        def commands(part: str, text: str) -> str:
+            written = write_commands(text, prefix, write)
+            return markup.plain(written) if part == "button_label" else written  # a label is plain text
+
+        return rendered.map(commands)
+
+    def _render(self, card: Card, scope: Mapping[str, Any], platform: str | None = None) -> RenderedCard:
         card = card.on(platform)  # a card may say something differently on one platform (spec `platforms:`)
         fields: list[RenderedField] = []
         for spec_field in card.fields:

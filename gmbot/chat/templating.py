@@ -18,6 +18,7 @@ from typing import Any
 from jinja2 import ChainableUndefined, Undefined
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
+from gmbot.chat.commands import command
 from gmbot.chat.markup import finalize
 from gmbot.chat.times import time
 from gmbot.spec.model import SECONDS_PER_UNIT
@@ -81,6 +82,7 @@ def names(value: Any, attribute: str = "name", separator: str = ", ") -> str:
 
 
 CARD_FILTERS = {"duration": duration, "names": names, "time": time}
+CARD_GLOBALS = {"command": command}  # a command named in the platform's syntax (gmbot/chat/commands.py)
 
 
 def card_environment() -> ImmutableSandboxedEnvironment:
@@ -90,4 +92,5 @@ def card_environment() -> ImmutableSandboxedEnvironment:
     """
     env = ImmutableSandboxedEnvironment(undefined=ChainableUndefined, autoescape=False, finalize=finalize)
     env.filters.update(CARD_FILTERS)
+    env.globals.update(CARD_GLOBALS)
     return env

@@ -5,6 +5,8 @@ Imports nothing heavy: py-cord is loaded only by the parts named by import path.
 
 from __future__ import annotations
 
+from gmbot.chat.commands import Args
+from gmbot.chat.markup import data
 from gmbot.platforms import Platform, Subcommand
 
 STAMP_STYLES = {"relative": "R", "datetime": "f", "date": "D"}
@@ -13,6 +15,11 @@ STAMP_STYLES = {"relative": "R", "datetime": "f", "date": "D"}
 def write_time(unix: int, style: str) -> str:
     """Discord's timestamp markdown, shown in each reader's time zone and language."""
     return f"<t:{unix}:{STAMP_STYLES[style]}>"
+
+
+def write_command(prefix: str, name: str, args: Args) -> str:
+    """A command as its slash command is typed: `/accept war:zyo8` (values are data)."""
+    return f"/{name}" + "".join(f" {key}:{data(value)}" for key, value in args)
 
 
 _SNOWFLAKE_BASE = {"server": 700_000_000_000_000_000, "user": 800_000_000_000_000_000,
@@ -43,6 +50,7 @@ PLATFORM = Platform(
     target="generator.targets.discord:TARGET",
     preview="gmbot.discord.preview:LOOK",
     fake_id=fake_id,
+    write_command=write_command,
     settings={
         "DISCORD_TOKEN": "the bot's token (developer portal, Bot page)",
         "DISCORD_API_BASE_URL": "Discord's REST API address (default https://discord.com/api/v10)",

@@ -5,6 +5,7 @@ Imports nothing heavy: slack-bolt is loaded only by the parts named by import pa
 
 from __future__ import annotations
 
+from gmbot.chat.commands import Args, flags
 from gmbot.chat.times import plain
 from gmbot.platforms import Platform, Subcommand
 from gmbot.slack import CLIENT, KEY_ENV
@@ -16,6 +17,11 @@ _DATE_TOKENS = {"relative": "{ago}", "datetime": "{date_short_pretty} {time}", "
 def write_time(unix: int, style: str) -> str:
     """Slack's date formatting, with the plain text as the fallback it requires."""
     return f"<!date^{unix}^{_DATE_TOKENS[style]}|{plain(unix, style)}>"
+
+
+def write_command(prefix: str, name: str, args: Args) -> str:
+    """A command as Slack routes it: the app's one slash command, `/gmbot accept -war zyo8`."""
+    return f"/{prefix.lower()} {name}{flags(args)}"
 
 
 _ID_LETTER = {"server": "T", "user": "U", "channel": "C"}
@@ -42,6 +48,7 @@ PLATFORM = Platform(
     target="generator.targets.slack:TARGET",
     preview="gmbot.slack.preview:LOOK",
     fake_id=fake_id,
+    write_command=write_command,
     settings={
         "SLACK_BOT_TOKEN": "the Bot User OAuth Token (xoxb-...)",
         "SLACK_SIGNING_SECRET": "the app's Signing Secret",

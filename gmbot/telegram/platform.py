@@ -6,6 +6,7 @@ Imports nothing heavy: aiogram is loaded only by the parts named by import path.
 from __future__ import annotations
 
 from gmbot.chat import times
+from gmbot.chat.commands import Args, flags
 from gmbot.platforms import Platform, Subcommand
 from gmbot.telegram import CLIENT, KEY_ENV
 from gmbot.telegram import PLATFORM as NAME
@@ -18,6 +19,15 @@ def fake_id(kind: str, count: int) -> str:
     server and its channel), a user's positive number."""
     number = _ID_BASE[kind] + count + 1
     return str(number) if kind == "user" else f"-100{number}"
+
+def write_command(prefix: str, name: str, args: Args) -> str:
+    """A command as Telegram types it: `/accept -war zyo8`; a name Telegram cannot list
+    (gmbot/telegram/commands.py) behind the prefix command, `/gmbot écho ...`."""
+    from gmbot.telegram.commands import listable, telegram_name
+
+    head = f"/{telegram_name(name)}" if listable(name) else f"/{telegram_name(prefix)} {name}"
+    return head + flags(args)
+
 
 def button_fits(custom_id: str) -> bool:
     """Whether a core button id fits in Telegram's 64 bytes of callback data, written shorter
@@ -47,6 +57,7 @@ PLATFORM = Platform(
     preview="gmbot.telegram.preview:LOOK",
     fake_id=fake_id,
     button_fits=button_fits,
+    write_command=write_command,
     settings={
         "TELEGRAM_BOT_TOKEN": "the bot's token (from @BotFather)",
         "TELEGRAM_WEBHOOK_SECRET": "the webhook's secret token (1-256 of A-Z a-z 0-9 _ -); webhook mode needs it",

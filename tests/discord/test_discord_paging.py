@@ -71,3 +71,13 @@ async def test_a_forged_page_button_is_refused_in_words(s: Stage) -> None:
     negative = await d.reply_to(await d.click(wolves, "bob", forged('gm:["p","games","200",1,[-5,2]]'), "Next ▶"))
     assert title(negative) == "This button no longer works" and negative["flags"] & 64
     assert first["embeds"] == (await d.wait_for_message(wolves.channel()))["embeds"]  # the card untouched
+
+
+async def test_a_command_named_in_a_card_is_written_as_its_slash_command(s: Stage) -> None:
+    """`{{ command('subscribe', games='4,5') }}` in the games card: Discord's syntax."""
+    d = s.discord
+    wolves, _ = await s.two_clans()
+    await s.sync_commands()
+    await s.start_bot()
+    games = await d.reply_to(await d.slash(wolves, "alice", "games"))
+    assert games["embeds"][-1]["footer"]["text"] == "Subscribe with: /subscribe games:4,5"

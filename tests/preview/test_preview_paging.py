@@ -48,3 +48,15 @@ def test_page_buttons_follow_the_samples_total_on_every_platform(page: Any, serv
         column = page.locator(f'[data-entry="{entry_id}"] [data-platform="{name}"]')
         column.get_by_text(LABELS[NEXT]).wait_for(state="detached")
         assert LABELS[PREVIOUS] not in column.inner_text(), name
+
+
+def test_a_command_named_in_a_card_is_shown_in_each_platforms_syntax(page: Any, server: Server) -> None:
+    """The games card's `{{ command('subscribe', games='4,5') }}`, as each platform writes it."""
+    page.goto(server.url)
+    entry = page.locator('[data-entry="command/games/200"]')
+    written = {"discord": "/subscribe games:4,5", "slack": "/gmbot subscribe -games 4,5",
+               "telegram": "/subscribe -games 4,5"}
+    for name in names():
+        shown = entry.locator(f'[data-platform="{name}"]').inner_text()
+        assert f"Subscribe with: {written[name]}" in shown, (name, shown)
+        assert "gmbot subscribe" not in shown or name == "slack", name

@@ -53,3 +53,10 @@ async def test_a_page_click_that_fails_is_ephemeral_and_leaves_the_card(stack: S
     answer = await stack.fake.response(url)
     assert answer["replace_original"] is False and answer["response_type"] == "ephemeral"
     assert "offset must be at most" in str(answer) and not message.get("edited")
+
+
+async def test_a_command_named_in_a_card_is_written_as_slack_routes_it(stack: Stack) -> None:
+    """`{{ command('subscribe', games='4,5') }}` in the games card: the app's one slash command."""
+    games = await command(stack, "games", user=ALICE)
+    footer = next(b for b in games["attachments"][0]["blocks"] if b["type"] == "context")
+    assert footer["elements"][0]["text"] == "Subscribe with: /gmbot subscribe -games 4,5"

@@ -58,3 +58,10 @@ async def test_a_page_click_that_fails_is_an_alert_and_the_card_stays(stack: Sta
     answered, _ = await click(stack, "Bob", forged, "Next ▶", edits=False)
     assert answered.data["show_alert"] is True and "offset must be at most" in answered.data["text"]
     assert stack.fake.of("editMessageText") == [] and len(stack.fake.sent(WOLVES)) == 1
+
+
+async def test_a_command_named_in_a_card_is_written_as_telegram_types_it(stack: Stack) -> None:
+    """`{{ command('subscribe', games='4,5') }}` in the games card: Telegram's own command."""
+    games = await stack.say(WOLVES, "Ann", "/games")
+    assert shown(games).splitlines()[-1] == "Subscribe with: /subscribe -games 4,5"
+    assert "gmbot subscribe" not in shown(games)
