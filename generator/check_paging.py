@@ -6,7 +6,7 @@ from __future__ import annotations
 import difflib
 from typing import Any
 
-from generator.check_confirm import ConfirmChecks
+from generator.check_autocomplete import AutocompleteChecks
 from generator.errors import Path
 from generator.openapi import Operation
 from gmbot.chat.paging import paged_kinds
@@ -16,7 +16,7 @@ _BY_POSITION = ("limit", "total")
 _BY_CURSOR = ("next", "previous")
 
 
-class PagingChecks(ConfirmChecks):
+class PagingChecks(AutocompleteChecks):
     def check_paging(self, paging: dict[str, Any], path: Path, command: dict[str, Any], schema: Any,
                      operation: Operation | None) -> None:
         ways = [way for way in paged_kinds() if way in paging]

@@ -102,6 +102,8 @@ class Checker(PagingChecks):
         for option_name, option in options.items():
             opath = (*path, "options", option_name)
             chars += self.check_option(option_name, option, opath)
+            if isinstance(option.get("autocomplete"), dict):
+                self.check_autocomplete(option, (*opath, "autocomplete"))
             if option.get("required"):
                 if optional_seen and first:
                     self.error(opath, f"required option '{option_name}' comes after optional option '{optional_seen}': {first.title} lists required options first")

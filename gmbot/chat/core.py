@@ -13,8 +13,10 @@ from __future__ import annotations
 import dataclasses
 import json
 import logging
+import time
+from collections import OrderedDict
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from gmbot.chat import confirm, paging
 from gmbot.chat.backend import BackendClient, BackendReply, BackendUnavailable
@@ -47,13 +49,19 @@ from gmbot.chat.vocabulary import (
 )
 from gmbot.platforms import PlatformError
 from gmbot.platforms import platform as registered
-from gmbot.spec.model import BotSpec, Button, Card, Command, Confirm
+from gmbot.spec.model import BotSpec, Button, Card, Command, Confirm, OptionType
 
 log = logging.getLogger("gmbot.chat.core")
+T = TypeVar("T")
 
 STATIC_HEADS = ("event", "data", "reply", "options")  # button references fixed when the card is posted
 BUTTON_PREFIX = "gm:"
 CUSTOM_ID_MAX = 100
+SUGGESTIONS_MAX = 25  # Discord shows at most 25 autocomplete choices
+SUGGESTION_TEXT_MAX = 100  # characters of a choice's name and value (Discord)
+SUGGEST_PATIENCE = 2.0  # seconds: an autocomplete answer must reach Discord within 3
+DID_YOU_MEAN_MAX = 5
+SUGGESTIONS_TTL = 10.0  # seconds an autocomplete reply is reused for the very same request
 
 
 async def _no_members(token: str) -> Person | None:
@@ -77,6 +85,7 @@ class Core:
         except PlatformError:
             self.fits = fits_anywhere
         self.pending = confirm.Pending()  # a confirmed command's options too long for a button id
+        self.suggested: Expiring[BackendReply] = Expiring(SUGGESTIONS_TTL)  # autocomplete replies, by request
 
     # -- 1. which command, which options -------------------------------------------------
     def command(self, name: str) -> Command:
@@ -217,7 +226,7 @@ class Core:
         try:
             command, options = await self.prepare_prefix(name, args, resolve)
         except UsageError as error:
-            return self.usage_outcome(error)
+            return await self._did_you_mean(error, lambda command: split_flags(command, args), inv)
         if command.confirm is not None:
             return self.ask(command, options, inv)
         return await self.execute(command, options, inv)
@@ -232,10 +241,68 @@ class Core:
         try:
             command, options = await self.prepare(name, raw, resolve)
         except UsageError as error:
-            return self.usage_outcome(error)
+            return await self._did_you_mean(error, lambda _: raw, inv)
         if command.confirm is not None:
             return self.ask(command, options, inv)
         return await self.execute(command, options, inv)
+
+    # -- autocomplete (spec `autocomplete:` on an option) ----------------------------------
+    async def suggestions(self, name: str, option_name: str, typed: str, inv: Invocation,
+                          patience: float = SUGGEST_PATIENCE) -> list[tuple[str, str]]:
+        """(label, value) suggestions for `option_name` of command `name` as `typed` so far, from
+        the option's operation; none when it has none, or the backend fails or is slow."""
+        command = self.spec.command(name)
+        option = next((o for o in command.options if o.name == option_name), None) if command else None
+        if option is None or option.autocomplete is None:
+            return []
+        asked = option.autocomplete
+        head = ""
+        if option.type is OptionType.INTEGERS:  # "4, Fort": suggest for the last one, keep the others
+            cut = max(typed.rfind(","), typed.rfind(" ")) + 1
+            head, typed = typed[:cut].rstrip(" ,"), typed[cut:]
+            head = f"{head}," if head else ""
+        scope = {**inv.scope(), "typed": typed}
+        try:
+            request = build_request(asked.operation, self.backend.route(asked.operation), asked.request, scope)
+            key = json.dumps([request.path, request.query, request.headers, request.body], sort_keys=True, default=str)
+            reply = self.suggested.get(key)
+            if reply is None:
+                reply = await self.backend.call(request, read_timeout=patience)
+                if reply.ok:  # many users type the same first letters: asked once a while
+                    self.suggested.put(key, reply)
+        except (MisconfiguredSpec, BackendUnavailable) as error:
+            log.warning("no suggestions for -%s of %s: %s", option_name, name, error)
+            return []
+        if not reply.ok or not isinstance(reply.body, dict | list):
+            return []
+        found: list[tuple[str, str]] = []
+        for item in self.renderer.items(asked.items, {"reply": reply.body})[:SUGGESTIONS_MAX]:
+            inner = {"reply": reply.body, "item": item}
+            label, value = self.renderer.plain(asked.label, inner), self.renderer.plain(asked.value, inner)
+            if label and value and len(head + value) <= SUGGESTION_TEXT_MAX:
+                found.append((label[:SUGGESTION_TEXT_MAX], head + value))
+        return found
+
+    async def _did_you_mean(self, error: UsageError, raw_of: Callable[[Command], Mapping[str, Any]],
+                            inv: Invocation) -> Outcome:
+        """A usage error; for an option with suggestions, the nearest ones to what was typed
+        (where a platform has no autocomplete, this is what the user gets instead)."""
+        outcome = self.usage_outcome(error)
+        command = self.spec.command(error.command) if error.command else None
+        option = next((o for o in command.options if o.name == error.option), None) if command else None
+        if command is None or option is None or option.autocomplete is None:
+            return outcome
+        try:
+            typed = raw_of(command).get(option.name)
+        except UsageError:
+            return outcome
+        if not isinstance(typed, str) or not typed.strip():
+            return outcome
+        found = await self.suggestions(command.name, option.name, typed.strip(), inv)
+        if found:
+            shown = ", ".join(f"-{option.name} {data(value)}: {data(label)}" for label, value in found[:DID_YOU_MEAN_MAX])
+            outcome.card.fields.append(RenderedField("Did you mean", shown))
+        return outcome
 
     # -- built-in cards ------------------------------------------------------------------
     def notice(self, title: str, description: str, color: str) -> RenderedCard:
@@ -459,6 +526,26 @@ def _set_path(scope: dict[str, Any], reference: str, value: Any) -> None:
 
 
 CANCEL_ID = BUTTON_PREFIX + json.dumps(confirm.CANCEL, separators=(",", ":"))
+
+
+class Expiring(Generic[T]):
+    """A few values by key, each for `ttl` seconds (bounded: the oldest go first)."""
+
+    def __init__(self, ttl: float, size: int = 1024) -> None:
+        self.ttl, self.size = ttl, size
+        self._values: OrderedDict[str, tuple[float, T]] = OrderedDict()
+
+    def get(self, key: str) -> T | None:
+        found = self._values.get(key)
+        if found is None or found[0] < time.monotonic():
+            return None
+        return found[1]
+
+    def put(self, key: str, value: T) -> None:
+        self._values[key] = (time.monotonic() + self.ttl, value)
+        self._values.move_to_end(key)
+        while len(self._values) > self.size:
+            self._values.popitem(last=False)
 
 
 def fits_anywhere(custom_id: str) -> bool:

@@ -179,6 +179,10 @@ class GmbotBot(commands.AutoShardedBot):
         data: Mapping[str, Any] = interaction.data or {}
         command = next((c for c in self.pending_application_commands
                         if c.name == data.get("name") and int(c.type) == int(data.get("type", 1))), None)
+        if command is not None and interaction.type == discord.InteractionType.auto_complete:
+            # an option typed so far: its suggestions (DiscordRuntime.autocomplete), by the same lookup
+            await command.invoke_autocomplete_callback(await self.get_autocomplete_context(interaction))
+            return
         if command is None or interaction.type != discord.InteractionType.application_command:
             # autocomplete, or a command this bot does not have: py-cord's own path
             # (on_unknown_application_command answers the latter)
@@ -256,6 +260,27 @@ class DiscordRuntime:
             except SEND_ERRORS as error:
                 log.warning("could not remove the deferral of a private answer: %s", error)
         await followup.send(ephemeral=outcome.private, **message_kwargs(outcome.card))
+
+    # -- autocomplete ------------------------------------------------------------------------
+    async def autocomplete(self, ctx: Any) -> list[discord.OptionChoice]:
+        """py-cord's autocomplete callback of every option with `autocomplete:` in the spec: the
+        core's suggestions for what is typed so far, as at most 25 choices of the option's type."""
+        interaction = ctx.interaction
+        name, option = str(getattr(ctx.command, "name", "")), str(getattr(ctx.focused, "name", ""))
+        inv = self.invocation(interaction.guild, interaction.channel, interaction.user, interaction.id)
+        try:
+            found = await self.core.suggestions(name, option, str(ctx.value or ""), inv)
+        except Exception:  # the user is typing: no suggestions rather than an error
+            log.exception("autocomplete of -%s of /%s failed", option, name)
+            return []
+        spec_option = next((o for o in getattr(self.spec.command(name), "options", []) if o.name == option), None)
+        integer = spec_option is not None and spec_option.type.value == "integer"
+        choices = []
+        for label, value in found:
+            if integer and not value.lstrip("-").isdigit():
+                continue  # Discord refuses a choice of another type than the option's
+            choices.append(discord.OptionChoice(name=label, value=int(value) if integer else value))
+        return choices
 
     # -- prefix commands -------------------------------------------------------------------
     async def run_prefix(self, ctx: Any, name: str, args: str) -> None:

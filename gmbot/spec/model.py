@@ -66,6 +66,7 @@ class Option(_Strict):
     max_items: int | None = None
     choices: list[Choice] = Field(default_factory=list)
     unit: DurationUnit = DurationUnit.HOURS  # duration only: the unit sent to the backend
+    autocomplete: Autocomplete | None = None  # suggestions from the backend while typing
 
 
 class Request(_Strict):
@@ -75,6 +76,17 @@ class Request(_Strict):
     query: dict[str, RequestValue] = Field(default_factory=dict)
     headers: dict[str, RequestValue] = Field(default_factory=dict)
     body: RequestValue = None
+
+
+class Autocomplete(_Strict):
+    """An option's suggestions while it is typed: an operation called with the typed text
+    (`$typed` in its request), its reply's `items` each shown as `label` and given as `value`."""
+
+    operation: str
+    request: Request = Field(default_factory=Request)
+    items: str = "reply['items']"  # a Jinja expression giving the list of suggestions
+    label: str = "{{ item.name }}"  # a template over `item`: what the user reads
+    value: str = "{{ item.id }}"  # a template over `item`: what the option gets
 
 
 class ButtonStyle(StrEnum):
@@ -242,3 +254,4 @@ class BotSpec(_Strict):
 
 
 Button.model_rebuild()
+Option.model_rebuild()

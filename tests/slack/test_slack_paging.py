@@ -60,3 +60,12 @@ async def test_a_command_named_in_a_card_is_written_as_slack_routes_it(stack: St
     games = await command(stack, "games", user=ALICE)
     footer = next(b for b in games["attachments"][0]["blocks"] if b["type"] == "context")
     assert footer["elements"][0]["text"] == "Subscribe with: /gmbot subscribe -games 4,5"
+
+
+async def test_a_bad_value_of_an_option_with_suggestions_gets_a_did_you_mean(stack: Stack) -> None:
+    """Slack's slash command has no autocomplete (documented): a value that does not fit gets
+    the nearest suggestions, to the user alone."""
+    await command(stack, "setup -name Wolves", user=ALICE)
+    typo = await command(stack, "createwar -players <@UALICE> -game fortnite", user=ALICE)
+    assert typo["response_type"] == "ephemeral" and "Did you mean" in str(typo)
+    assert "-game 5: Fortnite (5)" in str(typo), typo

@@ -65,3 +65,10 @@ async def test_a_command_named_in_a_card_is_written_as_telegram_types_it(stack: 
     games = await stack.say(WOLVES, "Ann", "/games")
     assert shown(games).splitlines()[-1] == "Subscribe with: /subscribe -games 4,5"
     assert "gmbot subscribe" not in shown(games)
+
+
+async def test_a_bad_value_of_an_option_with_suggestions_gets_a_did_you_mean(stack: Stack) -> None:
+    """Telegram has no autocomplete: a value that does not fit gets the nearest suggestions."""
+    await stack.say(WOLVES, "Ann", "/setup -name Wolves")
+    typo = await stack.say(WOLVES, "Ann", "/createwar -players @ann -game fortnite")
+    assert "Did you mean\n-game 5: Fortnite (5)" in shown(typo), shown(typo)
