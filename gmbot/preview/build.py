@@ -192,7 +192,8 @@ def build(config: Config, overrides: Mapping[str, str] | None = None,
         preview.commands.append(CommandView(
             command,
             usage(spec.bot.prefix, command),
-            [(f"-{o.name}", describe_option(o)) for o in command.options],
+            [(f"-{o.name}", describe_option(o) + (f" · suggested while typed, from {o.autocomplete.operation}"
+                                                   if o.autocomplete else "")) for o in command.options],
             entries,
         ))
     for event in spec.events:

@@ -196,3 +196,19 @@ def test_confirmations_play_on_every_registered_platform() -> None:
         for line in ("Remove war request", "Cancelled", "(the card above, edited in place:)", "removed",
                      "Withdraw war request", "withdrawn"):
             assert line in played, (line, played)
+
+
+def test_a_bad_value_of_an_option_with_suggestions_gets_a_did_you_mean_everywhere() -> None:
+    lines = []
+    for index, side in enumerate(platforms()):
+        lines += [f"as ann{index} in Clan{index} on {side.name}", f"gmbot setup -name Clan{index}",
+                  f"gmbot createwar -players @ann{index} -game fortnite"]
+    result = subprocess.run(
+        [sys.executable, "-m", "gmbot.cli", "chat"], input="\n".join(lines) + "\n", capture_output=True,
+        text=True, timeout=60, cwd=ROOT, env={**os.environ, "PYTHONWARNINGS": "ignore"},
+    )
+    assert result.returncode == 0, result.stderr
+    played = result.stdout.split("-- ann")[1:]
+    assert len(played) == len(platforms())
+    for text in played:
+        assert "Did you mean" in text and "-game 5: Fortnite (5)" in text, text

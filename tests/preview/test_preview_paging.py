@@ -60,3 +60,14 @@ def test_a_command_named_in_a_card_is_shown_in_each_platforms_syntax(page: Any, 
         shown = entry.locator(f'[data-platform="{name}"]').inner_text()
         assert f"Subscribe with: {written[name]}" in shown, (name, shown)
         assert "gmbot subscribe" not in shown or name == "slack", name
+
+
+def test_an_option_with_suggestions_says_so_on_its_command(page: Any, server: Server) -> None:
+    spec = check(Config(spec=server.spec, openapi=server.openapi, root=server.cwd)).spec
+    suggested = [(c, o) for c in spec.commands for o in c.options if o.autocomplete is not None]
+    assert suggested, "the spec suggests no option"
+    page.goto(server.url)
+    for command, option in suggested:
+        assert option.autocomplete is not None
+        section = page.locator(f'section[data-command="{command.name}"]').inner_text()
+        assert f"suggested while typed, from {option.autocomplete.operation}" in section, command.name
