@@ -60,6 +60,9 @@ class Checker(PagingChecks):
             if known_events and name not in known_events:
                 self.error(("events", name), f"unknown event '{name}': the Event schema's type is one of {', '.join(known_events)}")
             self.check_card(event["card"], ("events", name, "card"), {"event", "data", "ctx"}, None)
+            if event["card"].get("private"):
+                self.error(("events", name, "card", "private"), "an event card is posted for the whole clan: "
+                                                                "it cannot be private (nobody asked for it)")
         return self.errors
 
     def event_types(self) -> list[str]:

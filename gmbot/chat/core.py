@@ -166,7 +166,8 @@ class Core:
                                        scope, self.renderer, BUTTON_PREFIX, CUSTOM_ID_MAX)
         if not (rendered.title or rendered.description or rendered.fields):
             rendered.title = "Done." if reply.ok else f"Error {reply.status}"
-        return Outcome(rendered, "reply" if reply.ok else "problem", reply.status, reply.request_id, reply.body)
+        return Outcome(rendered, "reply" if reply.ok else "problem", reply.status, reply.request_id, reply.body,
+                       only_author=card is not None and card.private)
 
     def plain_outcome(self, reply: BackendReply, replies: Mapping[str, Card], source: str,
                       command: Command | None) -> Outcome | None:

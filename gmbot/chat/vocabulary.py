@@ -133,9 +133,11 @@ class Outcome:
     # the card replaces the message whose button was clicked (a page button's reply, the
     # answer to a confirmation prompt): front ends edit that message in place
     replaces: bool = False
+    only_author: bool = False  # a reply card marked `private: true` in the spec
 
     @property
     def private(self) -> bool:
         """Only the one who asked needs to see it (a mistake, a refusal, an outage, a
-        confirmation prompt), where the platform can show a message to one person."""
-        return self.kind != "reply"
+        confirmation prompt, a reply the spec marks `private`), where the platform can show a
+        message to one person."""
+        return self.only_author or self.kind != "reply"

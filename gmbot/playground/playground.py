@@ -211,6 +211,8 @@ class Playground:
             name, _, args = rest.strip().partition(" ")
             outcome = await self.cores[self.platform].run_prefix(name, args, self.invocation(), self.resolve)
             self.remember_war(outcome.body)
+            if outcome.only_author:  # `private: true` in the spec: the chat shows it to the author alone
+                self.print(f"  (only {self.user.name} sees this:)")
             self.show(outcome.card, self.server.id)
         else:
             return  # ordinary chat: the bot ignores it

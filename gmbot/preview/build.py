@@ -182,7 +182,8 @@ def build(config: Config, overrides: Mapping[str, str] | None = None,
             entries.append(Entry(f"command/{command.name}/confirm", f"{command.name}: confirmation", "reply", None,
                                  Card(), scope, asks=command.confirm))
         for status, card in command.replies.items():
-            entries.append(Entry(f"command/{command.name}/{status}", f"{command.name} → {status}", "reply",
+            seen_by = " (only the one who asked sees it)" if card.private else ""
+            entries.append(Entry(f"command/{command.name}/{status}", f"{command.name} → {status}{seen_by}", "reply",
                                  samples.response_sample(api, command.operation, status), card, scope,
                                  bind=("c", command.name, status) if status.startswith("2") else None))
             if status.startswith("2"):

@@ -52,14 +52,13 @@ from gmbot.spec.model import BotSpec
 
 log = logging.getLogger("gmbot.slack")
 
-PUBLIC_KINDS = frozenset({"reply"})  # the rest (usage, problem, unavailable, help) only the author sees
 _LEADING_MENTION = re.compile(r"^\s*<@[UW][A-Z0-9]+(?:\|[^>]*)?>\s*")
 RESPONSE_ATTEMPTS = 4  # a response_url answering 5xx, 429 or dropping the connection: 3 more tries
 RESPONSE_TIMEOUT = 10.0  # seconds one response_url post may take
 
 
 def response_type(outcome: Outcome) -> str:
-    return "in_channel" if outcome.kind in PUBLIC_KINDS else "ephemeral"
+    return "ephemeral" if outcome.private else "in_channel"
 
 
 async def _ack(ack: Any) -> None:

@@ -173,6 +173,7 @@ class Card(_Strict):
     footer: str | None = None
     buttons: list[Button] = Field(default_factory=list)
     paging: Paging | None = None  # a command's reply over a list: Prev / Next that edit it in place
+    private: bool = False  # only the one who asked sees it (ephemeral; Telegram: a private chat)
     # platform ("discord", "slack") -> the parts that differ there
     platforms: dict[str, CardOverride] = Field(default_factory=dict)
 

@@ -175,7 +175,20 @@ class TelegramRuntime:
             card = slash_commands(card, self.spec.bot.prefix)
         if unknown and outcome.kind == "usage":
             card = replace(card, fields=[*card.fields, RenderedField("Who is that?", UNKNOWN_HINT)])
+        if outcome.only_author and group and await self._privately(author, card):
+            return
         await self._post(chat.id, card, reply_to=message.message_id)
+
+    async def _privately(self, author: Person, card: RenderedCard) -> bool:
+        """A reply only its author may see, in their private chat with the bot; False when
+        Telegram refuses (they never started one: a bot cannot write first), and the group
+        gets it instead."""
+        try:
+            await post(self.bot, int(author.id), card_to_messages(card), retry=True)
+        except (TelegramAPIError, ValueError) as error:
+            log.info("could not answer %s privately (%s): answering in the group", author.id, error)
+            return False
+        return True
 
     async def tell(self, message: Message, text: str) -> None:
         """A short notice (the bot is restarting), in reply to the command."""
@@ -216,7 +229,7 @@ class TelegramRuntime:
         custom_id = self.callbacks.custom_id(query.data or "") or ""
         outcome = await self._guarded(self.core.click(custom_id, inv))
         self._log("button", outcome)
-        if chat is None or (outcome.kind not in ("reply", "confirm") and not outcome.replaces):
+        if chat is None or outcome.only_author or (outcome.kind not in ("reply", "confirm") and not outcome.replaces):
             await answer(card_to_text(outcome.card), True)  # only the clicker sees it
             return
         await answer("", False)

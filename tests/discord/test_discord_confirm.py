@@ -74,3 +74,16 @@ async def test_a_destructive_button_asks_in_an_ephemeral_prompt(s: Stage) -> Non
     # the war is gone: removing it now is refused
     refused = await d.reply_to(await d.click(wolves, "alice", prompt, "Withdraw"))
     assert title(refused) == "Conflict" and "no longer open" in refused["embeds"][0]["description"]
+
+
+async def test_a_private_reply_is_ephemeral(s: Stage) -> None:
+    """`private: true` on available's reply card: only the one who asked sees it."""
+    d = s.discord
+    wolves, bears = await s.two_clans()
+    await s.sync_commands()
+    await s.start_bot()
+    await s.set_up_clans(wolves, bears)
+    mine = await d.reply_to(await d.slash(wolves, "bob", "available", wolves.channel("general")))
+    assert title(mine).endswith("is now available for wars") and mine["flags"] & EPHEMERAL
+    public = await d.reply_to(await d.slash(wolves, "bob", "games", wolves.channel("general")))
+    assert not public["flags"] & EPHEMERAL  # a reply not marked private is for the channel

@@ -28,7 +28,7 @@ def test_every_check_has_a_case() -> None:
         "discord_description_length", "discord_too_many_options", "discord_too_many_choices",
         "discord_command_too_long", "discord_too_many_commands", "card_limits",
         "options_semantics", "unknown_event", "openapi_bad_ref", "openapi_operation_ids", "examples",
-        "openapi_path_template", "option_bounds", "card_traps", "paging", "confirm", "command_reference", "autocomplete",
+        "openapi_path_template", "option_bounds", "card_traps", "paging", "confirm", "command_reference", "autocomplete", "visibility",
     ]:
         assert required in names
 

@@ -202,7 +202,7 @@ def test_a_bad_value_of_an_option_with_suggestions_gets_a_did_you_mean_everywher
     lines = []
     for index, side in enumerate(platforms()):
         lines += [f"as ann{index} in Clan{index} on {side.name}", f"gmbot setup -name Clan{index}",
-                  f"gmbot createwar -players @ann{index} -game fortnite"]
+                  f"gmbot createwar -players @ann{index} -game fortnite", "gmbot available"]
     result = subprocess.run(
         [sys.executable, "-m", "gmbot.cli", "chat"], input="\n".join(lines) + "\n", capture_output=True,
         text=True, timeout=60, cwd=ROOT, env={**os.environ, "PYTHONWARNINGS": "ignore"},
@@ -212,3 +212,4 @@ def test_a_bad_value_of_an_option_with_suggestions_gets_a_did_you_mean_everywher
     assert len(played) == len(platforms())
     for text in played:
         assert "Did you mean" in text and "-game 5: Fortnite (5)" in text, text
+        assert "(only ann" in text and "sees this:)" in text, text  # available's private reply

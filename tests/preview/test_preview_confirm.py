@@ -36,3 +36,13 @@ def test_prompts_are_drawn_on_every_platform(page: Any, server: Server) -> None:
     card = page.locator(f'[data-entry="command/{command.name}/{status}"]')
     dialog = card.locator('[data-platform="slack"] .slack-confirm').inner_text()
     assert button.confirm.ok in dialog and button.confirm.cancel in dialog
+
+
+def test_a_private_reply_is_labelled_so(page: Any, server: Server) -> None:
+    spec = check(Config(spec=server.spec, openapi=server.openapi, root=server.cwd)).spec
+    private = [(c.name, status) for c in spec.commands for status, card in c.replies.items() if card.private]
+    assert private, "the spec has no private reply"
+    page.goto(server.url)
+    for name, status in private:
+        entry = page.locator(f'[data-entry="command/{name}/{status}"]')
+        assert "only the one who asked sees it" in entry.inner_text(), name

@@ -51,3 +51,12 @@ async def test_a_destructive_command_asks_in_an_ephemeral_prompt(stack: Stack) -
     _, url = await stack.wire.click(button(kept, "Keep it"), user=ALICE, message=kept)
     await stack.fake.response(url)
     assert header(kept) == "Cancelled" and buttons(kept) == []
+
+
+async def test_a_private_reply_is_ephemeral(stack: Stack) -> None:
+    """`private: true` on available's reply card: only the one who asked sees it."""
+    await command(stack, "setup -name Wolves", user=ALICE)
+    mine = await command(stack, "available", user=BOB)
+    assert header(mine).endswith("is now available for wars") and mine["response_type"] == "ephemeral"
+    games = await command(stack, "games", user=BOB)
+    assert games["response_type"] == "in_channel"

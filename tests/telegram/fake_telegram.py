@@ -71,6 +71,10 @@ class Conflict(BadRequest):
     status = 409
 
 
+class Refused(BadRequest):
+    status = 403
+
+
 def units(text: str) -> int:
     return len(text.encode("utf-16-le")) // 2
 
@@ -352,7 +356,8 @@ class FakeTelegram:
                 result = self.answer(method, data)
         except BadRequest as error:
             await self._record(Call(method, data, token, failed=f"{error.status} {error}"))
-            return _error(error.status, str(error) if error.status == 409 else f"Bad Request: {error}")
+            prefix = {409: "", 403: "Forbidden: "}.get(error.status, "Bad Request: ")
+            return _error(error.status, f"{prefix}{error}")
         await self._record(Call(method, data, token, result=result))
         return web.json_response({"ok": True, "result": result})
 
@@ -439,6 +444,8 @@ class FakeTelegram:
                 if not 1 <= len(str(key.get("callback_data", "")).encode()) <= 64:
                     raise BadRequest("BUTTON_DATA_INVALID")
         chat_id = int(data["chat_id"])
+        if chat_id > 0 and chat_id not in self.chats:  # a user who never started a chat with the bot
+            raise Refused("bot can't initiate conversation with a user")
         chat = self.chats.get(chat_id) or {"id": chat_id, "type": "group", "title": str(chat_id)}
         message: dict[str, Any] = {"message_id": next(self._message_ids), "date": int(time.time()), "chat": chat,
                                    "from": self.me, "text": text}
