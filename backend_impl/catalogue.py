@@ -71,8 +71,12 @@ async def load(session: AsyncSession | None = None) -> Catalogue:
     return catalogue
 
 
-async def list_games(ctx: RequestContext, *, limit: int = 25, offset: int = 0) -> dict[str, Any]:
+async def list_games(ctx: RequestContext, *, limit: int = 25, offset: int = 0, search: str | None = None) -> dict[str, Any]:
     games = [g.to_dict() for g in (await load()).games.values()]
+    if search is not None and search.strip():
+        # what a chat user typed so far (autocomplete): a part of the name, or the id
+        wanted = search.strip().casefold()
+        games = [g for g in games if wanted in str(g["name"]).casefold() or wanted == str(g["id"])]
     return page(games[offset : offset + limit], len(games), limit, offset)
 
 

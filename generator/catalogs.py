@@ -97,6 +97,13 @@ def spec_messages(doc: yamlpos.Document) -> list[Found]:
                 found.append(Found(strings[0] if len(strings) == 1 else (strings[0], strings[1]),
                                    line(path), "trans", part, context))
 
+    def confirmation(value: Any, path: tuple[Any, ...]) -> None:
+        """A `confirm:` prompt's texts (its title, text and the two button labels)."""
+        if isinstance(value, dict):
+            for key, part in (("title", "title"), ("text", "description"), ("ok", "button_label"),
+                              ("cancel", "button_label")):
+                text(value.get(key), (*path, key), part)
+
     def card(value: Any, path: tuple[Any, ...]) -> None:
         if not isinstance(value, dict):
             return
@@ -109,6 +116,7 @@ def spec_messages(doc: yamlpos.Document) -> list[Found]:
         for i, button in enumerate(value.get("buttons") or []):
             if isinstance(button, dict):
                 text(button.get("label"), (*path, "buttons", i, "label"), "button_label")
+                confirmation(button.get("confirm"), (*path, "buttons", i, "confirm"))
                 for status, reply in (button.get("replies") or {}).items():
                     card(reply, (*path, "buttons", i, "replies", status))
         for name, override in (value.get("platforms") or {}).items():
@@ -122,6 +130,7 @@ def spec_messages(doc: yamlpos.Document) -> list[Found]:
         found.append(Found(name, line(path), "command", "command_name", COMMAND,
                            ["the command's name: lowercase letters, digits, - or _; leave empty to keep it"]))
         text(command.get("description"), (*path, "description"), "command_description")
+        confirmation(command.get("confirm"), (*path, "confirm"))
         for role in command.get("roles") or []:
             text(role, (*path, "roles"), None)
         for option_name, option in (command.get("options") or {}).items():

@@ -15,6 +15,7 @@ from generator.targets import Limit, strictest
 from generator.template_scan import (
     GLOBALS,
     analyse,
+    command_calls,
     each_chain,
     each_literal,
     method_reads,
@@ -23,6 +24,10 @@ from generator.template_scan import (
 
 
 class CardChecks(RequestChecks):
+    def check_confirm(self, confirm: dict[str, Any], path: Path, names: set[str],
+                      request: dict[str, Any] | None) -> None:
+        """generator/check_confirm.py"""
+
     card_options: list[str] | None = None  # the option names of the command whose card is checked
     card_option_types: dict[str, str] | None = None  # and their types
     # while an event card is checked: the schemas of `event` and of its `data` (None: unknown)
@@ -34,6 +39,7 @@ class CardChecks(RequestChecks):
         if self.event_schemas is not None:
             found["event"], found["data"] = self.event_schemas
         return found
+    paging_here = False  # the card checked next is a command's success reply, which may page
 
     def check_card(self, card: dict[str, Any], path: Path, names: set[str], schema: Any,
                    operation: Operation | None = None, options: list[str] | None = None) -> None:
@@ -43,6 +49,10 @@ class CardChecks(RequestChecks):
         self.card_options = options
         if options is None:
             self.card_option_types = None
+        if card.get("paging") is not None and not self.paging_here:
+            self.error((*path, "paging"), "paging is for a command's success reply (a 2xx card): a page button "
+                                          "runs the command again")
+        self.paging_here = False  # a button's reply cards below are not the command's
         color = card.get("color")
         if isinstance(color, str) and not color.startswith("#") and color not in self.colors:
             self.error((*path, "color"), f"unknown colour '{color}' (bot.colors has: {', '.join(sorted(self.colors))}; or use #rrggbb)")
@@ -75,6 +85,9 @@ class CardChecks(RequestChecks):
         for i, button in enumerate(buttons):
             bpath = (*path, "buttons", i)
             self.check_template(button.get("label", ""), (*bpath, "label"), names, reply_fields, strictest("button_label"), operation)
+            if isinstance(button.get("confirm"), dict):
+                self.check_confirm(button["confirm"], (*bpath, "confirm"), names | {"ctx"},
+                                   button.get("request") or {})
             target = self.operation(button.get("operation"), (*bpath, "operation"))
             if target is None:
                 continue
@@ -127,6 +140,8 @@ class CardChecks(RequestChecks):
         for chain in sorted(method_reads(source)):
             root_schema = {**roots, "item": item_schema}.get(chain[0]) if chain[0] in names | {"item"} else None
             self.check_method_read(chain, root_schema, path)
+        for name, keywords in command_calls(source):
+            self.check_command_reference(name, keywords, path)
 
     def check_each_over(self, chain: tuple[str, ...], path: Path) -> None:
         """`each: options.x` needs a list option (users, integers), `each: ctx.x` `ctx.mentions`."""
@@ -147,6 +162,26 @@ class CardChecks(RequestChecks):
         if chain[0] == "event" and chain[1:2] == ("data",) and roots.get("data") is not None:
             return roots["data"], "event.data", chain[2:]
         return roots.get(chain[0]), chain[0], chain[1:]
+
+    def check_command_reference(self, name: str | None, keywords: list[str], path: Path) -> None:
+        """`command('accept', war=...)`: a command of the spec (or an alias) and its options."""
+        commands: dict[str, Any] = self.data.get("commands") or {}
+        if name is None:
+            self.error(path, "command(...) names its command as a string: command('accept', war=reply.id)")
+            return
+        found = commands.get(name) or next((c for c in commands.values() if name in (c.get("aliases") or [])), None)
+        if not isinstance(found, dict):
+            close = difflib.get_close_matches(name, list(commands), n=1)
+            hint = f" (did you mean '{close[0]}'?)" if close else ""
+            self.error(path, f"command('{name}'): there is no command '{name}'{hint}")
+            return
+        options = list(found.get("options") or {})
+        for keyword in keywords:
+            if keyword not in options:
+                close = difflib.get_close_matches(keyword, options, n=1)
+                hint = f"did you mean '{close[0]}'? " if close else ""
+                self.error(path, f"command('{name}', {keyword}=...): '{name}' has no option '{keyword}' "
+                                 f"({hint}its options: {', '.join(options) or 'none'})")
 
     def check_option_read(self, name: str, path: Path) -> None:
         """`options.x` must be an option of the command (else it renders empty, silently)."""

@@ -11,7 +11,7 @@ import json
 import re
 from typing import Any
 
-from generator.check_cards import CardChecks
+from generator.check_paging import PagingChecks
 from generator.check_requests import CONTEXT, REF, json_kind
 from generator.errors import Path, SpecError
 from generator.openapi import OpenAPI
@@ -43,7 +43,7 @@ OPTION_KINDS: dict[str, dict[str, Any]] = {
 RESERVED_NAMES = frozenset({"help"})
 
 
-class Checker(CardChecks):
+class Checker(PagingChecks):
     # ---- entry point ------------------------------------------------------------------
     def run(self) -> list[SpecError]:
         commands: dict[str, Any] = self.data.get("commands") or {}
@@ -70,6 +70,9 @@ class Checker(CardChecks):
             self.event_schemas = self.event_data(name, event, ("events", name))
             self.check_card(event["card"], ("events", name, "card"), {"event", "data", "ctx"}, None)
             self.event_schemas = None
+            if event["card"].get("private"):
+                self.error(("events", name, "card", "private"), "an event card is posted for the whole clan: "
+                                                                "it cannot be private (nobody asked for it)")
         return self.errors
 
     def event_data(self, name: str, event: dict[str, Any], path: Path) -> tuple[Any, Any]:
@@ -146,6 +149,8 @@ class Checker(CardChecks):
         for option_name, option in options.items():
             opath = (*path, "options", option_name)
             chars += self.check_option(option_name, option, opath)
+            if isinstance(option.get("autocomplete"), dict):
+                self.check_autocomplete(option, (*opath, "autocomplete"))
             if option.get("required"):
                 if optional_seen and first:
                     self.error(opath, f"required option '{option_name}' comes after optional option '{optional_seen}': {first.title} lists required options first")
@@ -165,10 +170,16 @@ class Checker(CardChecks):
         if operation is not None:
             self.check_request(command.get("request") or {}, (*path, "request"), operation, kinds, CONTEXT)
         self.card_option_types = {n: str(o.get("type")) for n, o in options.items()}
+        if isinstance(command.get("confirm"), dict):
+            self.card_options = list(options)
+            self.check_confirm(command["confirm"], (*path, "confirm"), {"options", "ctx"}, None)
         for status, card in (command.get("replies") or {}).items():
             self.check_status(status, operation, (*path, "replies", status))
             schema = operation.responses.get(status) if operation and status != "error" else None
+            self.paging_here = status.startswith("2")
             self.check_card(card, (*path, "replies", status), {"reply", "options", "ctx"}, schema, operation, list(options))
+            if isinstance(card.get("paging"), dict) and status.startswith("2"):
+                self.check_paging(card["paging"], (*path, "replies", status, "paging"), command, schema, operation)
 
     def check_example(self, name: str, command: dict[str, Any], example: str, path: Path) -> None:
         """`gmbot createwar -players @P1 -game 4`: the prefix, the command, known flags, required ones."""

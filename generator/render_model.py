@@ -51,6 +51,7 @@ def _card_operations(card: Card | None) -> Iterator[str]:
 def bot_operations(spec: BotSpec) -> set[str]:
     """Every operationId the bot runtime may call for this spec."""
     used = {c.operation for c in spec.commands}
+    used.update(o.autocomplete.operation for c in spec.commands for o in c.options if o.autocomplete)
     cards = [*(r for c in spec.commands for r in c.replies.values()), spec.defaults.error,
              *(e.card for e in spec.events)]
     used.update(op for card in cards for op in _card_operations(card))

@@ -251,3 +251,21 @@ def each_chain(each: str) -> Chain | None:
     if isinstance(node, nodes.Name):
         return (node.name,)
     return _chain(node)
+
+
+def command_calls(source: str) -> list[tuple[str | None, list[str]]]:
+    """The command references of a template (`command('accept', war=...)`): each one's
+    command name (None when it is not a literal string) and option names."""
+    if "command" not in source:
+        return []
+    try:
+        tree = _ENV.parse(source)
+    except TemplateAssertionError:
+        return []
+    calls = []
+    for call in tree.find_all(nodes.Call):
+        if isinstance(call.node, nodes.Name) and call.node.name == "command":
+            first = call.args[0] if call.args else None
+            name = first.value if isinstance(first, nodes.Const) and isinstance(first.value, str) else None
+            calls.append((name, [keyword.key for keyword in call.kwargs]))
+    return calls

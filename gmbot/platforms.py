@@ -23,6 +23,8 @@ from importlib.metadata import entry_points
 from pathlib import Path
 from typing import Any
 
+from gmbot.chat.commands import CommandWriter, write_plain
+
 GROUP = "gmbot.platforms"
 
 Writer = Callable[[int, str], str]  # a moment (unix seconds, style) as the platform writes it
@@ -31,6 +33,12 @@ PersonLocale = Callable[[Any], "str | None"]
 # a shipped locale (`es`, `pt_BR`) -> the platform's codes for it in command registrations (none: not localized)
 CommandLocales = Callable[[str], "tuple[str, ...]"]
 FakeId = Callable[[str, int], str]  # (kind: "server", "user" or "channel", count) -> a made-up id
+ButtonFits = Callable[[str], bool]  # whether a core button id (gmbot/chat/core.py) can be posted
+BUTTON_ID_MAX = 100  # characters of a core button id (Discord's custom_id; Slack takes more)
+
+
+def fits_button_id(custom_id: str) -> bool:
+    return len(custom_id) <= BUTTON_ID_MAX
 
 
 class PlatformError(Exception):
@@ -106,6 +114,11 @@ class Platform:
     # sends, and which of its locale codes a catalog's command names and descriptions go to
     person_locale: PersonLocale = no_locale
     command_locales: CommandLocales = no_command_locales
+    # whether a core button id can be posted on a button there (the core then keeps what
+    # does not fit elsewhere, e.g. a confirmed command's options)
+    button_fits: ButtonFits = fits_button_id
+    # `{{ command('accept', war=...) }}` in card text, in the platform's syntax (gmbot/chat/commands.py)
+    write_command: CommandWriter = write_plain
 
     @property
     def subcommands(self) -> tuple[Subcommand, ...]:

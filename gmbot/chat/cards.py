@@ -19,12 +19,15 @@ import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from jinja2 import TemplateError
+from jinja2 import TemplateError, Undefined
 
-from gmbot.chat import markup, times
+from gmbot.chat import confirm, markup, times
+from gmbot.chat.commands import CommandWriter, write_commands, write_plain
 from gmbot.chat.i18n import SOURCE, Locales
 from gmbot.chat.templating import card_environment
 from gmbot.chat.vocabulary import RenderedButton, RenderedCard, RenderedField
+from gmbot.platforms import PlatformError
+from gmbot.platforms import platform as registered
 from gmbot.spec.model import BotSettings, Card
 
 log = logging.getLogger("gmbot.chat.cards")
@@ -86,7 +89,8 @@ class CardRenderer:
             source = self.locales.catalog(locale).gettext(source)
         return source if "{" not in source else self.environment(locale).from_string(source)
 
-    def items(self, expression: str, scope: Mapping[str, Any]) -> list[Any]:
+    def value(self, expression: str, scope: Mapping[str, Any]) -> Any:
+        """A Jinja expression's value (None when it fails: logged, as a failing template)."""
         try:
             compiled = self._expressions.get(expression)
             if compiled is None:
@@ -94,7 +98,11 @@ class CardRenderer:
             value = compiled(**scope)
         except (TemplateError, TypeError, ValueError, AttributeError, KeyError, IndexError) as error:
             log.warning("card expression %r failed: %s", expression, error)
-            return []
+            return None
+        return None if isinstance(value, Undefined) else value
+
+    def items(self, expression: str, scope: Mapping[str, Any]) -> list[Any]:
+        value = self.value(expression, scope)
         if isinstance(value, list | tuple):
             return list(value)
         if isinstance(value, Iterable) and not isinstance(value, str | bytes | Mapping):
@@ -114,9 +122,27 @@ class CardRenderer:
         url = self.plain(source, scope, translate=False)
         return url if _URL.match(url) else None
 
+    def command_writer(self, platform: str | None) -> CommandWriter:
+        """How `platform` writes a command reference (the prefix syntax where there is none)."""
+
+        try:
+            return registered(platform).write_command if platform else write_plain
+        except PlatformError:
+            return write_plain
+
     def render(self, card: Card, scope: Mapping[str, Any], platform: str | None = None,
                locale: str = SOURCE) -> RenderedCard:
         self.locale = locale if locale in self.locales.catalogs else SOURCE
+        rendered = self._render(card, scope, platform)
+        write, prefix = self.command_writer(platform), self.settings.prefix
+
+        def commands(part: str, text: str) -> str:
+            written = write_commands(text, prefix, write)
+            return markup.plain(written) if part == "button_label" else written  # a label is plain text
+
+        return rendered.map(commands)
+
+    def _render(self, card: Card, scope: Mapping[str, Any], platform: str | None = None) -> RenderedCard:
         card = card.on(platform)  # a card may say something differently on one platform (spec `platforms:`)
         fields: list[RenderedField] = []
         for spec_field in card.fields:
@@ -140,7 +166,12 @@ class CardRenderer:
             fields=fields,
             footer=self.text(card.footer, scope),
             buttons=[
-                RenderedButton(self.plain(button.label, scope) or "?", button.style.value, index)
+                RenderedButton(self.plain(button.label, scope) or "?", button.style.value, index,
+                               confirm=None if button.confirm is None else confirm.rendered(
+                                   button.confirm,
+                                   self.plain(button.confirm.title, scope) or self.plain(confirm.DEFAULT_TITLE, {}),
+                                   self.plain(button.confirm.text, scope), self.plain(button.confirm.ok, scope),
+                                   self.plain(button.confirm.cancel, scope)))
                 for index, button in enumerate(card.buttons)
             ],
         )

@@ -15,15 +15,26 @@ from __future__ import annotations
 import dataclasses
 import json
 import logging
+import time
+from collections import OrderedDict
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import Any, Generic, TypeVar
 
+from gmbot.chat import confirm, paging
 from gmbot.chat.backend import BackendClient, BackendReply, BackendUnavailable
 from gmbot.chat.cards import CardRenderer
 from gmbot.chat.help import help_card, suggest, usage
 from gmbot.chat.i18n import ENGLISH, N_, Catalog, Locales, Words
 from gmbot.chat.markup import data
-from gmbot.chat.options import MentionResolver, NotAMention, UsageError, coerce_options, split_flags
+from gmbot.chat.options import (
+    MentionResolver,
+    NotAMention,
+    UsageError,
+    coerce_options,
+    coerce_value,
+    default_of,
+    split_flags,
+)
 from gmbot.chat.plain import MISCONFIGURED, Plain
 from gmbot.chat.request import (
     HttpRequest,
@@ -40,13 +51,21 @@ from gmbot.chat.vocabulary import (
     RenderedField,
     ZoneLookup,
 )
-from gmbot.spec.model import BotSpec, Button, Card, Command
+from gmbot.platforms import PlatformError
+from gmbot.platforms import platform as registered
+from gmbot.spec.model import BotSpec, Button, Card, Command, Confirm, OptionType
 
 log = logging.getLogger("gmbot.chat.core")
+T = TypeVar("T")
 
 STATIC_HEADS = ("event", "data", "reply", "options")  # button references fixed when the card is posted
 BUTTON_PREFIX = "gm:"
 CUSTOM_ID_MAX = 100
+SUGGESTIONS_MAX = 25  # Discord shows at most 25 autocomplete choices
+SUGGESTION_TEXT_MAX = 100  # characters of a choice's name and value (Discord)
+SUGGEST_PATIENCE = 2.0  # seconds: an autocomplete answer must reach Discord within 3
+DID_YOU_MEAN_MAX = 5
+SUGGESTIONS_TTL = 10.0  # seconds an autocomplete reply is reused for the very same request
 
 
 async def _no_members(token: str) -> Person | None:
@@ -67,6 +86,12 @@ class Core:
         self.platform = platform  # the front end's: whose card overrides its cards use
         self.languages: dict[str, str] = {}  # server id -> its clan's language, as last seen
         self.localize(locales or Locales())
+        try:  # whether a button id can be posted there (Telegram's callback data is shorter)
+            self.fits = registered(platform).button_fits
+        except PlatformError:
+            self.fits = fits_anywhere
+        self.pending = confirm.Pending()  # a confirmed command's options too long for a button id
+        self.suggested: Expiring[BackendReply] = Expiring(SUGGESTIONS_TTL)  # autocomplete replies, by request
 
     def localize(self, locales: Locales) -> None:
         """Speak the languages of these catalogs (English only until called)."""
@@ -170,9 +195,13 @@ class Core:
             rendered = self.renderer.render(card, scope, inv.platform, t.locale)
             if reply.ok:
                 bind_buttons(rendered, card.buttons, scope, kind, source, str(reply.status))
+                if card.paging is not None and command is not None:
+                    paging.add_buttons(rendered, card.paging, command, str(reply.status), scope.get("options") or {},
+                                       scope, self.renderer, BUTTON_PREFIX, CUSTOM_ID_MAX)
         if not (rendered.title or rendered.description or rendered.fields):
             rendered.title = t.gettext("Done.") if reply.ok else t.gettext("Error {status}").format(status=reply.status)
-        return Outcome(rendered, "reply" if reply.ok else "problem", reply.status, reply.request_id, reply.body)
+        return Outcome(rendered, "reply" if reply.ok else "problem", reply.status, reply.request_id, reply.body,
+                       only_author=card is not None and card.private)
 
     def plain_outcome(self, reply: BackendReply, replies: Mapping[str, Card], source: str,
                       command: Command | None, t: Catalog) -> Outcome | None:
@@ -234,7 +263,11 @@ class Core:
         try:
             command, options = await self.prepare_prefix(name, args, resolve, inv.zone)
         except UsageError as error:
-            return self.usage_outcome(error, t)
+            local = self.locales.option_names
+            return await self._did_you_mean(
+                error, lambda command: split_flags(command, args, local(o.name for o in command.options)), inv, t)
+        if command.confirm is not None:
+            return self.ask(command, options, inv)
         return await self.execute(command, options, inv)
 
     async def run(
@@ -247,8 +280,68 @@ class Core:
         try:
             command, options = await self.prepare(name, raw, resolve, inv.zone)
         except UsageError as error:
-            return self.usage_outcome(error, self.words(inv))
+            return await self._did_you_mean(error, lambda _: raw, inv, self.words(inv))
+        if command.confirm is not None:
+            return self.ask(command, options, inv)
         return await self.execute(command, options, inv)
+
+    # -- autocomplete (spec `autocomplete:` on an option) ----------------------------------
+    async def suggestions(self, name: str, option_name: str, typed: str, inv: Invocation,
+                          patience: float = SUGGEST_PATIENCE) -> list[tuple[str, str]]:
+        """(label, value) suggestions for `option_name` of command `name` as `typed` so far, from
+        the option's operation; none when it has none, or the backend fails or is slow."""
+        command = self.spec.command(name)
+        option = next((o for o in command.options if o.name == option_name), None) if command else None
+        if option is None or option.autocomplete is None:
+            return []
+        asked = option.autocomplete
+        head = ""
+        if option.type is OptionType.INTEGERS:  # "4, Fort": suggest for the last one, keep the others
+            cut = max(typed.rfind(","), typed.rfind(" ")) + 1
+            head, typed = typed[:cut].rstrip(" ,"), typed[cut:]
+            head = f"{head}," if head else ""
+        scope = {**inv.scope(), "typed": typed}
+        try:
+            request = build_request(asked.operation, self.backend.route(asked.operation), asked.request, scope)
+            key = json.dumps([request.path, request.query, request.headers, request.body], sort_keys=True, default=str)
+            reply = self.suggested.get(key)
+            if reply is None:
+                reply = await self.backend.call(request, read_timeout=patience)
+                if reply.ok:  # many users type the same first letters: asked once a while
+                    self.suggested.put(key, reply)
+        except (MisconfiguredSpec, BackendUnavailable) as error:
+            log.warning("no suggestions for -%s of %s: %s", option_name, name, error)
+            return []
+        if not reply.ok or not isinstance(reply.body, dict | list):
+            return []
+        found: list[tuple[str, str]] = []
+        for item in self.renderer.items(asked.items, {"reply": reply.body})[:SUGGESTIONS_MAX]:
+            inner = {"reply": reply.body, "item": item}
+            label, value = self.renderer.plain(asked.label, inner), self.renderer.plain(asked.value, inner)
+            if label and value and len(head + value) <= SUGGESTION_TEXT_MAX:
+                found.append((label[:SUGGESTION_TEXT_MAX], head + value))
+        return found
+
+    async def _did_you_mean(self, error: UsageError, raw_of: Callable[[Command], Mapping[str, Any]],
+                            inv: Invocation, t: Catalog = ENGLISH) -> Outcome:
+        """A usage error; for an option with suggestions, the nearest ones to what was typed
+        (where a platform has no autocomplete, this is what the user gets instead)."""
+        outcome = self.usage_outcome(error, t)
+        command = self.spec.command(error.command) if error.command else None
+        option = next((o for o in command.options if o.name == error.option), None) if command else None
+        if command is None or option is None or option.autocomplete is None:
+            return outcome
+        try:
+            typed = raw_of(command).get(option.name)
+        except UsageError:
+            return outcome
+        if not isinstance(typed, str) or not typed.strip():
+            return outcome
+        found = await self.suggestions(command.name, option.name, typed.strip(), inv)
+        if found:
+            shown = ", ".join(f"-{option.name} {data(value)}: {data(label)}" for label, value in found[:DID_YOU_MEAN_MAX])
+            outcome.card.fields.append(RenderedField(t.gettext("Did you mean"), shown))
+        return outcome
 
     # -- built-in cards ------------------------------------------------------------------
     def notice(self, title: str, description: str, color: str) -> RenderedCard:
@@ -337,18 +430,122 @@ class Core:
         return self._seen(await self._click(custom_id, inv), "click")
 
     async def _click(self, custom_id: str, inv: Invocation) -> Outcome:
-        found = self.find_button(custom_id)
+        if custom_id.startswith(f'{BUTTON_PREFIX}["{paging.KIND}"'):
+            return await self._page(custom_id, inv)
+        kind = _kind(custom_id)
         t = self.words(inv)
+        if kind == confirm.CANCEL_KIND:
+            return Outcome(self.notice(t.gettext("Cancelled"), t.gettext("Nothing was done."), "info"), "reply",
+                           replaces=True)
+        if kind == confirm.COMMAND_KIND:
+            return await self._confirmed_command(custom_id, inv)
+        confirmed = confirm.is_confirmed(kind)
+        if confirmed:  # the same button, asked and answered
+            custom_id = BUTTON_PREFIX + json.dumps([confirm.unconfirmed(kind),
+                                                    *json.loads(custom_id[len(BUTTON_PREFIX):])[1:]],
+                                                   separators=(",", ":"), ensure_ascii=False)
+        found = self.find_button(custom_id)
         if found is None:
             return Outcome(self.notice(t.gettext("This button no longer works"), "", "error"), "usage")
         button, fixed = found
+        if button.confirm is not None and not confirmed:
+            event = fixed.get("event")
+            data = event.get("data") if isinstance(event, dict) else None
+            scope = {"data": data or {}, **fixed, "ctx": inv.scope()}  # what the click carries
+            payload = json.loads(custom_id[len(BUTTON_PREFIX):])
+            return self.prompt(button.confirm, scope, confirm.confirmed(payload, prompt=True),
+                               f"a button of {payload[1]}")
+        outcome = await self._button(button, fixed, inv)
+        outcome.replaces = confirm.from_prompt(kind)  # the answer takes our prompt's place
+        return outcome
+
+    async def _button(self, button: Button, fixed: dict[str, Any], inv: Invocation) -> Outcome:
         scope = {**fixed, **inv.scope()}
         try:
             request = build_request(button.operation, self.backend.route(button.operation), button.request, scope)
         except MisconfiguredSpec as error:
             log.error("spec error in a button calling %s: %s", button.operation, error)
-            return Outcome(self.misconfigured(t), "problem")
+            return Outcome(self.misconfigured(self.words(inv)), "problem")
         return await self._call(request, inv, button.replies, {"options": {}, "ctx": inv.scope()}, "b", button.operation)
+
+
+    # -- confirmations (gmbot/chat/confirm.py) ---------------------------------------------
+    def prompt(self, asked: Confirm, scope: Mapping[str, Any], yes: list[Any], what: str) -> Outcome:
+        """The prompt before a destructive action: its text, and the buttons going ahead (`yes`,
+        a custom id payload) or not."""
+        ahead = BUTTON_PREFIX + json.dumps(yes, separators=(",", ":"), ensure_ascii=False)
+        if not self.fits(ahead):
+            log.error("the confirmation of %s does not fit in a button id (%d characters)", what, len(ahead))
+            return Outcome(self.notice("This cannot be confirmed here", "The confirmation is too long for "
+                                       "this chat's buttons; the log says more.", "error"), "problem")
+        return Outcome(confirm.prompt_card(self.renderer, asked, scope, ahead, CANCEL_ID), "confirm")
+
+    def ask(self, command: Command, options: Mapping[str, Any], inv: Invocation) -> Outcome:
+        """A destructive command's prompt; its Confirm button carries who asked and the options."""
+        assert command.confirm is not None
+        values: Any = confirm.option_values(command, options)
+        yes = [confirm.COMMAND_KIND, command.name, inv.author.id, 0, values]
+        if not self.fits(BUTTON_PREFIX + json.dumps(yes, separators=(",", ":"), ensure_ascii=False)):
+            yes[4] = self.pending.keep(values)  # too long for the platform's button id: kept here a while
+        scope = {"options": dict(options), "ctx": inv.scope()}
+        outcome = self.prompt(command.confirm, scope, yes, command.name)
+        outcome.command = command.name
+        return outcome
+
+    async def _confirmed_command(self, custom_id: str, inv: Invocation) -> Outcome:
+        t = self.words(inv)
+        try:
+            _, name, asker, _, values = json.loads(custom_id[len(BUTTON_PREFIX):])
+        except (ValueError, TypeError):
+            return Outcome(self.notice(t.gettext("This button no longer works"), "", "error"), "usage")
+        command = self.spec.command(str(name))
+        if command is None or command.confirm is None:
+            return Outcome(self.notice(t.gettext("This button no longer works"), "", "error"), "usage")
+        if str(asker) != inv.author.id:
+            return Outcome(self.notice(t.gettext("Not yours to confirm"), t.gettext(
+                "Only the one who ran `{prefix} {command}` can confirm it.").format(
+                prefix=self.spec.bot.prefix, command=command.name), "error"), "usage")
+        if isinstance(values, str):
+            values = self.pending.take(values)
+            if values is None:
+                return Outcome(self.notice(t.gettext("This confirmation has expired"), t.gettext(
+                    "Run `{prefix} {command}` again.").format(prefix=self.spec.bot.prefix, command=command.name),
+                    "error"), "usage", replaces=True)
+        options = confirm.options_from(command, values, await self.defaults(command)) if isinstance(values, list) else None
+        if options is None:
+            return Outcome(self.notice(t.gettext("This button no longer works"), "", "error"), "usage")
+        outcome = await self.execute(command, options, inv)
+        outcome.replaces = True  # the answer takes the prompt's place
+        return outcome
+
+    async def _page(self, custom_id: str, inv: Invocation) -> Outcome:
+        """A page button: its command again with the options it carries, the card replacing the
+        one clicked."""
+        t = self.words(inv)
+        gone = Outcome(self.notice(t.gettext("This button no longer works"), "", "error"), "usage")
+        try:
+            _, source, status, _, values = json.loads(custom_id[len(BUTTON_PREFIX):])
+            command = self.spec.command(str(source))
+            card = command.replies.get(str(status)) if command else None
+        except (ValueError, TypeError):
+            return gone
+        if command is None or card is None or card.paging is None or not isinstance(values, list):
+            return gone
+        options = paging.options_of(command, card.paging, values, await self.defaults(command))
+        if options is None:
+            return gone
+        moved = next(o for o in command.options if o.name == card.paging.option)
+        try:  # the moved option within its bounds, as if typed (callback data can be forged)
+            options[moved.name] = await coerce_value(moved, command.name, options[moved.name], _no_members)
+        except UsageError as error:
+            return self.usage_outcome(error, t)
+        outcome = await self.execute(command, options, inv)
+        outcome.replaces = outcome.kind == "reply"  # a failure is the clicker's alone: the list stays
+        return outcome
+
+    async def defaults(self, command: Command) -> dict[str, Any]:
+        """Every option of `command` at its default, coerced as when the user leaves it out."""
+        return {option.name: await default_of(option, command.name, _no_members) for option in command.options}
 
 
 def bind_buttons(
@@ -363,6 +560,9 @@ def bind_buttons(
             log.warning("button %r of %s is too long to post (%d characters)", rendered.label, source, len(custom_id))
             continue
         rendered.custom_id = custom_id
+        if rendered.confirm is not None:  # for a platform that asks with a dialog of its own
+            payload = confirm.confirmed([kind, source, status, rendered.index, values], prompt=False)
+            rendered.confirmed_id = BUTTON_PREFIX + json.dumps(payload, separators=(",", ":"))
 
 
 def _static_references(button: Button) -> list[str]:
@@ -376,3 +576,39 @@ def _set_path(scope: dict[str, Any], reference: str, value: Any) -> None:
     for head in heads:
         node = node.setdefault(head, {})
     node[last] = value
+
+
+CANCEL_ID = BUTTON_PREFIX + json.dumps(confirm.CANCEL, separators=(",", ":"))
+
+
+class Expiring(Generic[T]):
+    """A few values by key, each for `ttl` seconds (bounded: the oldest go first)."""
+
+    def __init__(self, ttl: float, size: int = 1024) -> None:
+        self.ttl, self.size = ttl, size
+        self._values: OrderedDict[str, tuple[float, T]] = OrderedDict()
+
+    def get(self, key: str) -> T | None:
+        found = self._values.get(key)
+        if found is None or found[0] < time.monotonic():
+            return None
+        return found[1]
+
+    def put(self, key: str, value: T) -> None:
+        self._values[key] = (time.monotonic() + self.ttl, value)
+        self._values.move_to_end(key)
+        while len(self._values) > self.size:
+            self._values.popitem(last=False)
+
+
+def fits_anywhere(custom_id: str) -> bool:
+    return len(custom_id) <= CUSTOM_ID_MAX
+
+
+def _kind(custom_id: str) -> str:
+    """The kind of a core custom id (its first element), or "" when it is not one."""
+    try:
+        payload = json.loads(custom_id[len(BUTTON_PREFIX):])
+    except ValueError:
+        return ""
+    return str(payload[0]) if isinstance(payload, list) and payload else ""

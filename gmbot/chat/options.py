@@ -465,6 +465,14 @@ async def coerce_value(option: Option, command: str, value: Any, resolve: Mentio
     raise UsageError(f"-{option.name}: unsupported option type {kind}", command=command)  # pragma: no cover
 
 
+async def default_of(option: Option, command: str, resolve: MentionResolver, zone: AuthorZone | None = None) -> Any:
+    """An option's value when it is not given: its default, coerced (`"24h"` -> 24.0), or None."""
+    default = option.default
+    if isinstance(default, str) and option.type not in (OptionType.STRING, OptionType.CHOICE):
+        default = await coerce_value(option, command, default, resolve, zone)
+    return default
+
+
 async def coerce_options(command: Command, raw: Mapping[str, Any], resolve: MentionResolver,
                          zone: ZoneLookup | None = None) -> dict[str, Any]:
     """Typed option values by name; absent optional options get their default (or None).
@@ -477,10 +485,7 @@ async def coerce_options(command: Command, raw: Mapping[str, Any], resolve: Ment
             if option.required:
                 raise UsageError(Words(N_("missing required option -{option}"), {"option": option.name}),
                                  command=command.name, option=option.name)
-            default = option.default
-            if isinstance(default, str) and option.type not in (OptionType.STRING, OptionType.CHOICE):
-                default = await coerce_value(option, command.name, default, resolve, author_zone)
-            values[option.name] = default
+            values[option.name] = await default_of(option, command.name, resolve, author_zone)
             continue
         values[option.name] = await coerce_value(option, command.name, value, resolve, author_zone)
     return values

@@ -23,6 +23,7 @@ from typing import Any
 from jinja2 import ChainableUndefined, Undefined
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
+from gmbot.chat.commands import command
 from gmbot.chat.i18n import ENGLISH, Catalog
 from gmbot.chat.markup import Trusted, finalize
 from gmbot.chat.times import time
@@ -93,6 +94,7 @@ def names(value: Any, attribute: str = "name", separator: str = ", ") -> str:
 
 
 CARD_FILTERS = {"duration": duration, "names": names, "time": time}
+CARD_GLOBALS = {"command": command}  # a command named in the platform's syntax (gmbot/chat/commands.py)
 
 
 def _filled(translated: str, variables: dict[str, Any]) -> Trusted:
@@ -141,4 +143,5 @@ def card_environment(catalog: Catalog = ENGLISH) -> ImmutableSandboxedEnvironmen
     env.filters["duration"] = lambda value, unit="hours": duration(value, unit, catalog)
     env.globals.update(gettext_callables(catalog))
     env.newstyle_gettext = True  # type: ignore[attr-defined]  # the i18n extension's own switch
+    env.globals.update(CARD_GLOBALS)
     return env

@@ -80,11 +80,27 @@ class RenderedField:
 
 
 @dataclass
+class RenderedConfirm:
+    """A button's confirmation as rendered (plain texts), for a platform that asks natively."""
+
+    title: str
+    text: str
+    yes: str
+    no: str
+
+
+@dataclass
 class RenderedButton:
     label: str
     style: str
-    index: int  # position in the card's `buttons`
+    index: int  # position in the card's `buttons` (a page button: after them)
     custom_id: str | None = None  # set by the core: what a click calls
+    page: int | None = None  # a page button (gmbot/chat/paging.py): PREVIOUS or NEXT
+    # a button that asks first: what to ask, and the custom id of the click once confirmed
+    # (a platform with a native dialog posts that id; the others post `custom_id`, which
+    # prompts, gmbot/chat/confirm.py)
+    confirm: RenderedConfirm | None = None
+    confirmed_id: str | None = None
 
 
 @dataclass
@@ -118,14 +134,19 @@ class Outcome:
     """What a command or a click came to: always a card to show, and what kind of answer it is."""
 
     card: RenderedCard
-    kind: str  # "reply", "problem", "usage", "unavailable", "help"
+    kind: str  # "reply", "problem", "usage", "unavailable", "help", "confirm" (a prompt with Confirm / Cancel)
     status: int | None = None
     request_id: str | None = None
     body: Any = None
     command: str | None = None
+    # the card replaces the message whose button was clicked (a page button's reply, the
+    # answer to a confirmation prompt): front ends edit that message in place
+    replaces: bool = False
+    only_author: bool = False  # a reply card marked `private: true` in the spec
 
     @property
     def private(self) -> bool:
-        """Only the one who asked needs to see it (a mistake, a refusal, an outage), where the
-        platform can show a message to one person."""
-        return self.kind != "reply"
+        """Only the one who asked needs to see it (a mistake, a refusal, an outage, a
+        confirmation prompt, a reply the spec marks `private`), where the platform can show a
+        message to one person."""
+        return self.only_author or self.kind != "reply"

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from gmbot.chat.commands import Args
+from gmbot.chat.markup import data
 from gmbot.platforms import Platform, Subcommand
 
 STAMP_STYLES = {"relative": "R", "datetime": "f", "date": "D"}
@@ -40,6 +42,9 @@ def command_locales(locale: str) -> tuple[str, ...]:
     if region:  # pt_BR has pt-BR; a region Discord lacks gets nothing rather than a wrong variant
         return ()
     return tuple(code for code in DISCORD_LOCALES if code.split("-")[0] == language and language != "en")
+def write_command(prefix: str, name: str, args: Args) -> str:
+    """A command as its slash command is typed: `/accept war:zyo8` (values are data)."""
+    return f"/{name}" + "".join(f" {key}:{data(value)}" for key, value in args)
 
 
 _SNOWFLAKE_BASE = {"server": 700_000_000_000_000_000, "user": 800_000_000_000_000_000,
@@ -72,6 +77,7 @@ PLATFORM = Platform(
     fake_id=fake_id,
     person_locale=person_locale,
     command_locales=command_locales,
+    write_command=write_command,
     settings={
         "DISCORD_TOKEN": "the bot's token (developer portal, Bot page)",
         "DISCORD_API_BASE_URL": "Discord's REST API address (default https://discord.com/api/v10)",

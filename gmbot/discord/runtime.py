@@ -107,6 +107,16 @@ def message_kwargs(card: RenderedCard) -> dict[str, Any]:
     return kwargs
 
 
+def edit_kwargs(card: RenderedCard) -> dict[str, Any]:
+    """The message a page button's card replaces: no view means no buttons left (the last
+    page of one). The view is stopped first: py-cord would otherwise keep it for the bot's
+    life, and clicks are routed by custom_id anyway."""
+    view = view_of(card)
+    if view is not None:
+        view.stop()
+    return {"embeds": embeds_of(card), "view": view, "allowed_mentions": NO_MENTIONS}
+
+
 def reply_nonce(message_id: Any) -> str:
     """The same for every answer to one message (a message id is unique), and unlike an
     event's nonce (`gmbot-ev-...`)."""
@@ -171,6 +181,10 @@ class GmbotBot(commands.AutoShardedBot):
         data: Mapping[str, Any] = interaction.data or {}
         command = next((c for c in self.pending_application_commands
                         if c.name == data.get("name") and int(c.type) == int(data.get("type", 1))), None)
+        if command is not None and interaction.type == discord.InteractionType.auto_complete:
+            # an option typed so far: its suggestions (DiscordRuntime.autocomplete), by the same lookup
+            await command.invoke_autocomplete_callback(await self.get_autocomplete_context(interaction))
+            return
         if command is None or interaction.type != discord.InteractionType.application_command:
             # autocomplete, or a command this bot does not have: py-cord's own path
             # (on_unknown_application_command answers the latter)
@@ -249,6 +263,27 @@ class DiscordRuntime:
             except SEND_ERRORS as error:
                 log.warning("could not remove the deferral of a private answer: %s", error)
         await followup.send(ephemeral=outcome.private, **message_kwargs(outcome.card))
+
+    # -- autocomplete ------------------------------------------------------------------------
+    async def autocomplete(self, ctx: Any) -> list[discord.OptionChoice]:
+        """py-cord's autocomplete callback of every option with `autocomplete:` in the spec: the
+        core's suggestions for what is typed so far, as at most 25 choices of the option's type."""
+        interaction = ctx.interaction
+        name, option = str(getattr(ctx.command, "name", "")), str(getattr(ctx.focused, "name", ""))
+        inv = self.invocation(interaction.guild, interaction.channel, interaction.user, interaction.id)
+        try:
+            found = await self.core.suggestions(name, option, str(ctx.value or ""), inv)
+        except Exception:  # the user is typing: no suggestions rather than an error
+            log.exception("autocomplete of -%s of /%s failed", option, name)
+            return []
+        spec_option = next((o for o in getattr(self.spec.command(name), "options", []) if o.name == option), None)
+        integer = spec_option is not None and spec_option.type.value == "integer"
+        choices = []
+        for label, value in found:
+            if integer and not value.lstrip("-").isdigit():
+                continue  # Discord refuses a choice of another type than the option's
+            choices.append(discord.OptionChoice(name=label, value=int(value) if integer else value))
+        return choices
 
     # -- prefix commands -------------------------------------------------------------------
     async def run_prefix(self, ctx: Any, name: str, args: str) -> None:
@@ -341,7 +376,12 @@ class DiscordRuntime:
         outcome, deferred = await self._in_time(self.core.click(custom_id, inv), interaction.response.defer, "a button")
         log_outcome(log, "button", outcome)
         try:
-            if deferred:  # py-cord defers a component without a "thinking" message
+            if outcome.replaces:  # a page button's card, a confirmation's answer: in place of the one clicked
+                if deferred:  # deferred as an update of the message: its edit follows
+                    await interaction.edit_original_response(**edit_kwargs(outcome.card))
+                else:
+                    await interaction.response.edit_message(**edit_kwargs(outcome.card))
+            elif deferred:  # py-cord defers a component without a "thinking" message
                 await self._follow_up(interaction.followup, outcome)
             else:
                 await interaction.response.send_message(ephemeral=outcome.private, **message_kwargs(outcome.card))

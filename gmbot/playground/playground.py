@@ -220,6 +220,8 @@ class Playground:
             name, _, args = rest.strip().partition(" ")
             outcome = await self.cores[self.platform].run_prefix(name, args, self.invocation(), self.resolve)
             self.remember_war(outcome.body)
+            if outcome.only_author:  # `private: true` in the spec: the chat shows it to the author alone
+                self.print(f"  (only {self.user.name} sees this:)")
             self.show(outcome.card, self.server.id)
         else:
             return  # ordinary chat: the bot ignores it
@@ -228,11 +230,14 @@ class Playground:
     async def click(self, label: str) -> None:
         assert self.server is not None
         card = self.buttons.get(self.server.id)
-        button = next((b for b in (card.buttons if card else []) if b.label.lower() == label.lower() and b.custom_id), None)
+        button = next((b for b in (card.buttons if card else []) if _label(b.label) == _label(label) and b.custom_id),
+                      None)
         if button is None or button.custom_id is None:
             self.print(f"  !! no button [{label}] on the last card here")
             return
         outcome = await self.cores[self.platform].click(button.custom_id, self.invocation())
+        if outcome.replaces:  # a page button, a confirmation's answer: the chat edits the card clicked
+            self.print("  (the card above, edited in place:)")
         self.show(outcome.card, self.server.id)
 
     async def wait(self, seconds: str) -> None:
@@ -263,3 +268,9 @@ class Playground:
         await self.skip_old_events()
         while raw := await asyncio.to_thread(stream.readline):
             await self.line(raw)
+
+
+def _label(text: str) -> str:
+    """A button's label as `click` matches it: letters and digits only (`click next` presses
+    [Next ▶])."""
+    return "".join(c for c in text.lower() if c.isalnum())

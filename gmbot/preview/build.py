@@ -20,14 +20,15 @@ from generator import catalogs, yamlpos
 from generator.errors import SpecErrors
 from generator.openapi import OpenAPI
 from generator.pipeline import Checked, Config, check
+from gmbot.chat import confirm, paging
 from gmbot.chat.cards import CardRenderer
-from gmbot.chat.core import bind_buttons
+from gmbot.chat.core import BUTTON_PREFIX, CANCEL_ID, CUSTOM_ID_MAX, bind_buttons
 from gmbot.chat.help import describe_option, usage
 from gmbot.chat.i18n import SOURCE, Catalog, Locales
 from gmbot.chat.options import parse_datetime
 from gmbot.chat.vocabulary import RenderedCard
 from gmbot.preview import samples
-from gmbot.spec.model import BotSpec, Card, CardOverride, Command, Option, OptionType
+from gmbot.spec.model import BotSpec, Card, CardOverride, Command, Confirm, Option, OptionType
 
 # The chat context every sample is rendered in.
 CTX: dict[str, Any] = {
@@ -53,6 +54,8 @@ class Entry:
     # how the core binds the card's buttons (kind, source, status), as when it is posted;
     # None where the chat posts no buttons (error replies)
     bind: tuple[str, str, str] | None = None
+    # a confirmation prompt (gmbot/chat/confirm.py): drawn from this instead of `card`
+    asks: Confirm | None = None
 
     def scope(self) -> dict[str, Any]:
         if self.sample_kind == "event":
@@ -205,8 +208,12 @@ def build(config: Config, overrides: Mapping[str, str] | None = None,
         options = {o.name: option_sample(o) for o in command.options}
         scope = {**ctx, "options": options}
         entries = []
+        if command.confirm is not None:  # asked before the command runs: options and ctx only
+            entries.append(Entry(f"command/{command.name}/confirm", f"{command.name}: confirmation", "reply", None,
+                                 Card(), scope, asks=command.confirm))
         for status, card in command.replies.items():
-            entries.append(Entry(f"command/{command.name}/{status}", f"{command.name} → {status}", "reply",
+            seen_by = " (only the one who asked sees it)" if card.private else ""
+            entries.append(Entry(f"command/{command.name}/{status}", f"{command.name} → {status}{seen_by}", "reply",
                                  samples.response_sample(api, command.operation, status), card, scope,
                                  bind=("c", command.name, status) if status.startswith("2") else None))
             if status.startswith("2"):
@@ -216,7 +223,8 @@ def build(config: Config, overrides: Mapping[str, str] | None = None,
         preview.commands.append(CommandView(
             command,
             usage(spec.bot.prefix, command, words),
-            [(f"-{o.name}", describe_option(o, words)) for o in command.options],
+            [(f"-{o.name}", describe_option(o, words) + (f" · suggested while typed, from {o.autocomplete.operation}"
+                                                          if o.autocomplete else "")) for o in command.options],
             entries,
         ))
     for event in spec.events:
@@ -237,6 +245,10 @@ def build(config: Config, overrides: Mapping[str, str] | None = None,
 def _buttons(api: OpenAPI, parent: str, source: str, card: Card, scope: dict[str, Any]) -> list[Entry]:
     entries = []
     for index, button in enumerate(card.buttons):
+        if button.confirm is not None:  # the prompt where the platform has no dialog of its own
+            entries.append(Entry(f"{parent}/button/{index}/confirm", f"{source}: [{button.label}] → confirmation",
+                                 "reply", scope.get("reply"), Card(), {k: v for k, v in scope.items() if k != "reply"},
+                                 asks=button.confirm))
         for status, reply_card in button.replies.items():
             # a click renders with the clicked button's reply, and the event / reply of its card
             base = {key: value for key, value in scope.items() if key != "reply"}
@@ -263,12 +275,20 @@ def render_card(preview: Preview, entry: Entry, platform: str | None = None) -> 
     assert preview.spec is not None
     renderer = preview.renderer or CardRenderer(preview.spec.bot)
     scope = entry.scope()
+    if entry.asks is not None:  # the core's own prompt, with ids standing for what it posts
+        return confirm.prompt_card(renderer, entry.asks, scope, CANCEL_ID.replace('"x"', '"K"'), CANCEL_ID)
     # with the platform's overrides (spec `platforms:`), in the page's language
     card = renderer.render(entry.card, scope, platform, preview.locale)
     if entry.bind is not None and card.buttons:
         # the core's own binding: a button whose custom id would be too long to post is
         # left without one, and the platforms leave it out, here as in the chat
         bind_buttons(card, entry.card.buttons, scope, *entry.bind)
+    kind, source, status = entry.bind or ("", "", "")
+    command = preview.spec.command(source) if kind == "c" else None
+    if entry.card.paging is not None and command is not None:
+        # Prev / Next as the core adds them: from the sample's total and the options' defaults
+        paging.add_buttons(card, entry.card.paging, command, status, scope.get("options") or {}, scope, renderer,
+                           BUTTON_PREFIX, CUSTOM_ID_MAX)
     return card
 
 

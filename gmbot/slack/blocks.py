@@ -41,6 +41,7 @@ CONTEXT_TEXT_MAX = 3000
 CONTEXT_ELEMENTS_MAX = 10
 ACTIONS_ELEMENTS_MAX = 25
 BUTTON_TEXT_MAX = 75
+CONFIRM_TITLE_MAX, CONFIRM_TEXT_MAX, CONFIRM_BUTTON_MAX = 100, 300, 30  # a button's confirm dialog
 ACTION_ID_MAX = 255
 BUTTON_VALUE_MAX = 2000
 BLOCKS_MAX = 50
@@ -138,6 +139,13 @@ def card_to_message(card: RenderedCard) -> dict[str, Any]:
                 "type": "button", "text": _text("plain_text", cut(markup.plain(button.label), BUTTON_TEXT_MAX)),
                 "action_id": button.custom_id, "value": button.custom_id,
             }
+            if button.confirm is not None and button.confirmed_id:  # Slack asks itself: the click is confirmed
+                element.update(action_id=button.confirmed_id, value=button.confirmed_id, confirm={
+                    "title": _text("plain_text", cut(button.confirm.title, CONFIRM_TITLE_MAX)),
+                    "text": _text("plain_text", cut(button.confirm.text, CONFIRM_TEXT_MAX)),
+                    "confirm": _text("plain_text", cut(button.confirm.yes, CONFIRM_BUTTON_MAX)),
+                    "deny": _text("plain_text", cut(button.confirm.no, CONFIRM_BUTTON_MAX)),
+                    "style": "danger"})
             if button.style in _STYLES:
                 element["style"] = _STYLES[button.style]
             elements.append(element)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from gmbot.chat.commands import Args, flags
 from gmbot.chat.times import plain
 from gmbot.platforms import Platform, Subcommand
 from gmbot.slack import CLIENT, KEY_ENV
@@ -18,6 +19,11 @@ _DATE_TOKENS = {"relative": "{ago}", "datetime": "{date_short_pretty} {time}", "
 def write_time(unix: int, style: str) -> str:
     """Slack's date formatting, with the plain text as the fallback it requires."""
     return f"<!date^{unix}^{_DATE_TOKENS[style]}|{plain(unix, style)}>"
+
+
+def write_command(prefix: str, name: str, args: Args) -> str:
+    """A command as Slack routes it: the app's one slash command, `/gmbot accept -war zyo8`."""
+    return f"/{prefix.lower()} {name}{flags(args)}"
 
 
 _ID_LETTER = {"server": "T", "user": "U", "channel": "C"}
@@ -51,6 +57,7 @@ PLATFORM = Platform(
     preview="gmbot.slack.preview:LOOK",
     fake_id=fake_id,
     person_locale=person_locale,  # users.info's `user` (gmbot/slack/mentions.py asks with include_locale)
+    write_command=write_command,
     settings={
         "SLACK_BOT_TOKEN": "the Bot User OAuth Token (xoxb-...)",
         "SLACK_SIGNING_SECRET": "the app's Signing Secret",

@@ -57,6 +57,7 @@ CSS = """
 .slack code { background: #f6f6f6; color: #e01e5a; border: 1px solid #ddd; padding: 0 3px; border-radius: 3px; font-size: 12px; }
 .slack .mention { background: #e8f5fa; color: #1264a3; border-radius: 3px; padding: 0 2px; }
 .slack .button { background: #fff; color: #1d1c1d; border: 1px solid #bbb; }
+.slack .slack-confirm { font-size: 11px; color: #616061; margin-left: 4px; }
 .slack .slack-primary { background: #007a5a; color: #fff; } .slack .slack-danger { background: #e01e5a; color: #fff; }
 .slack .meta { color: #888; }
 """

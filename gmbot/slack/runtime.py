@@ -52,14 +52,13 @@ from gmbot.spec.model import BotSpec
 
 log = logging.getLogger("gmbot.slack")
 
-PUBLIC_KINDS = frozenset({"reply"})  # the rest (usage, problem, unavailable, help) only the author sees
 _LEADING_MENTION = re.compile(r"^\s*<@[UW][A-Z0-9]+(?:\|[^>]*)?>\s*")
 RESPONSE_ATTEMPTS = 4  # a response_url answering 5xx, 429 or dropping the connection: 3 more tries
 RESPONSE_TIMEOUT = 10.0  # seconds one response_url post may take
 
 
 def response_type(outcome: Outcome) -> str:
-    return "in_channel" if outcome.kind in PUBLIC_KINDS else "ephemeral"
+    return "ephemeral" if outcome.private else "in_channel"
 
 
 async def _ack(ack: Any) -> None:
@@ -268,7 +267,9 @@ class SlackRuntime:
         if not response_url:
             log.error("no response_url to answer %s", what)
             return
-        payload = {"response_type": response_type(outcome), "replace_original": False, **card_to_message(outcome.card)}
+        # a page button's card, a confirmation's answer: in place of the message clicked
+        payload = {"response_type": response_type(outcome), "replace_original": outcome.replaces,
+                   **card_to_message(outcome.card)}
         backoff = Backoff(initial=self.response_backoff.initial, cap=self.response_backoff.cap)
         reason = ""
         for attempt in range(1, RESPONSE_ATTEMPTS + 1):

@@ -77,6 +77,7 @@ class Option(_Strict):
     relative: Relative = Relative.PAST  # datetime only: what a bare `7d` means
     # the word in usage lines: `-against <clan>` (else one made from the type or the name)
     placeholder: str | None = None
+    autocomplete: Autocomplete | None = None  # suggestions from the backend while typing
 
 
 class Request(_Strict):
@@ -88,6 +89,17 @@ class Request(_Strict):
     body: RequestValue = None
 
 
+class Autocomplete(_Strict):
+    """An option's suggestions while it is typed: an operation called with the typed text
+    (`$typed` in its request), its reply's `items` each shown as `label` and given as `value`."""
+
+    operation: str
+    request: Request = Field(default_factory=Request)
+    items: str = "reply['items']"  # a Jinja expression giving the list of suggestions
+    label: str = "{{ item.name }}"  # a template over `item`: what the user reads
+    value: str = "{{ item.id }}"  # a template over `item`: what the option gets
+
+
 class ButtonStyle(StrEnum):
     PRIMARY = "primary"
     SECONDARY = "secondary"
@@ -95,10 +107,21 @@ class ButtonStyle(StrEnum):
     DANGER = "danger"
 
 
+class Confirm(_Strict):
+    """Asked before a destructive button or command runs: each platform's own way (a dialog,
+    an ephemeral prompt, a second keyboard), with `ok` going ahead and `cancel` giving up."""
+
+    text: str  # a template
+    title: str | None = None  # a template; "Are you sure?" when unset
+    ok: str = "Confirm"  # the label going ahead (YAML reads a key `yes` as true: not that)
+    cancel: str = "Cancel"
+
+
 class Button(_Strict):
     label: str  # a template
     operation: str  # operationId called when clicked, as the clicking user
     style: ButtonStyle = ButtonStyle.SECONDARY
+    confirm: Confirm | None = None  # asked before the operation is called
     request: Request = Field(default_factory=Request)
     # The card to answer the click with, by status; falls back to the bot default.
     replies: dict[str, Card] = Field(default_factory=dict)
@@ -111,6 +134,31 @@ class CardField(_Strict):
     # A Jinja expression giving a list: the field is repeated once per item,
     # with `item` (and `loop`) bound in `name` and `value`.
     each: str | None = None
+
+
+class Paging(_Strict):
+    """How a command's card over a list is paged: Prev / Next buttons under it re-run the
+    command with the same options, one of them moved, and edit the card in place.
+
+    By position: `offset` (the option holding the first item's offset) or `page` (a 1-based
+    page option), with `limit` (the page size: an integer option's name, or a number) and
+    `total` (an expression: how many items in all; Next is hidden on the last page). By
+    cursor: `cursor` (a text option), `next` (an expression giving the next page's cursor;
+    no Next when it is empty) and optionally `previous`.
+    """
+
+    offset: str | None = None
+    page: str | None = None
+    cursor: str | None = None
+    limit: str | int | None = None
+    total: str | None = None  # a Jinja expression over `reply` and `options`
+    next: str | None = None
+    previous: str | None = None
+
+    @property
+    def option(self) -> str:
+        """The option the buttons move."""
+        return self.offset or self.page or self.cursor or ""
 
 
 class CardOverride(_Strict):
@@ -135,6 +183,8 @@ class Card(_Strict):
     fields: list[CardField] = Field(default_factory=list)
     footer: str | None = None
     buttons: list[Button] = Field(default_factory=list)
+    paging: Paging | None = None  # a command's reply over a list: Prev / Next that edit it in place
+    private: bool = False  # only the one who asked sees it (ephemeral; Telegram: a private chat)
     # platform ("discord", "slack") -> the parts that differ there
     platforms: dict[str, CardOverride] = Field(default_factory=dict)
 
@@ -159,6 +209,7 @@ class Command(_Strict):
     # Cards by response status ("200", "201", ...) and "error" for any other.
     replies: dict[str, Card] = Field(default_factory=dict)
     examples: list[str] = Field(default_factory=list)
+    confirm: Confirm | None = None  # a destructive command: asked before the operation is called
 
 
 class EventTarget(StrEnum):
@@ -217,3 +268,4 @@ class BotSpec(_Strict):
 
 
 Button.model_rebuild()
+Option.model_rebuild()

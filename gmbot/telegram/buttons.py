@@ -40,8 +40,9 @@ def tag(name: str) -> str:
     return base64.b32encode(digest).decode("ascii")[:6].lower()
 
 
-def to_callback_data(custom_id: str) -> str | None:
-    """The `callback_data` of a button with this core custom id; None when it cannot fit."""
+def to_callback_data(custom_id: str, *, quiet: bool = False) -> str | None:
+    """The `callback_data` of a button with this core custom id; None when it cannot fit
+    (logged, unless `quiet`: asked whether it would)."""
     if size(custom_id) <= CALLBACK_DATA_MAX:
         return custom_id
     try:
@@ -52,6 +53,8 @@ def to_callback_data(custom_id: str) -> str | None:
         values, separators=(",", ":"), ensure_ascii=False)
     if size(short) <= CALLBACK_DATA_MAX:
         return short
+    if quiet:
+        return None
     log.warning("button of %s left off: its callback data needs %d bytes, Telegram allows %d",
                 source, size(short), CALLBACK_DATA_MAX)
     return None

@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from gmbot.chat import times
+from gmbot.chat.commands import Args, flags
 from gmbot.platforms import Platform, Subcommand
 from gmbot.telegram import CLIENT, KEY_ENV
 from gmbot.telegram import PLATFORM as NAME
@@ -31,6 +32,21 @@ def command_locales(locale: str) -> tuple[str, ...]:
     """setMyCommands takes a two-letter ISO 639-1 `language_code` (pt_BR -> pt); English is the default list."""
     language = locale.split("_")[0].lower()
     return (language,) if len(language) == 2 and language != "en" else ()
+def write_command(prefix: str, name: str, args: Args) -> str:
+    """A command as Telegram types it: `/accept -war zyo8`; a name Telegram cannot list
+    (gmbot/telegram/commands.py) behind the prefix command, `/gmbot écho ...`."""
+    from gmbot.telegram.commands import listable, telegram_name
+
+    head = f"/{telegram_name(name)}" if listable(name) else f"/{telegram_name(prefix)} {name}"
+    return head + flags(args)
+
+
+def button_fits(custom_id: str) -> bool:
+    """Whether a core button id fits in Telegram's 64 bytes of callback data, written shorter
+    where it can be (gmbot/telegram/buttons.py)."""
+    from gmbot.telegram.buttons import to_callback_data
+
+    return to_callback_data(custom_id, quiet=True) is not None
 
 
 PLATFORM = Platform(
@@ -54,6 +70,8 @@ PLATFORM = Platform(
     fake_id=fake_id,
     person_locale=person_locale,
     command_locales=command_locales,
+    button_fits=button_fits,
+    write_command=write_command,
     settings={
         "TELEGRAM_BOT_TOKEN": "the bot's token (from @BotFather)",
         "TELEGRAM_WEBHOOK_SECRET": "the webhook's secret token (1-256 of A-Z a-z 0-9 _ -); webhook mode needs it",

@@ -39,7 +39,7 @@ from gmbot.chat.vocabulary import Invocation, Person, Place, RenderedCard, Rende
 from gmbot.service.shutdown import OPEN, RESTARTING, Gate, admitted
 from gmbot.spec.model import BotSpec
 from gmbot.telegram import PLATFORM
-from gmbot.telegram.api import post
+from gmbot.telegram.api import NO_PREVIEW, markup, post
 from gmbot.telegram.buttons import Callbacks
 from gmbot.telegram.commands import listable, telegram_name
 from gmbot.telegram.messages import card_to_messages, card_to_text
@@ -177,7 +177,20 @@ class TelegramRuntime:
             card = slash_commands(card, self.spec.bot.prefix)
         if unknown and outcome.kind == "usage":
             card = replace(card, fields=[*card.fields, RenderedField("Who is that?", UNKNOWN_HINT)])
+        if outcome.only_author and group and await self._privately(author, card):
+            return
         await self._post(chat.id, card, reply_to=message.message_id)
+
+    async def _privately(self, author: Person, card: RenderedCard) -> bool:
+        """A reply only its author may see, in their private chat with the bot; False when
+        Telegram refuses (they never started one: a bot cannot write first), and the group
+        gets it instead."""
+        try:
+            await post(self.bot, int(author.id), card_to_messages(card), retry=True)
+        except (TelegramAPIError, ValueError) as error:
+            log.info("could not answer %s privately (%s): answering in the group", author.id, error)
+            return False
+        return True
 
     async def tell(self, message: Message, text: str) -> None:
         """A short notice (the bot is restarting), in reply to the command."""
@@ -219,11 +232,33 @@ class TelegramRuntime:
         custom_id = self.callbacks.custom_id(query.data or "") or ""
         outcome = await guarded(log, self.core, self.core.click(custom_id, inv))
         log_outcome(log, "button", outcome)
-        if outcome.kind != "reply" or chat is None:
+        if chat is None or outcome.only_author or (outcome.kind not in ("reply", "confirm") and not outcome.replaces):
             await answer(card_to_text(outcome.card), True)  # only the clicker sees it
             return
         await answer("", False)
+        # a page, or the answer to a confirmation: in place of the message clicked; a
+        # confirmation prompt: a second keyboard, in reply to the button's message
+        if outcome.replaces and message is not None and await self._edit(chat.id, message.message_id, outcome.card):
+            return
         await self._post(chat.id, outcome.card, reply_to=message.message_id if message is not None else None)
+
+    async def _edit(self, chat_id: int, message_id: int, card: RenderedCard) -> bool:
+        """A page button's card in place of the message clicked (editMessageText); False when
+        it needs more than one message (it is posted instead) or the edit failed."""
+        messages = card_to_messages(card)
+        if len(messages) != 1:
+            return False
+        try:
+            await self.bot.edit_message_text(
+                text=messages[0]["text"], chat_id=chat_id, message_id=message_id,
+                parse_mode=messages[0].get("parse_mode", "HTML"), reply_markup=markup(messages[0]),
+                link_preview_options=NO_PREVIEW)
+        except TelegramAPIError as error:
+            if "not modified" in str(error):  # the same page again (two clicks at once): shown already
+                return True
+            log.warning("could not edit message %s in chat %s: %s", message_id, chat_id, error)
+            return False
+        return True
 
     # -- the bot added to or removed from a group ----------------------------------------------
     async def on_membership(self, update: ChatMemberUpdated) -> None:

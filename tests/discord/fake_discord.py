@@ -73,7 +73,9 @@ CHANNEL_MESSAGE, DEFERRED_CHANNEL_MESSAGE, DEFERRED_UPDATE, UPDATE_MESSAGE = 4, 
 AS_USUAL = 0  # a Fault status: answer normally (after its delay)
 EPHEMERAL, LOADING = 1 << 6, 1 << 7  # message flags
 # interaction types
-APPLICATION_COMMAND, MESSAGE_COMPONENT = 2, 3
+APPLICATION_COMMAND, MESSAGE_COMPONENT, APPLICATION_COMMAND_AUTOCOMPLETE = 2, 3, 4
+AUTOCOMPLETE_RESULT = 8  # the callback answering an autocomplete interaction
+CHOICES_MAX = 25
 
 _ids = itertools.count(1)
 
@@ -201,6 +203,9 @@ class Interaction:
     response_type: int | None = None  # the callback's type, once answered
     original: dict[str, Any] | None = None  # the response message (or the deferral's "thinking" one)
     replies: list[dict[str, Any]] = field(default_factory=list)  # the messages users see, in order
+    choices: list[dict[str, Any]] | None = None  # an autocomplete's answer
+    created: float = field(default_factory=time.perf_counter)  # when it was dispatched
+    answered: float | None = None  # when its callback came (perf_counter)
 
 
 @dataclass
@@ -490,6 +495,27 @@ class FakeDiscord:
         await self.session_for(guild).dispatch("INTERACTION_CREATE", interaction.payload)
         return interaction
 
+    async def autocomplete(self, guild: Guild, user: User | str, name: str, focused: str, typed: str,
+                           channel: Channel | None = None, **options: Any) -> Interaction:
+        """A user types `typed` into option `focused` of `/name` (the others as given so far):
+        the autocomplete interaction Discord sends while they type."""
+        user = guild.member(user) if isinstance(user, str) else user
+        command = self.registered(name, guild)
+        types = {o["name"]: o["type"] for o in command.get("options") or []}
+        given = [{"name": k, "type": types[k], "value": v} for k, v in options.items() if v is not None]
+        given.append({"name": focused, "type": types[focused], "value": typed, "focused": True})
+        data: dict[str, Any] = {"id": command["id"], "name": name, "type": command.get("type", 1), "options": given}
+        interaction = self._interaction(APPLICATION_COMMAND_AUTOCOMPLETE, guild, user, channel or guild.channel(), data)
+        await self.session_for(guild).dispatch("INTERACTION_CREATE", interaction.payload)
+        return interaction
+
+    async def choices(self, interaction: Interaction, within: float = 10.0) -> list[dict[str, Any]]:
+        """The choices the bot answered an autocomplete interaction with."""
+        found: tuple[list[dict[str, Any]]] = await self.wait_until(
+            lambda: (interaction.choices or [],) if interaction.answered else None, within,
+            f"choices for interaction {interaction.id}")
+        return found[0]
+
     async def click(self, guild: Guild, user: User | str, message: dict[str, Any], label: str) -> Interaction:
         """A user presses the button labelled `label` on a message the bot posted."""
         user = guild.member(user) if isinstance(user, str) else user
@@ -708,8 +734,16 @@ class FakeDiscord:
         if interaction.response_type is not None:
             return _json({"message": "Interaction has already been acknowledged.", "code": 40060}, 400)
         body = call.body or {}
-        kind = interaction.response_type = body.get("type")
         data = body.get("data") or {}
+        if body.get("type") == AUTOCOMPLETE_RESULT:
+            choices = data.get("choices")
+            if interaction.payload["type"] != APPLICATION_COMMAND_AUTOCOMPLETE or not isinstance(choices, list) \
+                    or len(choices) > CHOICES_MAX or not all(1 <= len(str(c.get("name", ""))) <= 100 for c in choices):
+                return _json({"message": "Invalid Form Body", "code": 50035}, 400)
+            interaction.response_type, interaction.answered = AUTOCOMPLETE_RESULT, time.perf_counter()
+            interaction.choices = choices
+            return web.Response(status=204)
+        kind = interaction.response_type = body.get("type")
         channel = self.channel(int(interaction.payload["channel_id"]))
         resource: dict[str, Any] = {"type": kind}
         if kind in (CHANNEL_MESSAGE, DEFERRED_CHANNEL_MESSAGE) and channel is not None:
@@ -720,6 +754,18 @@ class FakeDiscord:
             if kind == CHANNEL_MESSAGE:
                 interaction.replies.append(message)
             resource["message"] = message
+        if kind in (UPDATE_MESSAGE, DEFERRED_UPDATE) and channel is not None:
+            # the message the clicked component is on: edited now (7) or by an edit of @original (6)
+            clicked = str((interaction.payload.get("message") or {}).get("id", ""))
+            message = next((m for m in self.posted(channel) if m["id"] == clicked), None)
+            if message is None:
+                return _json({"message": "Unknown Message", "code": 10008}, 404)
+            interaction.original = message
+            if kind == UPDATE_MESSAGE:
+                message.update({k: v for k, v in data.items() if k in ("content", "embeds", "components")})
+                message["edited_timestamp"] = _now()
+                interaction.replies.append(message)
+                resource["message"] = message
         return _json({"interaction": {"id": interaction_id, "type": interaction.payload["type"],
                                       "response_message_loading": kind == DEFERRED_CHANNEL_MESSAGE,
                                       "response_message_ephemeral": False}, "resource": resource})
@@ -761,6 +807,10 @@ class FakeDiscord:
         if message is None:
             return _json({"message": "Unknown Message", "code": 10008}, 404)
         message.update({k: v for k, v in (call.body or {}).items() if k in ("content", "embeds", "components")})
+        interaction = self.interactions[token]
+        if interaction.response_type == DEFERRED_UPDATE and message is interaction.original:
+            message["edited_timestamp"] = _now()
+            interaction.replies.append(message)  # the deferred update, done
         return _json(message)
 
     async def _delete_webhook_message(self, call: Call, token: str, message_id: str) -> web.Response:

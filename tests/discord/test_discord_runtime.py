@@ -42,7 +42,11 @@ async def test_slash_user_option_from_a_member_object(spec: BotSpec, fake: FakeB
     guild, alice, bob = clan()
     fake.answer = lambda r: httpx.Response(200, json={"items": [], "total": 0, "limit": 25, "offset": 0})
     ctx = slash_ctx(guild, alice)
-    await DiscordRuntime(spec, fake.client()).run_slash(ctx, "relinquish", {"member": bob})  # py-cord gives a Member
+    runtime = DiscordRuntime(spec, fake.client())
+    await runtime.run_slash(ctx, "relinquish", {"member": bob})  # py-cord gives a Member
+    # relinquish asks first: its Confirm button carries the member as the option read it
+    confirm_id = ctx.respond.await_args.kwargs["view"].children[0].custom_id
+    await runtime.core.click(confirm_id, runtime.invocation(guild, ctx.channel, alice, 99))
     assert fake.body() == {"actor": {"id": "1001", "name": "alice"}, "member": {"id": "1002", "name": "bob"}}
 
 

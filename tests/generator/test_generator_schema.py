@@ -34,6 +34,9 @@ PAIRS: list[tuple[type[model.BaseModel], str, set[str]]] = [
     (model.Card, "$defs/card/properties", set()),
     (model.CardField, "$defs/card/properties/fields/items/properties", set()),
     (model.Button, "$defs/card/properties/buttons/items/properties", set()),
+    (model.Paging, "$defs/card/properties/paging/properties", set()),
+    (model.Confirm, "$defs/confirm/properties", set()),
+    (model.Autocomplete, "$defs/option/properties/autocomplete/properties", set()),
     (model.EventSpec, "$defs/event/properties", {"name"}),
 ]
 

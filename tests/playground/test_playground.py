@@ -179,3 +179,63 @@ async def test_history_since_and_until_filter_at_the_real_backend(spec: BotSpec)
     assert len(examples) == len(spec.command("history").examples)  # type: ignore[union-attr]
     indent = len(lines[examples[0]]) - len(lines[examples[0]].lstrip())
     assert all(len(lines[i]) - len(lines[i].lstrip()) > indent for i in examples[1:]), helped  # kept indented
+
+
+def test_page_buttons_play_on_every_registered_platform() -> None:
+    """`click next` / `click previous` under a paged card: the card is edited in place, and the
+    last page has no Next to press."""
+    lines = []
+    for index, side in enumerate(platforms()):
+        lines += [f"as ann{index} in Clan{index} on {side.name}", "gmbot games -limit 3",
+                  "click next", "click next", "click previous"]
+    result = subprocess.run(
+        [sys.executable, "-m", "gmbot.cli", "chat"], input="\n".join(lines) + "\n", capture_output=True,
+        text=True, timeout=60, cwd=ROOT, env={**os.environ, "PYTHONWARNINGS": "ignore"},
+    )
+    assert result.returncode == 0, result.stderr
+    total = 4  # the catalogue of `gmbot chat`'s in-process backend (test_gmbot_chat_exits_0_at_end_of_input)
+    per_platform = result.stdout.split("-- ann")[1:]
+    assert len(per_platform) == len(platforms())
+    for played in per_platform:
+        assert played.count("(the card above, edited in place:)") == 2, played  # next, then previous
+        assert "!! no button [next]" in played, played  # 4 games, 3 a page: the second page is the last
+        assert f"({total})" in played
+
+
+def test_confirmations_play_on_every_registered_platform() -> None:
+    """A destructive command asks first; `click keep it` gives up, `click remove it` goes ahead,
+    its answer in place of the prompt; a destructive button asks the same way."""
+    lines = []
+    for index, side in enumerate(platforms()):
+        lines += [f"as ann{index} in Clan{index} on {side.name}", f"gmbot setup -name Clan{index}",
+                  f"gmbot createwar -players @ann{index} -game 4", "gmbot removewar -war {war}", "click keep it",
+                  "gmbot removewar -war {war}", "click remove it",
+                  f"gmbot createwar -players @ann{index} -game 4", "click withdraw", "click withdraw"]
+    result = subprocess.run(
+        [sys.executable, "-m", "gmbot.cli", "chat"], input="\n".join(lines) + "\n", capture_output=True,
+        text=True, timeout=60, cwd=ROOT, env={**os.environ, "PYTHONWARNINGS": "ignore"},
+    )
+    assert result.returncode == 0 and "!!" not in result.stdout, result.stdout + result.stderr
+    per_platform = result.stdout.split("-- ann")[1:]
+    assert len(per_platform) == len(platforms())
+    for played in per_platform:
+        for line in ("Remove war request", "Cancelled", "(the card above, edited in place:)", "removed",
+                     "Withdraw war request", "withdrawn"):
+            assert line in played, (line, played)
+
+
+def test_a_bad_value_of_an_option_with_suggestions_gets_a_did_you_mean_everywhere() -> None:
+    lines = []
+    for index, side in enumerate(platforms()):
+        lines += [f"as ann{index} in Clan{index} on {side.name}", f"gmbot setup -name Clan{index}",
+                  f"gmbot createwar -players @ann{index} -game fortnite", "gmbot available"]
+    result = subprocess.run(
+        [sys.executable, "-m", "gmbot.cli", "chat"], input="\n".join(lines) + "\n", capture_output=True,
+        text=True, timeout=60, cwd=ROOT, env={**os.environ, "PYTHONWARNINGS": "ignore"},
+    )
+    assert result.returncode == 0, result.stderr
+    played = result.stdout.split("-- ann")[1:]
+    assert len(played) == len(platforms())
+    for text in played:
+        assert "Did you mean" in text and "-game 5: Fortnite (5)" in text, text
+        assert "(only ann" in text and "sees this:)" in text, text  # available's private reply

@@ -138,10 +138,10 @@ def test_slack_shows_the_same_cards_beside_discord_with_its_overrides(page: Any,
     discord_title = setup.locator('[data-platform="discord"] .embed-title').inner_text()
     assert setup.locator('[data-platform="slack"] .slack-header').inner_text() == discord_title
 
-    # war.requested says on Slack how to type the command there (its `platforms: {slack: ...}`)
+    # war.requested names a command (`command('accept', ...)`): each column in its own syntax
     requested = page.locator('[data-entry="event/war.requested"]')
-    assert "Accept with: gmbot accept" in requested.locator('[data-platform="discord"] .embed-footer').inner_text()
-    assert "Accept with: /gmbot accept" in requested.locator('[data-platform="slack"] .slack-context').inner_text()
+    assert "Accept with: /accept war:" in requested.locator('[data-platform="discord"] .embed-footer').inner_text()
+    assert "Accept with: /gmbot accept -war" in requested.locator('[data-platform="slack"] .slack-context').inner_text()
 
     # an edit re-renders both columns; a 1,000-character name is cut to Slack's 150-character header
     sample = json.loads(setup.locator("textarea").input_value())

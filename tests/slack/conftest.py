@@ -78,8 +78,10 @@ class SlackWire:
         return await self.signed(body), url
 
     async def click(self, button: dict[str, Any], *, user: tuple[str, str], team: tuple[str, str] = ("T0WOLF", "wolves"),
-                    channel: tuple[str, str] = ("CWARS", "wars")) -> tuple[Reply, str]:
-        url = self.fake.response_url()
+                    channel: tuple[str, str] = ("CWARS", "wars"), message: dict[str, Any] | None = None
+                    ) -> tuple[Reply, str]:
+        """A click on `button` (of `message`, which a `replace_original` answer then replaces)."""
+        url = self.fake.response_url(message)
         payload = {
             "type": "block_actions", "api_app_id": "AGMBOT", "token": "deprecated", "trigger_id": self._trigger(),
             "user": {"id": user[0], "username": user[1], "name": user[1], "team_id": team[0]},

@@ -93,6 +93,7 @@ class FakeSlack:
         self.post_failures: dict[str, list[Failure]] = {}  # channel -> the next failures, in order
         self.call_failures: dict[str, list[Failure]] = {}  # Web API method -> the next failures
         self.response_failures: list[int] = []  # the next response_url statuses
+        self.origins: dict[str, dict[str, Any]] = {}  # response_url path -> the message clicked
         self.hold_responses = 0
         self.holding = asyncio.Event()
         self.release = asyncio.Event()
@@ -170,8 +171,13 @@ class FakeSlack:
     def api_url(self) -> str:
         return self.url + "/api/"
 
-    def response_url(self) -> str:
-        return f"{self.url}/response/{next(self._ids)}"
+    def response_url(self, message: dict[str, Any] | None = None) -> str:
+        """A new response_url; `message`: the message a click came from, which a post with
+        `replace_original: true` replaces in place (as Slack does)."""
+        url = f"{self.url}/response/{next(self._ids)}"
+        if message is not None:
+            self.origins[urllib.parse.urlparse(url).path] = message
+        return url
 
     # -- recording -------------------------------------------------------------------------
     async def _record(self, call: Call) -> None:
@@ -227,6 +233,11 @@ class FakeSlack:
             self.hold_responses -= 1
             self.holding.set()
             await self.release.wait()
+        origin = self.origins.get(request.path)
+        if data.get("replace_original") is True and origin is not None:
+            origin.clear()  # the clicked message becomes this one
+            origin.update({k: v for k, v in data.items() if k not in ("replace_original", "response_type")})
+            origin["edited"] = True
         await self._record(Call("response_url", data, None, request.path))
         return web.Response(text="ok")
 

@@ -89,7 +89,8 @@ async def test_hostile_names_and_messages_reach_other_clans_as_text(stack: Stack
         assert header(welcome) == f"Welcome, {name}!"  # a header is plain text: Slack reads nothing in it
         shows(between(welcome["text"], "Welcome, ", "!"), name)  # the notification text is mrkdwn
         created = await command(stack, f"createwar -players <@{captain[0]}|{captain[1]}> -game 4", user=captain, team=team, channel=channel)
-        war = created["attachments"][0]["blocks"][-1]["elements"][0]["text"].split()[-1]
+        footer = next(b for b in created["attachments"][0]["blocks"] if b["type"] == "context")  # "War id: ..."
+        war = footer["elements"][0]["text"].split()[-1]
         await command(stack, f"accept -war {war} -players <@UBRUNO|bruno>", user=BRUNO, team=BEARS, channel=BEAR_CHANNEL)
         relayed = await command(stack, f"say -war {war} -message {HOSTILE_MESSAGE}", user=captain, team=team, channel=channel)
         assert header(relayed) == "Message relayed", relayed

@@ -71,6 +71,10 @@ class Conflict(BadRequest):
     status = 409
 
 
+class Refused(BadRequest):
+    status = 403
+
+
 def units(text: str) -> int:
     return len(text.encode("utf-16-le")) // 2
 
@@ -189,6 +193,7 @@ class FakeTelegram:
         self.members: dict[int, set[int]] = {}  # chat id -> its members' ids (getChatMember)
         self.failures: dict[tuple[str, str], list[Failure]] = {}
         self.commands: dict[str, list[dict[str, str]]] = {}  # scope type -> the list set
+        self.texts: dict[tuple[int, int], tuple[str, Any]] = {}  # (chat, message) -> (text, keyboard) shown
         self.webhook_url = ""
         self.webhook_secret = ""
         self.hold_sends = 0
@@ -351,7 +356,8 @@ class FakeTelegram:
                 result = self.answer(method, data)
         except BadRequest as error:
             await self._record(Call(method, data, token, failed=f"{error.status} {error}"))
-            return _error(error.status, str(error) if error.status == 409 else f"Bad Request: {error}")
+            prefix = {409: "", 403: "Forbidden: "}.get(error.status, "Bad Request: ")
+            return _error(error.status, f"{prefix}{error}")
         await self._record(Call(method, data, token, result=result))
         return web.json_response({"ok": True, "result": result})
 
@@ -375,8 +381,19 @@ class FakeTelegram:
     def answer(self, method: str, data: dict[str, Any]) -> Any:
         if method == "getMe":
             return self.me
-        if method in {"sendMessage", "editMessageText"}:
-            return self._message(data)
+        if method == "sendMessage":
+            sent = self._message(data)
+            self.texts[(int(data["chat_id"]), sent["message_id"])] = (sent["text"], sent.get("reply_markup"))
+            return sent
+        if method == "editMessageText":  # the message keeps its id; Telegram refuses an edit changing nothing
+            edited = self._message(data)
+            key = (int(data["chat_id"]), int(data["message_id"]))
+            if self.texts.get(key) == (edited["text"], edited.get("reply_markup")):
+                raise BadRequest("message is not modified: specified new message content and reply markup "
+                                 "are exactly the same as a current content and reply markup of the message")
+            edited.update(message_id=key[1], edit_date=int(time.time()))
+            self.texts[key] = (edited["text"], edited.get("reply_markup"))
+            return edited
         if method == "answerCallbackQuery":
             if len(str(data.get("text", ""))) > 200:
                 raise BadRequest("MESSAGE_TOO_LONG")
@@ -427,6 +444,8 @@ class FakeTelegram:
                 if not 1 <= len(str(key.get("callback_data", "")).encode()) <= 64:
                     raise BadRequest("BUTTON_DATA_INVALID")
         chat_id = int(data["chat_id"])
+        if chat_id > 0 and chat_id not in self.chats:  # a user who never started a chat with the bot
+            raise Refused("bot can't initiate conversation with a user")
         chat = self.chats.get(chat_id) or {"id": chat_id, "type": "group", "title": str(chat_id)}
         message: dict[str, Any] = {"message_id": next(self._message_ids), "date": int(time.time()), "chat": chat,
                                    "from": self.me, "text": text}

@@ -92,6 +92,9 @@ def slash_option(option: Option, taken: set[str]) -> SlashOption:
             f"discord.OptionChoice(name={py(c['name'])}, value={py(c['value'])})" for c in payload["choices"]
         )
         kwargs.append(f"choices=[{rendered}]")
+    if option.autocomplete is not None:  # suggestions from the backend (DiscordRuntime.autocomplete)
+        payload["autocomplete"] = True
+        kwargs.append("autocomplete=runtime.autocomplete")
     parameter = snake(option.name)
     while parameter in taken or parameter in {"ctx", "runtime", "bot"}:  # unique Python names
         parameter += "_"
