@@ -102,8 +102,12 @@ class Core:
     # -- which language ------------------------------------------------------------------
     def locale(self, inv: Invocation) -> str:
         """A reply's language: the person's locale where the platform gives it, else their clan's."""
-        clan = self.languages.get(inv.server.id) if inv.server else None
-        return self.locales.choose(inv.locale, clan)
+        return self.reader_locale(inv.locale, inv.server.id if inv.server else None)
+
+    def reader_locale(self, person: str | None, server_id: str | None) -> str:
+        """The same choice before an invocation exists (a notice refusing work): a person's tag, a clan's id."""
+        clan = self.languages.get(server_id) if server_id else None
+        return self.locales.choose(person, clan)
 
     def learn_language(self, server_id: Any, language: Any) -> None:
         if isinstance(server_id, str) and isinstance(language, str) and language:
@@ -111,6 +115,9 @@ class Core:
 
     def words(self, inv: Invocation) -> Catalog:
         return self.locales.catalog(self.locale(inv))
+
+    def reader_words(self, person: str | None, server_id: str | None) -> Catalog:
+        return self.locales.catalog(self.reader_locale(person, server_id))
 
     # -- 1. which command, which options -------------------------------------------------
     def command(self, name: str) -> Command:

@@ -13,6 +13,7 @@ import logging
 from collections.abc import Awaitable
 
 from gmbot.chat.core import Core
+from gmbot.chat.i18n import ENGLISH, Catalog
 from gmbot.chat.options import UsageError
 from gmbot.chat.vocabulary import Outcome
 
@@ -29,12 +30,12 @@ class PeopleUnavailable(Exception):
         self.retry_after = retry_after
 
 
-async def guarded(log: logging.Logger, core: Core, work: Awaitable[Outcome]) -> Outcome:
-    """`work`'s outcome; whatever goes wrong, a card for the user."""
+async def guarded(log: logging.Logger, core: Core, work: Awaitable[Outcome], t: Catalog = ENGLISH) -> Outcome:
+    """`work`'s outcome; whatever goes wrong, a card for the user, in the reader's words `t`."""
     try:
         return await work
     except UsageError as error:
-        return core.usage_outcome(error)
+        return core.usage_outcome(error, t)
     except PeopleUnavailable as error:
         log.warning("cannot tell who is mentioned: %s", error)
         later = f" in {error.retry_after:g} s" if error.retry_after else " in a minute"
@@ -42,8 +43,8 @@ async def guarded(log: logging.Logger, core: Core, work: Awaitable[Outcome]) -> 
                                    f"Nothing was done; try again{later}.", "error"), "unavailable")
     except Exception:
         log.exception("command failed")
-        return Outcome(core.notice("Something went wrong", "The bot hit an unexpected error; it was logged.", "error"),
-                       "problem")
+        return Outcome(core.notice(t.gettext("Something went wrong"),
+                                   t.gettext("The bot hit an unexpected error; it was logged."), "error"), "problem")
 
 
 def log_outcome(log: logging.Logger, name: str, outcome: Outcome) -> None:

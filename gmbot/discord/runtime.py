@@ -213,6 +213,11 @@ class DiscordRuntime:
                           mentions=mentions, id=str(event_id or ""), patience=patience,
                           locale=person_locale(interaction))
 
+    def restarting(self, interaction: Any, guild: Any) -> str:
+        """The refusal while shutting down, in the reader's language (the clan's for a prefix message)."""
+        server = place(guild)
+        return self.core.reader_words(person_locale(interaction), server.id if server else None).gettext(RESTARTING)
+
     def first_delivery(self, kind: str, event_id: Any) -> bool:
         """False for a message or interaction already taken (Discord delivered it again)."""
         if event_id is None or self.seen.first_time((kind, str(event_id))):
@@ -225,14 +230,14 @@ class DiscordRuntime:
         if not self.first_delivery("interaction", getattr(getattr(ctx, "interaction", None), "id", None)):
             return
         await admitted(self.gate, lambda: self._slash(ctx, name, raw_options),
-                       lambda: ctx.respond(RESTARTING, ephemeral=True))
+                       lambda: ctx.respond(self.restarting(getattr(ctx, "interaction", None), ctx.guild), ephemeral=True))
 
     async def _slash(self, ctx: Any, name: str, raw_options: Mapping[str, Any]) -> None:
         interaction = getattr(ctx, "interaction", None)
         inv = self.invocation(ctx.guild, ctx.channel, ctx.author, getattr(interaction, "id", None),
                               patience=self.deferred_timeout, interaction=interaction)
         raw, resolve = self._user_options(ctx.guild, raw_options)
-        outcome, deferred = await self._in_time(self.core.run(name, raw, inv, resolve), ctx.defer, f"/{name}")
+        outcome, deferred = await self._in_time(self.core.run(name, raw, inv, resolve), inv, ctx.defer, f"/{name}")
         log_outcome(log, name, outcome)
         try:
             if deferred:
@@ -287,7 +292,8 @@ class DiscordRuntime:
 
     # -- prefix commands -------------------------------------------------------------------
     async def run_prefix(self, ctx: Any, name: str, args: str) -> None:
-        await admitted(self.gate, lambda: self._prefix(ctx, name, args), lambda: ctx.send(RESTARTING))
+        await admitted(self.gate, lambda: self._prefix(ctx, name, args),
+                       lambda: ctx.send(self.restarting(None, ctx.guild)))
 
     async def _prefix(self, ctx: Any, name: str, args: str) -> None:
         message = ctx.message
@@ -295,7 +301,7 @@ class DiscordRuntime:
         inv = self.invocation(ctx.guild, ctx.channel, ctx.author, message.id,
                               tuple(person(m) for m in mentioned))
         work = self.core.run_prefix(name, args or "", inv, member_resolver(ctx.guild, mentioned))
-        outcome = await guarded(log, self.core, work)
+        outcome = await guarded(log, self.core, work, self.core.words(inv))
         log_outcome(log, name or "help", outcome)
         await self._reply(ctx, outcome, name)
 
@@ -329,10 +335,11 @@ class DiscordRuntime:
         prefixes = await bot.get_prefix(message)
         return bool(text) and text in {p.strip() for p in ([prefixes] if isinstance(prefixes, str) else prefixes)}
 
-    async def _in_time(self, work: Awaitable[Outcome], defer: Callable[[], Awaitable[Any]], what: str) -> tuple[Outcome, bool]:
+    async def _in_time(self, work: Awaitable[Outcome], inv: Invocation, defer: Callable[[], Awaitable[Any]],
+                       what: str) -> tuple[Outcome, bool]:
         """The outcome of `work`, deferring the interaction first when it takes longer than
         `defer_after`; True when it was deferred (answer with a follow-up)."""
-        task = asyncio.ensure_future(guarded(log, self.core, work))
+        task = asyncio.ensure_future(guarded(log, self.core, work, self.core.words(inv)))
         done, _ = await asyncio.wait({task}, timeout=self.defer_after)
         deferred = False
         if not done:
@@ -368,12 +375,14 @@ class DiscordRuntime:
         if not self.first_delivery("interaction", interaction.id):
             return
         await admitted(self.gate, lambda: self._button(interaction, custom_id),
-                       lambda: interaction.response.send_message(RESTARTING, ephemeral=True))
+                       lambda: interaction.response.send_message(self.restarting(interaction, interaction.guild),
+                                                                  ephemeral=True))
 
     async def _button(self, interaction: Any, custom_id: str) -> None:
         inv = self.invocation(interaction.guild, interaction.channel, interaction.user, interaction.id,
                               patience=self.deferred_timeout, interaction=interaction)
-        outcome, deferred = await self._in_time(self.core.click(custom_id, inv), interaction.response.defer, "a button")
+        outcome, deferred = await self._in_time(self.core.click(custom_id, inv), inv,
+                                                 interaction.response.defer, "a button")
         log_outcome(log, "button", outcome)
         try:
             if outcome.replaces:  # a page button's card, a confirmation's answer: in place of the one clicked

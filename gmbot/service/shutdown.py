@@ -12,6 +12,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AbstractAsyncContextManager
 from typing import Any, Protocol
 
+from gmbot.chat.i18n import N_
 from gmbot.chat.waiting import wait_event
 
 log = logging.getLogger("gmbot.service")
@@ -21,7 +22,9 @@ DEFAULT_GRACE = 20.0  # below the usual 30 s a supervisor waits before SIGKILL
 FORCED_EXIT = 130  # what a shell reports for a process ended by Ctrl-C
 
 
-RESTARTING = "The bot is restarting; try again in a minute."  # what a refused command is told
+# what a refused command is told (messages: each runtime translates them for the reader)
+RESTARTING = N_("The bot is restarting; try again in a minute.")
+RESTARTING_TITLE = N_("Try again soon")
 
 
 class Refused(Exception):

@@ -42,8 +42,9 @@ from gmbot.chat.backend import BackendClient
 from gmbot.chat.backoff import Backoff
 from gmbot.chat.core import BUTTON_PREFIX, Core
 from gmbot.chat.guard import guarded, log_outcome
+from gmbot.chat.i18n import ENGLISH, Catalog
 from gmbot.chat.vocabulary import Invocation, Outcome, Person, Place
-from gmbot.service.shutdown import OPEN, RESTARTING, Gate, admitted
+from gmbot.service.shutdown import OPEN, RESTARTING, RESTARTING_TITLE, Gate, admitted
 from gmbot.slack import CLIENT, PLATFORM
 from gmbot.slack.blocks import card_to_message
 from gmbot.slack.mentions import MENTION, SlackPeople
@@ -162,7 +163,8 @@ class SlackRuntime:
     # -- /gmbot ... ------------------------------------------------------------------------
     async def on_command(self, command: dict[str, Any], client: AsyncWebClient) -> None:
         await admitted(self.gate, lambda: self._command(command, client),
-                       lambda: self.tell(str(command.get("response_url", "")), RESTARTING))
+                       lambda: self.tell(str(command.get("response_url", "")), RESTARTING,
+                                         self.reader(command.get("team_id"), command.get("user_id"))))
 
     async def _command(self, command: dict[str, Any], client: AsyncWebClient) -> None:
         team = str(command.get("team_id", ""))
@@ -177,7 +179,7 @@ class SlackRuntime:
         text = command_text(str(command.get("text", "")))
         name, _, args = text.text.strip().partition(" ")
         work = self.core.run_prefix(name, args.strip(), inv, self.people.resolver(client, team, text.mentions))
-        outcome = await guarded(log, self.core, work)
+        outcome = await guarded(log, self.core, work, self.core.words(inv))
         log_outcome(log, name or "help", outcome)
         await self._respond(str(command.get("response_url", "")), outcome, f"{self.command_name} {name}")
 
@@ -186,7 +188,9 @@ class SlackRuntime:
                          context: Any) -> None:
         await admitted(self.gate, lambda: self._mention(body, event, client, context),
                        lambda: client.chat_postEphemeral(channel=str(event.get("channel", "")),
-                                                         user=str(event.get("user", "")), text=RESTARTING))
+                                                         user=str(event.get("user", "")),
+                                                         text=self.reader(body.get("team_id") or event.get("team"),
+                                                                          event.get("user")).gettext(RESTARTING)))
 
     async def _mention(self, body: dict[str, Any], event: dict[str, Any], client: AsyncWebClient,
                        context: Any) -> None:
@@ -238,7 +242,8 @@ class SlackRuntime:
     # -- buttons ---------------------------------------------------------------------------
     async def on_button(self, body: dict[str, Any], action: dict[str, Any]) -> None:
         await admitted(self.gate, lambda: self._button(body, action),
-                       lambda: self.tell(str(body.get("response_url", "")), RESTARTING))
+                       lambda: self.tell(str(body.get("response_url", "")), RESTARTING,
+                                         self.reader((body.get("team") or {}).get("id"), (body.get("user") or {}).get("id"))))
 
     async def _button(self, body: dict[str, Any], action: dict[str, Any]) -> None:
         custom_id = str(action.get("value") or action.get("action_id", ""))
@@ -254,7 +259,7 @@ class SlackRuntime:
             id=str(body.get("trigger_id") or action.get("action_ts", "")),
             locale=self.people.known_locale(team_id, str(user.get("id", ""))),
         )
-        outcome = await guarded(log, self.core, self.core.click(custom_id, inv))
+        outcome = await guarded(log, self.core, self.core.click(custom_id, inv), self.core.words(inv))
         log_outcome(log, "button", outcome)
         await self._respond(str(body.get("response_url", "")), outcome, "a button")
 
@@ -300,9 +305,16 @@ class SlackRuntime:
             await asyncio.sleep(delay)
         log.error("could not answer %s through response_url after %d attempts: %s", what, RESPONSE_ATTEMPTS, reason)
 
-    async def tell(self, response_url: str, text: str) -> None:
+    def reader(self, team: Any, user: Any) -> Catalog:
+        """The words of who reads a notice given before any command ran: their language where
+        already known (no users.info call while refusing work), else their workspace clan's."""
+        team_id, user_id = str(team or ""), str(user or "")
+        return self.core.reader_words(self.people.known_locale(team_id, user_id), team_id or None)
+
+    async def tell(self, response_url: str, text: str, t: Catalog = ENGLISH) -> None:
         """A short notice only the user sees (the bot is restarting), through `response_url`."""
-        await self._respond(response_url, Outcome(self.core.notice("Try again soon", text, "error"), "unavailable"),
+        notice = self.core.notice(t.gettext(RESTARTING_TITLE), t.gettext(text), "error")
+        await self._respond(response_url, Outcome(notice, "unavailable"),
                             "a notice")
 
 

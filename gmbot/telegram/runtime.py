@@ -28,15 +28,16 @@ from dataclasses import dataclass, field, replace
 
 from aiogram import Bot, Dispatcher, Router
 from aiogram.exceptions import TelegramAPIError
-from aiogram.types import CallbackQuery, Chat, ChatMemberUpdated, Message, Update
+from aiogram.types import CallbackQuery, Chat, ChatMemberUpdated, Message, Update, User
 
 from gmbot.chat.backend import BackendClient
 from gmbot.chat.core import Core
 from gmbot.chat.fit import cut
 from gmbot.chat.guard import guarded, log_outcome
+from gmbot.chat.i18n import N_, Catalog
 from gmbot.chat.recent import Recent
 from gmbot.chat.vocabulary import Invocation, Person, Place, RenderedCard, RenderedField
-from gmbot.service.shutdown import OPEN, RESTARTING, Gate, admitted
+from gmbot.service.shutdown import OPEN, RESTARTING, RESTARTING_TITLE, Gate, admitted
 from gmbot.spec.model import BotSpec
 from gmbot.telegram import PLATFORM
 from gmbot.telegram.api import NO_PREVIEW, markup, post
@@ -50,9 +51,10 @@ log = logging.getLogger("gmbot.telegram")
 
 GROUPS = frozenset({"group", "supergroup"})
 HELP = frozenset({"help", "start"})  # /start: what a private chat with a bot begins with
-UNKNOWN_HINT = ("Telegram does not tell bots who an @username is: the bot knows the members who "
-                "have sent it a command in this group. Ask them to send /help here once, or "
-                "mention them by picking them from the list as you type @.")
+WHO_IS_THAT = N_("Who is that?")
+UNKNOWN_HINT = N_("Telegram does not tell bots who an @username is: the bot knows the members who "
+                  "have sent it a command in this group. Ask them to send /help here once, or "
+                  "mention them by picking them from the list as you type @.")
 
 
 @dataclass(frozen=True)
@@ -170,13 +172,14 @@ class TelegramRuntime:
             args = f"{self.command_name(topic.lstrip('/').lower()) or topic} {rest}".strip()
         unknown: list[str] = []
         resolve = self.people.resolver(self.bot, chat.id, typed.picked, unknown)
-        outcome = await guarded(log, self.core, self.core.run_prefix(name, args, inv, resolve))
+        t = self.core.words(inv)
+        outcome = await guarded(log, self.core, self.core.run_prefix(name, args, inv, resolve), t)
         log_outcome(log, name, outcome)
         card = outcome.card
         if outcome.kind in ("help", "usage"):  # cards the core writes: how commands are typed here
             card = slash_commands(card, self.spec.bot.prefix)
         if unknown and outcome.kind == "usage":
-            card = replace(card, fields=[*card.fields, RenderedField("Who is that?", UNKNOWN_HINT)])
+            card = replace(card, fields=[*card.fields, RenderedField(t.gettext(WHO_IS_THAT), t.gettext(UNKNOWN_HINT))])
         if outcome.only_author and group and await self._privately(author, card):
             return
         await self._post(chat.id, card, reply_to=message.message_id)
@@ -192,9 +195,15 @@ class TelegramRuntime:
             return False
         return True
 
+    def reader(self, user: User | None, chat: Chat | None) -> Catalog:
+        """The words of who reads a notice given before any command ran: their language, else the group's clan's."""
+        server = place(chat).id if chat is not None and chat.type in GROUPS else None
+        return self.core.reader_words(person_locale(user), server)
+
     async def tell(self, message: Message, text: str) -> None:
         """A short notice (the bot is restarting), in reply to the command."""
-        await self._post(message.chat.id, self.core.notice("Try again soon", text, "error"),
+        t = self.reader(message.from_user, message.chat)
+        await self._post(message.chat.id, self.core.notice(t.gettext(RESTARTING_TITLE), t.gettext(text), "error"),
                          reply_to=message.message_id)
 
     async def _post(self, chat_id: int, card: RenderedCard, *, reply_to: int | None = None) -> None:
@@ -215,7 +224,8 @@ class TelegramRuntime:
                 log.warning("could not answer callback query %s: %s", query.id, error)
 
         try:
-            await admitted(self.gate, lambda: self._click(query, answer), lambda: answer(RESTARTING, True))
+            await admitted(self.gate, lambda: self._click(query, answer), lambda: answer(self.reader(query.from_user, query.message.chat if query.message else None)
+                                                      .gettext(RESTARTING), True))
         finally:
             if not answered:  # whatever happened, the clicker's spinner stops
                 await answer()
@@ -230,7 +240,7 @@ class TelegramRuntime:
                          channel=place(chat) if chat is not None else None, id=query.id,
                          locale=person_locale(query.from_user))
         custom_id = self.callbacks.custom_id(query.data or "") or ""
-        outcome = await guarded(log, self.core, self.core.click(custom_id, inv))
+        outcome = await guarded(log, self.core, self.core.click(custom_id, inv), self.core.words(inv))
         log_outcome(log, "button", outcome)
         if chat is None or outcome.only_author or (outcome.kind not in ("reply", "confirm") and not outcome.replaces):
             await answer(card_to_text(outcome.card), True)  # only the clicker sees it
