@@ -5,6 +5,7 @@ command and flag names in prefix syntax, and a new locale added without touching
 from __future__ import annotations
 
 import json
+import logging
 import shutil
 from pathlib import Path
 
@@ -16,10 +17,12 @@ from generator.cli import main as generate
 from generator.i18n_cli import main as i18n
 from gmbot.chat.cards import CardRenderer
 from gmbot.chat.core import Core
+from gmbot.chat.guard import guarded
 from gmbot.chat.i18n import Catalog, Locales
 from gmbot.chat.markup import DATA, END
-from gmbot.chat.vocabulary import Invocation, Person, Place
+from gmbot.chat.vocabulary import Invocation, Outcome, Person, Place
 from gmbot.platforms import platform
+from gmbot.service.shutdown import RESTARTING, RESTARTING_TITLE
 from gmbot.spec.model import BotSettings, BotSpec, Card
 from tests.support import ROOT
 
@@ -237,3 +240,21 @@ def test_words_inside_expressions_without_gettext_are_found() -> None:
             "{{ _('fine') }} {{ 'a' if x == 'closed' else '' }} {{ '%.1f' | format(1) }} {{ reply['items'] }}\"\n")
     (line,) = catalogs.untranslatable(yamlpos.load("x.yaml", text)[0])
     assert line.startswith("x.yaml:5: ") and "'nothing here'" in line and "fine" not in line and "closed" not in line
+
+
+async def test_notices_outside_a_command_speak_the_readers_language(spec: BotSpec) -> None:
+    """A bug's card (`guarded`) and the refusal while restarting (read before any invocation
+    exists: the person's tag, else the clan's language) come from the reader's catalog."""
+    fake = FakeBackend()
+    core = Core(spec, fake.client(), "discord", shipped())
+
+    async def bug() -> Outcome:
+        raise KeyError("x")
+
+    failed = await guarded(logging.getLogger("gmbot.test"), core, bug(), core.words(inv("es-419")))
+    assert (failed.card.title, failed.card.description) == (
+        "Algo salió mal", "El bot tuvo un error inesperado; quedó registrado.")
+    assert core.reader_words("pt-BR", None).gettext(RESTARTING) == "O bot está reiniciando; tente de novo em um minuto."
+    assert core.reader_words(None, "1").gettext(RESTARTING) == RESTARTING  # a clan of unknown language: English
+    core.learn_language("1", "es")
+    assert core.reader_words(None, "1").gettext(RESTARTING_TITLE) == "Vuelve a intentarlo pronto"
