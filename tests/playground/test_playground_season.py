@@ -26,7 +26,6 @@ from gmbot.server.local import local_backend
 from gmbot.spec.model import BotSpec
 
 SCRIPT = Path(__file__).resolve().parents[2] / "docs" / "playground" / "season.txt"
-PUBLIC = "http://127.0.0.1:8080"
 
 
 def header_command(lines: list[str], program: str) -> list[str]:
@@ -40,18 +39,19 @@ def header_command(lines: list[str], program: str) -> list[str]:
 
 async def test_a_season_with_a_referee(spec: BotSpec, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     lines = SCRIPT.read_text(encoding="utf-8").splitlines()
-    play = header_command(lines, "chat")
-    assert "GMBOT_PROVISIONAL_WARS=1" in lines[[i for i, line in enumerate(lines) if "gmbot chat" in line][0]]
-    monkeypatch.setenv("GMBOT_PROVISIONAL_WARS", "1")  # as the header's command line sets them
-    monkeypatch.setenv("GMBOT_PUBLIC_URL", PUBLIC)
-    assert f"GMBOT_PUBLIC_URL={PUBLIC}" in " ".join(lines[:8])
+    chat_line = next(shlex.split(line.lstrip("# ")) for line in lines if "gmbot chat" in line)
+    settings = dict(word.split("=", 1) for word in chat_line[:chat_line.index("gmbot")])
+    assert settings.keys() == {"GMBOT_PROVISIONAL_WARS", "GMBOT_PUBLIC_URL"}, settings
+    for name, value in settings.items():  # the header's command line sets them for the backend
+        monkeypatch.setenv(name, value)
+    public = settings["GMBOT_PUBLIC_URL"]
+    assert "--database-url" in chat_line
     database = f"sqlite+aiosqlite:///{tmp_path / 'season.sqlite3'}"
     appoint = header_command(lines, "backend_impl.referees")
     appoint[appoint.index("--database-url") + 1] = database
     # kim types first: her id is the first user id the playground makes up on Discord
     assert appoint[appoint.index("--user") + 1] == platform("discord").fake_id("user", 0)
-    assert lines[[i for i, line in enumerate(lines) if line.startswith("as ")][0]] == "as kim in Referees"
-    assert "--database-url" in play
+    assert next(line for line in lines if line.startswith("as ")) == "as kim in Referees"
     # the admin command as the operator runs it: its own process, so here its own thread and loop
     assert await asyncio.to_thread(referees.main, appoint) == 0
 
@@ -96,7 +96,7 @@ async def test_a_season_with_a_referee(spec: BotSpec, tmp_path: Path, monkeypatc
         "  │ *#2 Wolves*",
         "  │ *#3 Bears*",
         "  │ *Tigers in Mini Militia, season ",  # the profile, linking its public page with the chart
-        f"<{PUBLIC}/web/clans/telegram/",
+        f"<{public}/web/clans/telegram/",
         "  │ Rank *#1*.",
         "  │ *WON vs Wolves*",
         "  | *Forfeit war ",  # the forfeit asks first
