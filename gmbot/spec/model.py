@@ -169,6 +169,8 @@ class CardOverride(_Strict):
     description: str | None = None
     color: str | None = None
     url: str | None = None
+    image: str | None = None
+    thumbnail: str | None = None
     fields: list[CardField] | None = None
     footer: str | None = None
 
@@ -180,6 +182,8 @@ class Card(_Strict):
     description: str | None = None
     color: str | None = None  # a named colour of `bot.colors` or "#rrggbb"
     url: str | None = None
+    image: str | None = None  # a URL template: a large picture under the card (only http(s) kept)
+    thumbnail: str | None = None  # a URL template: a small picture beside the card's text
     fields: list[CardField] = Field(default_factory=list)
     footer: str | None = None
     buttons: list[Button] = Field(default_factory=list)
