@@ -158,7 +158,7 @@ def card_to_message(card: RenderedCard) -> dict[str, Any]:
     image = card.image if card.image and len(card.image) <= IMAGE_URL_MAX else None
     thumbnail = card.thumbnail if card.thumbnail and len(card.thumbnail) <= IMAGE_URL_MAX else None
     alt = cut(markup.plain(times.write_times(card.title, times.plain)), ALT_TEXT_MAX) or "image"
-    room = BLOCKS_MAX - len(head) - len(actions) - (1 if card.url else 0) - 1 - (1 if image else 0) - 1
+    room = BLOCKS_MAX - len(head) - len(actions) - (1 if card.url else 0) - 1 - (1 if image else 0)
     body: list[dict[str, Any]] = []
     dropped = 0
 

@@ -48,7 +48,7 @@ async def test_the_registration_carries_each_commands_permissions(s: Stage, tmp_
     assert all(c["default_member_permissions"] is None for c in s.discord.commands[None])
 
 
-def test_a_changed_permission_is_a_change() -> None:
+async def test_a_changed_permission_is_a_change() -> None:
     local = [{"name": "setup", "description": "d", "default_member_permissions": "8"}]
     assert diff(local, [{**local[0], "default_member_permissions": "32"}]) == [
         "~ setup (changed: default_member_permissions)"]
