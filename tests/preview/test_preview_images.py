@@ -1,6 +1,6 @@
 """`gmbot preview` draws a card's image and thumbnail (headless Chromium) as each platform shows
 it: Discord's embed image, Slack's image block (its alt text the card's title), Telegram's link
-preview under the message."""
+preview under the message; a command with `permissions:` says who sees it listed."""
 
 from __future__ import annotations
 
@@ -24,3 +24,13 @@ def test_a_card_with_an_image_shows_it_on_every_platform(page: Any, server: Serv
             assert images.first.get_attribute("src").startswith("http"), (name, platform)
     slack = page.locator(f'[data-entry="command/{pictured[0][0]}/{pictured[0][1]}"] [data-platform="slack"]')
     assert slack.locator("img.slack-image").get_attribute("alt") == slack.locator(".slack-header").inner_text()
+
+
+def test_a_command_with_permissions_says_who_sees_it(page: Any, server: Server) -> None:
+    spec = check(Config(spec=server.spec, openapi=server.openapi, root=server.cwd)).spec
+    hidden = [c for c in spec.commands if c.permissions]
+    assert hidden, "the spec has no command with permissions"
+    page.goto(server.url)
+    for command in hidden:
+        label = page.locator(f'section[data-command="{command.name}"] .permissions').inner_text()
+        assert all(p.value in label for p in command.permissions), command.name
