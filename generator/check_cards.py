@@ -56,9 +56,10 @@ class CardChecks(RequestChecks):
         color = card.get("color")
         if isinstance(color, str) and not color.startswith("#") and color not in self.colors:
             self.error((*path, "color"), f"unknown colour '{color}' (bot.colors has: {', '.join(sorted(self.colors))}; or use #rrggbb)")
-        for key in ("title", "description", "footer", "url"):
+        for key in ("title", "description", "footer", "url", "image", "thumbnail"):
             if isinstance(card.get(key), str):
-                self.check_template(card[key], (*path, key), names, reply_fields, strictest(key), operation)
+                limit = strictest("url" if key in ("image", "thumbnail") else key)  # a picture's address is a URL
+                self.check_template(card[key], (*path, key), names, reply_fields, limit, operation)
         fields = card.get("fields") or []
         fixed = [f for f in fields if not f.get("each")]
         most = strictest("fields")

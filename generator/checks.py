@@ -139,6 +139,11 @@ class Checker(PagingChecks):
     def check_command(self, name: str, command: dict[str, Any], path: Path) -> None:
         description = command.get("description", "")
         self.check_description(description, (*path, "description"))
+        if command.get("permissions") and not command.get("roles"):
+            # permissions only hide a command in a platform's list; who may run it is the
+            # backend's to decide, and the spec says so in `roles` (help shows them)
+            self.error((*path, "permissions"), "permissions hide the command from members who can never run it: "
+                                               "name those who can in `roles:` (the backend enforces them)")
         options: dict[str, Any] = command.get("options") or {}
         most = strictest_command("options")
         if most and len(options) > most.value:

@@ -163,6 +163,8 @@ class CardRenderer:
             description=self.text(card.description, scope),
             color=self.color(card.color, scope),
             url=self.url(card.url, scope),
+            image=self.url(card.image, scope),
+            thumbnail=self.url(card.thumbnail, scope),
             fields=fields,
             footer=self.text(card.footer, scope),
             buttons=[
@@ -190,6 +192,7 @@ def card_to_text(card: RenderedCard) -> str:
             lines.append(f"  {item.name}: {item.value}")
         else:
             lines.append(f"  {item.name or item.value}")
+    lines += [f"  [{kind}: {url}]" for kind, url in (("image", card.image), ("thumbnail", card.thumbnail)) if url]
     if card.buttons:
         lines.append("  " + "  ".join(f"[{b.label}]" for b in card.buttons))
     if card.footer:

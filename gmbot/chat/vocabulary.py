@@ -112,6 +112,8 @@ class RenderedCard:
     description: str = ""
     color: int | None = None
     url: str | None = None
+    image: str | None = None  # an http(s) URL (the renderer drops anything else)
+    thumbnail: str | None = None
     fields: list[RenderedField] = field(default_factory=list)
     footer: str = ""
     buttons: list[RenderedButton] = field(default_factory=list)

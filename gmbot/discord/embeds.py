@@ -119,6 +119,11 @@ def card_to_embeds(card: RenderedCard) -> list[dict[str, Any]]:
             embed["color"] = card.color
     if len(embeds) > 1 and not embeds[0].get("title") and not embeds[0].get("description") and not embeds[0].get("fields"):
         embeds.pop(0)
+    # the thumbnail beside the card's start, the image under its end (an embed shows each once)
+    if card.thumbnail:
+        embeds[0]["thumbnail"] = {"url": card.thumbnail}
+    if card.image:
+        embeds[-1]["image"] = {"url": card.image}
     return embeds
 
 
@@ -168,6 +173,7 @@ def embeds_to_text(message: dict[str, Any]) -> str:
             text = f"{name}: {value}" if name and value else name or value
             # a value's later lines stay indented under its field (help's examples, one a line)
             lines += ["  " + line if i == 0 else "    " + line for i, line in enumerate(text.split("\n"))]
+        lines += [f"  [{kind}: {embed[kind]['url']}]" for kind in ("image", "thumbnail") if embed.get(kind)]
         if embed.get("footer"):
             footers.append(embed["footer"]["text"])  # plain text: Discord formats nothing there
     lines += ["  " + "  ".join(f"[{button.label}]" for button in row) for row in message.get("rows") or []]

@@ -51,6 +51,8 @@ CSS = """
 .discord .embed-field { flex: 0 0 100%; font-size: 13px; overflow-wrap: anywhere; }
 .discord .embed-field.inline { flex: 0 0 33.3%; }
 .discord .embed-field-name { font-weight: 600; color: #f2f3f5; }
+.discord .embed-thumbnail { float: right; max-width: 80px; max-height: 80px; margin-left: 16px; border-radius: 4px; }
+.discord .embed-image { display: block; max-width: 100%; max-height: 300px; margin-top: 12px; border-radius: 4px; }
 .discord .embed-footer { font-size: 11px; color: #b5bac1; margin-top: 8px; }
 .discord code { background: #1e1f22; padding: 0 3px; border-radius: 3px; font-size: 12px; }
 .discord .discord-primary { background: #5865f2; } .discord .discord-success { background: #248046; }

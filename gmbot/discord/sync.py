@@ -52,6 +52,13 @@ def _subset(local: Any, remote: Any, field: str = "") -> bool:
     return bool(local == remote)
 
 
+def _permissions(command: dict[str, Any]) -> str | None:
+    """Who sees the command: its default_member_permissions (absent or null: every member).
+    Compared on its own, since a spec that drops `permissions:` leaves the field out."""
+    value = command.get("default_member_permissions")
+    return None if value is None else str(value)
+
+
 def diff(local: list[dict[str, Any]], remote: list[dict[str, Any]]) -> list[str]:
     def key(command: dict[str, Any]) -> tuple[int, str]:
         return int(command.get("type", 1)), str(command.get("name"))
@@ -62,8 +69,10 @@ def diff(local: list[dict[str, Any]], remote: list[dict[str, Any]]) -> list[str]
     for k, command in local_by.items():
         if k not in remote_by:
             lines.append(f"+ {k[1]} (new)")
-        elif not _subset(command, remote_by[k]):
+        elif not _subset(command, remote_by[k]) or _permissions(command) != _permissions(remote_by[k]):
             changed = sorted(f for f, v in command.items() if v is not None and not _subset(v, remote_by[k].get(f), f))
+            if _permissions(command) != _permissions(remote_by[k]):
+                changed = sorted({*changed, "default_member_permissions"})
             lines.append(f"~ {k[1]} (changed: {', '.join(changed)})")
     lines += [f"- {k[1]} (removed)" for k in remote_by if k not in local_by]
     return lines

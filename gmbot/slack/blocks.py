@@ -6,7 +6,9 @@ legacy attachment whose bar shows the card's colour (Discord's embed bar).
 
 Mapping: title -> header block (plain text); description -> section blocks (mrkdwn,
 split at line ends); inline fields -> sections of up to 10 side-by-side fields; other
-fields -> a section each; url -> a context link; footer -> a context block; buttons ->
+fields -> a section each; url -> a context link; thumbnail -> the first section's image
+accessory (a context image when the card has no section); image -> an image block after
+the body (alt text: the title); footer -> a context block; buttons ->
 actions blocks whose `action_id` and `value` are the core's custom id, so a click routes
 exactly as a Discord `custom_id` does.
 
@@ -45,6 +47,7 @@ CONFIRM_TITLE_MAX, CONFIRM_TEXT_MAX, CONFIRM_BUTTON_MAX = 100, 300, 30  # a butt
 ACTION_ID_MAX = 255
 BUTTON_VALUE_MAX = 2000
 BLOCKS_MAX = 50
+IMAGE_URL_MAX, ALT_TEXT_MAX = 3000, 2000  # an image block's or image element's
 FALLBACK_MAX = 300  # the notification text: Slack allows far more; a preview needs little
 DEFAULT_COLOR = "#dddddd"  # the grey bar Slack (and Discord) show for an uncoloured message
 _STYLES = {"primary": "primary", "success": "primary", "danger": "danger"}  # Slack has no green/grey
@@ -151,7 +154,11 @@ def card_to_message(card: RenderedCard) -> dict[str, Any]:
             elements.append(element)
         actions.append({"type": "actions", "elements": elements})
     # header, url link, footer context and the actions are always kept: the body gets the rest
-    room = BLOCKS_MAX - len(head) - len(actions) - (1 if card.url else 0) - 1
+    # a URL too long for Slack cannot be cut (it would name another picture): it is left out
+    image = card.image if card.image and len(card.image) <= IMAGE_URL_MAX else None
+    thumbnail = card.thumbnail if card.thumbnail and len(card.thumbnail) <= IMAGE_URL_MAX else None
+    alt = cut(markup.plain(times.write_times(card.title, times.plain)), ALT_TEXT_MAX) or "image"
+    room = BLOCKS_MAX - len(head) - len(actions) - (1 if card.url else 0) - 1 - (1 if image else 0)
     body: list[dict[str, Any]] = []
     dropped = 0
 
@@ -175,6 +182,15 @@ def card_to_message(card: RenderedCard) -> dict[str, Any]:
             inline = []
         if item is not None and not item.inline:
             add({"type": "section", "text": _text("mrkdwn", _field_text(item, SECTION_TEXT_MAX))})
+    if thumbnail:
+        picture = {"type": "image", "image_url": thumbnail, "alt_text": alt}
+        section = next((block for block in body if block["type"] == "section"), None)
+        if section is not None:
+            section["accessory"] = picture
+        else:  # nothing to sit beside: a small image in a context line
+            body.append({"type": "context", "elements": [picture]})
+    if image:
+        body.append({"type": "image", "image_url": image, "alt_text": alt})
     context: list[dict[str, Any]] = []
     if card.url:
         url = _entities(card.url).replace("|", "%7C")  # the renderer passed only an http(s) URL
@@ -207,8 +223,14 @@ def message_to_text(message: dict[str, Any]) -> str:
                 lines += _plain(block["text"]).splitlines() or [""]
             elif kind == "section":
                 lines.append("   ".join(_plain(f).replace("\n", ": ", 1) for f in block.get("fields", [])))
+            if kind == "section" and block.get("accessory", {}).get("type") == "image":
+                lines.append(f"[thumbnail: {block['accessory']['image_url']}]")
+            elif kind == "context" and all(e.get("type") == "image" for e in block.get("elements", [])):
+                lines += [f"[thumbnail: {e['image_url']}]" for e in block.get("elements", [])]
             elif kind == "context":
                 lines.append("_" + " ".join(_plain(e) for e in block.get("elements", [])) + "_")
+            elif kind == "image":
+                lines.append(f"[image: {block['image_url']}]")
             elif kind == "actions":
                 lines.append("  ".join(f"[{_plain(e['text'])}]" for e in block.get("elements", [])))
     return "\n".join(f"| {line}" if line else "|" for line in lines)

@@ -53,6 +53,9 @@ CSS = """
 .slack-header { font-weight: 700; font-size: 16px; margin: 2px 0 6px; }
 .slack-section { margin: 4px 0; overflow-wrap: anywhere; }
 .slack-fields { display: grid; grid-template-columns: 1fr 1fr; gap: 6px 12px; margin: 4px 0; }
+.slack-accessory { float: right; width: 72px; height: 72px; object-fit: cover; border-radius: 4px; margin-left: 8px; }
+.slack-image { display: block; max-width: 100%; max-height: 300px; margin: 6px 0; border-radius: 4px; }
+.slack-context-image { width: 20px; height: 20px; vertical-align: middle; }
 .slack-context { font-size: 12px; color: #616061; }
 .slack code { background: #f6f6f6; color: #e01e5a; border: 1px solid #ddd; padding: 0 3px; border-radius: 3px; font-size: 12px; }
 .slack .mention { background: #e8f5fa; color: #1264a3; border-radius: 3px; padding: 0 2px; }

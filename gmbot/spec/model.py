@@ -169,6 +169,8 @@ class CardOverride(_Strict):
     description: str | None = None
     color: str | None = None
     url: str | None = None
+    image: str | None = None
+    thumbnail: str | None = None
     fields: list[CardField] | None = None
     footer: str | None = None
 
@@ -180,6 +182,8 @@ class Card(_Strict):
     description: str | None = None
     color: str | None = None  # a named colour of `bot.colors` or "#rrggbb"
     url: str | None = None
+    image: str | None = None  # a URL template: a large picture under the card (only http(s) kept)
+    thumbnail: str | None = None  # a URL template: a small picture beside the card's text
     fields: list[CardField] = Field(default_factory=list)
     footer: str | None = None
     buttons: list[Button] = Field(default_factory=list)
@@ -198,6 +202,16 @@ class Card(_Strict):
         return self.model_copy(update=parts)
 
 
+class Permission(StrEnum):
+    """Who may see a command (docs/spec.md, Permissions): each platform maps these to its own
+    (gmbot/<platform>/platform.py, the generator target); the backend's roles still decide."""
+
+    ADMINISTRATOR = "administrator"
+    MANAGE_SERVER = "manage_server"
+    MANAGE_CHANNELS = "manage_channels"
+    MANAGE_ROLES = "manage_roles"
+
+
 class Command(_Strict):
     name: str
     description: str
@@ -205,6 +219,8 @@ class Command(_Strict):
     aliases: list[str] = Field(default_factory=list)
     options: list[Option] = Field(default_factory=list)  # in declared order
     roles: list[str] = Field(default_factory=list)  # who may run it (help text; backend enforces)
+    # who sees it in the platform's command list (members with all of these); empty: every member
+    permissions: list[Permission] = Field(default_factory=list)
     request: Request = Field(default_factory=Request)
     # Cards by response status ("200", "201", ...) and "error" for any other.
     replies: dict[str, Card] = Field(default_factory=dict)

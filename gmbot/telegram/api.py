@@ -1,6 +1,6 @@
 """The Bot API client (aiogram's `Bot`) as every part of the Telegram front end makes and uses
 it: at TELEGRAM_API_BASE_URL (a local Bot API server, or the tests' fake), posting card
-messages without link previews."""
+messages without link previews (but the card's picture's, messages.py)."""
 
 from __future__ import annotations
 
@@ -30,6 +30,12 @@ def make_bot(token: str, base_url: str | None = None) -> Bot:
     return Bot(token, session=AiohttpSession(api=server))
 
 
+def preview(message: dict[str, Any]) -> LinkPreviewOptions:
+    """A card's picture as the message's link preview (messages.py); no preview otherwise."""
+    options = message.get("link_preview_options")
+    return LinkPreviewOptions.model_validate(options) if options else NO_PREVIEW
+
+
 def markup(message: dict[str, Any]) -> InlineKeyboardMarkup | None:
     keyboard = message.get("reply_markup")
     return InlineKeyboardMarkup.model_validate(keyboard) if keyboard else None
@@ -49,7 +55,7 @@ async def post(bot: Bot, chat_id: int | str, messages: Sequence[dict[str, Any]],
             try:
                 sent.append(await bot.send_message(
                     chat_id, message["text"], parse_mode=message.get("parse_mode", "HTML"),
-                    reply_markup=markup(message), reply_parameters=reply, link_preview_options=NO_PREVIEW))
+                    reply_markup=markup(message), reply_parameters=reply, link_preview_options=preview(message)))
                 break
             except TelegramRetryAfter as error:
                 if not retry or error.retry_after > REPLY_RETRY_MAX:

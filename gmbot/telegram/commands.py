@@ -3,7 +3,8 @@ one per scope, written by the generator to `generated/telegram/commands.json` an
 `gmbot telegram-commands`.
 
 Scopes: every member of a group sees the commands anyone may run; chat administrators see
-every command, those the spec gives `roles` too (a clan's leaders are usually the group's
+every command, those the spec gives `roles` or `permissions` too (Telegram has one kind of
+privileged member, the administrator: any `permissions:` maps to it) (a clan's leaders are usually the group's
 administrators; the backend still decides who may run what, so a command typed by anyone
 works as on the other platforms). Telegram shows a user the list of the most specific scope
 that applies, so the administrators' list repeats the others.
@@ -70,7 +71,8 @@ def _lists(spec: BotSpec, t: Catalog) -> list[dict[str, Any]]:
         extra.append({"command": telegram_name(prefix),
                       "description": t.gettext(RUN_ANY).format(prefix=telegram_name(prefix))})
     return [
-        {"scope": EVERYONE, "commands": _menu([c for c in spec.commands if not c.roles], extra, t)},
+        {"scope": EVERYONE, "commands": _menu([c for c in spec.commands if not c.roles and not c.permissions],
+                                              extra, t)},
         {"scope": ADMINISTRATORS, "commands": _menu(spec.commands, extra, t)},
     ]
 

@@ -5,6 +5,11 @@ the description follows, fields are `<b>name</b>: value` lines (inline ones shar
 the footer is italic (Telegram has no colour bar: the card's colour is not shown), and its
 buttons are an inline keyboard under the last message, rows of three.
 
+Images: the first message's link preview shows the card's image (large, under the text), or
+its thumbnail (small) when it has no image (`link_preview_options.url`: the address need not
+be in the text). Not sendPhoto: a photo's caption holds 1024 characters, not 4096, and a page
+button's edit (editMessageText) cannot turn a photo into text or back.
+
 Text is data: the author's card text (Discord-flavoured Markdown) becomes Telegram's HTML
 (`**b**` -> <b>, `__u__` -> <u>, `*i*` -> <i>, `~~s~~` -> <s>, `` `c` `` -> <code>,
 `[label](https://url)` -> <a href>); every value is escaped (`&`, `<`, `>`, `"`) and gets a
@@ -208,6 +213,11 @@ def card_to_messages(card: RenderedCard) -> list[dict[str, Any]]:
     card = times.with_times(card, times.plain)  # every time in plain UTC text
     texts = _fit(*_lines(card)) or ["…"]  # Telegram refuses an empty message
     messages: list[dict[str, Any]] = [{"text": text, "parse_mode": "HTML"} for text in texts]
+    picture = card.image or card.thumbnail
+    if picture:
+        messages[0]["link_preview_options"] = {
+            "url": picture, "show_above_text": False,
+            "prefer_large_media" if card.image else "prefer_small_media": True}
     rows = keyboard(card.buttons)
     if rows:
         messages[-1]["reply_markup"] = {"inline_keyboard": rows}
@@ -254,6 +264,10 @@ def message_to_text(messages: list[dict[str, Any]]) -> str:
         parser.feed(str(message.get("text", "")))
         parser.close()
         lines += [f"│ {line}".rstrip() for line in "".join(parser.parts).split("\n")]
+        preview = message.get("link_preview_options") or {}
+        if preview.get("url"):
+            kind = "image" if preview.get("prefer_large_media") else "thumbnail"
+            lines.append(f"│ [{kind}: {preview['url']}]")
         for row in (message.get("reply_markup") or {}).get("inline_keyboard", []):
             lines.append("  " + "  ".join(f"[{key['text']}]" for key in row))
     return "\n".join(lines)

@@ -50,6 +50,9 @@ def telegram_html(text: str) -> Markup:
 CSS = """
 .telegram { background: #a7c4a0; padding: 10px; border-radius: 6px; font-family: -apple-system, "Segoe UI", sans-serif; }
 .tg-bubble { background: #fff; color: #000; border-radius: 10px; padding: 6px 10px; margin: 6px 0; max-width: 95%; }
+.tg-link-preview { border-left: 3px solid #168acd; padding-left: 6px; margin-top: 4px; }
+.tg-link-preview img { display: block; max-width: 100%; max-height: 260px; border-radius: 4px; }
+.tg-link-preview.small img { width: 64px; height: 64px; object-fit: cover; }
 .tg-text { font-size: 14px; line-height: 1.35; overflow-wrap: anywhere; }
 .tg-text a { color: #168acd; } .tg-text code { background: #eef; border-radius: 3px; padding: 0 2px; }
 .tg-row { display: flex; gap: 4px; margin-top: 4px; }

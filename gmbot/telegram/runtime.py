@@ -40,7 +40,7 @@ from gmbot.chat.vocabulary import Invocation, Person, Place, RenderedCard, Rende
 from gmbot.service.shutdown import OPEN, RESTARTING, RESTARTING_TITLE, Gate, admitted
 from gmbot.spec.model import BotSpec
 from gmbot.telegram import PLATFORM
-from gmbot.telegram.api import NO_PREVIEW, markup, post
+from gmbot.telegram.api import markup, post, preview
 from gmbot.telegram.buttons import Callbacks
 from gmbot.telegram.commands import listable, telegram_name
 from gmbot.telegram.messages import card_to_messages, card_to_text
@@ -262,7 +262,7 @@ class TelegramRuntime:
             await self.bot.edit_message_text(
                 text=messages[0]["text"], chat_id=chat_id, message_id=message_id,
                 parse_mode=messages[0].get("parse_mode", "HTML"), reply_markup=markup(messages[0]),
-                link_preview_options=NO_PREVIEW)
+                link_preview_options=preview(messages[0]))
         except TelegramAPIError as error:
             if "not modified" in str(error):  # the same page again (two clicks at once): shown already
                 return True

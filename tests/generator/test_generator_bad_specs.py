@@ -32,7 +32,7 @@ def test_every_check_has_a_case() -> None:
         # issue 17: mistakes that used to pass `gmbot generate`
         "button_reply_paths", "each_not_list", "event_data_fields", "template_unsafe", "duration_unit",
         "datetime_options",
-        "paging", "confirm", "command_reference", "autocomplete", "visibility",
+        "paging", "confirm", "command_reference", "autocomplete", "visibility", "images", "permissions", "permissions_unknown",
     ]:
         assert required in names
 

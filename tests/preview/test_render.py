@@ -50,7 +50,7 @@ def _slack_message(card: RenderedCard) -> dict[str, Any]:
         {"type": "context", "elements": [{"type": "mrkdwn", "text": card.footer}]},
         {"type": "actions", "elements": [{"type": "button", "text": {"type": "plain_text", "text": b.label},
                                           "style": "primary"} for b in card.buttons]},
-        {"type": "image", "image_url": "https://e.org/x.png", "alt_text": "x"},
+        {"type": "video", "video_url": "https://e.org/x.mp4", "alt_text": "x"},
     ]}]}
 
 

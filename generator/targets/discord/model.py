@@ -8,7 +8,7 @@ from typing import Any
 from generator.openapi import snake
 from generator.render_model import py
 from gmbot.chat.options import described
-from gmbot.spec.model import BotSpec, Option, OptionType
+from gmbot.spec.model import BotSpec, Command, Option, OptionType, Permission
 
 # py-cord input types by spec type (docs/architecture.md, "The bot contract")
 SLASH_TYPES = {
@@ -23,6 +23,23 @@ SLASH_TYPES = {
     OptionType.BOOLEAN: ("bool", 5),
     OptionType.USER: ("discord.Member", 6),
 }
+
+
+# Discord's permission bits (discord.com/developers/docs/topics/permissions) for the spec's
+# neutral names: a command's default_member_permissions is their sum, and Discord shows the
+# command to members who have every one of them (and to administrators; a server may grant
+# it to other roles or members in its Integrations settings)
+PERMISSION_BITS = {
+    Permission.ADMINISTRATOR: 1 << 3,
+    Permission.MANAGE_CHANNELS: 1 << 4,
+    Permission.MANAGE_SERVER: 1 << 5,  # MANAGE_GUILD
+    Permission.MANAGE_ROLES: 1 << 28,
+}
+
+
+def member_permissions(command: Command) -> int | None:
+    """The command's default_member_permissions, or None (every member) when it declares none."""
+    return sum(PERMISSION_BITS[p] for p in set(command.permissions)) if command.permissions else None
 
 
 @dataclass(frozen=True)
@@ -43,6 +60,7 @@ class BotCommand:
     aliases: list[str]
     options: list[SlashOption]
     payload: dict[str, Any]
+    permissions: int | None = None  # default_member_permissions
 
 
 @dataclass(frozen=True)
@@ -123,5 +141,9 @@ def bot_model(spec: BotSpec) -> BotModel:
             "integration_types": [0],
             "contexts": [0, 1, 2],
         }
-        commands.append(BotCommand(command.name, function, command.description, command.aliases, options, payload))
+        bits = member_permissions(command)
+        if bits is not None:
+            payload["default_member_permissions"] = str(bits)  # Discord's bitfields are strings
+        commands.append(BotCommand(command.name, function, command.description, command.aliases, options, payload,
+                                   bits))
     return BotModel(spec.bot.name, spec.bot.slash_commands, spec.bot.prefix_commands, commands)
