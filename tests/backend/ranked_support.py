@@ -9,10 +9,11 @@ season boundaries are crossed without waiting.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -23,6 +24,7 @@ from backend_impl.clock import utcnow
 from backend_impl.tables import ClanRating, PlayerRating, WarPlayer, WarResult
 from generated import models as m
 from gmbot.server.types import Reply, RequestContext
+from tests.backend.conftest import PG_URL, create_pg_database, drop_pg_database
 
 VOTES = {"host": ("win", "lose"), "opponent": ("lose", "win"), "draw": ("draw", "draw"),
          "disputed": ("win", "win")}  # fmt: skip
@@ -132,3 +134,36 @@ async def open_arena(url: str, monkeypatch: pytest.MonkeyPatch) -> Arena:
     await migrate.upgrade(url)
     await db.close()
     return Arena(db.init(url), monkeypatch)
+
+
+# The ranked tests' database (SQLite, and PostgreSQL when TEST_DATABASE_URL is set) and an
+# arena on it; a test module imports `ranked_database_url` and `ranked_arena` (named `database_url` and `arena`).
+@pytest.fixture(
+    params=[
+        pytest.param("sqlite", id="sqlite"),
+        pytest.param("postgres", id="postgres", marks=[
+            pytest.mark.postgres, pytest.mark.skipif(not PG_URL, reason="TEST_DATABASE_URL not set")]),
+    ],
+    name="database_url",
+)  # fmt: skip
+def ranked_database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    if request.param == "sqlite":
+        yield f"sqlite+aiosqlite:///{tmp_path / 'ranked.sqlite3'}"
+        return
+    assert PG_URL
+    url = create_pg_database(PG_URL)
+    try:
+        yield url
+    finally:
+        drop_pg_database(PG_URL, url)
+
+
+@pytest.fixture(name="arena")
+async def ranked_arena(database_url: str, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[Arena]:
+    monkeypatch.setenv("GMBOT_PROVISIONAL_WARS", "2")
+    monkeypatch.setenv("GMBOT_FARMING_WINDOW_HOURS", str(7 * 24))
+    opened = await open_arena(database_url, monkeypatch)
+    try:
+        yield opened
+    finally:
+        await db.close()

@@ -7,7 +7,6 @@ grace rule for unvoted wars at the exact moments the clock is set to; forfeits.
 from __future__ import annotations
 
 import random
-from collections.abc import AsyncIterator, Iterator
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -20,42 +19,19 @@ from backend_impl.clock import utcnow
 from backend_impl.tables import Clan, ClanRating, War, WarResult
 from generated import models as m
 from gmbot.server.types import Problem, RequestContext
-from tests.backend.conftest import PG_URL, create_pg_database, drop_pg_database
-from tests.backend.ranked_support import Arena, ArenaClan, body, open_arena
+from tests.backend.ranked_support import (  # noqa: F401  (fixtures)
+    Arena,
+    ArenaClan,
+    body,
+    ranked_arena,
+    ranked_database_url,
+)
 from tests.backend.test_ratings_maths import T0, _independent_replay, _random_season
 
 OPERATOR = RequestContext(client="OPERATOR", platform="discord", request_id="operator")
 REFEREE = {"id": "777000111", "name": "ref kim"}
 
 
-@pytest.fixture(
-    params=[
-        pytest.param("sqlite", id="sqlite"),
-        pytest.param("postgres", id="postgres", marks=[
-            pytest.mark.postgres, pytest.mark.skipif(not PG_URL, reason="TEST_DATABASE_URL not set")]),
-    ]
-)  # fmt: skip
-def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    if request.param == "sqlite":
-        yield f"sqlite+aiosqlite:///{tmp_path / 'disputes.sqlite3'}"
-        return
-    assert PG_URL
-    url = create_pg_database(PG_URL)
-    try:
-        yield url
-    finally:
-        drop_pg_database(PG_URL, url)
-
-
-@pytest.fixture
-async def arena(database_url: str, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[Arena]:
-    monkeypatch.setenv("GMBOT_PROVISIONAL_WARS", "2")
-    monkeypatch.setenv("GMBOT_FARMING_WINDOW_HOURS", str(7 * 24))
-    opened = await open_arena(database_url, monkeypatch)
-    try:
-        yield opened
-    finally:
-        await db.close()
 
 
 async def appoint(games: list[int] | None = None, user: dict[str, str] = REFEREE) -> None:

@@ -12,52 +12,21 @@ from __future__ import annotations
 import asyncio
 import random
 from collections import Counter
-from collections.abc import AsyncIterator, Iterator
 from datetime import datetime, timedelta
-from pathlib import Path
 
 import pytest
 from openskill.models import PlackettLuce
 from sqlalchemy import select, update
 
-from backend_impl import db, ranked, ranks, replay, seasons, standings
+from backend_impl import ranked, ranks, replay, seasons, standings
 from backend_impl.rating import DEFAULT_MU, DEFAULT_SIGMA, Ledger, WarInput, soft_reset
 from backend_impl.tables import ClanRating, RatingBucket, Season, War, WarResult
-from tests.backend.conftest import PG_URL, create_pg_database, drop_pg_database
-from tests.backend.ranked_support import Arena, body, open_arena
+from tests.backend.ranked_support import Arena, body, ranked_arena, ranked_database_url  # noqa: F401  (fixtures)
 
 T0 = datetime(2026, 11, 2, 12, 0)
 OPENSKILL = PlackettLuce()  # the library's own model, defaults: what docs/backend.md states
 
 
-@pytest.fixture(
-    params=[
-        pytest.param("sqlite", id="sqlite"),
-        pytest.param("postgres", id="postgres", marks=[
-            pytest.mark.postgres, pytest.mark.skipif(not PG_URL, reason="TEST_DATABASE_URL not set")]),
-    ]
-)  # fmt: skip
-def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    if request.param == "sqlite":
-        yield f"sqlite+aiosqlite:///{tmp_path / 'ranked.sqlite3'}"
-        return
-    assert PG_URL
-    url = create_pg_database(PG_URL)
-    try:
-        yield url
-    finally:
-        drop_pg_database(PG_URL, url)
-
-
-@pytest.fixture
-async def arena(database_url: str, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[Arena]:
-    monkeypatch.setenv("GMBOT_PROVISIONAL_WARS", "2")
-    monkeypatch.setenv("GMBOT_FARMING_WINDOW_HOURS", str(7 * 24))
-    opened = await open_arena(database_url, monkeypatch)
-    try:
-        yield opened
-    finally:
-        await db.close()
 
 
 def openskill_rate(winner: tuple[float, float], loser: tuple[float, float], draw: bool = False) -> tuple[
