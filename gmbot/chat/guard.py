@@ -14,6 +14,7 @@ from collections.abc import Awaitable
 
 from gmbot.chat.core import Core
 from gmbot.chat.i18n import ENGLISH, Catalog
+from gmbot.chat.markup import data
 from gmbot.chat.options import UsageError
 from gmbot.chat.vocabulary import Outcome
 
@@ -25,9 +26,12 @@ class PeopleUnavailable(Exception):
     def __init__(self, platform: str, question: str, call: str, reason: str, retry_after: float | None = None) -> None:
         super().__init__(f"{call}: {reason}")
         self.platform = platform  # the name people read: "Slack"
-        self.question = question  # what could not be answered: "who a person you mentioned is"
+        # what could not be answered ("who a person you mentioned is"), a message id of the
+        # catalogs: the platform marks it with N_ and the card shows it in the reader's language
+        self.question = question
         self.reason = reason
         self.retry_after = retry_after
+        self.detail: str | None = None  # what the platform said, shown after the question where it helps
 
 
 async def guarded(log: logging.Logger, core: Core, work: Awaitable[Outcome], t: Catalog = ENGLISH) -> Outcome:
@@ -38,9 +42,14 @@ async def guarded(log: logging.Logger, core: Core, work: Awaitable[Outcome], t: 
         return core.usage_outcome(error, t)
     except PeopleUnavailable as error:
         log.warning("cannot tell who is mentioned: %s", error)
-        later = f" in {error.retry_after:g} s" if error.retry_after else " in a minute"
-        return Outcome(core.notice(f"{error.platform} is busy", f"{error.platform} could not say {error.question}. "
-                                   f"Nothing was done; try again{later}.", "error"), "unavailable")
+        later = t.gettext("in {seconds} s").format(seconds=f"{error.retry_after:g}") if error.retry_after \
+            else t.gettext("in a minute")
+        return Outcome(core.notice(
+            t.gettext("{platform} is busy").format(platform=error.platform),
+            t.gettext("{platform} could not say {question}. Nothing was done; try again {later}.").format(
+                platform=error.platform, later=later,
+                question=t.gettext(error.question) + (f" ({data(error.detail)})" if error.detail else "")),
+            "error"), "unavailable")
     except Exception:
         log.exception("command failed")
         return Outcome(core.notice(t.gettext("Something went wrong"),

@@ -28,6 +28,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from gmbot.chat import guard as chat_guard
+from gmbot.chat.i18n import N_
 from gmbot.chat.options import MentionResolver, NotAMention
 from gmbot.chat.vocabulary import Person, ZoneLookup
 from gmbot.service.delivery import retry_after
@@ -47,8 +48,8 @@ class PeopleUnavailable(chat_guard.PeopleUnavailable):
     """users.info did not answer: who a mention names cannot be known now."""
 
     def __init__(self, user_id: str, reason: str, retry_after: float | None = None) -> None:
-        super().__init__("Slack", f"who a person you mentioned is ({reason})", f"users.info {user_id}", reason,
-                         retry_after)
+        super().__init__("Slack", N_("who a person you mentioned is"), f"users.info {user_id}", reason, retry_after)
+        self.detail = reason  # the HTTP status or error Slack gave, as before
         self.user_id = user_id
 
 

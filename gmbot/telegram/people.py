@@ -36,6 +36,7 @@ from aiogram.types import User
 
 from gmbot.chat import guard as chat_guard
 from gmbot.chat.fit import cut
+from gmbot.chat.i18n import N_
 from gmbot.chat.options import MentionResolver, NotAMention
 from gmbot.chat.vocabulary import Person
 
@@ -52,7 +53,7 @@ class PeopleUnavailable(chat_guard.PeopleUnavailable):
     """getChatMember did not answer: whether a mention names a member cannot be known now."""
 
     def __init__(self, user_id: str, reason: str, retry_after: float | None = None) -> None:
-        super().__init__("Telegram", "whether a person you mentioned is in this group", f"getChatMember {user_id}",
+        super().__init__("Telegram", N_("whether a person you mentioned is in this group"), f"getChatMember {user_id}",
                          reason, retry_after)
 
 
