@@ -21,13 +21,10 @@ from backend_impl import db, replay
 from tests.backend.backend_support import Api, is_problem, setup_clan, uid, user
 from tests.backend.conftest import (
     PG_URL,
-    create_pg_database,
-    drop_pg_database,
-    prepare_database,
     start_server,
 )
 from tests.backend.test_lifecycle import current_cursor, feed_until
-from tests.backend.test_ratings import Ranked, Side, _operator_key, board, play
+from tests.backend.test_ratings import Ranked, Side, board, play, ranked_server
 
 GRACE_SECONDS = 6.0
 
@@ -42,25 +39,12 @@ GRACE_SECONDS = 6.0
 )  # fmt: skip
 def backend(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Ranked]:
     directory = tmp_path_factory.mktemp(f"disputes-{request.param}")
-    if request.param == "sqlite":
-        url = f"sqlite+aiosqlite:///{directory / 'gmbot.sqlite3'}"
-    else:
-        assert PG_URL
-        url = create_pg_database(PG_URL)
-    keys = prepare_database(url)
-    keys["operator"] = asyncio.run(_operator_key(url))
     # the grace is short: the wars of this module are voted at once (play) or left on purpose
-    server = start_server(url, directory / "server.log", GMBOT_PROVISIONAL_WARS="2",
-                          GMBOT_VOTE_GRACE_HOURS=str(GRACE_SECONDS / 3600))  # fmt: skip
-    try:
-        yield Ranked(server, keys)
-    finally:
-        server.stop()
-        log = (directory / "server.log").read_text()
-        if request.param == "postgres":
-            assert PG_URL
-            drop_pg_database(PG_URL, url)
-        assert "Traceback" not in log, log[-3000:]
+    with ranked_server(request.param, directory, GMBOT_PROVISIONAL_WARS="2",
+                       GMBOT_VOTE_GRACE_HOURS=str(GRACE_SECONDS / 3600)) as ranked:
+        yield ranked
+    log = (directory / "server.log").read_text()
+    assert "Traceback" not in log, log[-3000:]
 
 
 @pytest.fixture

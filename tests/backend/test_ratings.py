@@ -12,8 +12,10 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -59,20 +61,28 @@ async def _operator_key(url: str) -> Key:
     ],
 )  # fmt: skip
 def ranked_backend(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Ranked]:
-    directory = tmp_path_factory.mktemp(f"ranked-{request.param}")
-    if request.param == "sqlite":
+    with ranked_server(request.param, tmp_path_factory.mktemp(f"ranked-{request.param}"),
+                       GMBOT_PROVISIONAL_WARS=str(PROVISIONAL)) as ranked:
+        yield ranked
+
+
+@contextmanager
+def ranked_server(kind: str, directory: Path, **env: str) -> Iterator[Ranked]:
+    """A real `gmbot serve` on a fresh SQLite file or PostgreSQL database (`kind`), with the
+    usual keys and an operator's, its environment extended by `env`; its log in `directory`."""
+    if kind == "sqlite":
         url = f"sqlite+aiosqlite:///{directory / 'gmbot.sqlite3'}"
     else:
         assert PG_URL
         url = create_pg_database(PG_URL)
     keys = prepare_database(url)
     keys["operator"] = asyncio.run(_operator_key(url))
-    server = start_server(url, directory / "server.log", GMBOT_PROVISIONAL_WARS=str(PROVISIONAL))
+    server = start_server(url, directory / "server.log", **env)
     try:
         yield Ranked(server, keys)
     finally:
         server.stop()
-        if request.param == "postgres":
+        if kind == "postgres":
             assert PG_URL
             drop_pg_database(PG_URL, url)
 
