@@ -6,9 +6,14 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import re
+import sys
+from collections.abc import AsyncIterator
+from pathlib import Path
 from typing import Any
 
 import httpx
+
+from tests.support import free_port
 
 
 class Process:
@@ -93,3 +98,20 @@ class Process:
 
     def assert_no_traceback(self) -> None:
         assert "Traceback" not in self.output, self.output
+
+
+@contextlib.asynccontextmanager
+async def gmbot_run(tmp: Path, env: dict[str, str], platform: str) -> AsyncIterator[Process]:
+    """`gmbot run` in `tmp` (its own SQLite; `gmbot run` makes the bot's API key) with `env`,
+    `platform`'s front end beside the backend; killed at the end."""
+    key_env = f"GMBOT_{platform.upper()}_API_KEY"
+    env = {k: v for k, v in env.items() if k not in ("GMBOT_API_KEY", key_env, "GMBOT_BACKEND_URL")}
+    port = free_port()
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "gmbot.cli", "run", "--port", str(port), cwd=tmp, env=env,
+        stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT)
+    run = Process(process, port, platform)  # its health port is `gmbot run`'s own: the aggregated /health
+    try:
+        yield run
+    finally:
+        await run.kill()

@@ -24,6 +24,7 @@ from gmbot.server.local import LocalBackend
 from gmbot.service.shutdown import RESTARTING
 from gmbot.slack.runtime import CLIENT
 from tests.process import Process
+from tests.process import gmbot_run as run_with
 from tests.support import ROOT
 
 from .conftest import SECRET, TOKEN, SlackWire
@@ -229,20 +230,11 @@ async def gmbot_run(tmp: Path, fake: FakeSlack) -> AsyncIterator[Process]:
     """`gmbot run` in `tmp` (its own SQLite and API key), the Slack bot pointed at the fake."""
     from tests.backend.backend_support import cli_environment
 
-    port = free_port()
     env = {k: v for k, v in cli_environment().items() if k not in SLACK_VARS}
     env.update({"SLACK_BOT_TOKEN": TOKEN, "SLACK_SIGNING_SECRET": SECRET, "SLACK_API_URL": fake.api_url,
                 "GMBOT_SLACK_PORT": str(free_port()), **FAST})
-    for name in ("GMBOT_API_KEY", "GMBOT_SLACK_API_KEY", "GMBOT_BACKEND_URL"):
-        env.pop(name, None)
-    process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "gmbot.cli", "run", "--port", str(port), cwd=tmp, env=env,
-        stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT)
-    run = Process(process, port, "slack")  # its health port is `gmbot run`'s own: the aggregated /health
-    try:
+    async with run_with(tmp, env, "slack") as run:
         yield run
-    finally:
-        await run.kill()
 
 
 async def test_gmbot_run_exits_78_when_slack_refuses_the_token(fake: FakeSlack, tmp_path: Path) -> None:

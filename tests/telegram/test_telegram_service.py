@@ -25,6 +25,7 @@ from gmbot.server.local import LocalBackend
 from gmbot.telegram import CLIENT
 from gmbot.telegram.cli import telegram_main
 from tests.process import Process
+from tests.process import gmbot_run as run_with
 from tests.support import ROOT, free_port
 
 from .conftest import BEARS, SECRET, WOLVES, shown, title
@@ -223,19 +224,10 @@ async def gmbot_run(tmp: Path, fake: FakeTelegram) -> AsyncIterator[Process]:
     """`gmbot run` in `tmp` (its own SQLite and API key), the Telegram bot pointed at the fake."""
     from tests.backend.backend_support import cli_environment
 
-    port = free_port()
     env = {k: v for k, v in cli_environment().items() if k not in TELEGRAM_VARS and not k.startswith("SLACK_")}
     env.update({"TELEGRAM_BOT_TOKEN": fake.token, "TELEGRAM_API_BASE_URL": fake.url, **FAST})
-    for name in ("GMBOT_API_KEY", "GMBOT_TELEGRAM_API_KEY", "GMBOT_BACKEND_URL"):
-        env.pop(name, None)
-    process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "gmbot.cli", "run", "--port", str(port), cwd=tmp, env=env,
-        stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT)
-    run = Process(process, port, "telegram")  # its health port is `gmbot run`'s own: the aggregated /health
-    try:
+    async with run_with(tmp, env, "telegram") as run:
         yield run
-    finally:
-        await run.kill()
 
 
 async def test_gmbot_run_starts_the_telegram_bot_with_its_own_key(fake: FakeTelegram, tmp_path: Path) -> None:
