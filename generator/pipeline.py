@@ -206,6 +206,10 @@ def render(config: Config, checked: Checked | None = None) -> Output:
     # each platform's own files (generated/<platform>/...), written by its generator target
     out = Outputs(spec, spec_source[0], config.package, from_spec,
                   lambda template, **more: _render(template, **spec_ctx, **more), _json, translations)
+    doc = checked.spec_doc or yamlpos.load(config.display(config.spec), checked.spec_text)[0]
+    translated = [doc.error(path, message) for target in targets() for path, message in target.translated_problems(out)]
+    if translated:
+        raise SpecErrors(translated)
     for target in targets():
         files.update(target.outputs(out))
     stubs = {}

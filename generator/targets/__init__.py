@@ -88,6 +88,11 @@ class Target:
         """This platform's own rules over the whole (schema-valid) spec document."""
         return ()
 
+    def translated_problems(self, out: Outputs) -> Iterable[Problem]:
+        """This platform's own rules over the spec with its translations (a budget that counts
+        each text at its longest translation, say), checked before anything is written."""
+        return ()
+
     def outputs(self, out: Outputs) -> dict[str, str]:
         """The files this platform adds to generated/ (path relative to it -> content)."""
         return {}

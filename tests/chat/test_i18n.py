@@ -258,3 +258,34 @@ async def test_notices_outside_a_command_speak_the_readers_language(spec: BotSpe
     assert core.reader_words(None, "1").gettext(RESTARTING) == RESTARTING  # a clan of unknown language: English
     core.learn_language("1", "es")
     assert core.reader_words(None, "1").gettext(RESTARTING_TITLE) == "Vuelve a intentarlo pronto"
+
+
+def test_a_translation_that_overruns_discords_command_budget_is_reported(tmp_path: Path,
+                                                                          capsys: pytest.CaptureFixture[str]) -> None:
+    """Discord counts each text of a registration at its longest localization: a command whose
+    English fits its 8000 characters can be pushed over by its translations."""
+    root = project(tmp_path)
+    spec_file = root / "specs" / "commands.yaml"
+    options = "".join(
+        f"      {letter}: {{type: choice, description: Pick one, choices: ["
+        + ", ".join(f'{{name: "Pick {letter} {i:02}", value: {i}}}' for i in range(1, 26)) + "]}\n"
+        for letter in "abcd")
+    spec_file.write_text(spec_file.read_text(encoding="utf-8").replace("\ncommands:\n", (
+        "\ncommands:\n  menu:\n    description: A command of many choices\n    operation: listGames\n"
+        f"    options:\n{options}    request:\n      query: {{limit: $a, offset: $b}}\n"), 1), encoding="utf-8")
+    assert i18n(["update", "--spec", str(spec_file)]) == 0
+    assert run_generate(root) == 0  # in English it fits
+    po = root / "specs" / "locales" / "es" / "LC_MESSAGES" / "gmbot.po"
+    text = po.read_text(encoding="utf-8")
+    for letter in "abcd":
+        for i in range(1, 26):
+            spanish = f"Elección {letter} {i:02} ".ljust(100, "x")
+            text = text.replace(f'msgid "Pick {letter} {i:02}"\nmsgstr ""', f'msgid "Pick {letter} {i:02}"\nmsgstr "{spanish}"')
+    po.write_text(text, encoding="utf-8")
+    shutil.rmtree(root / "generated")
+    assert run_generate(root) == 1
+    err = capsys.readouterr().err
+    line = spec_file.read_text(encoding="utf-8").splitlines().index("  menu:") + 1
+    assert f"specs/commands.yaml:{line}:" in err and "counting each at its longest translation (es for 100)" in err, err
+    assert "Discord allows 8000 per command" in err
+    assert not (root / "generated").exists()  # nothing written

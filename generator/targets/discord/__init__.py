@@ -3,10 +3,15 @@
 
 from __future__ import annotations
 
-from generator.targets import CardLimits, CommandLimits, Outputs, Target
+from collections.abc import Iterable
+from typing import Any
+
+from generator.targets import CardLimits, CommandLimits, Outputs, Problem, Target
 from generator.targets.discord import limits
+from generator.targets.discord.budget import over_budget
 from generator.targets.discord.localize import localize
 from generator.targets.discord.model import bot_model
+from gmbot.discord.platform import command_locales
 
 
 class Discord(Target):
@@ -27,11 +32,20 @@ class Discord(Target):
     def name_problem(self, name: str) -> str | None:
         return limits.name_problem(name)
 
+    def translated_problems(self, out: Outputs) -> Iterable[Problem]:
+        catalog_of = {code: locale for locale in out.translations for code in command_locales(locale)}
+        for name, message in over_budget(self.registrations(out), catalog_of):
+            yield ("commands", name), message
+
+    def registrations(self, out: Outputs) -> list[dict[str, Any]]:
+        """What `gmbot sync-commands` registers: each command with its catalogs' names and
+        descriptions (localize.py)."""
+        return [localize(c.payload, spec_command, out.translations)
+                for c, spec_command in zip(bot_model(out.spec).commands, out.spec.commands, strict=True)]
+
     def outputs(self, out: Outputs) -> dict[str, str]:
         bot = bot_model(out.spec)
-        # the registrations, with each catalog's names and descriptions (localize.py)
-        payloads = [localize(c.payload, spec_command, out.translations)
-                    for c, spec_command in zip(bot.commands, out.spec.commands, strict=True)]
+        payloads = self.registrations(out)
         commands_json = {"commands": payloads if bot.slash else []}
         return {
             "discord/__init__.py": out.render("package_init.py.jinja",
