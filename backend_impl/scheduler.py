@@ -15,11 +15,22 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 
 from sqlalchemy import func, select, update
 
-from backend_impl import catalogue, deliveries, grace, idempotency, metrics, outbox, seasons, views
+from backend_impl import (
+    capacity,
+    catalogue,
+    deliveries,
+    grace,
+    idempotency,
+    metrics,
+    outbox,
+    seasons,
+    views,
+)
 from backend_impl.db import Database, utcnow
 from backend_impl.tables import Clan, War
 
@@ -82,42 +93,65 @@ async def measure_lag(database: Database, now: datetime | None = None) -> tuple[
     return int(count), lag
 
 
-async def run(database: Database, interval: float) -> None:
-    """Forever: end due wars, roll seasons over, purge expired idempotency records and
-    delivered events, sleep `interval` seconds.
+async def _end_wars(database: Database) -> None:
+    await measure_lag(database)
+    ended = await end_due_wars(database)
+    if ended:
+        log.info("ended wars %s", ", ".join(ended))
 
-    Errors are logged, never fatal; one job failing does not skip the other.
-    """
+
+async def _settle_unvoted(database: Database) -> None:
+    settled = await grace.settle_unvoted(database)
+    if settled:
+        log.info("settled unvoted wars %s", ", ".join(settled))
+
+
+async def _roll_seasons(database: Database) -> None:
+    rolled = await seasons.roll_over(database)
+    if rolled:
+        log.info("seasons now: %s", ", ".join(f"game {s.game_id} #{s.number}" for s in rolled))
+
+
+async def _purge_idempotency(database: Database) -> None:
+    purged = await idempotency.purge_expired(database)
+    if purged:
+        log.info("purged %d expired idempotency records", purged)
+
+
+async def _purge_events(database: Database) -> None:
+    removed = await deliveries.purge_events(database)
+    if removed:
+        log.info("removed %d delivered events past retention", removed)
+
+
+JOBS: tuple[tuple[str, Callable[[Database], Awaitable[None]]], ...] = (
+    ("scheduler round", _end_wars),
+    ("settling unvoted wars", _settle_unvoted),
+    ("season rollover", _roll_seasons),
+    ("idempotency purge", _purge_idempotency),
+    ("event retention", _purge_events),
+)
+
+
+async def one_round(database: Database, interval: float) -> None:
+    """Each job once. Errors are logged, never fatal; one job failing does not skip the
+    others. A job that finds no database connection free (the pool or PgBouncer full:
+    `capacity.is_exhausted`) is a busy moment, not a bug: one warning line, and it runs again
+    next round (`interval` seconds on)."""
+    for what, job in JOBS:
+        try:
+            await job(database)
+        except Exception as error:
+            if capacity.is_exhausted(error):
+                log.warning("%s skipped: no database connection is free (%s); again in %gs",
+                            what, str(error).splitlines()[0][:200], interval)
+            else:
+                log.exception("%s failed", what)
+
+
+async def run(database: Database, interval: float) -> None:
+    """Forever: end due wars, settle unvoted ones, roll seasons over, purge expired
+    idempotency records and delivered events (`one_round`), sleep `interval` seconds."""
     while True:
-        try:
-            await measure_lag(database)
-            ended = await end_due_wars(database)
-            if ended:
-                log.info("ended wars %s", ", ".join(ended))
-        except Exception:
-            log.exception("scheduler round failed")
-        try:
-            settled = await grace.settle_unvoted(database)
-            if settled:
-                log.info("settled unvoted wars %s", ", ".join(settled))
-        except Exception:
-            log.exception("settling unvoted wars failed")
-        try:
-            rolled = await seasons.roll_over(database)
-            if rolled:
-                log.info("seasons now: %s", ", ".join(f"game {s.game_id} #{s.number}" for s in rolled))
-        except Exception:
-            log.exception("season rollover failed")
-        try:
-            purged = await idempotency.purge_expired(database)
-            if purged:
-                log.info("purged %d expired idempotency records", purged)
-        except Exception:
-            log.exception("idempotency purge failed")
-        try:
-            removed = await deliveries.purge_events(database)
-            if removed:
-                log.info("removed %d delivered events past retention", removed)
-        except Exception:
-            log.exception("event retention failed")
+        await one_round(database, interval)
         await asyncio.sleep(interval)

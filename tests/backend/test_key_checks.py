@@ -50,9 +50,12 @@ def pg_server(
         server.stop()
 
 
-async def _cost_of_unknown_keys(server: Server, url: str, key: Key) -> tuple[int, int, list[int]]:
-    async def window(requests: int) -> tuple[int, list[int]]:
-        before = await _transactions(url)
+async def _cost_of_unknown_keys(server: Server, url: str, key: Key) -> tuple[float, float, list[int]]:
+    """Transactions the database counted while `UNKNOWN` unknown keys were tried, and while
+    none were, each per second: the server's scheduler commits every second meanwhile, and on a
+    loaded machine the requests take longer, so totals alone would count its rounds too."""
+    async def window(requests: int) -> tuple[float, list[int]]:
+        before, started = await _transactions(url), time.monotonic()
         async with httpx.AsyncClient(base_url=server.url, timeout=30) as client:
             replies = await asyncio.gather(*(
                 client.get("/games", headers={"x-api-key": well_formed_unknown_key(), "client": key.client})
@@ -61,7 +64,8 @@ async def _cost_of_unknown_keys(server: Server, url: str, key: Key) -> tuple[int
             # a known key meanwhile: answered from memory too (and it keeps the windows alike)
             known = await client.get("/games", headers={"x-api-key": key.key, "client": key.client})
         await asyncio.sleep(1.2)  # backends publish their counts at most once a second
-        return await _transactions(url) - before - 2, [r.status_code for r in [*replies, known]]
+        seconds = time.monotonic() - started
+        return (await _transactions(url) - before - 2) / seconds, [r.status_code for r in [*replies, known]]
 
     baseline, _ = await window(0)
     cost, statuses = await window(UNKNOWN)
@@ -73,6 +77,6 @@ def test_unknown_keys_cost_no_query_each(pg_server: tuple[Server, str, dict[str,
     server, url, keys = pg_server
     baseline, cost, statuses = asyncio.run(_cost_of_unknown_keys(server, url, keys["discord"]))
     assert statuses == [401] * UNKNOWN + [200]
-    # Before: one read transaction per unknown key (300 more). Now the keys are read again
-    # at most once a second however many unknown ones arrive.
-    assert cost - baseline < UNKNOWN / 10, (baseline, cost)
+    # Before: one read transaction per unknown key (300 more, in a window of a few seconds).
+    # Now the keys are read again at most once a second however many unknown ones arrive.
+    assert cost - baseline < 3, (baseline, cost)

@@ -47,7 +47,8 @@ def clans() -> tuple[FakeGuild, FakeGuild]:
 async def slash(runtime: DiscordRuntime, guild: FakeGuild, user_id: int, command: str, **options: Any) -> dict[str, Any]:
     ctx = slash_ctx(guild, guild.get_member(user_id), interaction_id=time.perf_counter_ns())
     await runtime.run_slash(ctx, command, options)
-    return sent_embeds(ctx.respond)[0]
+    # a backend slower than `defer_after` (a loaded machine) is deferred and followed up
+    return sent_embeds(ctx.followup.send if ctx.defer.called else ctx.respond)[0]
 
 
 async def prefix(runtime: DiscordRuntime, guild: FakeGuild, user_id: int, name: str, args: str) -> dict[str, Any]:
