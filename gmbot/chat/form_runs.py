@@ -15,7 +15,7 @@ from gmbot.chat import confirm, forms
 from gmbot.chat.i18n import Catalog
 from gmbot.chat.markup import data
 from gmbot.chat.options import MentionResolver, UsageError
-from gmbot.chat.vocabulary import Invocation, Outcome, RenderedButton, RenderedForm
+from gmbot.chat.vocabulary import Invocation, Outcome, RenderedButton, RenderedCard, RenderedForm
 from gmbot.spec.model import Button, Command, Form, Request
 
 if TYPE_CHECKING:
@@ -94,9 +94,16 @@ def open_command(core: Core, command: Command, options: Mapping[str, Any], inv: 
     scope = {"options": dict(options), "ctx": inv.scope()}
     form = _form(core, found, form_id, scope, t, options)
     opener = BUTTON_PREFIX + json.dumps([forms.OPEN_KIND, *payload[1:]], separators=(",", ":"), ensure_ascii=False)
+    return Outcome(_prompt(core, form, t, opener), "form", command=command.name, form=form)
+
+
+def _prompt(core: Core, form: RenderedForm, t: Catalog, opener: str | None) -> RenderedCard:
+    """What is posted where the form cannot be shown at once: its title, and the button that
+    opens it (a command's; a spec button's form opens from that button again)."""
     card = core.notice(form.title, t.gettext(forms.PROMPT_TEXT), "info")
-    card.buttons = [RenderedButton(t.gettext(forms.OPEN_LABEL), "primary", 0, opener)]
-    return Outcome(card, "form", command=command.name, form=form)
+    if opener is not None:
+        card.buttons = [RenderedButton(t.gettext(forms.OPEN_LABEL), "primary", 0, opener)]
+    return card
 
 
 async def open_by_id(core: Core, custom_id: str, inv: Invocation) -> Outcome:
@@ -119,8 +126,8 @@ async def open_by_id(core: Core, custom_id: str, inv: Invocation) -> Outcome:
         form_id = BUTTON_PREFIX + json.dumps([forms.SUBMIT_KIND, *payload[1:]], separators=(",", ":"),
                                              ensure_ascii=False)
         scope = {"options": options, "ctx": inv.scope()}
-        return Outcome(core.notice("", "", "info"), "form", command=found.command.name,
-                       form=_form(core, found, form_id, scope, t))
+        form = _form(core, found, form_id, scope, t)
+        return Outcome(_prompt(core, form, t, custom_id), "form", command=found.command.name, form=form)
     kind = str(payload[0]).removesuffix(forms.BUTTON_MARK)
     form_id = BUTTON_PREFIX + json.dumps([f"{kind}{forms.BUTTON_MARK}", *payload[1:]], separators=(",", ":"),
                                          ensure_ascii=False)
@@ -130,7 +137,8 @@ async def open_by_id(core: Core, custom_id: str, inv: Invocation) -> Outcome:
     fixed = found.fixed or {}
     event = fixed.get("event")
     scope = {"data": (event.get("data") if isinstance(event, dict) else None) or {}, **fixed, "ctx": inv.scope()}
-    return Outcome(core.notice("", "", "info"), "form", form=_form(core, found, form_id, scope, t))
+    form = _form(core, found, form_id, scope, t)
+    return Outcome(_prompt(core, form, t, None), "form", form=form)
 
 
 async def _options(core: Core, found: Found) -> dict[str, Any] | None:
