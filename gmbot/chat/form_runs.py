@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from gmbot.chat import confirm, forms
-from gmbot.chat.i18n import Catalog
+from gmbot.chat.i18n import SOURCE, Catalog
 from gmbot.chat.markup import data
 from gmbot.chat.options import MentionResolver, UsageError
 from gmbot.chat.vocabulary import Invocation, Outcome, RenderedButton, RenderedCard, RenderedForm
@@ -68,14 +68,16 @@ def find(core: Core, form_id: str) -> Found | None:
     return Found(button.form, f"a button of {payload[1]}", button.request, button=button, fixed=fixed)
 
 
-def _title(core: Core, found: Found, scope: Mapping[str, Any]) -> str:
-    return core.renderer.plain(found.form.title, scope) or found.form.title
+def _title(core: Core, found: Found, scope: Mapping[str, Any], t: Catalog) -> str:
+    renderer = core.renderer
+    renderer.locale = t.locale if t.locale in renderer.locales.catalogs else SOURCE  # the reader's, not the last card's
+    return renderer.plain(found.form.title, scope) or found.form.title
 
 
 def _form(core: Core, found: Found, form_id: str, scope: Mapping[str, Any], t: Catalog,
           prefill: Mapping[str, Any] | None = None) -> RenderedForm:
     submit = t.gettext(found.form.submit)
-    return RenderedForm(form_id, _title(core, found, scope), submit, forms.inputs(found.form, t.gettext, prefill))
+    return RenderedForm(form_id, _title(core, found, scope, t), submit, forms.inputs(found.form, t.gettext, prefill))
 
 
 def open_command(core: Core, command: Command, options: Mapping[str, Any], inv: Invocation) -> Outcome:
