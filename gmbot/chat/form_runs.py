@@ -119,9 +119,7 @@ async def open_by_id(core: Core, custom_id: str, inv: Invocation) -> Outcome:
         return core.gone(t)
     if found.command is not None:
         if found.asker != inv.author.id:
-            return Outcome(core.notice(t.gettext("Not yours to fill in"), t.gettext(
-                "Only the one who ran `{prefix} {command}` can fill in its form.").format(
-                prefix=core.spec.bot.prefix, command=found.command.name), "error"), "usage")
+            return _not_yours(core, found, t)
         options = await _options(core, found)
         if options is None:
             return _expired(core, found, t)
@@ -153,6 +151,12 @@ async def _options(core: Core, found: Found) -> dict[str, Any] | None:
     return confirm.options_from(found.command, values, await core.defaults(found.command))
 
 
+def _not_yours(core: Core, found: Found, t: Catalog) -> Outcome:
+    return Outcome(core.notice(t.gettext("Not yours to fill in"), t.gettext(
+        "Only the one who ran `{prefix} {command}` can fill in its form.").format(
+        prefix=core.spec.bot.prefix, command=found.source), "error"), "usage")
+
+
 def _expired(core: Core, found: Found, t: Catalog) -> Outcome:
     return Outcome(core.notice(t.gettext("This form has expired"), t.gettext("Run `{prefix} {command}` again.").format(
         prefix=core.spec.bot.prefix, command=found.source), "error"), "usage")
@@ -180,12 +184,12 @@ async def submit(core: Core, form_id: str, raw: Mapping[str, Any], inv: Invocati
     found = find(core, form_id)
     if found is None:
         return core.gone(t)
+    if found.command is not None and found.asker != inv.author.id:
+        return _not_yours(core, found, t)
     checked = await forms.check_fields(found.form, found.source, raw, resolve, inv.zone, t.gettext)
     if checked.errors:
         return refused(core, found.form, checked.errors, t)
     if found.command is not None:
-        if found.asker != inv.author.id:
-            return core.gone(t)
         options = await _options(core, found)
         if options is None:
             return _expired(core, found, t)

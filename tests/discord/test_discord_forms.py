@@ -73,7 +73,7 @@ async def test_a_dispute_in_a_modal(s: Stage) -> None:
     assert "only a played war can be disputed" in str(again["embeds"])
     # someone else's form is not theirs to send
     other = await d.reply_to(await d.submit(wolves, "bob", modal, {"reason": "Five"}))
-    assert title(other) == "This button no longer works" and other["flags"] & EPHEMERAL
+    assert title(other) == "Not yours to fill in" and other["flags"] & EPHEMERAL
 
 
 async def test_a_prefix_command_posts_a_button_that_opens_the_modal(s: Stage) -> None:
