@@ -91,3 +91,31 @@ async def test_a_prefix_command_posts_a_button_that_opens_the_modal(s: Stage) ->
     clicked = await d.click(wolves, "alice", prompt, "Fill in the form")
     modal = await d.modal(clicked)
     assert modal["title"] == "Dispute war zyo8" and len(inputs(modal)) == len(FORM.fields)  # type: ignore[union-attr]
+
+
+async def test_the_result_cards_dispute_button_opens_the_form(s: Stage) -> None:
+    from datetime import timedelta
+
+    from backend_impl import db, scheduler
+    from backend_impl.db import utcnow
+
+    from .test_bot_wire import war_between
+
+    d = s.discord
+    wolves, bears = await s.two_clans()
+    await s.sync_commands()
+    await s.start_bot()
+    await s.set_up_clans(wolves, bears)
+    war = await war_between(s, wolves, bears)
+    assert war in await scheduler.end_due_wars(db.get(), utcnow() + timedelta(hours=13))
+    for guild, user, label in ((wolves, "alice", "We won"), (bears, "bruno", "We lost")):
+        ended = await d.wait_for_message(guild.channel("wars"), where=lambda m: title(m) == "WHO WON?")
+        await d.reply_to(await d.click(guild, user, ended, label))
+    result = await d.wait_for_message(bears.channel("wars"), where=lambda m: title(m) == f"RESULT: war {war}")
+    clicked = await d.click(bears, "bruno", result, "Dispute")
+    modal = await d.modal(clicked)
+    assert modal["title"] == f"Dispute war {war}" and [i["custom_id"] for i in inputs(modal)] == \
+        [f.name for f in FORM.fields]  # type: ignore[union-attr]
+    ticket = await d.reply_to(await d.submit(bears, "bruno", modal, {"reason": "They were 5", "link": LINK}))
+    assert title(ticket).startswith("Ticket ") and f"war {war}" in title(ticket) and not ticket["flags"] & EPHEMERAL
+    assert "They were 5" in str(ticket["embeds"])
