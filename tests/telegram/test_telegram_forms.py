@@ -65,3 +65,22 @@ async def test_a_dispute_asked_one_field_at_a_time(stack: Stack, spec: BotSpec) 
     flags = await stack.say(WOLVES, "Ann", f"/dispute -war {war} -reason Five -link {LINK}")
     assert len(stack.fake.sent(WOLVES)) == done + 1  # the stray answer got nothing; the flags asked nothing
     assert "only a played war can be disputed" in shown(flags)
+
+
+async def test_a_button_with_a_form_asks_its_fields_in_reply_to_the_card(stack: Stack) -> None:
+    war = {"id": "zyo8", "result": "host", "game": {"id": 4, "name": "Mini Militia"},
+           "host": {"server": {"id": str(WOLVES), "name": "Wolves"}, "glory": 3},
+           "opponent": {"server": {"id": "-1002002", "name": "Bears"}, "glory": 0}}
+    card = stack.runtime.core.render_event({"type": "war.confirmed", "serverId": str(WOLVES),
+                                            "channelId": str(WOLVES), "data": {"war": war}})
+    assert card is not None
+    await stack.runtime._post(WOLVES, card)
+    posted = (await stack.fake.wait_for(lambda c: c.method == "sendMessage" and c.failed is None))[-1]
+    keys = [k["text"] for row in posted.data["reply_markup"]["inline_keyboard"] for k in row]
+    sends = len(stack.fake.of("sendMessage"))
+    update = stack.fake.click(stack.user("Ann"), posted, keys.index("Dispute"))
+    assert await stack.fake.deliver(update, url=stack.webhook, secret=SECRET) == 200
+    question = (await stack.fake.wait_for(lambda c: c.method == "sendMessage" and c.failed is None,
+                                          count=sends + 1))[sends]
+    assert title(question) == "Dispute war zyo8 (1/3)" and question.data["reply_markup"]["force_reply"] is True
+    assert question.data["reply_parameters"]["message_id"] == posted.result["message_id"]
