@@ -84,6 +84,9 @@ async def _tell_clans(session: AsyncSession, war: War, type_: str, data: dict[st
 
 async def file_dispute(ctx: RequestContext, *, war_id: str, body: m.DisputeRequest) -> dict[str, Any] | Reply:
     evidence = [url.root for url in body.evidence or []]
+    for index, url in enumerate(evidence):  # a slip of the form: say which link, by its place in the body
+        if url in evidence[:index]:
+            raise errors.unprocessable(f"The link {url} is given twice.", pointer=f"/evidence/{index}")
 
     async def work(session: AsyncSession) -> dict[str, Any]:
         clan = await find_clan(session, ctx.platform, body.server.id)

@@ -104,6 +104,21 @@ def spec_messages(doc: yamlpos.Document) -> list[Found]:
                               ("cancel", "button_label")):
                 text(value.get(key), (*path, key), part)
 
+    def form(value: Any, path: tuple[Any, ...]) -> None:
+        """A `form:`'s title, its submit label and each field's label (description), hint, choices."""
+        if not isinstance(value, dict):
+            return
+        text(value.get("title"), (*path, "title"), None)
+        text(value.get("submit"), (*path, "submit"), None)
+        for name, entry in (value.get("fields") or {}).items():
+            if isinstance(entry, dict):
+                fpath = (*path, "fields", name)
+                text(entry.get("description"), (*fpath, "description"), None)
+                text(entry.get("placeholder"), (*fpath, "placeholder"), None)
+                for i, choice in enumerate(entry.get("choices") or []):
+                    if isinstance(choice, dict):
+                        text(choice.get("name"), (*fpath, "choices", i, "name"), "choice_name")
+
     def card(value: Any, path: tuple[Any, ...]) -> None:
         if not isinstance(value, dict):
             return
@@ -117,6 +132,7 @@ def spec_messages(doc: yamlpos.Document) -> list[Found]:
             if isinstance(button, dict):
                 text(button.get("label"), (*path, "buttons", i, "label"), "button_label")
                 confirmation(button.get("confirm"), (*path, "buttons", i, "confirm"))
+                form(button.get("form"), (*path, "buttons", i, "form"))
                 for status, reply in (button.get("replies") or {}).items():
                     card(reply, (*path, "buttons", i, "replies", status))
         for name, override in (value.get("platforms") or {}).items():
@@ -131,6 +147,7 @@ def spec_messages(doc: yamlpos.Document) -> list[Found]:
                            ["the command's name: lowercase letters, digits, - or _; leave empty to keep it"]))
         text(command.get("description"), (*path, "description"), "command_description")
         confirmation(command.get("confirm"), (*path, "confirm"))
+        form(command.get("form"), (*path, "form"))
         for role in command.get("roles") or []:
             text(role, (*path, "roles"), None)
         for option_name, option in (command.get("options") or {}).items():

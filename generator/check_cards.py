@@ -28,6 +28,10 @@ class CardChecks(RequestChecks):
                       request: dict[str, Any] | None) -> None:
         """generator/check_confirm.py"""
 
+    def form_kinds(self, button: dict[str, Any], path: Path) -> dict[str, dict[str, Any]]:
+        """generator/check_forms.py: a button's form fields as request kinds, checked"""
+        return {}
+
     card_options: list[str] | None = None  # the option names of the command whose card is checked
     card_option_types: dict[str, str] | None = None  # and their types
     # while an event card is checked: the schemas of `event` and of its `data` (None: unknown)
@@ -95,7 +99,8 @@ class CardChecks(RequestChecks):
             # a button reads the reply its card shows, or the event an event card was posted for
             readable = ({"reply"} | ({"event", "data"} if self.event_schemas is not None else set())) & names
             schemas = {k: v for k, v in self.roots(reply_fields).items() if k in readable}
-            self.check_request(button.get("request") or {}, (*bpath, "request"), target, {}, CONTEXT | readable, schemas)
+            self.check_request(button.get("request") or {}, (*bpath, "request"), target, self.form_kinds(button, bpath),
+                               CONTEXT | readable, schemas)
             for status, reply_card in (button.get("replies") or {}).items():
                 self.check_status(status, target, (*bpath, "replies", status))
                 rschema = target.responses.get(status) if status != "error" else None

@@ -11,7 +11,7 @@ import json
 import re
 from typing import Any
 
-from generator.check_paging import PagingChecks
+from generator.check_forms import FormChecks
 from generator.check_requests import CONTEXT, REF, json_kind
 from generator.errors import Path, SpecError
 from generator.openapi import OpenAPI
@@ -43,7 +43,7 @@ OPTION_KINDS: dict[str, dict[str, Any]] = {
 RESERVED_NAMES = frozenset({"help"})
 
 
-class Checker(PagingChecks):
+class Checker(FormChecks):
     # ---- entry point ------------------------------------------------------------------
     def run(self) -> list[SpecError]:
         commands: dict[str, Any] = self.data.get("commands") or {}
@@ -156,6 +156,8 @@ class Checker(PagingChecks):
             chars += self.check_option(option_name, option, opath)
             if isinstance(option.get("autocomplete"), dict):
                 self.check_autocomplete(option, (*opath, "autocomplete"))
+            if option.get("long"):
+                self.error((*opath, "long"), "'long' is only for a form's fields (a paragraph to type in a form)")
             if option.get("required"):
                 if optional_seen and first:
                     self.error(opath, f"required option '{option_name}' comes after optional option '{optional_seen}': {first.title} lists required options first")
@@ -172,6 +174,9 @@ class Checker(PagingChecks):
                 "option": o, "path": (*path, "options", n)}
             for n, o in options.items()
         }
+        # a form's fields fill the request as options do (generator/check_forms.py)
+        kinds |= self.check_form(command.get("form"), (*path, "form"), options, None, command.get("confirm"))
+        options = {**options, **{n: k["option"] for n, k in kinds.items() if n not in options}}
         if operation is not None:
             self.check_request(command.get("request") or {}, (*path, "request"), operation, kinds, CONTEXT)
         self.card_option_types = {n: str(o.get("type")) for n, o in options.items()}
@@ -194,11 +199,12 @@ class Checker(PagingChecks):
             self.error(path, f"an example starts with '{prefix} {name}' (got '{example[:40]}')")
             return
         options = command.get("options") or {}
+        fields = (command.get("form") or {}).get("fields") or {}  # flags too; when left out the form asks them
         tokens = TOKEN.findall(example)[2:]
         flags = [m.group(1).lower() for m in map(FLAG.fullmatch, tokens) if m]
         for flag in flags:
-            if flag not in options:
-                self.error(path, f"unknown flag -{flag} in example (options: {', '.join(options) or 'none'})")
+            if flag not in options and flag not in fields:
+                self.error(path, f"unknown flag -{flag} in example (options: {', '.join([*options, *fields]) or 'none'})")
         leading = bool(tokens) and FLAG.fullmatch(tokens[0]) is None  # text before the first flag
         given = set(flags) | ({next(iter(options))} if leading and options else set())
         for option_name, option in options.items():

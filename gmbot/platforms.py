@@ -86,6 +86,8 @@ class PreviewLook:
     template: Path
     filters: Mapping[str, Callable[..., Any]] = field(default_factory=dict)
     css: str = ""
+    # a form (gmbot/chat/forms.py `RenderedForm`) as the platform shows it, as HTML (None: not drawn)
+    form: Callable[[Any], Any] | None = None
 
 
 @dataclass(frozen=True)

@@ -53,6 +53,18 @@ class CommandLimits:
 
 
 @dataclass(frozen=True)
+class FormLimits:
+    """What a platform's own form (a modal) holds (None: no such limit there)."""
+
+    fields: int  # inputs in one form
+    title: int
+    label: int  # a field's label (its description)
+    placeholder: int  # the hint inside an empty input (the field's placeholder)
+    value: int  # the longest text an input takes
+    submit: int | None = None  # the submit button's label (None: the platform writes its own)
+
+
+@dataclass(frozen=True)
 class Outputs:
     """What the pipeline hands a target to write its files with (so a target needs no pipeline)."""
 
@@ -76,6 +88,8 @@ class Target:
     title: str = "?"  # the platform's name in messages
     card_limits: CardLimits
     command_limits: CommandLimits = CommandLimits()
+    # its own forms' limits; None: no forms there, a form's fields are asked one at a time
+    form_limits: FormLimits | None = None
     # the platform lists a command's required options before its optional ones
     required_options_first: bool = False
     templates: PathType | None = None  # a folder of Jinja templates its outputs use, if any

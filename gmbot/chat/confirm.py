@@ -112,6 +112,11 @@ class Pending:
             self._values.popitem(last=False)
         return TOKEN + token
 
+    def peek(self, reference: str) -> list[Any] | None:
+        """The values, left in place (a form may be opened and sent again after a refusal)."""
+        found = self._values.get(reference.removeprefix(TOKEN))
+        return None if found is None or found[0] < time.monotonic() else found[1]
+
     def take(self, reference: str) -> list[Any] | None:
         found = self._values.pop(reference.removeprefix(TOKEN), None)
         if found is None or found[0] < time.monotonic():

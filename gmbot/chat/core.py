@@ -20,7 +20,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from typing import Any, Generic, TypeVar
 
-from gmbot.chat import confirm, paging
+from gmbot.chat import confirm, form_runs, forms, paging
 from gmbot.chat.backend import BackendClient, BackendReply, BackendUnavailable
 from gmbot.chat.cards import CardRenderer
 from gmbot.chat.help import help_card, suggest, usage
@@ -143,8 +143,9 @@ class Core:
         self, name: str, args: str, resolve: MentionResolver = _no_members, zone: ZoneLookup | None = None,
     ) -> tuple[Command, dict[str, Any]]:
         command = self.command(name)
-        local_flags = self.locales.option_names(o.name for o in command.options)  # `-jugadores` is `-players`
-        return command, await coerce_options(command, split_flags(command, args, local_flags), resolve, zone)
+        typed = forms.widened(command)  # a form's fields are flags too
+        local_flags = self.locales.option_names(o.name for o in typed.options)  # `-jugadores` is `-players`
+        return command, await coerce_options(typed, split_flags(typed, args, local_flags), resolve, zone)
 
     # -- 2. the request ------------------------------------------------------------------
     def build(self, command: Command, options: Mapping[str, Any], inv: Invocation) -> HttpRequest:
@@ -273,6 +274,8 @@ class Core:
             local = self.locales.option_names
             return await self._did_you_mean(
                 error, lambda command: split_flags(command, args, local(o.name for o in command.options)), inv, t)
+        if command.form is not None and not forms.complete(command.form, options):
+            return form_runs.open_command(self, command, options, inv)
         if command.confirm is not None:
             return self.ask(command, options, inv)
         return await self.execute(command, options, inv)
@@ -288,6 +291,8 @@ class Core:
             command, options = await self.prepare(name, raw, resolve, inv.zone)
         except UsageError as error:
             return await self._did_you_mean(error, lambda _: raw, inv, self.words(inv))
+        if command.form is not None and not forms.complete(command.form, {**options, **raw}):
+            return form_runs.open_command(self, command, options, inv)
         if command.confirm is not None:
             return self.ask(command, options, inv)
         return await self.execute(command, options, inv)
@@ -446,6 +451,8 @@ class Core:
                            replaces=True)
         if kind == confirm.COMMAND_KIND:
             return await self._confirmed_command(custom_id, inv)
+        if kind == forms.OPEN_KIND:
+            return await form_runs.open_by_id(self, custom_id, inv)
         confirmed = confirm.is_confirmed(kind)
         if confirmed:  # the same button, asked and answered
             custom_id = BUTTON_PREFIX + json.dumps([confirm.unconfirmed(kind),
@@ -455,6 +462,8 @@ class Core:
         if found is None:
             return Outcome(self.notice(t.gettext("This button no longer works"), "", "error"), "usage")
         button, fixed = found
+        if button.form is not None:
+            return await form_runs.open_by_id(self, custom_id, inv)
         if button.confirm is not None and not confirmed:
             event = fixed.get("event")
             data = event.get("data") if isinstance(event, dict) else None
@@ -466,8 +475,9 @@ class Core:
         outcome.replaces = confirm.from_prompt(kind)  # the answer takes our prompt's place
         return outcome
 
-    async def _button(self, button: Button, fixed: dict[str, Any], inv: Invocation) -> Outcome:
-        scope = {**fixed, **inv.scope()}
+    async def _button(self, button: Button, fixed: dict[str, Any], inv: Invocation,
+                      fields: Mapping[str, Any] | None = None) -> Outcome:
+        scope = {**fixed, **(fields or {}), **inv.scope()}
         try:
             request = build_request(button.operation, self.backend.route(button.operation), button.request, scope)
         except MisconfiguredSpec as error:
@@ -475,6 +485,26 @@ class Core:
             return Outcome(self.misconfigured(self.words(inv)), "problem")
         return await self._call(request, inv, button.replies, {"options": {}, "ctx": inv.scope()}, "b", button.operation)
 
+
+    # -- forms (gmbot/chat/forms.py, form_runs.py) -----------------------------------------
+    async def submit(self, form_id: str, values: Mapping[str, Any], inv: Invocation,
+                     resolve: MentionResolver = _no_members) -> Outcome:
+        """A filled-in form (field name -> the text typed): its command or button, run with it;
+        kind "invalid" with `errors` by field when a field, or the backend, refuses it."""
+        return self._seen(await form_runs.submit(self, form_id, values, inv, resolve), "submit")
+
+    async def check_field(self, form_id: str, name: str, text: str, inv: Invocation,
+                          resolve: MentionResolver = _no_members) -> str | None:
+        """Why one field's text is refused, or None: for a form asked one field at a time."""
+        return await form_runs.check_field(self, form_id, name, text, inv, resolve)
+
+    async def press(self, button: Button, fixed: dict[str, Any], inv: Invocation,
+                    fields: Mapping[str, Any]) -> Outcome:
+        """A spec button's operation with its form's values."""
+        return await self._button(button, fixed, inv, fields)
+
+    def gone(self, t: Catalog) -> Outcome:
+        return Outcome(self.notice(t.gettext("This button no longer works"), "", "error"), "usage")
 
     # -- confirmations (gmbot/chat/confirm.py) ---------------------------------------------
     def prompt(self, asked: Confirm, scope: Mapping[str, Any], yes: list[Any], what: str) -> Outcome:

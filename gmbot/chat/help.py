@@ -39,6 +39,8 @@ def usage(prefix: str, command: Command, t: Catalog = ENGLISH) -> str:
     for option in command.options:
         flag = f"-{option.name} {placeholder(option, t)}"
         parts.append(flag if option.required else f"[{flag}]")
+    for field in command.form.fields if command.form else []:  # flags too; left out, the form asks them
+        parts.append(f"[-{field.name} {placeholder(field, t)}]")
     return " ".join(parts)
 
 

@@ -132,11 +132,38 @@ class RenderedCard:
 
 
 @dataclass
+class RenderedInput:
+    """A form's field as rendered (gmbot/chat/forms.py): what a platform's input shows and takes."""
+
+    name: str  # the field's name: what a submit's values are keyed by
+    label: str  # its description, in the reader's language
+    long: bool = False  # a paragraph
+    required: bool = False
+    min_length: int | None = None
+    max_length: int | None = None
+    placeholder: str | None = None
+    value: str | None = None  # filled in already (a flag given with the command, a default)
+
+
+@dataclass
+class RenderedForm:
+    """A form to show: its id says what a submit runs (gmbot/chat/forms.py)."""
+
+    id: str
+    title: str
+    submit: str
+    inputs: list[RenderedInput] = field(default_factory=list)
+
+
+@dataclass
 class Outcome:
     """What a command or a click came to: always a card to show, and what kind of answer it is."""
 
     card: RenderedCard
-    kind: str  # "reply", "problem", "usage", "unavailable", "help", "confirm" (a prompt with Confirm / Cancel)
+    # "reply", "problem", "usage", "unavailable", "help", "confirm" (a prompt with Confirm / Cancel),
+    # "form" (a form to show: `form`; `card` is a prompt opening it where it cannot be shown at
+    # once), "invalid" (a submitted form refused: `errors` by field; `card` says the same)
+    kind: str
     status: int | None = None
     request_id: str | None = None
     body: Any = None
@@ -145,6 +172,8 @@ class Outcome:
     # answer to a confirmation prompt): front ends edit that message in place
     replaces: bool = False
     only_author: bool = False  # a reply card marked `private: true` in the spec
+    form: RenderedForm | None = None  # kind "form"
+    errors: dict[str, str] = field(default_factory=dict)  # kind "invalid": field name -> why
 
     @property
     def private(self) -> bool:

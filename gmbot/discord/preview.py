@@ -11,6 +11,8 @@ from pathlib import Path
 
 from markupsafe import Markup, escape
 
+from gmbot.chat.vocabulary import RenderedForm
+from gmbot.discord import forms
 from gmbot.discord.embeds import card_to_message, shown_time
 from gmbot.platforms import PreviewLook
 from gmbot.preview.markup import inline, keep
@@ -41,6 +43,14 @@ def discord_markdown(text: str) -> Markup:
     ], kept)
 
 
+FORM_CSS = """
+.discord-modal-title { font-weight: 700; font-size: 18px; margin-bottom: 10px; }
+.discord-label { display: block; font-size: 11px; font-weight: 700; color: #b5bac1; margin: 8px 0 4px; }
+.discord-required { color: #f23f43; }
+.discord-input { background: #1e1f22; border-radius: 3px; padding: 8px; min-height: 18px; color: #87898c; }
+.discord-input-long { min-height: 60px; }
+"""
+
 CSS = """
 .discord { background: #313338; color: #dbdee1; padding: 10px; border-radius: 6px; }
 .discord .embed { background: #2b2d31; border-left: 4px solid #4f545c; border-radius: 4px; padding: 8px 12px 10px; margin-bottom: 6px; max-width: 516px; }
@@ -61,4 +71,24 @@ CSS = """
 .discord .meta { color: #949ba4; }
 """
 
-LOOK = PreviewLook(card_to_message, Path(__file__).with_name("preview.jinja"), {"discord_md": discord_markdown}, CSS)
+def _cut(text: str, most: int) -> str:
+    return text if len(text) <= most else text[: most - 1] + "…"
+
+
+def form_html(form: RenderedForm) -> Markup:
+    """A form as Discord's modal shows it (gmbot/discord/modals.py): its title, up to five text
+    inputs with their labels (a paragraph is taller), and Discord's own Cancel and Submit."""
+    rows = [Markup('<div class="discord-modal-title">{}</div>').format(_cut(form.title, forms.TITLE_MAX))]
+    for field in form.inputs[: forms.INPUTS_MAX]:
+        required = Markup(' <span class="discord-required">*</span>') if field.required else ""
+        shown = field.value or field.placeholder or ""
+        rows.append(Markup('<label class="discord-label">{}{}</label><div class="discord-input{}">{}</div>').format(
+            _cut(field.label, forms.LABEL_MAX).upper(), required, " discord-input-long" if field.long else "",
+            _cut(shown, forms.PLACEHOLDER_MAX)))
+    rows.append(Markup('<div class="button-row"><span class="button">Cancel</span>'
+                       '<span class="button discord-primary">Submit</span></div>'))
+    return Markup('<div class="discord discord-modal">{}</div>').format(Markup("").join(rows))
+
+
+LOOK = PreviewLook(card_to_message, Path(__file__).with_name("preview.jinja"), {"discord_md": discord_markdown},
+                   CSS + FORM_CSS, form=form_html)

@@ -37,6 +37,7 @@ from gmbot.chat.guard import guarded, log_outcome
 from gmbot.chat.options import MentionResolver, NotAMention, UsageError
 from gmbot.chat.recent import Recent
 from gmbot.chat.vocabulary import Invocation, Outcome, Person, Place, RenderedCard
+from gmbot.discord import modals
 from gmbot.discord.embeds import card_to_embeds
 from gmbot.discord.platform import person_locale
 from gmbot.service.shutdown import OPEN, RESTARTING, Gate, admitted
@@ -240,7 +241,9 @@ class DiscordRuntime:
         outcome, deferred = await self._in_time(self.core.run(name, raw, inv, resolve), inv, ctx.defer, f"/{name}")
         log_outcome(log, name, outcome)
         try:
-            if deferred:
+            if outcome.form is not None and not deferred:  # a modal can only be the first answer
+                await ctx.interaction.response.send_modal(modals.modal(outcome.form))
+            elif deferred:
                 await self._follow_up(ctx.followup, outcome, thinking=ctx.interaction)
             else:
                 await ctx.respond(ephemeral=outcome.private, **message_kwargs(outcome.card))
@@ -364,12 +367,41 @@ class DiscordRuntime:
 
     # -- buttons, help, unknown commands ---------------------------------------------------
     async def on_interaction(self, interaction: Any) -> None:
-        if interaction.type != discord.InteractionType.component:
+        if interaction.type not in (discord.InteractionType.component, discord.InteractionType.modal_submit):
             return
         custom_id = str((interaction.data or {}).get("custom_id", ""))
         if not custom_id.startswith(BUTTON_PREFIX):
             return
+        if interaction.type == discord.InteractionType.modal_submit:
+            await self.run_submit(interaction, custom_id)
+            return
         await self.run_button(interaction, custom_id)
+
+    # -- forms (gmbot/discord/modals.py) ----------------------------------------------------
+    async def run_submit(self, interaction: Any, form_id: str) -> None:
+        if not self.first_delivery("interaction", interaction.id):
+            return
+        await admitted(self.gate, lambda: self._submit(interaction, form_id),
+                       lambda: interaction.response.send_message(self.restarting(interaction, interaction.guild),
+                                                                  ephemeral=True))
+
+    async def _submit(self, interaction: Any, form_id: str) -> None:
+        """A modal submitted: a refused field is told to its author alone, naming the field; else
+        the card, as the command's or the button's would be."""
+        inv = self.invocation(interaction.guild, interaction.channel, interaction.user, interaction.id,
+                              patience=self.deferred_timeout, interaction=interaction)
+        values = modals.submitted(interaction.data or {})
+        resolve = member_resolver(interaction.guild)
+        outcome, deferred = await self._in_time(self.core.submit(form_id, values, inv, resolve), inv,
+                                                 lambda: interaction.response.defer(invisible=False), "a form")
+        log_outcome(log, "form", outcome)
+        try:
+            if deferred:
+                await self._follow_up(interaction.followup, outcome, thinking=interaction)
+            else:
+                await interaction.response.send_message(ephemeral=outcome.private, **message_kwargs(outcome.card))
+        except SEND_ERRORS as error:
+            self._unanswered("a form", error)
 
     async def run_button(self, interaction: Any, custom_id: str) -> None:
         if not self.first_delivery("interaction", interaction.id):
@@ -385,7 +417,9 @@ class DiscordRuntime:
                                                  interaction.response.defer, "a button")
         log_outcome(log, "button", outcome)
         try:
-            if outcome.replaces:  # a page button's card, a confirmation's answer: in place of the one clicked
+            if outcome.form is not None and not deferred:  # a form: its modal is the click's answer
+                await interaction.response.send_modal(modals.modal(outcome.form))
+            elif outcome.replaces:  # a page button's card, a confirmation's answer: in place of the one clicked
                 if deferred:  # deferred as an update of the message: its edit follows
                     await interaction.edit_original_response(**edit_kwargs(outcome.card))
                 else:

@@ -10,6 +10,8 @@ Each input line is one of:
                           work too): replies to them come in it. Without it, replies come in
                           the clan's language (`gmbot setup -language es`), as event cards do
   click <button label>    click a button of the last card with buttons here
+  fill name=value ...     send the form asked here (gmbot/playground/forms.py); while a form
+                          is open, other lines answer its fields one by one, `cancel` closes it
   wait <seconds>          let time pass (wars end), then show new events
   # a comment             echoed as is
   anything else           a message in the server's channel; `gmbot ...` runs a
@@ -32,8 +34,9 @@ from gmbot.chat.events import CursorStore, EventConsumer
 from gmbot.chat.options import NotAMention
 from gmbot.chat.request import HttpRequest
 from gmbot.chat.routes import EVENTS_OPERATION
-from gmbot.chat.vocabulary import Invocation, Person, Place, RenderedCard
+from gmbot.chat.vocabulary import Invocation, Outcome, Person, Place, RenderedCard
 from gmbot.platforms import Platform, names, platform
+from gmbot.playground.forms import Forms
 
 # as typed here: "@alice", or pasted as a platform writes a mention: "<@123>", "<@!123>",
 # "<@U123|alice>" (the ids are the platform's own: see Platform.fake_id)
@@ -96,6 +99,7 @@ class Playground:
         self.server: Place | None = None
         self.buttons: dict[str, RenderedCard] = {}  # server id -> last card with buttons
         self.last_war: str | None = None
+        self.forms = Forms(self.print)  # the form open for each (server, user)
         # one reader: the transcript in event order (in_order), not one lane per channel
         self.feeds = {name: EventConsumer(c, c.backend, MemoryCursor(), self._show_event, wait=0, limit=100,
                                           in_order=True)
@@ -212,6 +216,12 @@ class Playground:
             return
         self.print(f"{self.user.name}@{self.server.name}> {text}")
         word, _, rest = text.partition(" ")
+        key = (self.server.id, self.user.id)
+        if word.lower() not in (self.prefix.lower(), f"/{self.prefix.lower()}") and \
+                await self.forms.answer(key, text, self.cores[self.platform], self.invocation(), self.resolve,
+                                        self.shown):
+            await self.poll_events()
+            return
         if word.lower() == "click":
             await self.click(rest.strip())
         elif word.lower() == "wait":
@@ -219,10 +229,7 @@ class Playground:
         elif word.lower() in (self.prefix.lower(), f"/{self.prefix.lower()}"):  # `/gmbot`: a slash command
             name, _, args = rest.strip().partition(" ")
             outcome = await self.cores[self.platform].run_prefix(name, args, self.invocation(), self.resolve)
-            self.remember_war(outcome.body)
-            if outcome.only_author:  # `private: true` in the spec: the chat shows it to the author alone
-                self.print(f"  (only {self.user.name} sees this:)")
-            self.show(outcome.card, self.server.id)
+            await self.shown(outcome, typed=True)
         else:
             return  # ordinary chat: the bot ignores it
         await self.poll_events()
@@ -236,8 +243,19 @@ class Playground:
             self.print(f"  !! no button [{label}] on the last card here")
             return
         outcome = await self.cores[self.platform].click(button.custom_id, self.invocation())
+        await self.shown(outcome)
+
+    async def shown(self, outcome: Outcome, typed: bool = False) -> None:
+        """A command's, a click's or a form's outcome, as this server's chat shows it."""
+        assert self.server is not None and self.user is not None
+        self.remember_war(outcome.body)
+        if outcome.kind == "form" and outcome.form is not None:  # asked here, field by field
+            self.forms.show((self.server.id, self.user.id), outcome.form)
+            return
         if outcome.replaces:  # a page button, a confirmation's answer: the chat edits the card clicked
             self.print("  (the card above, edited in place:)")
+        if outcome.only_author and typed:  # `private: true` in the spec: the chat shows it to the author alone
+            self.print(f"  (only {self.user.name} sees this:)")
         self.show(outcome.card, self.server.id)
 
     async def wait(self, seconds: str) -> None:

@@ -26,8 +26,17 @@ from starlette.routing import Route
 from generator.errors import SpecErrors
 from generator.pipeline import Checked, Config
 from gmbot.chat.cards import CardRenderer
-from gmbot.preview.build import Entry, Preview, build, checked, render_card, source_digest
-from gmbot.preview.render import columns, css, environment, limit_notes, render_platform
+from gmbot.platforms import Platform
+from gmbot.preview.build import (
+    Entry,
+    Preview,
+    build,
+    checked,
+    render_card,
+    render_form,
+    source_digest,
+)
+from gmbot.preview.render import columns, css, draw_form, environment, limit_notes, render_platform
 
 log = logging.getLogger("gmbot.preview")
 
@@ -59,8 +68,11 @@ class State:
 
 def render_entry(preview: Preview, entry: Entry) -> Markup:
     # rendered once per platform: a card may say something differently on one of them
-    drawn = []
+    drawn: list[tuple[Platform, Markup, list[str]]] = []
     for column in columns():
+        if entry.form is not None:  # a form: each platform's own (a modal, or questions one at a time)
+            drawn.append((column, draw_form(column, render_form(preview, entry)), []))
+            continue
         card = render_card(preview, entry, column.name)
         drawn.append((column, render_platform(column, card), limit_notes(column, card)))
     return Markup(environment().get_template("entry.jinja").render(entry=entry, columns=drawn, locale=preview.locale))

@@ -20,15 +20,15 @@ from generator import catalogs, yamlpos
 from generator.errors import SpecErrors
 from generator.openapi import OpenAPI
 from generator.pipeline import Checked, Config, check
-from gmbot.chat import confirm, paging
+from gmbot.chat import confirm, forms, paging
 from gmbot.chat.cards import CardRenderer
 from gmbot.chat.core import BUTTON_PREFIX, CANCEL_ID, CUSTOM_ID_MAX, bind_buttons
 from gmbot.chat.help import describe_option, usage
 from gmbot.chat.i18n import SOURCE, Catalog, Locales
 from gmbot.chat.options import parse_datetime
-from gmbot.chat.vocabulary import RenderedCard
+from gmbot.chat.vocabulary import RenderedCard, RenderedForm
 from gmbot.preview import samples
-from gmbot.spec.model import BotSpec, Card, CardOverride, Command, Confirm, Option, OptionType
+from gmbot.spec.model import BotSpec, Card, CardOverride, Command, Confirm, Form, Option, OptionType
 
 # The chat context every sample is rendered in.
 CTX: dict[str, Any] = {
@@ -56,6 +56,8 @@ class Entry:
     bind: tuple[str, str, str] | None = None
     # a confirmation prompt (gmbot/chat/confirm.py): drawn from this instead of `card`
     asks: Confirm | None = None
+    # a form (gmbot/chat/forms.py): drawn as each platform shows it, instead of a card
+    form: Form | None = None
 
     def scope(self) -> dict[str, Any]:
         if self.sample_kind == "event":
@@ -208,6 +210,9 @@ def build(config: Config, overrides: Mapping[str, str] | None = None,
         options = {o.name: option_sample(o) for o in command.options}
         scope = {**ctx, "options": options}
         entries = []
+        if command.form is not None:  # asked before the command runs: its title reads options and ctx
+            entries.append(Entry(f"command/{command.name}/form", f"{command.name}: form", "reply", None, Card(),
+                                 scope, form=command.form))
         if command.confirm is not None:  # asked before the command runs: options and ctx only
             entries.append(Entry(f"command/{command.name}/confirm", f"{command.name}: confirmation", "reply", None,
                                  Card(), scope, asks=command.confirm))
@@ -245,6 +250,10 @@ def build(config: Config, overrides: Mapping[str, str] | None = None,
 def _buttons(api: OpenAPI, parent: str, source: str, card: Card, scope: dict[str, Any]) -> list[Entry]:
     entries = []
     for index, button in enumerate(card.buttons):
+        if button.form is not None:  # asked when clicked: its title reads what the click carries
+            entries.append(Entry(f"{parent}/button/{index}/form", f"{source}: [{button.label}] → form", "reply",
+                                 scope.get("reply"), Card(), {k: v for k, v in scope.items() if k != "reply"},
+                                 form=button.form))
         if button.confirm is not None:  # the prompt where the platform has no dialog of its own
             entries.append(Entry(f"{parent}/button/{index}/confirm", f"{source}: [{button.label}] → confirmation",
                                  "reply", scope.get("reply"), Card(), {k: v for k, v in scope.items() if k != "reply"},
@@ -290,6 +299,16 @@ def render_card(preview: Preview, entry: Entry, platform: str | None = None) -> 
         paging.add_buttons(card, entry.card.paging, command, status, scope.get("options") or {}, scope, renderer,
                            BUTTON_PREFIX, CUSTOM_ID_MAX)
     return card
+
+
+def render_form(preview: Preview, entry: Entry) -> RenderedForm:
+    """The entry's form as the core renders it, in the page's language."""
+    assert preview.spec is not None and entry.form is not None
+    renderer = preview.renderer or CardRenderer(preview.spec.bot)
+    renderer.locale = preview.locale
+    words = renderer.locales.catalog(preview.locale)
+    title = renderer.plain(entry.form.title, entry.scope()) or entry.form.title
+    return RenderedForm("gm:preview", title, words.gettext(entry.form.submit), forms.inputs(entry.form, words.gettext))
 
 
 def source_digest(config: Config) -> str:

@@ -19,7 +19,7 @@ import jinja2
 from markupsafe import Markup
 
 from gmbot.chat.markup import plain
-from gmbot.chat.vocabulary import RenderedCard
+from gmbot.chat.vocabulary import RenderedCard, RenderedForm
 from gmbot.platforms import Platform, PlatformError, PreviewLook, platform, platforms
 
 
@@ -95,6 +95,17 @@ def render_platform(column: Platform, card: RenderedCard) -> Markup:
     except PlatformError as exc:  # a plugin without a usable look: said in its column
         return Markup('<div class="render-error">{}</div>').format(str(exc))
     return draw(column.title, shown, card)
+
+
+def draw_form(column: Platform, form: RenderedForm) -> Markup:
+    """A form as `column`'s platform shows it (its look's `form`), or why it is not drawn."""
+    try:
+        shown = look(column.name)
+        if shown.form is None:
+            return Markup('<div class="render-error">{}</div>').format(f"{column.title} draws no forms here")
+        return Markup(shown.form(form))
+    except Exception as exc:  # a plugin's drawing failing shows in its column, not as a 500
+        return Markup('<div class="render-error">{}</div>').format(f"{column.title} form drawing failed: {exc!r}")
 
 
 def limit_notes(column: Platform, card: RenderedCard) -> list[str]:

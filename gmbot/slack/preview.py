@@ -11,8 +11,10 @@ from pathlib import Path
 
 from markupsafe import Markup, escape
 
+from gmbot.chat.vocabulary import RenderedForm
 from gmbot.platforms import PreviewLook
 from gmbot.preview.markup import CODE, inline, keep
+from gmbot.slack import forms
 from gmbot.slack.blocks import card_to_message
 
 _TOKEN = re.compile(r"<([^<>\s|]+)(?:\|([^<>]*))?>")  # <https://x|label>, <@U1>, <#C1|name>, <!here>
@@ -65,4 +67,30 @@ CSS = """
 .slack .meta { color: #888; }
 """
 
-LOOK = PreviewLook(card_to_message, Path(__file__).with_name("preview.jinja"), {"slack_md": slack_mrkdwn}, CSS)
+def form_html(form: RenderedForm) -> Markup:
+    """A form as Slack's modal shows it: the very view the bot opens (gmbot/slack/forms.py),
+    its title, input blocks (optional ones said so), Cancel and the submit label."""
+    view = forms.modal(form, "", "Cancel")
+    rows = [Markup('<div class="slack-modal-title">{}</div>').format(view["title"]["text"])]
+    for block in view["blocks"]:
+        element = block["element"]
+        hint = (element.get("placeholder") or {}).get("text", "")
+        rows.append(Markup('<label class="slack-label">{}{}</label><div class="slack-input{}">{}</div>').format(
+            block["label"]["text"], Markup(' <span class="meta">(optional)</span>') if block["optional"] else "",
+            " slack-input-long" if element.get("multiline") else "", element.get("initial_value") or hint))
+    rows.append(Markup('<div class="button-row slack-modal-buttons"><span class="button">{}</span>'
+                       '<span class="button slack-primary">{}</span></div>').format(view["close"]["text"],
+                                                                                   view["submit"]["text"]))
+    return Markup('<div class="slack slack-modal">{}</div>').format(Markup("").join(rows))
+
+
+FORM_CSS = """
+.slack-modal-title { font-weight: 900; font-size: 18px; margin-bottom: 10px; }
+.slack-label { display: block; font-weight: 700; margin: 8px 0 4px; }
+.slack-input { border: 1px solid #bbb; border-radius: 4px; padding: 6px; min-height: 18px; color: #888; }
+.slack-input-long { min-height: 60px; }
+.slack-modal-buttons { text-align: right; }
+"""
+
+LOOK = PreviewLook(card_to_message, Path(__file__).with_name("preview.jinja"), {"slack_md": slack_mrkdwn},
+                   CSS + FORM_CSS, form=form_html)

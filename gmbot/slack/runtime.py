@@ -26,6 +26,7 @@ workspace (mentions.py).
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import re
 from collections import OrderedDict
@@ -45,7 +46,7 @@ from gmbot.chat.guard import guarded, log_outcome
 from gmbot.chat.i18n import ENGLISH, Catalog
 from gmbot.chat.vocabulary import Invocation, Outcome, Person, Place
 from gmbot.service.shutdown import OPEN, RESTARTING, RESTARTING_TITLE, Gate, admitted
-from gmbot.slack import CLIENT, PLATFORM
+from gmbot.slack import CLIENT, PLATFORM, forms
 from gmbot.slack.blocks import card_to_message
 from gmbot.slack.mentions import MENTION, SlackPeople
 from gmbot.slack.text import command_text, fit_name
@@ -105,6 +106,7 @@ class SlackRuntime:
         self.response_timeout = response_timeout
         self.response_backoff = response_backoff or Backoff(initial=0.5, cap=4.0)
         self._session: aiohttp.ClientSession | None = None
+        self._submitted: dict[str, tuple[Outcome, str]] = {}  # view id -> a form's outcome, and where it goes
 
     def session(self) -> aiohttp.ClientSession:
         """One pooled HTTP session for `response_url` posts (Bolt's `respond()` opens a new
@@ -127,6 +129,9 @@ class SlackRuntime:
         app.command(self.command_name)(ack=_ack, lazy=[self.on_command])
         app.event("app_mention")(ack=_ack, lazy=[self.on_mention])
         app.action(re.compile("^" + re.escape(BUTTON_PREFIX)))(ack=_ack, lazy=[self.on_button])
+        # a form's modal submitted: answered in the ack (errors under the fields, or closed),
+        # its card posted after (docs/spec.md, Forms)
+        app.view(re.compile("^" + re.escape(BUTTON_PREFIX)))(ack=self.on_submit, lazy=[self.after_submit])
 
     def acks_at_once(self, body: Mapping[str, Any]) -> bool:
         """Whether a verified request is one our listeners answer with an empty 200 (our
@@ -181,7 +186,8 @@ class SlackRuntime:
         work = self.core.run_prefix(name, args.strip(), inv, self.people.resolver(client, team, text.mentions))
         outcome = await guarded(log, self.core, work, self.core.words(inv))
         log_outcome(log, name or "help", outcome)
-        await self._respond(str(command.get("response_url", "")), outcome, f"{self.command_name} {name}")
+        await self._answer(client, outcome, str(command.get("response_url", "")), str(command.get("trigger_id", "")),
+                           inv, f"{self.command_name} {name}")
 
     # -- @Gmbot ... ------------------------------------------------------------------------
     async def on_mention(self, body: dict[str, Any], event: dict[str, Any], client: AsyncWebClient,
@@ -240,12 +246,12 @@ class SlackRuntime:
         return _LEADING_MENTION.sub("", text, count=1).strip()
 
     # -- buttons ---------------------------------------------------------------------------
-    async def on_button(self, body: dict[str, Any], action: dict[str, Any]) -> None:
-        await admitted(self.gate, lambda: self._button(body, action),
+    async def on_button(self, body: dict[str, Any], action: dict[str, Any], client: AsyncWebClient) -> None:
+        await admitted(self.gate, lambda: self._button(body, action, client),
                        lambda: self.tell(str(body.get("response_url", "")), RESTARTING,
                                          self.reader((body.get("team") or {}).get("id"), (body.get("user") or {}).get("id"))))
 
-    async def _button(self, body: dict[str, Any], action: dict[str, Any]) -> None:
+    async def _button(self, body: dict[str, Any], action: dict[str, Any], client: AsyncWebClient) -> None:
         custom_id = str(action.get("value") or action.get("action_id", ""))
         user = body.get("user") or {}
         team = body.get("team") or {}
@@ -261,7 +267,51 @@ class SlackRuntime:
         )
         outcome = await guarded(log, self.core, self.core.click(custom_id, inv), self.core.words(inv))
         log_outcome(log, "button", outcome)
-        await self._respond(str(body.get("response_url", "")), outcome, "a button")
+        await self._answer(client, outcome, str(body.get("response_url", "")), str(body.get("trigger_id", "")), inv,
+                           "a button")
+
+    # -- forms (gmbot/slack/forms.py) ------------------------------------------------------
+    async def _answer(self, client: AsyncWebClient, outcome: Outcome, response_url: str, trigger_id: str,
+                      inv: Invocation, what: str) -> None:
+        """The outcome through `response_url`; a form opens as a modal (`views.open`, within the
+        trigger's 3 s) and the prompt is posted only when it cannot."""
+        if outcome.kind == "form" and outcome.form is not None and trigger_id:
+            where = {"r": response_url, "c": inv.channel.id if inv.channel else ""}
+            view = forms.modal(outcome.form, json.dumps(where), self.core.words(inv).gettext("Cancel"))
+            try:
+                await client.views_open(trigger_id=trigger_id, view=view)
+                return
+            except SlackApiError as error:
+                log.error("could not open the form of %s: %s", what, error.response.get("error"))
+        await self._respond(response_url, outcome, what)
+
+    async def on_submit(self, ack: Any, body: dict[str, Any], view: dict[str, Any]) -> None:
+        """A modal submitted: Slack waits for this answer (3 s), so the backend gets 2.5 of them."""
+        user = body.get("user") or {}
+        team = body.get("team") or {}
+        where = _metadata(view.get("private_metadata"))
+        team_id = str(team.get("id") or user.get("team_id") or "")
+        inv = Invocation(
+            PLATFORM, author=self._named(user.get("id"), user.get("username"), user.get("name")),
+            server=self._team(team_id, team.get("domain")), channel=self._channel(where.get("c"), None),
+            id=str(body.get("trigger_id") or view.get("id", "")), patience=SUBMIT_PATIENCE,
+            locale=self.people.known_locale(team_id, str(user.get("id", ""))),
+        )
+        form_id = str(view.get("callback_id", ""))
+        work = self.core.submit(form_id, forms.values(view), inv)
+        outcome = await guarded(log, self.core, work, self.core.words(inv))
+        log_outcome(log, "form", outcome)
+        if outcome.kind == "invalid" and outcome.errors:
+            blocks = [str(b.get("block_id")) for b in view.get("blocks") or [] if isinstance(b, dict)]
+            await ack(response_action="errors", errors=forms.errors(outcome.errors, blocks))
+            return
+        self._submitted[str(view.get("id", ""))] = (outcome, str(where.get("r", "")))
+        await ack()  # the modal closes; the card follows where the command or the button was
+
+    async def after_submit(self, view: dict[str, Any]) -> None:
+        found = self._submitted.pop(str(view.get("id", "")), None)
+        if found is not None:
+            await self._respond(found[1], found[0], "a form")
 
     # -- answers ---------------------------------------------------------------------------
     async def _respond(self, response_url: str, outcome: Outcome, what: str) -> None:
@@ -317,6 +367,18 @@ class SlackRuntime:
         await self._respond(response_url, Outcome(notice, "unavailable"),
                             "a notice")
 
+
+
+SUBMIT_PATIENCE = 2.5  # seconds the backend may take for a modal's submission (Slack waits 3)
+
+
+def _metadata(text: Any) -> dict[str, Any]:
+    """What a modal carries of where it was opened: `{"r": response_url, "c": channel id}`."""
+    try:
+        found = json.loads(str(text or "{}"))
+    except ValueError:
+        return {}
+    return found if isinstance(found, dict) else {}
 
 
 def _seconds(value: Any) -> float | None:

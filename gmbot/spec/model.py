@@ -7,10 +7,11 @@ runtime only ever see them (the runtime reads them back from
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from enum import StrEnum
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 # A request value: a literal, a `$reference` string, or a mapping/list of them.
 # References: `$<option>`, `$server`, `$channel`, `$author`, `$mentions`
@@ -78,6 +79,7 @@ class Option(_Strict):
     # the word in usage lines: `-against <clan>` (else one made from the type or the name)
     placeholder: str | None = None
     autocomplete: Autocomplete | None = None  # suggestions from the backend while typing
+    long: bool = False  # a form's text field: a paragraph (several lines) rather than one line
 
 
 class Request(_Strict):
@@ -117,11 +119,29 @@ class Confirm(_Strict):
     cancel: str = "Cancel"
 
 
+class Form(_Strict):
+    """Fields asked in a form before a command's or a button's operation is called (a modal
+    where the platform has one, else one question at a time): each field is an option, with
+    every check an option has, and its value reaches the request as `$<field>`."""
+
+    title: str  # a template (a command's: over `options` and `ctx`; a button's: what its click carries)
+    fields: list[Option]  # in the order asked; YAML writes them as a mapping, as options
+    submit: str = "Submit"  # the label of the button that sends it, where the platform has one
+
+    @field_validator("fields", mode="before")
+    @classmethod
+    def _named(cls, value: Any) -> Any:
+        if isinstance(value, Mapping):
+            return [{"name": name, **(field or {})} for name, field in value.items()]
+        return value
+
+
 class Button(_Strict):
     label: str  # a template
     operation: str  # operationId called when clicked, as the clicking user
     style: ButtonStyle = ButtonStyle.SECONDARY
     confirm: Confirm | None = None  # asked before the operation is called
+    form: Form | None = None  # asked when clicked; its fields fill the request as `$<field>`
     request: Request = Field(default_factory=Request)
     # The card to answer the click with, by status; falls back to the bot default.
     replies: dict[str, Card] = Field(default_factory=dict)
@@ -226,6 +246,8 @@ class Command(_Strict):
     replies: dict[str, Card] = Field(default_factory=dict)
     examples: list[str] = Field(default_factory=list)
     confirm: Confirm | None = None  # a destructive command: asked before the operation is called
+    # fields asked in a form (gmbot/chat/forms.py): flags of the text command too
+    form: Form | None = None
 
 
 class EventTarget(StrEnum):

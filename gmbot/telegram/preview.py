@@ -8,6 +8,7 @@ from pathlib import Path
 
 from markupsafe import Markup, escape
 
+from gmbot.chat.vocabulary import RenderedForm
 from gmbot.platforms import PreviewLook
 from gmbot.telegram.buttons import size
 from gmbot.telegram.messages import card_to_messages
@@ -60,9 +61,32 @@ CSS = """
 .tg-success { background: #2e9b4e; } .tg-danger { background: #d64545; } .tg-primary { background: #3a8ee6; }
 """
 
+EMPTY = "-"  # the answer that leaves an optional field empty (gmbot/telegram/forms.py, which needs aiogram)
+
+
+def form_html(form: RenderedForm) -> Markup:
+    """Telegram has no forms: the questions the bot asks one at a time (gmbot/telegram/forms.py),
+    each a reply that opens the user's reply field."""
+    rows = []
+    for number, field in enumerate(form.inputs, 1):
+        optional = Markup('<div class="tg-optional">{}</div>').format(
+            f"Optional: reply {EMPTY} to leave it empty.") if not field.required else ""
+        rows.append(Markup('<div class="tg-question"><b>{}</b> ({}/{})<br>{}{}'
+                           '<div class="tg-reply-field">↩ {}</div></div>').format(
+            form.title, number, len(form.inputs), field.label, optional, field.placeholder or field.label))
+    return Markup('<div class="tg-form">{}</div>').format(Markup("").join(rows))
+
+
+FORM_CSS = """
+.tg-question { background: #fff; border-radius: 8px; padding: 6px 8px; margin: 4px 0; }
+.tg-optional { font-style: italic; color: #707579; }
+.tg-reply-field { font-size: 11px; color: #3a8ee6; margin-top: 2px; }
+"""
+
 LOOK = PreviewLook(
     to_message=card_to_messages,
     template=Path(__file__).with_name("preview.jinja"),
     filters={"telegram_html": telegram_html, "bytes": size},
-    css=CSS,
+    css=CSS + FORM_CSS,
+    form=form_html,
 )

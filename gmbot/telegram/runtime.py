@@ -36,13 +36,14 @@ from gmbot.chat.fit import cut
 from gmbot.chat.guard import guarded, log_outcome
 from gmbot.chat.i18n import N_, Catalog
 from gmbot.chat.recent import Recent
-from gmbot.chat.vocabulary import Invocation, Person, Place, RenderedCard, RenderedField
+from gmbot.chat.vocabulary import Invocation, Outcome, Person, Place, RenderedCard, RenderedField
 from gmbot.service.shutdown import OPEN, RESTARTING, RESTARTING_TITLE, Gate, admitted
 from gmbot.spec.model import BotSpec
 from gmbot.telegram import PLATFORM
 from gmbot.telegram.api import markup, post, preview
 from gmbot.telegram.buttons import Callbacks
 from gmbot.telegram.commands import listable, telegram_name
+from gmbot.telegram.forms import Forms
 from gmbot.telegram.messages import card_to_messages, card_to_text
 from gmbot.telegram.people import NAME_MAX, TelegramPeople, person
 from gmbot.telegram.platform import person_locale
@@ -104,6 +105,7 @@ class TelegramRuntime:
         self.bot = bot
         self.core = Core(spec, backend, PLATFORM)
         self.callbacks = Callbacks(spec)
+        self.forms = Forms(bot, self.core)  # forms asked a field at a time (Telegram has none)
         self.gate: Gate = OPEN  # a service sets its Shutdown: commands then count as work in flight
         self.people = people or TelegramPeople()
         self.dispatcher = Dispatcher()
@@ -137,6 +139,9 @@ class TelegramRuntime:
                      message.reply_to_message.from_user if message.reply_to_message else None):
             self.people.remember(chat.id, user)
         self.people.forget(chat.id, message.left_chat_member)
+        if message.reply_to_message is not None and message.from_user is not None and not message.from_user.is_bot \
+                and await self.forms.answer(message, self._invocation(message), self._post_outcome):
+            return  # the answer to a form's question
         typed = parse(message)
         if typed is None or message.from_user is None or message.from_user.is_bot:
             return  # not a command, or another bot's message: never talk to bots
@@ -180,9 +185,23 @@ class TelegramRuntime:
             card = slash_commands(card, self.spec.bot.prefix)
         if unknown and outcome.kind == "usage":
             card = replace(card, fields=[*card.fields, RenderedField(t.gettext(WHO_IS_THAT), t.gettext(UNKNOWN_HINT))])
+        if outcome.form is not None:  # asked a field at a time, in this chat
+            await self.forms.start(chat.id, message.from_user.id, outcome.form, message.message_id, inv)
+            return
         if outcome.only_author and group and await self._privately(author, card):
             return
         await self._post(chat.id, card, reply_to=message.message_id)
+
+    def _invocation(self, message: Message) -> Invocation:
+        chat = message.chat
+        assert message.from_user is not None
+        return Invocation(PLATFORM, author=person(message.from_user), server=place(chat) if chat.type in GROUPS else None,
+                          channel=place(chat), id=f"{chat.id}_{message.message_id}",
+                          locale=person_locale(message.from_user))
+
+    async def _post_outcome(self, chat_id: int, outcome: Outcome, reply_to: int) -> None:
+        """A form's card, posted as its command's would be."""
+        await self._post(chat_id, outcome.card, reply_to=reply_to)
 
     async def _privately(self, author: Person, card: RenderedCard) -> bool:
         """A reply only its author may see, in their private chat with the bot; False when
@@ -242,6 +261,10 @@ class TelegramRuntime:
         custom_id = self.callbacks.custom_id(query.data or "") or ""
         outcome = await guarded(log, self.core, self.core.click(custom_id, inv), self.core.words(inv))
         log_outcome(log, "button", outcome)
+        if outcome.form is not None and chat is not None and message is not None:  # asked a field at a time
+            await answer("", False)
+            await self.forms.start(chat.id, query.from_user.id, outcome.form, message.message_id, inv)
+            return
         if chat is None or outcome.only_author or (outcome.kind not in ("reply", "confirm") and not outcome.replaces):
             await answer(card_to_text(outcome.card), True)  # only the clicker sees it
             return

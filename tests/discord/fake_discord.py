@@ -75,9 +75,25 @@ EPHEMERAL, LOADING = 1 << 6, 1 << 7  # message flags
 # interaction types
 APPLICATION_COMMAND, MESSAGE_COMPONENT, APPLICATION_COMMAND_AUTOCOMPLETE = 2, 3, 4
 AUTOCOMPLETE_RESULT = 8  # the callback answering an autocomplete interaction
+MODAL = 9  # the callback showing a modal (a form); its submit is a MODAL_SUBMIT interaction
+MODAL_SUBMIT = 5
+# a modal's limits, as Discord checks them (title, custom_id, text inputs, label, placeholder, value)
+MODAL_TITLE_MAX, CUSTOM_ID_MAX, MODAL_INPUTS_MAX, INPUT_LABEL_MAX, INPUT_PLACEHOLDER_MAX, INPUT_VALUE_MAX = \
+    45, 100, 5, 45, 100, 4000
 CHOICES_MAX = 25
 
 _ids = itertools.count(1)
+
+
+def _modal_fits(data: dict[str, Any]) -> bool:
+    """A modal as Discord accepts it: within its limits, text inputs in action rows."""
+    inputs = [c for row in data.get("components") or [] for c in row.get("components") or []]
+    return (1 <= len(str(data.get("title", ""))) <= MODAL_TITLE_MAX and 1 <= len(str(data.get("custom_id", "")))
+            <= CUSTOM_ID_MAX and 1 <= len(inputs) <= MODAL_INPUTS_MAX
+            and all(c.get("type") == 4 and 1 <= len(str(c.get("label", ""))) <= INPUT_LABEL_MAX
+                    and len(str(c.get("placeholder") or "")) <= INPUT_PLACEHOLDER_MAX
+                    and len(str(c.get("value") or "")) <= INPUT_VALUE_MAX
+                    and int(c.get("max_length") or 1) <= INPUT_VALUE_MAX for c in inputs))
 
 
 def snowflake(shard: int | None = None, shard_count: int = 1) -> int:
@@ -204,6 +220,7 @@ class Interaction:
     original: dict[str, Any] | None = None  # the response message (or the deferral's "thinking" one)
     replies: list[dict[str, Any]] = field(default_factory=list)  # the messages users see, in order
     choices: list[dict[str, Any]] | None = None  # an autocomplete's answer
+    modal: dict[str, Any] | None = None  # the modal it was answered with (callback 9)
     created: float = field(default_factory=time.perf_counter)  # when it was dispatched
     answered: float | None = None  # when its callback came (perf_counter)
 
@@ -529,6 +546,25 @@ class FakeDiscord:
         await self.session_for(guild).dispatch("INTERACTION_CREATE", interaction.payload)
         return interaction
 
+    async def modal(self, interaction: Interaction, within: float = 10.0) -> dict[str, Any]:
+        """The modal the bot answered an interaction with."""
+        found: dict[str, Any] = await self.wait_until(lambda: interaction.modal, within,
+                                                      f"a modal for interaction {interaction.id}")
+        return found
+
+    async def submit(self, guild: Guild, user: User | str, modal: dict[str, Any], values: dict[str, str],
+                     channel: Channel | None = None) -> Interaction:
+        """A user fills in `modal` (`values` by the inputs' custom ids; the others empty) and
+        submits it: the MODAL_SUBMIT interaction Discord sends."""
+        user = guild.member(user) if isinstance(user, str) else user
+        rows = [{"type": 1, "components": [{"type": 4, "id": i + 1, "custom_id": c["custom_id"],
+                                            "value": values.get(c["custom_id"], "")}]}
+                for i, c in enumerate(c for row in modal["components"] for c in row["components"])]
+        data = {"custom_id": modal["custom_id"], "components": rows}
+        interaction = self._interaction(MODAL_SUBMIT, guild, user, channel or guild.channel(), data)
+        await self.session_for(guild).dispatch("INTERACTION_CREATE", interaction.payload)
+        return interaction
+
     async def say(self, guild: Guild, user: User | str, content: str, channel: Channel | None = None) -> dict[str, Any]:
         """A user writes a message in a channel (MESSAGE_CREATE); mentions as Discord resolves them."""
         user = guild.member(user) if isinstance(user, str) else user
@@ -743,6 +779,12 @@ class FakeDiscord:
             interaction.response_type, interaction.answered = AUTOCOMPLETE_RESULT, time.perf_counter()
             interaction.choices = choices
             return web.Response(status=204)
+        if body.get("type") == MODAL:
+            if interaction.payload["type"] == MODAL_SUBMIT or not _modal_fits(data):
+                return _json({"message": "Invalid Form Body", "code": 50035}, 400)
+            interaction.response_type, interaction.answered, interaction.modal = MODAL, time.perf_counter(), data
+            return _json({"interaction": {"id": interaction_id, "type": interaction.payload["type"]},
+                          "resource": {"type": MODAL}})
         kind = interaction.response_type = body.get("type")
         channel = self.channel(int(interaction.payload["channel_id"]))
         resource: dict[str, Any] = {"type": kind}

@@ -36,6 +36,7 @@ PAIRS: list[tuple[type[model.BaseModel], str, set[str]]] = [
     (model.Button, "$defs/card/properties/buttons/items/properties", set()),
     (model.Paging, "$defs/card/properties/paging/properties", set()),
     (model.Confirm, "$defs/confirm/properties", set()),
+    (model.Form, "$defs/form/properties", set()),
     (model.Autocomplete, "$defs/option/properties/autocomplete/properties", set()),
     (model.EventSpec, "$defs/event/properties", {"name"}),
 ]

@@ -94,6 +94,21 @@ class SlackWire:
         body = urllib.parse.urlencode({"payload": json.dumps(payload)})
         return await self.signed(body), url
 
+    async def submit(self, view: dict[str, Any], values: dict[str, str], *, user: tuple[str, str],
+                     team: tuple[str, str] = ("T0WOLF", "wolves")) -> Reply:
+        """A `view_submission` of the modal `view` (as views.open kept it), `values` typed by
+        block (the field's name); the reply's body is the bot's `response_action`, if any."""
+        state = {block["block_id"]: {block["element"]["action_id"]: {"type": "plain_text_input",
+                                                                      "value": values.get(block["block_id"])}}
+                 for block in view["blocks"] if block["type"] == "input"}
+        payload = {
+            "type": "view_submission", "api_app_id": "AGMBOT", "token": "deprecated", "trigger_id": self._trigger(),
+            "user": {"id": user[0], "username": user[1], "name": user[1], "team_id": team[0]},
+            "team": {"id": team[0], "domain": team[1]},
+            "view": {**view, "state": {"values": state}, "team_id": team[0], "app_id": "AGMBOT"},
+        }
+        return await self.signed(urllib.parse.urlencode({"payload": json.dumps(payload)}))
+
     async def mention(self, text: str, *, user: str, event_id: str, team: str = "T0WOLF", channel: str = "CWARS",
                       retry: int | None = None, thread_ts: str | None = None) -> Reply:
         event = {"type": "app_mention", "user": user, "text": text, "ts": f"{time.time():.6f}",

@@ -24,6 +24,9 @@ Failures Slack has, for the service tests (gmbot/slack/lifecycle.py, delivery.py
   `in_flight[method]` counts the calls waiting or running, `most_in_flight[method]` its
   highest value, and `wait_in_flight(method, n)` waits until n are.
 
+`views.open` checks the trigger's age (3 s) and the modal's limits, and keeps the views it
+opened (`views`), for the wire to submit.
+
 Users (`add_user`) belong to a workspace (`team_id`), and may be deactivated (`deleted`)
 or bots (`is_bot`), as users.info reports them.
 """
@@ -83,6 +86,7 @@ class FakeSlack:
         self.bot_user_id = bot_user_id
         self.users: dict[str, dict[str, Any]] = {}  # user id -> users.info's `user`
         self.calls: list[Call] = []
+        self.views: list[dict[str, Any]] = []  # the modals views.open opened, in order
         self.oauth_grants: dict[str, dict[str, Any]] = {}  # code -> oauth.v2.access reply
         self._changed = asyncio.Condition()
         self._ids = itertools.count(1)
@@ -285,6 +289,24 @@ class FakeSlack:
         queued = queued or self.call_failures.get(method)
         return queued.pop(0) if queued else None
 
+    def _open_view(self, data: dict[str, Any]) -> dict[str, Any]:
+        """views.open as Slack checks it: a trigger at most 3 s old (the wire's triggers carry
+        their time), a modal within Block Kit's limits; the view opened is kept (`views`)."""
+        view = data.get("view")
+        view = json.loads(view) if isinstance(view, str) else view
+        trigger = str(data.get("trigger_id", "")).split(".")
+        if len(trigger) == 3 and trigger[1].isdigit() and time.perf_counter_ns() - int(trigger[1]) > 3e9:
+            return {"ok": False, "error": "expired_trigger_id"}
+        if not isinstance(view, dict) or view.get("type") != "modal":
+            return {"ok": False, "error": "invalid_arguments"}
+        texts = [view.get(k, {}).get("text", "") for k in ("title", "submit", "close") if view.get(k)]
+        if any(len(t) > 24 for t in texts) or len(view.get("blocks") or []) > 100 \
+                or len(view.get("callback_id", "")) > 255 or len(view.get("private_metadata", "")) > 3000:
+            return {"ok": False, "error": "invalid_arguments"}
+        opened = {**view, "id": f"V{len(self.views) + 1:08d}", "state": {"values": {}}}
+        self.views.append(opened)
+        return {"ok": True, "view": opened}
+
     def answer(self, method: str, data: dict[str, Any], token: str | None) -> dict[str, Any]:
         if not token and method != "oauth.v2.access":
             return {"ok": False, "error": "not_authed"}
@@ -302,6 +324,8 @@ class FakeSlack:
         if method in {"chat.postMessage", "chat.postEphemeral"}:
             ts = f"{time.time():.6f}"
             return {"ok": True, "channel": data.get("channel"), "ts": ts, "message_ts": ts}
+        if method == "views.open":
+            return self._open_view(data)
         if method == "apps.connections.open":
             return {"ok": True, "url": self.url.replace("http://", "ws://") + "/socket"}
         if method == "oauth.v2.access":

@@ -439,6 +439,10 @@ class FakeTelegram:
             raise BadRequest("message text is empty")
         if units(text) > 4096:
             raise BadRequest("message is too long")
+        force = (data.get("reply_markup") or {}).get("force_reply")
+        if force is not None and (force is not True or not 1 <= len(str(
+                data["reply_markup"].get("input_field_placeholder", "-"))) <= 64):
+            raise BadRequest("REPLY_MARKUP_INVALID")
         for row in (data.get("reply_markup") or {}).get("inline_keyboard", []):
             for key in row:
                 if not 1 <= len(str(key.get("callback_data", "")).encode()) <= 64:
@@ -451,7 +455,7 @@ class FakeTelegram:
                                    "from": self.me, "text": text}
         if entities:
             message["entities"] = [{k: v for k, v in e.items() if k != "text"} for e in entities]
-        if data.get("reply_markup"):
+        if (data.get("reply_markup") or {}).get("inline_keyboard"):  # a message carries an inline keyboard only
             message["reply_markup"] = data["reply_markup"]
         data["_entities"] = entities  # for tests: with each detected entity's text
         return message

@@ -6,11 +6,12 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from generator.targets import CardLimits, CommandLimits, Outputs, Problem, Target
+from generator.targets import CardLimits, CommandLimits, FormLimits, Outputs, Problem, Target
 from generator.targets.discord import limits
 from generator.targets.discord.budget import over_budget
 from generator.targets.discord.localize import localize
 from generator.targets.discord.model import bot_model
+from gmbot.discord import forms
 from gmbot.discord.platform import command_locales
 
 
@@ -28,6 +29,9 @@ class Discord(Target):
         command_chars=limits.COMMAND_CHARS_MAX,
     )
     required_options_first = True
+    # a modal: its submit button is Discord's own
+    form_limits = FormLimits(fields=forms.INPUTS_MAX, title=forms.TITLE_MAX, label=forms.LABEL_MAX,
+                             placeholder=forms.PLACEHOLDER_MAX, value=forms.VALUE_MAX)
 
     def name_problem(self, name: str) -> str | None:
         return limits.name_problem(name)

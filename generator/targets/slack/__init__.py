@@ -10,14 +10,17 @@ from typing import Any
 import pydantic_core
 
 from generator.errors import SpecError, SpecErrors
-from generator.targets import CardLimits, Outputs, Problem, Target
+from generator.targets import CardLimits, FormLimits, Outputs, Problem, Target
 from generator.targets.slack import limits
-from gmbot.slack import manifest
+from gmbot.slack import forms, manifest
 
 
 class Slack(Target):
     title = "Slack"
     card_limits = CardLimits(**limits.CARD_LIMITS)
+    # a modal of input blocks (one kept for a general error message)
+    form_limits = FormLimits(fields=forms.BLOCKS_MAX - 1, title=forms.TITLE_MAX, label=forms.LABEL_MAX,
+                             placeholder=forms.PLACEHOLDER_MAX, value=forms.VALUE_MAX, submit=forms.SUBMIT_MAX)
 
     def problems(self, data: dict[str, Any]) -> Iterable[Problem]:
         bot = data.get("bot") or {}

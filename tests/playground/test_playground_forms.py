@@ -1,0 +1,99 @@
+"""Forms in the playground (gmbot/playground/forms.py): a dispute asked field by field, and
+filled at once with `fill`, against the real backend in-process: the field checks of the
+options and the backend's 4xx problems, each naming its field."""
+
+from __future__ import annotations
+
+import io
+
+from generated.application import application
+from gmbot.chat.backend import BackendClient
+from gmbot.chat.core import Core
+from gmbot.platforms import platform
+from gmbot.playground.playground import Playground
+from gmbot.server.local import local_backend
+from gmbot.spec.model import BotSpec
+from tests.chat.fakes import ROUTES
+
+DISCORD = platform("discord")
+
+# a war played and voted the same way: confirmed, with its result card (and its Dispute button)
+WAR = """
+as alice in Wolves
+gmbot setup -name Wolves
+as bruno in Bears
+gmbot setup -name Bears
+gmbot subscribe -games 4
+as alice in Wolves
+gmbot createwar -players @alice -game 4 -duration 2s
+as bruno in Bears
+gmbot accept -war {war} -players @bruno
+wait 3.5
+click We lost
+as alice in Wolves
+click We won
+"""
+
+
+async def _play(spec: BotSpec, script: str) -> str:
+    out = io.StringIO()
+    async with local_backend(application, DISCORD.client) as live:
+        backend = BackendClient(live.url, live.api_key, DISCORD.client, routes=ROUTES)
+        await Playground({"discord": Core(spec, backend, "discord")}, out).run((WAR + script).splitlines())
+        await backend.aclose()
+    return out.getvalue()
+
+
+def _in_order(text: str, expected: list[str]) -> None:
+    position = 0
+    for line in expected:
+        found = text.find(line, position)
+        assert found >= 0, f"{line!r} missing after position {position}:\n{text[position - 400:]}"
+        position = found + len(line)
+    assert "Traceback" not in text
+
+
+async def test_a_dispute_asked_field_by_field(spec: BotSpec) -> None:
+    form = spec.command("dispute").form  # type: ignore[union-attr]
+    assert form is not None
+    text = await _play(spec, """
+gmbot dispute {war}
+x
+They played with 5, the format was 4 against 4.
+not a link
+https://example.com/score.png
+-
+""")
+    labels = [f.description for f in form.fields]
+    _in_order(text, [
+        "[form] Dispute war ",
+        *[f"  {f.name}: {f.description}" for f in form.fields],
+        f"? {labels[0]}",  # the reason, asked
+        f"? {labels[1]}",  # "x" is fine for a reason (min_length 1)
+        f"!! {labels[1]}: ",  # "not a link" refused by the option's pattern, asked again
+        f"? {labels[1]}",
+        f"? {labels[2]}",
+        "Ticket ",  # sent after the last field: the backend's ticket card
+        "https://example.com/score.png",
+    ])
+
+
+async def test_the_result_cards_button_opens_the_form_and_fill_sends_it(spec: BotSpec) -> None:
+    text = await _play(spec, """
+click Dispute
+fill link=https://example.com/a.png link2=https://example.com/a.png
+fill reason="Wrong score"
+fill link2=https://example.com/b.png
+""")
+    _in_order(text, [
+        ">> war.confirmed in Wolves #general:",
+        "[Dispute]",
+        "[form] Dispute war ",
+        # the reason left out: refused by the field's own check, nothing sent
+        "!! What went wrong: is required",
+        # the same link twice: the backend's 422 names /evidence/1, the field link2
+        "!! Another link: The link https://example.com/a.png is given twice.",
+        "? Another link",  # asked again
+        "Ticket ",
+        "Wrong score",
+    ])
