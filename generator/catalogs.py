@@ -33,6 +33,7 @@ from generator.targets import Limit, strictest, strictest_command, targets
 from generator.template_scan import analyse
 from gmbot.chat.cards import translatable
 from gmbot.chat.i18n import COMMAND, OPTION, catalog_document
+from gmbot.chat.menus import MENU
 from gmbot.chat.templating import card_environment
 
 DOMAIN = "gmbot"
@@ -143,6 +144,11 @@ def spec_messages(doc: yamlpos.Document) -> list[Found]:
                 for i, choice in enumerate(option.get("choices") or []):
                     if isinstance(choice, dict):
                         text(choice.get("name"), (*opath, "choices", i, "name"), "choice_name")
+        for i, menu in enumerate(command.get("menus") or []):  # context-menu entries (gmbot/chat/menus.py)
+            if isinstance(menu, dict) and isinstance(menu.get("name"), str):
+                found.append(Found(menu["name"], line((*path, "menus", i, "name")), "text",
+                                   f"menu:{menu.get('target')}", MENU,
+                                   ["a menu entry's name: capitals and spaces allowed; leave empty to keep it"]))
         for status, reply in (command.get("replies") or {}).items():
             card(reply, (*path, "replies", status))
     for name, event in (data.get("events") or {}).items():
@@ -326,7 +332,10 @@ def _over_limit(text: str, part: str) -> Iterator[str]:
                 yield f"'{text}' cannot be a name on {target.title}: {problem}"
         return
     limit: Limit | None
-    if part in ("command_description", "choice_name"):
+    if part.startswith("menu:"):  # a context-menu entry's name, on the platforms showing its kind
+        from generator.check_menus import strictest_name
+        limit = strictest_name(part.partition(":")[2])
+    elif part in ("command_description", "choice_name"):
         limit = strictest_command("description" if part == "command_description" else part)
     else:
         limit = strictest(part)

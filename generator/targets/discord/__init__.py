@@ -3,9 +3,9 @@
 
 from __future__ import annotations
 
-from generator.targets import CardLimits, CommandLimits, Outputs, Target
+from generator.targets import CardLimits, CommandLimits, MenuLimits, Outputs, Target
 from generator.targets.discord import limits
-from generator.targets.discord.localize import localize
+from generator.targets.discord.localize import localize, localize_menu
 from generator.targets.discord.model import bot_model
 
 
@@ -23,6 +23,8 @@ class Discord(Target):
         command_chars=limits.COMMAND_CHARS_MAX,
     )
     required_options_first = True
+    # user commands (on: member) and message commands (on: message)
+    menu_limits = MenuLimits(frozenset({"member", "message"}), limits.MENU_NAME_MAX, limits.MENU_COMMANDS_MAX)
 
     def name_problem(self, name: str) -> str | None:
         return limits.name_problem(name)
@@ -32,7 +34,9 @@ class Discord(Target):
         # the registrations, with each catalog's names and descriptions (localize.py)
         payloads = [localize(c.payload, spec_command, out.translations)
                     for c, spec_command in zip(bot.commands, out.spec.commands, strict=True)]
-        commands_json = {"commands": payloads if bot.slash else []}
+        # context-menu entries beside them, in the same bulk overwrite (their names localized too)
+        entries = [localize_menu(m.payload, out.translations) for m in bot.menus]
+        commands_json = {"commands": (payloads if bot.slash else []) + entries}
         return {
             "discord/__init__.py": out.render("package_init.py.jinja",
                                               docstring=f"The Discord front end of {bot.name}."),
