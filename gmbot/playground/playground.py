@@ -10,6 +10,10 @@ Each input line is one of:
                           work too): replies to them come in it. Without it, replies come in
                           the clan's language (`gmbot setup -language es`), as event cards do
   click <button label>    click a button of the last card with buttons here
+  menu "<entry>" on @user pick a context-menu entry (spec `menus:`) on a member of the server
+  menu "<entry>" on message @user: <text>
+                          ... or on a message that member wrote; as the server's platform
+                          offers it (an entry its platform has no menu for is refused)
   wait <seconds>          let time pass (wars end), then show new events
   # a comment             echoed as is
   anything else           a message in the server's channel; `gmbot ...` runs a
@@ -27,6 +31,7 @@ import uuid
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any, TextIO
 
+from gmbot.chat import menus
 from gmbot.chat.core import Core
 from gmbot.chat.events import CursorStore, EventConsumer
 from gmbot.chat.options import NotAMention
@@ -34,10 +39,13 @@ from gmbot.chat.request import HttpRequest
 from gmbot.chat.routes import EVENTS_OPERATION
 from gmbot.chat.vocabulary import Invocation, Person, Place, RenderedCard
 from gmbot.platforms import Platform, names, platform
+from gmbot.spec.model import MenuTarget
 
 # as typed here: "@alice", or pasted as a platform writes a mention: "<@123>", "<@!123>",
 # "<@U123|alice>" (the ids are the platform's own: see Platform.fake_id)
 _MENTION = re.compile(r"^(<@!?[A-Za-z0-9]+(?:\|[^>]*)?>|@\S+)$")
+# `menu "Clan profile" on @bob`, `menu "Clan profile" on message @bob: gg`
+_MENU = re.compile(r'^"([^"]+)"\s+on\s+(message\s+)?(\S+?):?(?:\s+(.*))?$', re.IGNORECASE)
 
 
 def _as_line() -> re.Pattern[str]:
@@ -214,6 +222,8 @@ class Playground:
         word, _, rest = text.partition(" ")
         if word.lower() == "click":
             await self.click(rest.strip())
+        elif word.lower() == "menu":
+            await self.menu(rest.strip())
         elif word.lower() == "wait":
             await self.wait(rest.strip())
         elif word.lower() in (self.prefix.lower(), f"/{self.prefix.lower()}"):  # `/gmbot`: a slash command
@@ -238,6 +248,31 @@ class Playground:
         outcome = await self.cores[self.platform].click(button.custom_id, self.invocation())
         if outcome.replaces:  # a page button, a confirmation's answer: the chat edits the card clicked
             self.print("  (the card above, edited in place:)")
+        self.show(outcome.card, self.server.id)
+
+    async def menu(self, typed: str) -> None:
+        """`menu "Clan profile" on @bob` (a member's menu) or `... on message @bob: gg` (a message's)."""
+        found = _MENU.match(typed)
+        if found is None:
+            self.print('  !! menu "<entry>" on @user, or menu "<entry>" on message @user: <text>')
+            return
+        label, on_message, who, text = found.groups()
+        target = MenuTarget.MESSAGE if on_message else MenuTarget.MEMBER
+        core = self.cores[self.platform]
+        entry = menus.by_name(core.spec, label, target)
+        side = self.sides[self.platform]
+        if entry is None:
+            self.print(f"  !! no {target.value} menu entry '{label}'")
+            return
+        if target.value not in side.menu_targets:
+            self.print(f"  !! {side.title} has no {target.value}'s menu: '{label}' is not offered there")
+            return
+        parts = {"member": who} if target is MenuTarget.MEMBER else {"author": who, "text": text or None}
+        outcome = await core.run(entry.command.name, menus.raw_options(entry.menu, parts), self.invocation(),
+                                 self.resolve)
+        if outcome.only_author:
+            self.print(f"  (only {self.user.name if self.user else '?'} sees this:)")
+        assert self.server is not None
         self.show(outcome.card, self.server.id)
 
     async def wait(self, seconds: str) -> None:

@@ -7,6 +7,7 @@ from generator.targets import CardLimits, CommandLimits, MenuLimits, Outputs, Ta
 from generator.targets.discord import limits
 from generator.targets.discord.localize import localize, localize_menu
 from generator.targets.discord.model import bot_model
+from gmbot.discord.platform import PLATFORM
 
 
 class Discord(Target):
@@ -24,7 +25,7 @@ class Discord(Target):
     )
     required_options_first = True
     # user commands (on: member) and message commands (on: message)
-    menu_limits = MenuLimits(frozenset({"member", "message"}), limits.MENU_NAME_MAX, limits.MENU_COMMANDS_MAX)
+    menu_limits = MenuLimits(PLATFORM.menu_targets, limits.MENU_NAME_MAX, limits.MENU_COMMANDS_MAX)
 
     def name_problem(self, name: str) -> str | None:
         return limits.name_problem(name)

@@ -13,13 +13,14 @@ from generator.errors import SpecError, SpecErrors
 from generator.targets import CardLimits, MenuLimits, Outputs, Problem, Target
 from generator.targets.slack import limits
 from gmbot.slack import manifest
+from gmbot.slack.platform import PLATFORM
 
 
 class Slack(Target):
     title = "Slack"
     card_limits = CardLimits(**limits.CARD_LIMITS)
     # message shortcuts (on: message); Slack has no member's menu (docs/spec.md, Context menus)
-    menu_limits = MenuLimits(frozenset({"message"}), manifest.SHORTCUT_NAME_MAX, manifest.SHORTCUTS_MAX)
+    menu_limits = MenuLimits(PLATFORM.menu_targets, manifest.SHORTCUT_NAME_MAX, manifest.SHORTCUTS_MAX)
 
     def problems(self, data: dict[str, Any]) -> Iterable[Problem]:
         bot = data.get("bot") or {}
