@@ -25,6 +25,7 @@ from starlette.routing import Route
 
 from generator.errors import SpecErrors
 from generator.pipeline import Checked, Config
+from gmbot.chat import menus
 from gmbot.chat.cards import CardRenderer
 from gmbot.preview.build import Entry, Preview, build, checked, render_card, source_digest
 from gmbot.preview.render import columns, css, environment, limit_notes, render_platform
@@ -73,6 +74,7 @@ def create_app(config: Config) -> Starlette:
         digest, preview = state.preview(request.query_params.get("locale", "en"))
         html = environment().get_template("page.jinja").render(
             preview=preview, version=digest, platforms=columns(), css=css(), render_entry=render_entry,
+            menu_fills=menus.filled,
             spec_file=config.display(config.spec), openapi_file=config.display(config.openapi),
         )
         return HTMLResponse(html, headers={"Cache-Control": "no-store"})
