@@ -154,6 +154,14 @@ def spec_messages(doc: yamlpos.Document) -> list[Found]:
     for name, event in (data.get("events") or {}).items():
         if isinstance(event, dict):
             card(event.get("card"), ("events", name, "card"))
+    # one translation serves every entry of that name: it must fit each kind's menus
+    kinds: dict[Any, set[str]] = {}
+    for item in found:
+        if item.context == MENU and item.part:
+            kinds.setdefault(item.id, set()).update(item.part.partition(":")[2].split(","))
+    for item in found:
+        if item.context == MENU:
+            item.part = "menu:" + ",".join(sorted(kinds[item.id]))
     return found
 
 
@@ -332,9 +340,10 @@ def _over_limit(text: str, part: str) -> Iterator[str]:
                 yield f"'{text}' cannot be a name on {target.title}: {problem}"
         return
     limit: Limit | None
-    if part.startswith("menu:"):  # a context-menu entry's name, on the platforms showing its kind
+    if part.startswith("menu:"):  # a context-menu entry's name, on the platforms showing its kinds
         from generator.check_menus import strictest_name
-        limit = strictest_name(part.partition(":")[2])
+        found = [m for kind in part.partition(":")[2].split(",") if (m := strictest_name(kind)) is not None]
+        limit = min(found, key=lambda m: m.value) if found else None
     elif part in ("command_description", "choice_name"):
         limit = strictest_command("description" if part == "command_description" else part)
     else:
