@@ -259,7 +259,9 @@ class Playground:
         label, on_message, who, text = found.groups()
         target = MenuTarget.MESSAGE if on_message else MenuTarget.MEMBER
         core = self.cores[self.platform]
-        entry = menus.by_name(core.spec, label, target)
+        local = {t.casefold(): e.menu.name for e in menus.entries(core.spec) for c in core.locales.catalogs.values()
+                 if (t := c.translated(menus.MENU, e.menu.name))}  # "Perfil del clan" picks "Clan profile"
+        entry = menus.by_name(core.spec, label, target, local)
         side = self.sides[self.platform]
         if entry is None:
             self.print(f"  !! no {target.value} menu entry '{label}'")

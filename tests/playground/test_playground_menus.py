@@ -55,3 +55,20 @@ async def test_a_menu_line_that_does_not_parse_says_how(spec: BotSpec) -> None:
         await backend.aclose()
     text = out.getvalue()
     assert '!! menu "<entry>" on @user' in text and "!! no member menu entry 'No such entry'" in text
+
+
+async def test_an_entry_is_picked_by_its_translated_name_too(spec: BotSpec) -> None:
+    from generated.chat.routes import ROUTES as APP_ROUTES
+
+    [entry] = menus.entries(spec, MenuTarget.MEMBER)
+    locales = application.locales()
+    spanish = locales.catalog("es").translated(menus.MENU, entry.menu.name)
+    assert spanish and spanish != entry.menu.name
+    side = next(p for p in platforms() if "member" in p.menu_targets)
+    out = io.StringIO()
+    async with local_backend(application, side.client) as live:
+        backend = BackendClient(live.url, live.api_key, side.client, routes=APP_ROUTES)
+        await Playground({side.name: Core(spec, backend, side.name, locales)}, out).run(
+            [f"as alice in Wolves on {side.name}", "gmbot setup -name Wolves", f'menu "{spanish}" on @alice'])
+        await backend.aclose()
+    assert "Wolves has no war result yet" in out.getvalue(), out.getvalue()
