@@ -33,6 +33,7 @@ from generator.targets import Limit, strictest, strictest_command, targets
 from generator.template_scan import analyse
 from gmbot.chat.cards import translatable
 from gmbot.chat.i18n import COMMAND, OPTION, catalog_document
+from gmbot.chat.menus import MENU
 from gmbot.chat.templating import card_environment
 
 DOMAIN = "gmbot"
@@ -160,11 +161,24 @@ def spec_messages(doc: yamlpos.Document) -> list[Found]:
                 for i, choice in enumerate(option.get("choices") or []):
                     if isinstance(choice, dict):
                         text(choice.get("name"), (*opath, "choices", i, "name"), "choice_name")
+        for i, menu in enumerate(command.get("menus") or []):  # context-menu entries (gmbot/chat/menus.py)
+            if isinstance(menu, dict) and isinstance(menu.get("name"), str):
+                found.append(Found(menu["name"], line((*path, "menus", i, "name")), "text",
+                                   f"menu:{menu.get('target')}", MENU,
+                                   ["a menu entry's name: capitals and spaces allowed; leave empty to keep it"]))
         for status, reply in (command.get("replies") or {}).items():
             card(reply, (*path, "replies", status))
     for name, event in (data.get("events") or {}).items():
         if isinstance(event, dict):
             card(event.get("card"), ("events", name, "card"))
+    # one translation serves every entry of that name: it must fit each kind's menus
+    kinds: dict[Any, set[str]] = {}
+    for item in found:
+        if item.context == MENU and item.part:
+            kinds.setdefault(item.id, set()).update(item.part.partition(":")[2].split(","))
+    for item in found:
+        if item.context == MENU:
+            item.part = "menu:" + ",".join(sorted(kinds[item.id]))
     return found
 
 
@@ -343,7 +357,11 @@ def _over_limit(text: str, part: str) -> Iterator[str]:
                 yield f"'{text}' cannot be a name on {target.title}: {problem}"
         return
     limit: Limit | None
-    if part in ("command_description", "choice_name"):
+    if part.startswith("menu:"):  # a context-menu entry's name, on the platforms showing its kinds
+        from generator.check_menus import strictest_name
+        found = [m for kind in part.partition(":")[2].split(",") if (m := strictest_name(kind)) is not None]
+        limit = min(found, key=lambda m: m.value) if found else None
+    elif part in ("command_description", "choice_name"):
         limit = strictest_command("description" if part == "command_description" else part)
     else:
         limit = strictest(part)

@@ -12,6 +12,7 @@ import re
 from typing import Any
 
 from generator.check_forms import FormChecks
+from generator.check_menus import menu_problems
 from generator.check_requests import CONTEXT, REF, json_kind
 from generator.errors import Path, SpecError
 from generator.openapi import OpenAPI
@@ -56,6 +57,8 @@ class Checker(FormChecks):
             self.error(("commands",), f"{len(commands)} commands: {most.platform} allows at most {most.value} global commands")
         for name, command in commands.items():
             self.check_command(name, command, ("commands", name))
+        for path, message in menu_problems(self.data):  # context menus (generator/check_menus.py)
+            self.error(path, message)
         defaults = self.data.get("defaults") or {}
         if defaults.get("error"):
             self.check_card(defaults["error"], ("defaults", "error"), {"reply", "options", "ctx"}, None)

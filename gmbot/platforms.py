@@ -121,6 +121,9 @@ class Platform:
     button_fits: ButtonFits = fits_button_id
     # `{{ command('accept', war=...) }}` in card text, in the platform's syntax (gmbot/chat/commands.py)
     write_command: CommandWriter = write_plain
+    # the context menus it shows (gmbot/chat/menus.py): "member", "message"; an entry of
+    # another kind is not offered there (docs/spec.md, Context menus)
+    menu_targets: frozenset[str] = frozenset()
 
     @property
     def subcommands(self) -> tuple[Subcommand, ...]:

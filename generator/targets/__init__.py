@@ -65,6 +65,16 @@ class FormLimits:
 
 
 @dataclass(frozen=True)
+class MenuLimits:
+    """What a platform offers of context menus (docs/spec.md, Context menus): the `on:` kinds it
+    shows (a spec's entry of another kind is left out there) and its limits on them."""
+
+    kinds: frozenset[str] = frozenset()  # "member", "message"
+    name: int | None = None  # characters of an entry's name
+    per_kind: int | None = None  # entries of one kind one bot may have
+
+
+@dataclass(frozen=True)
 class Outputs:
     """What the pipeline hands a target to write its files with (so a target needs no pipeline)."""
 
@@ -90,6 +100,7 @@ class Target:
     command_limits: CommandLimits = CommandLimits()
     # its own forms' limits; None: no forms there, a form's fields are asked one at a time
     form_limits: FormLimits | None = None
+    menu_limits: MenuLimits = MenuLimits()  # context menus: none unless the platform has them
     # the platform lists a command's required options before its optional ones
     required_options_first: bool = False
     templates: PathType | None = None  # a folder of Jinja templates its outputs use, if any

@@ -78,6 +78,7 @@ PLATFORM = Platform(
     person_locale=person_locale,
     command_locales=command_locales,
     write_command=write_command,
+    menu_targets=frozenset({"member", "message"}),
     settings={
         "DISCORD_TOKEN": "the bot's token (developer portal, Bot page)",
         "DISCORD_API_BASE_URL": "Discord's REST API address (default https://discord.com/api/v10)",

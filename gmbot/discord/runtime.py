@@ -31,12 +31,14 @@ import aiohttp
 import discord
 from discord.ext import commands
 
+from gmbot.chat import menus
 from gmbot.chat.backend import BackendClient
 from gmbot.chat.core import BUTTON_PREFIX, Core
 from gmbot.chat.guard import guarded, log_outcome
 from gmbot.chat.options import MentionResolver, NotAMention, UsageError
 from gmbot.chat.recent import Recent
 from gmbot.chat.vocabulary import Invocation, Outcome, Person, Place, RenderedCard
+from gmbot.discord import menus as discord_menus
 from gmbot.discord import modals
 from gmbot.discord.embeds import card_to_embeds
 from gmbot.discord.platform import person_locale
@@ -249,6 +251,14 @@ class DiscordRuntime:
                 await ctx.respond(ephemeral=outcome.private, **message_kwargs(outcome.card))
         except SEND_ERRORS as error:
             self._unanswered(f"/{name}", error)
+
+    async def run_menu(self, ctx: Any, key: str, target: Any) -> None:
+        """A user or message command (a `menus:` entry, `key`) clicked on `target`: its command,
+        run as a slash command with the options the target fills."""
+        entry = menus.by_key(self.spec, key)
+        name = entry.command.name if entry else key.rpartition(":")[0]
+        raw = menus.raw_options(entry.menu, discord_menus.parts(target)) if entry else {}
+        await self.run_slash(ctx, name, raw)
 
     @staticmethod
     def _user_options(guild: Any, raw_options: Mapping[str, Any]) -> tuple[dict[str, Any], MentionResolver]:

@@ -59,6 +59,14 @@ def _permissions(command: dict[str, Any]) -> str | None:
     return None if value is None else str(value)
 
 
+# a context-menu entry (type 2 or 3) may share its name with one of the other type
+KINDS = {2: "user command", 3: "message command"}
+
+
+def _label(key: tuple[int, str]) -> str:
+    return f"{key[1]} [{KINDS[key[0]]}]" if key[0] in KINDS else key[1]
+
+
 def diff(local: list[dict[str, Any]], remote: list[dict[str, Any]]) -> list[str]:
     def key(command: dict[str, Any]) -> tuple[int, str]:
         return int(command.get("type", 1)), str(command.get("name"))
@@ -68,13 +76,13 @@ def diff(local: list[dict[str, Any]], remote: list[dict[str, Any]]) -> list[str]
     lines = []
     for k, command in local_by.items():
         if k not in remote_by:
-            lines.append(f"+ {k[1]} (new)")
+            lines.append(f"+ {_label(k)} (new)")
         elif not _subset(command, remote_by[k]) or _permissions(command) != _permissions(remote_by[k]):
             changed = sorted(f for f, v in command.items() if v is not None and not _subset(v, remote_by[k].get(f), f))
             if _permissions(command) != _permissions(remote_by[k]):
                 changed = sorted({*changed, "default_member_permissions"})
-            lines.append(f"~ {k[1]} (changed: {', '.join(changed)})")
-    lines += [f"- {k[1]} (removed)" for k in remote_by if k not in local_by]
+            lines.append(f"~ {_label(k)} (changed: {', '.join(changed)})")
+    lines += [f"- {_label(k)} (removed)" for k in remote_by if k not in local_by]
     return lines
 
 

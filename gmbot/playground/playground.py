@@ -12,6 +12,10 @@ Each input line is one of:
   click <button label>    click a button of the last card with buttons here
   fill name=value ...     send the form asked here (gmbot/playground/forms.py); while a form
                           is open, other lines answer its fields one by one, `cancel` closes it
+  menu "<entry>" on @user pick a context-menu entry (spec `menus:`) on a member of the server
+  menu "<entry>" on message @user: <text>
+                          ... or on a message that member wrote; as the server's platform
+                          offers it (an entry its platform has no menu for is refused)
   wait <seconds>          let time pass (wars end), then show new events
   # a comment             echoed as is
   anything else           a message in the server's channel; `gmbot ...` runs a
@@ -29,6 +33,7 @@ import uuid
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any, TextIO
 
+from gmbot.chat import menus
 from gmbot.chat.core import Core
 from gmbot.chat.events import CursorStore, EventConsumer
 from gmbot.chat.options import NotAMention
@@ -37,10 +42,13 @@ from gmbot.chat.routes import EVENTS_OPERATION
 from gmbot.chat.vocabulary import Invocation, Outcome, Person, Place, RenderedCard
 from gmbot.platforms import Platform, names, platform
 from gmbot.playground.forms import Forms
+from gmbot.spec.model import MenuTarget
 
 # as typed here: "@alice", or pasted as a platform writes a mention: "<@123>", "<@!123>",
 # "<@U123|alice>" (the ids are the platform's own: see Platform.fake_id)
 _MENTION = re.compile(r"^(<@!?[A-Za-z0-9]+(?:\|[^>]*)?>|@\S+)$")
+# `menu "Clan profile" on @bob`, `menu "Clan profile" on message @bob: gg`
+_MENU = re.compile(r'^"([^"]+)"\s+on\s+(message\s+)?(\S+?):?(?:\s+(.*))?$', re.IGNORECASE)
 
 
 def _as_line() -> re.Pattern[str]:
@@ -224,6 +232,8 @@ class Playground:
             return
         if word.lower() == "click":
             await self.click(rest.strip())
+        elif word.lower() == "menu":
+            await self.menu(rest.strip())
         elif word.lower() == "wait":
             await self.wait(rest.strip())
         elif word.lower() in (self.prefix.lower(), f"/{self.prefix.lower()}"):  # `/gmbot`: a slash command
@@ -256,6 +266,33 @@ class Playground:
             self.print("  (the card above, edited in place:)")
         if outcome.only_author and typed:  # `private: true` in the spec: the chat shows it to the author alone
             self.print(f"  (only {self.user.name} sees this:)")
+        self.show(outcome.card, self.server.id)
+
+    async def menu(self, typed: str) -> None:
+        """`menu "Clan profile" on @bob` (a member's menu) or `... on message @bob: gg` (a message's)."""
+        found = _MENU.match(typed)
+        if found is None:
+            self.print('  !! menu "<entry>" on @user, or menu "<entry>" on message @user: <text>')
+            return
+        label, on_message, who, text = found.groups()
+        target = MenuTarget.MESSAGE if on_message else MenuTarget.MEMBER
+        core = self.cores[self.platform]
+        local = {t.casefold(): e.menu.name for e in menus.entries(core.spec) for c in core.locales.catalogs.values()
+                 if (t := c.translated(menus.MENU, e.menu.name))}  # "Perfil del clan" picks "Clan profile"
+        entry = menus.by_name(core.spec, label, target, local)
+        side = self.sides[self.platform]
+        if entry is None:
+            self.print(f"  !! no {target.value} menu entry '{label}'")
+            return
+        if target.value not in side.menu_targets:
+            self.print(f"  !! {side.title} has no {target.value}'s menu: '{label}' is not offered there")
+            return
+        parts = {"member": who} if target is MenuTarget.MEMBER else {"author": who, "text": text or None}
+        outcome = await core.run(entry.command.name, menus.raw_options(entry.menu, parts), self.invocation(),
+                                 self.resolve)
+        if outcome.only_author:
+            self.print(f"  (only {self.user.name if self.user else '?'} sees this:)")
+        assert self.server is not None
         self.show(outcome.card, self.server.id)
 
     async def wait(self, seconds: str) -> None:

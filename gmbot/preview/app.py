@@ -25,6 +25,7 @@ from starlette.routing import Route
 
 from generator.errors import SpecErrors
 from generator.pipeline import Checked, Config
+from gmbot.chat import menus
 from gmbot.chat.cards import CardRenderer
 from gmbot.platforms import Platform
 from gmbot.preview.build import (
@@ -85,6 +86,7 @@ def create_app(config: Config) -> Starlette:
         digest, preview = state.preview(request.query_params.get("locale", "en"))
         html = environment().get_template("page.jinja").render(
             preview=preview, version=digest, platforms=columns(), css=css(), render_entry=render_entry,
+            menu_fills=menus.filled,
             spec_file=config.display(config.spec), openapi_file=config.display(config.openapi),
         )
         return HTMLResponse(html, headers={"Cache-Control": "no-store"})

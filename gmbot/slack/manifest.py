@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from gmbot.spec.model import BotSpec
+from gmbot.chat import menus
+from gmbot.spec.model import BotSpec, MenuTarget
 
 PLACEHOLDER_HOST = "https://gmbot.example.com"
 EVENTS_PATH = "/slack/events"
@@ -29,6 +30,20 @@ BOT_DISPLAY_NAME_MAX = 80
 LONG_DESCRIPTION_MIN, LONG_DESCRIPTION_MAX = 174, 4000
 COMMAND_DESCRIPTION_MAX = 2000
 USAGE_HINT_MAX = 1000
+# shortcuts (slackapi/manifest-schema): at most 10, name 24, callback_id 255, description 150
+SHORTCUTS_MAX = 10
+SHORTCUT_NAME_MAX = 24
+SHORTCUT_DESCRIPTION_MAX = 150
+CALLBACK_ID_MAX = 255
+SHORTCUT_PREFIX = "gm-menu:"  # a shortcut's callback_id: this, then the entry's key (`clanof:1`)
+
+
+def shortcuts(spec: BotSpec) -> list[dict[str, str]]:
+    """A message shortcut per `on: message` menu entry of the spec (Slack has no member's menu:
+    those entries are left out here, docs/spec.md "Context menus")."""
+    return [{"name": entry.menu.name, "type": "message", "callback_id": SHORTCUT_PREFIX + entry.key,
+             "description": entry.command.description[:SHORTCUT_DESCRIPTION_MAX]}
+            for entry in menus.entries(spec, MenuTarget.MESSAGE)]
 
 
 def usage_hint(spec: BotSpec) -> str:
@@ -67,6 +82,7 @@ def manifest(spec: BotSpec, host: str = PLACEHOLDER_HOST, provenance: str = "") 
                 "usage_hint": usage_hint(spec),
                 "should_escape": True,  # mentions arrive as <@U123|name>, not as "@name" text
             }],
+            **({"shortcuts": found} if (found := shortcuts(spec)) else {}),
         },
         "oauth_config": {
             "redirect_urls": [host.rstrip("/") + REDIRECT_PATH],
@@ -101,4 +117,11 @@ def manifest_problems(data: dict[str, Any]) -> list[tuple[str, str]]:
     for command in data["features"]["slash_commands"]:
         check("slash_commands.description", command["description"], COMMAND_DESCRIPTION_MAX)
         check("slash_commands.usage_hint", command["usage_hint"], USAGE_HINT_MAX)
+    shortcut_list = data["features"].get("shortcuts") or []
+    if len(shortcut_list) > SHORTCUTS_MAX:
+        problems.append(("features.shortcuts", f"{len(shortcut_list)} shortcuts, Slack allows {SHORTCUTS_MAX}"))
+    for shortcut in shortcut_list:
+        check("shortcuts.name", shortcut["name"], SHORTCUT_NAME_MAX)
+        check("shortcuts.callback_id", shortcut["callback_id"], CALLBACK_ID_MAX)
+        check("shortcuts.description", shortcut["description"], SHORTCUT_DESCRIPTION_MAX)
     return problems

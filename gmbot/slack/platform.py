@@ -58,6 +58,7 @@ PLATFORM = Platform(
     fake_id=fake_id,
     person_locale=person_locale,  # users.info's `user` (gmbot/slack/mentions.py asks with include_locale)
     write_command=write_command,
+    menu_targets=frozenset({"message"}),
     settings={
         "SLACK_BOT_TOKEN": "the Bot User OAuth Token (xoxb-...)",
         "SLACK_SIGNING_SECRET": "the app's Signing Secret",

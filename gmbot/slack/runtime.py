@@ -49,6 +49,8 @@ from gmbot.service.shutdown import OPEN, RESTARTING, RESTARTING_TITLE, Gate, adm
 from gmbot.slack import CLIENT, PLATFORM, forms
 from gmbot.slack.blocks import card_to_message
 from gmbot.slack.mentions import MENTION, SlackPeople
+from gmbot.slack.menus import SlackMenus
+from gmbot.slack.menus import ours as shortcut_of_ours
 from gmbot.slack.text import command_text, fit_name
 from gmbot.spec.model import BotSpec
 
@@ -132,6 +134,7 @@ class SlackRuntime:
         # a form's modal submitted: answered in the ack (errors under the fields, or closed),
         # its card posted after (docs/spec.md, Forms)
         app.view(re.compile("^" + re.escape(BUTTON_PREFIX)))(ack=self.on_submit, lazy=[self.after_submit])
+        SlackMenus(self).install(app)  # message shortcuts (gmbot/slack/menus.py)
 
     def acks_at_once(self, body: Mapping[str, Any]) -> bool:
         """Whether a verified request is one our listeners answer with an empty 200 (our
@@ -141,6 +144,8 @@ class SlackRuntime:
             return True
         if "command" in body:
             return str(body.get("command", "")).lower() == self.command_name
+        if body.get("type") == "message_action":
+            return shortcut_of_ours(body)
         if body.get("type") == "block_actions":
             actions = body.get("actions") or []
             return bool(actions) and all(isinstance(a, dict) and str(a.get("action_id", "")).startswith(BUTTON_PREFIX)

@@ -232,6 +232,25 @@ class Permission(StrEnum):
     MANAGE_ROLES = "manage_roles"
 
 
+class MenuTarget(StrEnum):
+    """What a context-menu entry is offered on (docs/spec.md, Context menus)."""
+
+    MEMBER = "member"  # a member's menu: the member clicked
+    MESSAGE = "message"  # a message's menu: its author, text and link
+
+
+class Menu(_Strict):
+    """A command offered in a platform's context menu (gmbot/chat/menus.py): the target clicked
+    fills some of its options (`options`: a part of the target -> the option it fills)."""
+
+    name: str  # what the menu shows: up to 32 characters, capitals and spaces allowed
+    # (not `on:`: YAML reads a bare `on` as true, as it does `yes` and `no`)
+    target: MenuTarget
+    # member: {member: <a user option>} (the default); message: any of author (a user
+    # option), text and link (text options)
+    options: dict[str, str] = Field(default_factory=dict)
+
+
 class Command(_Strict):
     name: str
     description: str
@@ -248,6 +267,7 @@ class Command(_Strict):
     confirm: Confirm | None = None  # a destructive command: asked before the operation is called
     # fields asked in a form (gmbot/chat/forms.py): flags of the text command too
     form: Form | None = None
+    menus: list[Menu] = Field(default_factory=list)  # context-menu entries that run it on a member or message
 
 
 class EventTarget(StrEnum):

@@ -44,6 +44,7 @@ from gmbot.telegram.api import markup, post, preview
 from gmbot.telegram.buttons import Callbacks
 from gmbot.telegram.commands import listable, telegram_name
 from gmbot.telegram.forms import Forms
+from gmbot.telegram.menus import from_reply
 from gmbot.telegram.messages import card_to_messages, card_to_text
 from gmbot.telegram.people import NAME_MAX, TelegramPeople, person
 from gmbot.telegram.platform import person_locale
@@ -171,6 +172,7 @@ class TelegramRuntime:
         inv = Invocation(PLATFORM, author=author, server=place(chat) if group else None, channel=place(chat),
                          id=f"{chat.id}_{message.message_id}",
                          locale=person_locale(message.from_user))
+        typed = from_reply(self.spec, self.core, name, typed, message)  # a menu entry's target (menus.py)
         args = typed.args
         if name == "help" and args:  # `/help create_war`
             topic, _, rest = args.partition(" ")

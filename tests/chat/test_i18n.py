@@ -187,6 +187,8 @@ async def test_a_new_locale_is_a_catalog_and_no_code(tmp_path: Path, spec: BotSp
     ("Create a war request, broadcast to the clans subscribed to the game", "x" * 101,
      "101 characters of fixed text, Discord allows 100"),
     ("NEW WAR REQUEST", "y" * 151, "151 characters of fixed text, Slack allows 150"),
+    # a menu entry's name, shown on a member (Discord: 32) and on a message (Slack's shortcut: 24)
+    ("Clan profile", "Perfil del clan de este miembro", "31 characters of fixed text, Slack allows 24"),
 ])
 def test_a_broken_translation_is_reported_at_its_line(tmp_path: Path, source: str, broken: str, message: str,
                                                        capsys: pytest.CaptureFixture[str]) -> None:

@@ -457,11 +457,12 @@ class FakeDiscord:
                 return session
         raise AssertionError(f"no gateway session holds guild {guild.name}")
 
-    def registered(self, name: str, guild: Guild | None = None) -> dict[str, Any]:
-        """A command as registered (by `gmbot sync-commands`): in the guild, else global."""
+    def registered(self, name: str, guild: Guild | None = None, kind: int = 1) -> dict[str, Any]:
+        """A command as registered (by `gmbot sync-commands`): in the guild, else global. `kind`:
+        1 a slash command, 2 a user command, 3 a message command (one name per type)."""
         for scope in ([guild.id] if guild else []) + [None]:
             for command in self.commands.get(scope, []):
-                if command["name"] == name:
+                if command["name"] == name and command.get("type", 1) == kind:
                     return command
         raise AssertionError(f"command {name!r} is not registered (run gmbot sync-commands first)")
 
@@ -508,6 +509,31 @@ class FakeDiscord:
             }
         if command.get("guild_id"):
             data["guild_id"] = command["guild_id"]  # Discord says where a guild command is registered
+        interaction = self._interaction(APPLICATION_COMMAND, guild, user, channel, data)
+        await self.session_for(guild).dispatch("INTERACTION_CREATE", interaction.payload)
+        return interaction
+
+    async def menu(self, guild: Guild, user: User | str, name: str, target: User | dict[str, Any],
+                   channel: Channel | None = None) -> Interaction:
+        """A user picks `name` in the context menu of a member (`target` a User: a user command,
+        type 2) or of a message (`target` a message dict, as `say` returns it: a message command,
+        type 3). Discord sends the target's id and resolves it: a user (and its member entry when
+        it is one), or the message with its author as a user."""
+        user = guild.member(user) if isinstance(user, str) else user
+        channel = channel or guild.channel()
+        kind = 2 if isinstance(target, User) else 3
+        command = self.registered(name, guild, kind)
+        data: dict[str, Any] = {"id": command["id"], "name": name, "type": kind}
+        if isinstance(target, User):
+            data["target_id"] = str(target.id)
+            data["resolved"] = {"users": {str(target.id): target.to_json()}}
+            if target in guild.members.values():  # no `members` key at all for someone else
+                data["resolved"]["members"] = {
+                    str(target.id): {k: v for k, v in guild.member_json(target).items() if k != "user"}}
+        else:
+            data["target_id"] = str(target["id"])
+            message = {k: v for k, v in target.items() if k not in ("member", "guild_id")}
+            data["resolved"] = {"messages": {str(target["id"]): message}}
         interaction = self._interaction(APPLICATION_COMMAND, guild, user, channel, data)
         await self.session_for(guild).dispatch("INTERACTION_CREATE", interaction.payload)
         return interaction
@@ -974,6 +1000,9 @@ def _localization_problems(command: dict[str, Any]) -> list[str]:
                 where = f"{part.get('name')}.{key}.{locale}"
                 if locale not in DISCORD_LOCALES:
                     problems.append(f"{where}: unknown locale")
+                elif key == "name_localizations" and part is command and command.get("type", 1) != 1:
+                    if not 1 <= len(text) <= 32:  # a user or message command: capitals and spaces allowed
+                        problems.append(f"{where}: must be 1-32 characters")
                 elif key == "name_localizations" and part not in choices:
                     if not _NAME.match(text) or text != text.lower():
                         problems.append(f"{where}: invalid name {text!r}")

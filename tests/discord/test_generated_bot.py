@@ -31,10 +31,15 @@ def build(fake: FakeBackend) -> tuple[commands.Bot, DiscordRuntime]:
 
 async def test_every_spec_command_is_a_slash_and_a_prefix_command(fake: FakeBackend) -> None:
     bot, runtime = build(fake)
-    slash = {c.name for c in bot.pending_application_commands}
+    slash = {c.name for c in bot.pending_application_commands if int(c.type) == 1}
     registered = json.loads((ROOT / "generated" / "discord" / "commands.json").read_text())
     registered = registered["commands"] if isinstance(registered, dict) else registered
-    assert slash == {c.name for c in runtime.spec.commands} == {c["name"] for c in registered}
+    assert slash == {c.name for c in runtime.spec.commands} == {c["name"] for c in registered if c.get("type", 1) == 1}
+    # and a user or message command per context-menu entry (tests/discord/test_discord_menus.py)
+    entries = {(m.name, m.target.value) for c in runtime.spec.commands for m in c.menus}
+    menu = {(c.name, "member" if int(c.type) == 2 else "message") for c in bot.pending_application_commands
+            if int(c.type) != 1}
+    assert menu == entries
     for command in runtime.spec.commands:
         for name in [command.name, *command.aliases]:
             assert bot.get_command(name) is not None, name

@@ -164,7 +164,9 @@ def test_sync_main_dry_run(monkeypatch: pytest.MonkeyPatch, capsys: pytest.Captu
         assert sync_main(["--dry-run"]) == 0
     out = capsys.readouterr().out
     commands = yaml.safe_load((ROOT / "specs" / "commands.yaml").read_text(encoding="utf-8"))["commands"]
-    assert out.startswith(f"dry run (global): {len(commands)} change(s)") and "+ createwar (new)" in out
+    entries = [m for c in commands.values() for m in c.get("menus") or []]  # user and message commands
+    assert out.startswith(f"dry run (global): {len(commands) + len(entries)} change(s)") and "+ createwar (new)" in out
+    assert "+ Clan profile [user command] (new)" in out and "+ Clan profile [message command] (new)" in out
     monkeypatch.delenv("DISCORD_TOKEN")
     assert sync_main([]) == 2
 

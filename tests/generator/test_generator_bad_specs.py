@@ -34,6 +34,7 @@ def test_every_check_has_a_case() -> None:
         "datetime_options",
         "paging", "confirm", "command_reference", "autocomplete", "visibility", "images", "permissions", "permissions_unknown",
         "forms",
+        "menus",
     ]:
         assert required in names
 

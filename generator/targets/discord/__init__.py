@@ -6,13 +6,21 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from generator.targets import CardLimits, CommandLimits, FormLimits, Outputs, Problem, Target
+from generator.targets import (
+    CardLimits,
+    CommandLimits,
+    FormLimits,
+    MenuLimits,
+    Outputs,
+    Problem,
+    Target,
+)
 from generator.targets.discord import limits
 from generator.targets.discord.budget import over_budget
-from generator.targets.discord.localize import localize
+from generator.targets.discord.localize import localize, localize_menu
 from generator.targets.discord.model import bot_model
 from gmbot.discord import forms
-from gmbot.discord.platform import command_locales
+from gmbot.discord.platform import PLATFORM, command_locales
 
 
 class Discord(Target):
@@ -32,6 +40,8 @@ class Discord(Target):
     # a modal: its submit button is Discord's own
     form_limits = FormLimits(fields=forms.INPUTS_MAX, title=forms.TITLE_MAX, label=forms.LABEL_MAX,
                              placeholder=forms.PLACEHOLDER_MAX, value=forms.VALUE_MAX)
+    # user commands (on: member) and message commands (on: message)
+    menu_limits = MenuLimits(PLATFORM.menu_targets, limits.MENU_NAME_MAX, limits.MENU_COMMANDS_MAX)
 
     def name_problem(self, name: str) -> str | None:
         return limits.name_problem(name)
@@ -50,7 +60,9 @@ class Discord(Target):
     def outputs(self, out: Outputs) -> dict[str, str]:
         bot = bot_model(out.spec)
         payloads = self.registrations(out)
-        commands_json = {"commands": payloads if bot.slash else []}
+        # context-menu entries beside them, in the same bulk overwrite (their names localized too)
+        entries = [localize_menu(m.payload, out.translations) for m in bot.menus]
+        commands_json = {"commands": (payloads if bot.slash else []) + entries}
         return {
             "discord/__init__.py": out.render("package_init.py.jinja",
                                               docstring=f"The Discord front end of {bot.name}."),

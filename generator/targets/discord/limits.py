@@ -15,6 +15,10 @@ CHOICE_VALUE_MAX = 100
 STRING_MAX_LENGTH = 6000
 COMMAND_CHARS_MAX = 8000
 GLOBAL_COMMANDS_MAX = 100
+# user (type 2) and message (type 3) commands: a name of 1-32 characters, capitals and spaces
+# allowed, one per name and type, at most 15 of each type
+MENU_NAME_MAX = 32
+MENU_COMMANDS_MAX = 15
 # the embed limits the runtime cuts rendered cards to (gmbot/discord/embeds.py): one copy
 CARD_LIMITS = {
     "title": embeds.TITLE,

@@ -10,6 +10,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from gmbot.chat.i18n import COMMAND, OPTION, Catalog
+from gmbot.chat.menus import MENU
 from gmbot.discord.platform import command_locales
 from gmbot.spec.model import Command
 
@@ -20,9 +21,16 @@ def _localized(translations: Mapping[str, Catalog], text: str, context: str | No
         local = catalog.translated(context, text) if context else catalog.gettext(text)
         if local is None or local == text:
             continue
-        for code in command_locales(locale):
-            found.setdefault(code, local.lower() if context else local)
+        for code in command_locales(locale):  # a menu entry's name keeps its capitals and spaces
+            found.setdefault(code, local.lower() if context in (COMMAND, OPTION) else local)
     return found
+
+
+def localize_menu(payload: dict[str, Any], translations: Mapping[str, Catalog]) -> dict[str, Any]:
+    """A user or message command's payload with its name as each catalog has it."""
+    if not translations:
+        return payload
+    return {**payload, "name_localizations": _localized(translations, payload["name"], MENU) or None}
 
 
 def localize(payload: dict[str, Any], command: Command, translations: Mapping[str, Catalog]) -> dict[str, Any]:

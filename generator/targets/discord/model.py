@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from generator.openapi import snake
 from generator.render_model import py
+from gmbot.chat import menus
 from gmbot.chat.options import described
-from gmbot.spec.model import BotSpec, Command, Option, OptionType, Permission
+from gmbot.spec.model import BotSpec, Command, MenuTarget, Option, OptionType, Permission
 
 # py-cord input types by spec type (docs/architecture.md, "The bot contract")
 SLASH_TYPES = {
@@ -63,12 +64,45 @@ class BotCommand:
     permissions: int | None = None  # default_member_permissions
 
 
+# context-menu entries (gmbot/chat/menus.py): Discord's user (2) and message (3) commands
+MENU_TYPES = {MenuTarget.MEMBER: 2, MenuTarget.MESSAGE: 3}
+MENU_DECORATORS = {MenuTarget.MEMBER: "user_command", MenuTarget.MESSAGE: "message_command"}
+MENU_TARGETS = {MenuTarget.MEMBER: "discord.Member | discord.User", MenuTarget.MESSAGE: "discord.Message"}
+
+
+@dataclass(frozen=True)
+class MenuCommand:
+    name: str  # what the menu shows
+    key: str  # the entry's key (`clanof:0`): what the callback hands the runtime
+    function: str  # the Python callback's name
+    decorator: str  # py-cord's `user_command` or `message_command`
+    target: str  # the type of what was clicked, as py-cord passes it
+    payload: dict[str, Any]
+    permissions: int | None = None
+
+
 @dataclass(frozen=True)
 class BotModel:
     name: str
     slash: bool
     prefix: bool
     commands: list[BotCommand]
+    menus: list[MenuCommand] = field(default_factory=list)
+
+
+def menu_commands(spec: BotSpec) -> list[MenuCommand]:
+    """A user or message command per `menus:` entry, with its command's permissions. A clan is
+    a server: the entries are offered in servers only (contexts [0])."""
+    found = []
+    for entry in menus.entries(spec):
+        payload: dict[str, Any] = {"name": entry.menu.name, "description": "", "type": MENU_TYPES[entry.menu.target],
+                                   "nsfw": False, "integration_types": [0], "contexts": [0]}
+        bits = member_permissions(entry.command)
+        if bits is not None:
+            payload["default_member_permissions"] = str(bits)
+        found.append(MenuCommand(entry.menu.name, entry.key, f"{snake(entry.command.name)}_menu_{entry.index}",
+                                 MENU_DECORATORS[entry.menu.target], MENU_TARGETS[entry.menu.target], payload, bits))
+    return found
 
 
 def _number(option: Option, value: float) -> int | float:
@@ -146,4 +180,4 @@ def bot_model(spec: BotSpec) -> BotModel:
             payload["default_member_permissions"] = str(bits)  # Discord's bitfields are strings
         commands.append(BotCommand(command.name, function, command.description, command.aliases, options, payload,
                                    bits))
-    return BotModel(spec.bot.name, spec.bot.slash_commands, spec.bot.prefix_commands, commands)
+    return BotModel(spec.bot.name, spec.bot.slash_commands, spec.bot.prefix_commands, commands, menu_commands(spec))

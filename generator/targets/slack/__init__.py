@@ -10,9 +10,10 @@ from typing import Any
 import pydantic_core
 
 from generator.errors import SpecError, SpecErrors
-from generator.targets import CardLimits, FormLimits, Outputs, Problem, Target
+from generator.targets import CardLimits, FormLimits, MenuLimits, Outputs, Problem, Target
 from generator.targets.slack import limits
 from gmbot.slack import forms, manifest
+from gmbot.slack.platform import PLATFORM
 
 
 class Slack(Target):
@@ -21,6 +22,8 @@ class Slack(Target):
     # a modal of input blocks (one kept for a general error message)
     form_limits = FormLimits(fields=forms.BLOCKS_MAX - 1, title=forms.TITLE_MAX, label=forms.LABEL_MAX,
                              placeholder=forms.PLACEHOLDER_MAX, value=forms.VALUE_MAX, submit=forms.SUBMIT_MAX)
+    # message shortcuts (on: message); Slack has no member's menu (docs/spec.md, Context menus)
+    menu_limits = MenuLimits(PLATFORM.menu_targets, manifest.SHORTCUT_NAME_MAX, manifest.SHORTCUTS_MAX)
 
     def problems(self, data: dict[str, Any]) -> Iterable[Problem]:
         bot = data.get("bot") or {}
