@@ -3,10 +3,11 @@
 
 from __future__ import annotations
 
-from generator.targets import CardLimits, CommandLimits, Outputs, Target
+from generator.targets import CardLimits, CommandLimits, Outputs, SelectLimits, Target
 from generator.targets.discord import limits
 from generator.targets.discord.localize import localize
 from generator.targets.discord.model import bot_model
+from gmbot.discord import selects
 
 
 class Discord(Target):
@@ -23,6 +24,11 @@ class Discord(Target):
         command_chars=limits.COMMAND_CHARS_MAX,
     )
     required_options_first = True
+    # string selects, each in an action row of its own (gmbot/discord/selects.py)
+    select_limits = SelectLimits(
+        selects=selects.ROWS, options=selects.OPTIONS_MAX, label=selects.OPTION_TEXT_MAX,
+        value=selects.OPTION_TEXT_MAX, description=selects.OPTION_TEXT_MAX, placeholder=selects.PLACEHOLDER_MAX,
+        rows=selects.ROWS, row_buttons=selects.ROW_BUTTONS)
 
     def name_problem(self, name: str) -> str | None:
         return limits.name_problem(name)

@@ -10,14 +10,18 @@ from typing import Any
 import pydantic_core
 
 from generator.errors import SpecError, SpecErrors
-from generator.targets import CardLimits, Outputs, Problem, Target
+from generator.targets import CardLimits, Outputs, Problem, SelectLimits, Target
 from generator.targets.slack import limits
-from gmbot.slack import manifest
+from gmbot.slack import blocks, manifest, selects
 
 
 class Slack(Target):
     title = "Slack"
     card_limits = CardLimits(**limits.CARD_LIMITS)
+    # static_selects in the card's actions block, beside its buttons (gmbot/slack/selects.py)
+    select_limits = SelectLimits(
+        selects=blocks.ACTIONS_ELEMENTS_MAX, options=selects.OPTIONS_MAX, label=selects.OPTION_TEXT_MAX,
+        value=selects.VALUE_MAX, description=selects.OPTION_TEXT_MAX, placeholder=selects.PLACEHOLDER_MAX)
 
     def problems(self, data: dict[str, Any]) -> Iterable[Problem]:
         bot = data.get("bot") or {}
