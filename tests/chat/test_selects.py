@@ -104,3 +104,32 @@ async def test_a_choice_the_platform_confirmed_in_its_own_dialog_goes_straight_t
     done = await core.click(selects.choice_id(menu.confirmed_id, "4", BUTTON_PREFIX), INV)
     assert fake.body() == {"actor": {"id": "11", "name": "alice"}, "games": [4]}
     assert done.kind == "reply" and not done.replaces
+
+
+async def test_a_select_on_an_event_card_carries_what_its_request_reads_of_the_event(
+        spec: BotSpec, fake: FakeBackend) -> None:
+    """Fixed options on the war.ended card: the war id rides in the select's id (kind `se`),
+    the choice is the chooser's vote."""
+    data = spec.model_dump(mode="json")
+    ended_spec = next(e for e in data["events"] if e["name"] == "war.ended")
+    ended_spec["card"]["selects"] = [{
+        "placeholder": "Your result…", "operation": "castVote",
+        "options": [{"label": "We won", "value": "win"}, {"label": "We lost", "value": "lose"}],
+        "request": {"path": {"warId": "$event.data.war.id"},
+                    "body": {"server": "$server", "actor": "$author", "result": "$selected"}}}]
+    core = Core(BotSpec.model_validate(data), fake.client(), "discord")
+    ended = war(status="ended", opponent={"server": {"id": "2", "name": "Bears"}, "platform": "discord",
+                                          "players": [], "glory": 0})
+    card = core.render_event({"id": 7, "type": "war.ended", "serverId": "1", "channelId": "77", "data": {"war": ended}})
+    assert card is not None
+    [menu] = card.selects
+    assert json.loads((menu.custom_id or "").removeprefix(BUTTON_PREFIX)) == [selects.EVENT_KIND, "war.ended", "", 0,
+                                                                             ["zyo8"]]
+    fake.answer = lambda r: httpx.Response(200, json=war(status="ended"))
+    chooser = Invocation("discord", author=Person("21", "bruno"), server=Place("2", "Bears"), id="4243")
+    await core.click(menu.options[1].choice_id or "", chooser)
+    assert fake.requests[0].url.path == "/wars/zyo8/votes"
+    assert fake.body() == {"server": {"id": "2", "name": "Bears"}, "actor": {"id": "21", "name": "bruno"},
+                           "result": "lose"}
+    forged = await core.click(selects.choice_id(menu.custom_id or "", "surrender", BUTTON_PREFIX), chooser)
+    assert forged.card.title == "This choice no longer works" and len(fake.requests) == 1  # not a fixed option
