@@ -10,9 +10,9 @@ works after a restart and on another replica:
 `[kind, source, status, index, values]`: `values` are what its request reads from the card
 (`$reply...`, `$event...`), fixed when it is posted. A **choice** is the same id with the
 chosen value appended to `values` (`choice_id`): a platform whose select sends the chosen
-value beside the id (Discord's `values`, Slack's `selected_option`) makes the choice id with
-`choice_id`; a platform with one button per option (Telegram) posts each option's own
-`RenderedOption.choice_id`. Either way `Core.click` gets a choice id.
+value beside the id makes the choice id with `choice_id`; a platform without menus, posting a
+button per option, posts each option's own `RenderedOption.choice_id`. Either way `Core.click`
+gets a choice id.
 
 A select with `confirm:` is confirmed as a button is (gmbot/chat/confirm.py): the kind in
 upper case (`SC`) after a prompt of ours, or `sc!` when the platform's own dialog asked.

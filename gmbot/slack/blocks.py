@@ -138,8 +138,8 @@ def card_to_message(card: RenderedCard) -> dict[str, Any]:
     actions: list[dict[str, Any]] = []
     menus = select_elements(card)  # gmbot/slack/selects.py: static_selects before the buttons
     if buttons or menus:  # one actions block holds 25: the spec allows no more (generator check)
-        elements = menus[:ACTIONS_ELEMENTS_MAX]
-        for button in buttons[:ACTIONS_ELEMENTS_MAX - len(elements)]:
+        elements = menus[:max(ACTIONS_ELEMENTS_MAX - len(buttons), 0)]  # the buttons keep their places
+        for button in buttons[:ACTIONS_ELEMENTS_MAX]:
             element: dict[str, Any] = {
                 "type": "button", "text": _text("plain_text", cut(markup.plain(button.label), BUTTON_TEXT_MAX)),
                 "action_id": button.custom_id, "value": button.custom_id,

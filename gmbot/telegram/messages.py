@@ -195,12 +195,12 @@ def _fit(lines: list[str], footer: list[str]) -> list[str]:
     return ["\n".join(text).strip("\n") for text in texts if any(text)]
 
 
-def keyboard(buttons: list[RenderedButton], room: int = BUTTONS_MAX) -> list[list[dict[str, Any]]]:
+def keyboard(buttons: list[RenderedButton]) -> list[list[dict[str, Any]]]:
     """The inline keyboard: buttons that have callback data that fits, rows of ROW."""
     keys: list[dict[str, Any]] = []
     for button in buttons:
         data = to_callback_data(button.custom_id) if button.custom_id else None
-        if data is None or len(keys) >= room:
+        if data is None or len(keys) == BUTTONS_MAX:
             continue
         key: dict[str, Any] = {"text": cut(markup.plain(button.label), LABEL_MAX) or "?", "callback_data": data}
         if button.style in _STYLES:
@@ -212,7 +212,8 @@ def keyboard(buttons: list[RenderedButton], room: int = BUTTONS_MAX) -> list[lis
 def card_to_messages(card: RenderedCard) -> list[dict[str, Any]]:
     """A neutral card as `sendMessage` payloads (text, parse_mode, the last one's keyboard)."""
     card = times.with_times(card, times.plain)  # every time in plain UTC text
-    menus, placeholders = select_rows(card, ROW, LABEL_MAX, BUTTONS_MAX)  # gmbot/telegram/selects.py
+    pressed = keyboard(card.buttons)  # the buttons keep their keys; a select's options take the rest
+    menus, placeholders = select_rows(card, ROW, LABEL_MAX, BUTTONS_MAX - sum(len(r) for r in pressed))
     card = with_placeholders(card, placeholders)
     texts = _fit(*_lines(card)) or ["…"]  # Telegram refuses an empty message
     messages: list[dict[str, Any]] = [{"text": text, "parse_mode": "HTML"} for text in texts]
@@ -221,7 +222,7 @@ def card_to_messages(card: RenderedCard) -> list[dict[str, Any]]:
         messages[0]["link_preview_options"] = {
             "url": picture, "show_above_text": False,
             "prefer_large_media" if card.image else "prefer_small_media": True}
-    rows = menus + keyboard(card.buttons, BUTTONS_MAX - sum(len(r) for r in menus))
+    rows = menus + pressed  # gmbot/telegram/selects.py: a key per option, above the buttons
     if rows:
         messages[-1]["reply_markup"] = {"inline_keyboard": rows}
     return messages
