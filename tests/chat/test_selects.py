@@ -11,10 +11,12 @@ import httpx
 
 from gmbot.chat import selects
 from gmbot.chat.core import BUTTON_PREFIX, Core
+from gmbot.chat.i18n import Locales
 from gmbot.chat.markup import plain
 from gmbot.chat.vocabulary import Invocation, Person, Place
 from gmbot.spec.model import BotSpec
 from tests.chat.fakes import GAME4, FakeBackend, war
+from tests.support import ROOT
 
 WOLVES = Place("1", "Wolves")
 ALICE = Person("11", "alice")
@@ -133,3 +135,16 @@ async def test_a_select_on_an_event_card_carries_what_its_request_reads_of_the_e
                            "result": "lose"}
     forged = await core.click(selects.choice_id(menu.custom_id or "", "surrender", BUTTON_PREFIX), chooser)
     assert forged.card.title == "This choice no longer works" and len(fake.requests) == 1  # not a fixed option
+
+
+async def test_a_select_speaks_the_readers_language(spec: BotSpec, fake: FakeBackend) -> None:
+    """Its placeholder from the catalogs, as any text of the card; a forged choice's notice too."""
+    locales = Locales.load(ROOT / "generated" / "chat" / "locales")
+    catalog = locales.catalog("es")
+    core = Core(spec, fake.client(), "discord", locales)
+    spanish = Invocation("discord", author=ALICE, server=WOLVES, channel=Place("77", "wars"), id="998", locale="es-ES")
+    fake.answer = lambda r: httpx.Response(200, json=page(GAMES))
+    [menu] = (await core.run_prefix("games", "", spanish)).card.selects
+    assert menu.placeholder == catalog.gettext("Subscribe to…") != "Subscribe to…"
+    gone = await core.click('gm:["sc","games","200",0,["fortnite"]]', spanish)
+    assert gone.card.title == catalog.gettext(selects.GONE) != selects.GONE
