@@ -7,11 +7,12 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import re
 from typing import Any
 
 from generator.check_cards import CardChecks
-from generator.check_requests import CONTEXT
-from generator.errors import Path
+from generator.check_requests import CONTEXT, _a
+from generator.errors import Path, SpecError
 from generator.openapi import Operation
 from generator.targets import Limit, strictest_select, targets
 from gmbot.chat.core import BUTTON_PREFIX
@@ -20,6 +21,7 @@ from gmbot.chat.selects import EVENT_KIND, KINDS, SELECTED, STATIC_HEADS
 from gmbot.platforms import platforms
 
 _EACH_ONLY = ("label", "value", "description")
+_ITEM_READ = re.compile(r"^\{\{\s*item((?:\.[A-Za-z_]\w*)+)\s*\}\}$")
 _KIND = {"string": "string", "integer": "integer", "number": "number"}
 
 
@@ -91,9 +93,12 @@ class SelectChecks(CardChecks):
             return
         readable = ({"reply"} | ({"event", "data"} if self.event_schemas is not None else set())) & names
         schemas = {k: v for k, v in self.roots(schema).items() if k in readable}
-        selected = {SELECTED: {"kind": _KIND.get(str(select.get("type", "string"))), "optional": False}}
+        kind = _KIND.get(str(select.get("type", "string")))
+        selected = {SELECTED: {"kind": kind, "optional": False}}
         request = select.get("request") or {}
+        before = len(self.errors)
         self.check_request(request, (*path, "request"), target, selected, CONTEXT | readable, schemas)
+        self.errors[before:] = [_with_type_hint(e) for e in self.errors[before:]]
         if SELECTED not in {r.split(".")[0] for r in references(request)}:
             self.error((*path, "request"), f"the request does not send ${SELECTED}: every choice would do the same "
                                            f"(e.g. path: {{id: ${SELECTED}}})")
@@ -117,6 +122,7 @@ class SelectChecks(CardChecks):
             return
         self.check_template("{{ " + each + " }}", (*path, "each"), names, schema, None, operation)
         item_schema = self.item_schema(each, schema, (*path, "each"), names)
+        self.check_value_type(select, path, item_schema)
         scope = names | {"item", "loop"}
         for key, default, part in (("label", "{{ item.name }}", "label"), ("value", "{{ item.id }}", "value"),
                                    ("description", None, "description")):
@@ -129,6 +135,19 @@ class SelectChecks(CardChecks):
             if key not in select:  # the default template failed: say it is the default
                 self.errors[before:] = [dataclasses.replace(e, message=f"{key} (default {default}): {e.message}")
                                         for e in self.errors[before:]]
+
+    def check_value_type(self, select: dict[str, Any], path: Path, item_schema: Any) -> None:
+        """`value: "{{ item.id }}"` of a select whose `type` is a number: the field must be one."""
+        kind = str(select.get("type", "string"))
+        read = _ITEM_READ.match(str(select.get("value", "{{ item.id }}")))
+        if kind == "string" or read is None or item_schema is None:
+            return
+        field = self.schema_at(tuple(read.group(1).split(".")[1:]), item_schema)
+        found = field.get("type") if isinstance(field, dict) else None
+        if found is not None and found != kind and not (kind == "number" and found == "integer"):
+            self.error((*path, "value") if "value" in select else (*path, "type"),
+                       f"item{read.group(1)} is {_a(found)}, but the select's type is {kind}: a choice would be "
+                       f"refused")
 
     def check_fixed(self, select: dict[str, Any], path: Path, names: set[str], schema: Any,
                     operation: Operation | None, source: tuple[str, str, str, int]) -> None:
@@ -179,3 +198,13 @@ class SelectChecks(CardChecks):
             if not platform.button_fits(choice):
                 self.error(path, f"choosing {json.dumps(value)} needs a button id of {len(choice.encode())} bytes: "
                                  f"too long for {platform.title}'s buttons (a shorter value, or a shorter name)")
+
+
+def _with_type_hint(error: SpecError) -> SpecError:
+    """`$selected gives a string, but ... is an integer`: say how to send a number."""
+    if not error.message.startswith(f"${SELECTED} gives a string"):
+        return error
+    wanted = next((kind for kind in ("integer", "number") if error.message.endswith(_a(kind))), None)
+    if wanted is None:
+        return error
+    return dataclasses.replace(error, message=f"{error.message} (set the select's type: {wanted})")
