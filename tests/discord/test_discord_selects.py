@@ -84,3 +84,16 @@ async def test_a_forged_choice_is_refused_in_words(s: Stage) -> None:
     answer = await d.reply_to(await d.choose(wolves, "alice", forged, SUBSCRIBE, "Not a game"))
     assert title(answer) == "This choice no longer works" and answer["flags"] & 64
 
+
+
+async def test_a_page_button_edits_the_select_with_its_page(s: Stage) -> None:
+    """Next ▶ edits the card in place: the select then offers the next page's games."""
+    d = s.discord
+    wolves, _ = await s.two_clans()
+    await s.sync_commands()
+    await s.start_bot()
+    first = await d.reply_to(await d.slash(wolves, "alice", "games", limit=2))
+    page = await d.reply_to(await d.click(wolves, "bob", first, "Next ▶"))
+    assert page["id"] == first["id"] and field_names(page) != field_names(first)
+    [menu] = menus(page)
+    assert [f"{o['value']}: {o['label']}" for o in menu["options"]] == field_names(page)
