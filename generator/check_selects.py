@@ -194,8 +194,9 @@ class SelectChecks(CardChecks):
         kind, name, status, index = source
         choice = BUTTON_PREFIX + json.dumps([kind, name, status, index, [value]], separators=(",", ":"),
                                             ensure_ascii=False)
-        for platform in platforms():
-            if not platform.button_fits(choice):
+        for platform, target in zip(platforms(), targets(), strict=True):  # targets() follows the registry
+            limits = target.select_limits
+            if limits is not None and limits.option_buttons and not platform.button_fits(choice):
                 self.error(path, f"choosing {json.dumps(value)} needs a button id of {len(choice.encode())} bytes: "
                                  f"too long for {platform.title}'s buttons (a shorter value, or a shorter name)")
 

@@ -52,6 +52,9 @@ class SelectLimits:
     # rows of `row_buttons` (None: the platform lays them out otherwise)
     rows: int | None = None
     row_buttons: int = 5
+    # the platform has no menus: each option is a button of its own, whose id (the select's
+    # with the value) must fit the platform's buttons (`Platform.button_fits`)
+    option_buttons: bool = False
 
 
 @dataclass(frozen=True)

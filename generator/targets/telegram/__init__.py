@@ -24,7 +24,8 @@ class Telegram(Target):
     # the option's callback data (checked whole, as a button id, where it can be); no descriptions
     select_limits = SelectLimits(
         selects=messages.BUTTONS_MAX, options=messages.BUTTONS_MAX, label=messages.LABEL_MAX,
-        value=buttons.CALLBACK_DATA_MAX, description=messages.MESSAGE_MAX, placeholder=messages.MESSAGE_MAX)
+        value=buttons.CALLBACK_DATA_MAX, description=messages.MESSAGE_MAX, placeholder=messages.MESSAGE_MAX,
+        option_buttons=True)
     # the menus hold 100 commands, but any command runs through the prefix (commands.py): no limit
     command_limits = CommandLimits(description=commands.DESCRIPTION_MAX)
 
