@@ -49,7 +49,7 @@ def select_component(select: RenderedSelect) -> dict[str, Any] | None:
     if not options:
         return None
     return {"type": STRING_SELECT, "custom_id": select.custom_id, "min_values": 1, "max_values": 1,
-            "placeholder": cut(markup.plain(select.placeholder), PLACEHOLDER_MAX), "options": options}
+            "placeholder": cut(markup.plain(select.placeholder), PLACEHOLDER_MAX) or "…", "options": options}
 
 
 def select_components(card: RenderedCard) -> list[dict[str, Any]]:
