@@ -136,6 +136,20 @@ def spec_messages(doc: yamlpos.Document) -> list[Found]:
                 form(button.get("form"), (*path, "buttons", i, "form"))
                 for status, reply in (button.get("replies") or {}).items():
                     card(reply, (*path, "buttons", i, "replies", status))
+        for i, select in enumerate(value.get("selects") or []):
+            if isinstance(select, dict):  # plain texts, as a button's label
+                where = (*path, "selects", i)
+                text(select.get("placeholder"), (*where, "placeholder"), "button_label")
+                if select.get("each"):
+                    text(select.get("label"), (*where, "label"), "button_label")
+                    text(select.get("description"), (*where, "description"), "button_label")
+                for j, option in enumerate(select.get("options") or []):
+                    if isinstance(option, dict):
+                        text(option.get("label"), (*where, "options", j, "label"), "button_label")
+                        text(option.get("description"), (*where, "options", j, "description"), "button_label")
+                confirmation(select.get("confirm"), (*where, "confirm"))
+                for status, reply in (select.get("replies") or {}).items():
+                    card(reply, (*where, "replies", status))
         for name, override in (value.get("platforms") or {}).items():
             card(override, (*path, "platforms", name))
 

@@ -14,6 +14,7 @@ from typing import Any
 from generator.check_forms import FormChecks
 from generator.check_menus import menu_problems
 from generator.check_requests import CONTEXT, REF, json_kind
+from generator.check_selects import SelectChecks
 from generator.errors import Path, SpecError
 from generator.openapi import OpenAPI
 from generator.targets import Limit, name_problem, strictest_command, targets
@@ -44,7 +45,7 @@ OPTION_KINDS: dict[str, dict[str, Any]] = {
 RESERVED_NAMES = frozenset({"help"})
 
 
-class Checker(FormChecks):
+class Checker(SelectChecks, FormChecks):
     # ---- entry point ------------------------------------------------------------------
     def run(self) -> list[SpecError]:
         commands: dict[str, Any] = self.data.get("commands") or {}

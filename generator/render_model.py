@@ -46,6 +46,10 @@ def _card_operations(card: Card | None) -> Iterator[str]:
         yield button.operation
         for reply in button.replies.values():
             yield from _card_operations(reply)
+    for select in card.selects if card else []:
+        yield select.operation
+        for reply in select.replies.values():
+            yield from _card_operations(reply)
 
 
 def bot_operations(spec: BotSpec) -> set[str]:

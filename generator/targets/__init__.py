@@ -39,6 +39,25 @@ class CardLimits:
 
 
 @dataclass(frozen=True)
+class SelectLimits:
+    """What a platform shows of a card's selects (docs/spec.md, Selects)."""
+
+    selects: int  # per card
+    options: int  # per select (more at run time are cut, logged)
+    label: int  # characters of an option's label
+    value: int  # characters of an option's value
+    description: int  # characters of an option's description
+    placeholder: int
+    # where a select takes a row of its own among the message's `rows`, the buttons filling
+    # rows of `row_buttons` (None: the platform lays them out otherwise)
+    rows: int | None = None
+    row_buttons: int = 5
+    # the platform has no menus: each option is a button of its own, whose id (the select's
+    # with the value) must fit the platform's buttons (`Platform.button_fits`)
+    option_buttons: bool = False
+
+
+@dataclass(frozen=True)
 class CommandLimits:
     """What a platform allows of registered commands (None: no such limit there)."""
 
@@ -101,6 +120,7 @@ class Target:
     # its own forms' limits; None: no forms there, a form's fields are asked one at a time
     form_limits: FormLimits | None = None
     menu_limits: MenuLimits = MenuLimits()  # context menus: none unless the platform has them
+    select_limits: SelectLimits | None = None  # None: the platform has no selects (a spec with one is refused)
     # the platform lists a command's required options before its optional ones
     required_options_first: bool = False
     templates: PathType | None = None  # a folder of Jinja templates its outputs use, if any
@@ -146,6 +166,17 @@ def strictest(part: str) -> Limit:
     assert part in {f.name for f in fields(CardLimits)}, part
     target = min(targets(), key=lambda t: getattr(t.card_limits, part))
     return Limit(getattr(target.card_limits, part), target.title)
+
+
+def strictest_select(part: str) -> Limit | None:
+    """The smallest limit on a select `part` (a SelectLimits field) across the targets that have
+    selects, and whose it is (None when none has)."""
+    assert part in {f.name for f in fields(SelectLimits)}, part
+    bounded = [t for t in targets() if t.select_limits is not None and getattr(t.select_limits, part) is not None]
+    if not bounded:
+        return None
+    target = min(bounded, key=lambda t: getattr(t.select_limits, part))
+    return Limit(getattr(target.select_limits, part), target.title)
 
 
 def strictest_command(part: str) -> Limit | None:

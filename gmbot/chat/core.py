@@ -20,7 +20,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from typing import Any, Generic, TypeVar
 
-from gmbot.chat import confirm, form_runs, forms, paging
+from gmbot.chat import confirm, form_runs, forms, paging, selects
 from gmbot.chat.backend import BackendClient, BackendReply, BackendUnavailable
 from gmbot.chat.cards import CardRenderer
 from gmbot.chat.help import help_card, suggest, usage
@@ -206,6 +206,9 @@ class Core:
                 if card.paging is not None and command is not None:
                     paging.add_buttons(rendered, card.paging, command, str(reply.status), scope.get("options") or {},
                                        scope, self.renderer, BUTTON_PREFIX, CUSTOM_ID_MAX)
+                if card.selects and kind in selects.KINDS:
+                    selects.add_selects(rendered, card.selects, scope, self.renderer, selects.KINDS[kind], source,
+                                        str(reply.status), BUTTON_PREFIX, CUSTOM_ID_MAX, self.fits)
         if not (rendered.title or rendered.description or rendered.fields):
             rendered.title = t.gettext("Done.") if reply.ok else t.gettext("Error {status}").format(status=reply.status)
         return Outcome(rendered, "reply" if reply.ok else "problem", reply.status, reply.request_id, reply.body,
@@ -417,6 +420,8 @@ class Core:
         locale = self.locales.choose(event.get("language"), self.languages.get(str(event.get("serverId"))))
         card = self.renderer.render(spec.card, scope, self.platform, locale)
         bind_buttons(card, spec.card.buttons, scope, "e", spec.name, "")
+        selects.add_selects(card, spec.card.selects, scope, self.renderer, selects.EVENT_KIND, spec.name, "",
+                            BUTTON_PREFIX, CUSTOM_ID_MAX, self.fits)
         return card
 
     def find_button(self, custom_id: str) -> tuple[Button, dict[str, Any]] | None:
@@ -453,6 +458,8 @@ class Core:
             return await self._confirmed_command(custom_id, inv)
         if kind == forms.OPEN_KIND:
             return await form_runs.open_by_id(self, custom_id, inv)
+        if selects.is_choice(kind):
+            return await self._choose(custom_id, kind, inv)
         confirmed = confirm.is_confirmed(kind)
         if confirmed:  # the same button, asked and answered
             custom_id = BUTTON_PREFIX + json.dumps([confirm.unconfirmed(kind),
@@ -485,6 +492,35 @@ class Core:
             return Outcome(self.misconfigured(self.words(inv)), "problem")
         return await self._call(request, inv, button.replies, {"options": {}, "ctx": inv.scope()}, "b", button.operation)
 
+    async def _choose(self, custom_id: str, kind: str, inv: Invocation) -> Outcome:
+        """A choice in a select (gmbot/chat/selects.py): its operation as the one who chose,
+        the chosen value as `$selected`; asked first when the select has `confirm:`."""
+        t = self.words(inv)
+        try:
+            payload = json.loads(custom_id[len(BUTTON_PREFIX):])
+        except ValueError:
+            payload = None
+        found = selects.find(self.spec, payload) if isinstance(payload, list) else None
+        value = selects.typed(found[0], found[2]) if found is not None else None
+        if found is None or value is None:
+            return Outcome(self.notice(t.gettext(selects.GONE), "", "error"), "usage")
+        select, fixed, _ = found
+        if select.confirm is not None and not confirm.is_confirmed(kind):
+            event = fixed.get("event")
+            data = event.get("data") if isinstance(event, dict) else None
+            asked = {"data": data or {}, **fixed, "ctx": inv.scope(), selects.SELECTED: value}
+            return self.prompt(select.confirm, asked, confirm.confirmed(payload, prompt=True),
+                               f"a select of {payload[1]}")
+        try:
+            request = build_request(select.operation, self.backend.route(select.operation), select.request,
+                                    {**fixed, **inv.scope(), selects.SELECTED: value})
+        except MisconfiguredSpec as error:
+            log.error("spec error in a select calling %s: %s", select.operation, error)
+            return Outcome(self.misconfigured(t), "problem")
+        outcome = await self._call(request, inv, select.replies,
+                                   {"options": {}, "ctx": inv.scope(), selects.SELECTED: value}, "b", select.operation)
+        outcome.replaces = confirm.from_prompt(kind)  # the answer takes our prompt's place
+        return outcome
 
     # -- forms (gmbot/chat/forms.py, form_runs.py) -----------------------------------------
     async def submit(self, form_id: str, values: Mapping[str, Any], inv: Invocation,

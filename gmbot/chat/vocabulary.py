@@ -104,6 +104,31 @@ class RenderedButton:
 
 
 @dataclass
+class RenderedOption:
+    """One option of a select as rendered: plain texts, `value` what choosing it sends."""
+
+    label: str
+    value: str
+    description: str = ""
+    # the core's id of choosing it (the select's id with the value): posted where each option
+    # is a button of its own (gmbot/chat/selects.py)
+    choice_id: str | None = None
+
+
+@dataclass
+class RenderedSelect:
+    """A select menu under a card (gmbot/chat/selects.py): its options, and the custom id a
+    choice is routed by (the chosen value comes beside it, or in the option's `choice_id`)."""
+
+    placeholder: str
+    index: int  # position in the card's `selects`
+    options: list[RenderedOption] = field(default_factory=list)
+    custom_id: str | None = None
+    confirm: RenderedConfirm | None = None  # as a button's: asked before the choice goes through
+    confirmed_id: str | None = None
+
+
+@dataclass
 class RenderedCard:
     """A card of the spec rendered for one platform's front end, before its converter
     turns it into that platform's message."""
@@ -117,6 +142,7 @@ class RenderedCard:
     fields: list[RenderedField] = field(default_factory=list)
     footer: str = ""
     buttons: list[RenderedButton] = field(default_factory=list)
+    selects: list[RenderedSelect] = field(default_factory=list)  # plain texts, as button labels
 
     def map(self, change: Callable[[str, str], str]) -> RenderedCard:
         """A copy with `change(part, text)` applied to each text part (a name of PARTS)."""

@@ -24,6 +24,7 @@ from gmbot.chat import markup, times
 from gmbot.chat.fit import chunks, cut
 from gmbot.chat.vocabulary import RenderedCard
 from gmbot.discord.platform import PLATFORM
+from gmbot.discord.selects import select_components, select_text
 
 TITLE, DESCRIPTION, FIELDS, FIELD_NAME, FIELD_VALUE, FOOTER = 256, 4096, 25, 256, 1024, 2048
 TOTAL, EMBEDS = 6000, 10
@@ -132,7 +133,8 @@ def card_to_message(card: RenderedCard) -> dict[str, Any]:
     values would make the id too long) is left out, and counted in `unposted`."""
     buttons = [b for b in card.buttons if b.custom_id]
     rows = [buttons[i : i + ROW] for i in range(0, len(buttons), ROW)]
-    return {"embeds": card_to_embeds(card), "rows": rows, "unposted": len(card.buttons) - len(buttons)}
+    return {"embeds": card_to_embeds(card), "rows": rows, "unposted": len(card.buttons) - len(buttons),
+            "selects": select_components(card)}
 
 
 # -- as text: how the playground prints what Discord would show ------------------------------
@@ -176,5 +178,6 @@ def embeds_to_text(message: dict[str, Any]) -> str:
         lines += [f"  [{kind}: {embed[kind]['url']}]" for kind in ("image", "thumbnail") if embed.get(kind)]
         if embed.get("footer"):
             footers.append(embed["footer"]["text"])  # plain text: Discord formats nothing there
+    lines += [select_text(menu) for menu in message.get("selects") or []]
     lines += ["  " + "  ".join(f"[{button.label}]" for button in row) for row in message.get("rows") or []]
     return "\n".join(lines + [f"  -- {footer}" for footer in footers])

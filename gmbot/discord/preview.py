@@ -69,6 +69,9 @@ CSS = """
 .discord .discord-danger { background: #da373c; }
 .discord .timestamp { background: #3f4147; border-radius: 3px; padding: 0 2px; }
 .discord .meta { color: #949ba4; }
+.discord .select { background: #1e1f22; border: 1px solid #111214; border-radius: 4px; padding: 6px 10px; max-width: 400px; color: #949ba4; }
+.discord .select-options { list-style: none; margin: 2px 0 6px; padding: 4px 10px; max-width: 380px; background: #2b2d31; border-radius: 4px; font-size: 13px; }
+.discord .option-description { color: #949ba4; font-size: 11px; }
 """
 
 def _cut(text: str, most: int) -> str:

@@ -42,6 +42,7 @@ from gmbot.discord import menus as discord_menus
 from gmbot.discord import modals
 from gmbot.discord.embeds import card_to_embeds
 from gmbot.discord.platform import person_locale
+from gmbot.discord.selects import choice, select_components
 from gmbot.service.shutdown import OPEN, RESTARTING, Gate, admitted
 from gmbot.spec.model import BotSpec
 
@@ -89,12 +90,17 @@ def embeds_of(card: RenderedCard) -> list[discord.Embed]:
 
 def view_of(card: RenderedCard) -> discord.ui.View | None:
     buttons = [b for b in card.buttons if b.custom_id]
-    if not buttons:
+    menus = select_components(card)  # each a row of its own, above the buttons (gmbot/discord/selects.py)
+    if not buttons and not menus:
         return None
     # store=False: py-cord would keep every stored View (and its items) for the bot's life;
     # clicks are routed by custom_id in `on_interaction`, so nothing needs to be stored
     view = discord.ui.View(timeout=None, store=False)
-    for button in buttons[:25]:
+    for menu in menus:
+        view.add_item(discord.ui.Select(
+            discord.ComponentType.string_select, custom_id=menu["custom_id"], placeholder=menu["placeholder"],
+            options=[discord.SelectOption(**option) for option in menu["options"]]))
+    for button in buttons[:25 - 5 * len(menus)]:
         view.add_item(discord.ui.Button(
             label=button.label[:80], style=_STYLES.get(button.style, discord.ButtonStyle.secondary),
             custom_id=button.custom_id,
@@ -385,7 +391,8 @@ class DiscordRuntime:
         if interaction.type == discord.InteractionType.modal_submit:
             await self.run_submit(interaction, custom_id)
             return
-        await self.run_button(interaction, custom_id)
+        # a choice in one of our selects: the select's id with the value chosen, routed as a click
+        await self.run_button(interaction, choice(interaction.data or {}) or custom_id)
 
     # -- forms (gmbot/discord/modals.py) ----------------------------------------------------
     async def run_submit(self, interaction: Any, form_id: str) -> None:

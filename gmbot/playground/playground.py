@@ -16,6 +16,10 @@ Each input line is one of:
   menu "<entry>" on message @user: <text>
                           ... or on a message that member wrote; as the server's platform
                           offers it (an entry its platform has no menu for is refused)
+  choose <select> <option>
+                          choose an option of a select of that card: the select by its
+                          number (1, 2...) or the first word of its placeholder, the option
+                          by its label (`choose subscribe fortnite`, `choose 1 zyo8 vs bears`)
   wait <seconds>          let time pass (wars end), then show new events
   # a comment             echoed as is
   anything else           a message in the server's channel; `gmbot ...` runs a
@@ -34,11 +38,12 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import Any, TextIO
 
 from gmbot.chat import menus
-from gmbot.chat.core import Core
+from gmbot.chat.core import BUTTON_PREFIX, Core
 from gmbot.chat.events import CursorStore, EventConsumer
 from gmbot.chat.options import NotAMention
 from gmbot.chat.request import HttpRequest
 from gmbot.chat.routes import EVENTS_OPERATION
+from gmbot.chat.selects import choice_id
 from gmbot.chat.vocabulary import Invocation, Outcome, Person, Place, RenderedCard
 from gmbot.platforms import Platform, names, platform
 from gmbot.playground.forms import Forms
@@ -171,7 +176,7 @@ class Playground:
     def show(self, card: RenderedCard, server_id: str) -> None:
         # as the server's platform shows the card (its own message, read back as text)
         self.print(indent(self.texts[self.platform_of.get(server_id, self.default)](card)))
-        if any(b.custom_id for b in card.buttons):
+        if any(b.custom_id for b in card.buttons) or any(m.custom_id for m in card.selects):
             self.buttons[server_id] = card
 
     def remember_war(self, body: Any) -> None:
@@ -234,6 +239,8 @@ class Playground:
             await self.click(rest.strip())
         elif word.lower() == "menu":
             await self.menu(rest.strip())
+        elif word.lower() == "choose":
+            await self.choose(rest.strip())
         elif word.lower() == "wait":
             await self.wait(rest.strip())
         elif word.lower() in (self.prefix.lower(), f"/{self.prefix.lower()}"):  # `/gmbot`: a slash command
@@ -293,6 +300,27 @@ class Playground:
         if outcome.only_author:
             self.print(f"  (only {self.user.name if self.user else '?'} sees this:)")
         assert self.server is not None
+        self.show(outcome.card, self.server.id)
+
+    async def choose(self, words: str) -> None:
+        """`choose <select> <option>`: as the chat sends a choice, the select's id with the value."""
+        assert self.server is not None
+        card = self.buttons.get(self.server.id)
+        menus = [m for m in (card.selects if card else []) if m.custom_id]
+        which, _, label = words.partition(" ")
+        menu = next((m for i, m in enumerate(menus, 1)
+                     if which == str(i) or (_label(which) and _label(m.placeholder).startswith(_label(which)))), None)
+        option = next((o for o in (menu.options if menu else []) if _label(o.label) == _label(label)), None)
+        if menu is None or menu.custom_id is None or option is None:
+            shown = "; ".join(f"{i}. {m.placeholder}: {', '.join(o.label for o in m.options)}"
+                              for i, m in enumerate(menus, 1))
+            self.print(f"  !! no option [{label}] in a select [{which}] on the last card here"
+                       + (f" (its selects: {shown})" if shown else ""))
+            return
+        custom_id = choice_id(menu.custom_id, option.value, BUTTON_PREFIX)
+        outcome = await self.cores[self.platform].click(custom_id, self.invocation())
+        if outcome.replaces:  # a confirmation's answer: the chat edits the prompt
+            self.print("  (the card above, edited in place:)")
         self.show(outcome.card, self.server.id)
 
     async def wait(self, seconds: str) -> None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import contextlib
 import json
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -20,13 +20,15 @@ from generator import catalogs, yamlpos
 from generator.errors import SpecErrors
 from generator.openapi import OpenAPI
 from generator.pipeline import Checked, Config, check
-from gmbot.chat import confirm, forms, paging
+from gmbot.chat import confirm, forms, paging, selects
 from gmbot.chat.cards import CardRenderer
-from gmbot.chat.core import BUTTON_PREFIX, CANCEL_ID, CUSTOM_ID_MAX, bind_buttons
+from gmbot.chat.core import BUTTON_PREFIX, CANCEL_ID, CUSTOM_ID_MAX, bind_buttons, fits_anywhere
 from gmbot.chat.help import describe_option, usage
 from gmbot.chat.i18n import SOURCE, Catalog, Locales
 from gmbot.chat.options import parse_datetime
 from gmbot.chat.vocabulary import RenderedCard, RenderedForm
+from gmbot.platforms import PlatformError
+from gmbot.platforms import platform as registered
 from gmbot.preview import samples
 from gmbot.spec.model import BotSpec, Card, CardOverride, Command, Confirm, Form, Option, OptionType
 
@@ -133,6 +135,8 @@ def _card_texts(card: Card) -> Iterator[str]:
             yield from (item.name, item.value, item.each or "")
     for button in card.buttons:
         yield button.label
+    for select in card.selects:
+        yield from (select.placeholder, select.each or "", select.label, select.value, select.description or "")
 
 
 def event_sample(api: OpenAPI, name: str, card: Card) -> dict[str, Any]:
@@ -225,6 +229,8 @@ def build(config: Config, overrides: Mapping[str, str] | None = None,
                 reply = entries[-1].sample
                 entries += _buttons(api, f"command/{command.name}/{status}", command.name, card,
                                     {**scope, "reply": reply, "event": {}, "data": {}})
+                entries += _selects(api, f"command/{command.name}/{status}", command.name, card,
+                                    {**scope, "reply": reply, "event": {}, "data": {}})
         preview.commands.append(CommandView(
             command,
             usage(spec.bot.prefix, command, words),
@@ -237,6 +243,7 @@ def build(config: Config, overrides: Mapping[str, str] | None = None,
                       event.card, {"ctx": {"server": {"id": CTX["server"]["id"]}}}, bind=("e", event.name, ""))
         preview.events.append(entry)
         preview.events += _buttons(api, entry.id, event.name, event.card, {**entry.scope(), **ctx})
+        preview.events += _selects(api, entry.id, event.name, event.card, {**entry.scope(), **ctx})
     if spec.defaults.error is not None:
         preview.others.append(Entry("defaults/error", "defaults.error", "reply", samples.problem_sample("409"),
                                     spec.defaults.error, {**ctx, "options": {}}))
@@ -265,6 +272,22 @@ def _buttons(api: OpenAPI, parent: str, source: str, card: Card, scope: dict[str
                                  f"{source}: [{button.label}] → {status}", "reply",
                                  samples.response_sample(api, button.operation, status), reply_card, base,
                                  bind=("b", button.operation, status) if status.startswith("2") else None))
+    return entries
+
+
+def _selects(api: OpenAPI, parent: str, source: str, card: Card, scope: dict[str, Any]) -> list[Entry]:
+    """A select's confirmation prompt and reply cards, as a button's (gmbot/chat/selects.py)."""
+    entries = []
+    base = {key: value for key, value in scope.items() if key != "reply"}
+    for index, select in enumerate(card.selects):
+        chosen = {**base, selects.SELECTED: str(select.options[0].value) if select.options else "sample"}
+        if select.confirm is not None:
+            entries.append(Entry(f"{parent}/select/{index}/confirm", f"{source}: ▾ {select.placeholder} → confirmation",
+                                 "reply", scope.get("reply"), Card(), chosen, asks=select.confirm))
+        for status, reply_card in select.replies.items():
+            entries.append(Entry(f"{parent}/select/{index}/{status}", f"{source}: ▾ {select.placeholder} → {status}",
+                                 "reply", samples.response_sample(api, select.operation, status), reply_card, chosen,
+                                 bind=("b", select.operation, status) if status.startswith("2") else None))
     return entries
 
 
@@ -298,6 +321,10 @@ def render_card(preview: Preview, entry: Entry, platform: str | None = None) -> 
         # Prev / Next as the core adds them: from the sample's total and the options' defaults
         paging.add_buttons(card, entry.card.paging, command, status, scope.get("options") or {}, scope, renderer,
                            BUTTON_PREFIX, CUSTOM_ID_MAX)
+    if entry.bind is not None and entry.card.selects and kind in selects.KINDS:
+        # the core's selects, with their ids (an option a platform cannot post as a button has none)
+        selects.add_selects(card, entry.card.selects, scope, renderer, selects.KINDS[kind], source, status,
+                            BUTTON_PREFIX, CUSTOM_ID_MAX, _fits(platform))
     return card
 
 
@@ -309,6 +336,13 @@ def render_form(preview: Preview, entry: Entry) -> RenderedForm:
     words = renderer.locales.catalog(preview.locale)
     title = renderer.plain(entry.form.title, entry.scope()) or entry.form.title
     return RenderedForm("gm:preview", title, words.gettext(entry.form.submit), forms.inputs(entry.form, words.gettext))
+
+
+def _fits(platform: str | None) -> Callable[[str], bool]:
+    try:
+        return registered(platform).button_fits if platform else fits_anywhere
+    except PlatformError:
+        return fits_anywhere
 
 
 def source_digest(config: Config) -> str:

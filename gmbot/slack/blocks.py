@@ -34,6 +34,7 @@ from gmbot.chat import markup, times
 from gmbot.chat.fit import chunks, cut
 from gmbot.chat.vocabulary import RenderedCard, RenderedField
 from gmbot.slack.platform import PLATFORM
+from gmbot.slack.selects import select_elements, select_text
 
 HEADER_MAX = 150
 SECTION_TEXT_MAX = 3000
@@ -135,8 +136,9 @@ def card_to_message(card: RenderedCard) -> dict[str, Any]:
         head.append({"type": "header", "text": _text("plain_text", cut(markup.plain(card.title), HEADER_MAX))})
     buttons = [b for b in card.buttons if b.custom_id and len(b.custom_id) <= ACTION_ID_MAX]
     actions: list[dict[str, Any]] = []
-    if buttons:  # one actions block holds 25: the spec allows no more buttons (generator check)
-        elements = []
+    menus = select_elements(card)  # gmbot/slack/selects.py: static_selects before the buttons
+    if buttons or menus:  # one actions block holds 25: the spec allows no more (generator check)
+        elements = menus[:max(ACTIONS_ELEMENTS_MAX - len(buttons), 0)]  # the buttons keep their places
         for button in buttons[:ACTIONS_ELEMENTS_MAX]:
             element: dict[str, Any] = {
                 "type": "button", "text": _text("plain_text", cut(markup.plain(button.label), BUTTON_TEXT_MAX)),
@@ -232,5 +234,7 @@ def message_to_text(message: dict[str, Any]) -> str:
             elif kind == "image":
                 lines.append(f"[image: {block['image_url']}]")
             elif kind == "actions":
-                lines.append("  ".join(f"[{_plain(e['text'])}]" for e in block.get("elements", [])))
+                lines += [select_text(e) for e in block.get("elements", []) if e.get("type") == "static_select"]
+                pressed = [f"[{_plain(e['text'])}]" for e in block.get("elements", []) if e.get("type") == "button"]
+                lines += ["  ".join(pressed)] if pressed else []
     return "\n".join(f"| {line}" if line else "|" for line in lines)

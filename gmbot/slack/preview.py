@@ -62,6 +62,9 @@ CSS = """
 .slack code { background: #f6f6f6; color: #e01e5a; border: 1px solid #ddd; padding: 0 3px; border-radius: 3px; font-size: 12px; }
 .slack .mention { background: #e8f5fa; color: #1264a3; border-radius: 3px; padding: 0 2px; }
 .slack .button { background: #fff; color: #1d1c1d; border: 1px solid #bbb; }
+.slack .select { background: #fff; color: #616061; border: 1px solid #bbb; border-radius: 4px; padding: 5px 10px; max-width: 300px; }
+.slack .select-options { list-style: none; margin: 2px 0 6px; padding: 4px 10px; max-width: 280px; border: 1px solid #ddd; border-radius: 4px; font-size: 13px; }
+.slack .option-description { color: #616061; font-size: 11px; }
 .slack .slack-confirm { font-size: 11px; color: #616061; margin-left: 4px; }
 .slack .slack-primary { background: #007a5a; color: #fff; } .slack .slack-danger { background: #e01e5a; color: #fff; }
 .slack .meta { color: #888; }

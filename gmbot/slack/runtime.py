@@ -51,6 +51,7 @@ from gmbot.slack.blocks import card_to_message
 from gmbot.slack.mentions import MENTION, SlackPeople
 from gmbot.slack.menus import SlackMenus
 from gmbot.slack.menus import ours as shortcut_of_ours
+from gmbot.slack.selects import chosen
 from gmbot.slack.text import command_text, fit_name
 from gmbot.spec.model import BotSpec
 
@@ -257,7 +258,8 @@ class SlackRuntime:
                                          self.reader((body.get("team") or {}).get("id"), (body.get("user") or {}).get("id"))))
 
     async def _button(self, body: dict[str, Any], action: dict[str, Any], client: AsyncWebClient) -> None:
-        custom_id = str(action.get("value") or action.get("action_id", ""))
+        # a choice in a select: its id with the option chosen (gmbot/slack/selects.py)
+        custom_id = chosen(action) or str(action.get("value") or action.get("action_id", ""))
         user = body.get("user") or {}
         team = body.get("team") or {}
         channel = body.get("channel") or {}

@@ -147,6 +147,40 @@ class Button(_Strict):
     replies: dict[str, Card] = Field(default_factory=dict)
 
 
+class SelectType(StrEnum):
+    """What a select's chosen value is sent as (`$selected`): the option's value is text."""
+
+    STRING = "string"
+    INTEGER = "integer"
+    NUMBER = "number"
+
+
+class SelectOption(_Strict):
+    """A fixed option of a select."""
+
+    label: str  # a template: what the user reads
+    value: str | int | float  # what `$selected` is
+    description: str | None = None  # a template: a second line under the label, where the platform has one
+
+
+class Select(_Strict):
+    """A select menu on a card (docs/spec.md, Selects): options from the reply (`each`, with
+    `label` / `value` / `description` templates over `item`) or fixed (`options`); choosing
+    one calls `operation` as the chooser, with the value as `$selected` in `request`."""
+
+    placeholder: str  # a template: shown on the closed menu
+    operation: str
+    each: str | None = None  # a Jinja expression giving a list: one option per item
+    label: str = "{{ item.name }}"
+    value: str = "{{ item.id }}"
+    description: str | None = None
+    options: list[SelectOption] = Field(default_factory=list)
+    type: SelectType = SelectType.STRING
+    confirm: Confirm | None = None  # asked before the operation is called
+    request: Request = Field(default_factory=Request)
+    replies: dict[str, Card] = Field(default_factory=dict)
+
+
 class CardField(_Strict):
     name: str  # a template
     value: str  # a template
@@ -207,6 +241,7 @@ class Card(_Strict):
     fields: list[CardField] = Field(default_factory=list)
     footer: str | None = None
     buttons: list[Button] = Field(default_factory=list)
+    selects: list[Select] = Field(default_factory=list)  # select menus: a choice calls an operation
     paging: Paging | None = None  # a command's reply over a list: Prev / Next that edit it in place
     private: bool = False  # only the one who asked sees it (ephemeral; Telegram: a private chat)
     # platform ("discord", "slack") -> the parts that differ there
@@ -326,4 +361,5 @@ class BotSpec(_Strict):
 
 
 Button.model_rebuild()
+Select.model_rebuild()
 Option.model_rebuild()

@@ -36,6 +36,7 @@ from gmbot.chat import markup, times
 from gmbot.chat.fit import chunks, cut
 from gmbot.chat.vocabulary import RenderedButton, RenderedCard, RenderedField
 from gmbot.telegram.buttons import to_callback_data
+from gmbot.telegram.selects import select_rows, with_placeholders
 
 MESSAGE_MAX = 4096  # characters after entity parsing, in UTF-16 code units
 MESSAGES_MAX = 3  # a group takes about 20 messages a minute from a bot: one card, at most 3
@@ -211,6 +212,9 @@ def keyboard(buttons: list[RenderedButton]) -> list[list[dict[str, Any]]]:
 def card_to_messages(card: RenderedCard) -> list[dict[str, Any]]:
     """A neutral card as `sendMessage` payloads (text, parse_mode, the last one's keyboard)."""
     card = times.with_times(card, times.plain)  # every time in plain UTC text
+    pressed = keyboard(card.buttons)  # the buttons keep their keys; a select's options take the rest
+    menus, placeholders = select_rows(card, ROW, LABEL_MAX, BUTTONS_MAX - sum(len(r) for r in pressed))
+    card = with_placeholders(card, placeholders)
     texts = _fit(*_lines(card)) or ["…"]  # Telegram refuses an empty message
     messages: list[dict[str, Any]] = [{"text": text, "parse_mode": "HTML"} for text in texts]
     picture = card.image or card.thumbnail
@@ -218,7 +222,7 @@ def card_to_messages(card: RenderedCard) -> list[dict[str, Any]]:
         messages[0]["link_preview_options"] = {
             "url": picture, "show_above_text": False,
             "prefer_large_media" if card.image else "prefer_small_media": True}
-    rows = keyboard(card.buttons)
+    rows = menus + pressed  # gmbot/telegram/selects.py: a key per option, above the buttons
     if rows:
         messages[-1]["reply_markup"] = {"inline_keyboard": rows}
     return messages
@@ -226,7 +230,7 @@ def card_to_messages(card: RenderedCard) -> list[dict[str, Any]]:
 
 def card_to_text(card: RenderedCard, limit: int = ALERT_MAX) -> str:
     """A card as one short plain text: a callback query's alert."""
-    first = card_to_messages(dataclasses.replace(card, buttons=[]))[0]["text"]
+    first = card_to_messages(dataclasses.replace(card, buttons=[], selects=[]))[0]["text"]
     return cut(" ".join(visible(first).split()), limit)
 
 

@@ -591,6 +591,24 @@ class FakeDiscord:
         await self.session_for(guild).dispatch("INTERACTION_CREATE", interaction.payload)
         return interaction
 
+    async def choose(self, guild: Guild, user: User | str, message: dict[str, Any], placeholder: str,
+                     label: str) -> Interaction:
+        """A user picks the option labelled `label` in the string select (type 3) whose
+        placeholder is `placeholder`, on a message the bot posted: `values` holds its value."""
+        user = guild.member(user) if isinstance(user, str) else user
+        menus = [c for row in message.get("components") or [] for c in row.get("components", []) if c.get("type") == 3]
+        menu = next((m for m in menus if m.get("placeholder") == placeholder), None)
+        if menu is None:
+            raise AssertionError(f"no select {placeholder!r} on the message; selects: {[m.get('placeholder') for m in menus]}")
+        option = next((o for o in menu.get("options") or [] if o.get("label") == label), None)
+        if option is None:
+            raise AssertionError(f"no option {label!r}; options: {[o.get('label') for o in menu.get('options') or []]}")
+        channel = self.channel(int(message["channel_id"])) or guild.channel()
+        data = {"custom_id": menu["custom_id"], "component_type": 3, "values": [option["value"]]}
+        interaction = self._interaction(MESSAGE_COMPONENT, guild, user, channel, data, message)
+        await self.session_for(guild).dispatch("INTERACTION_CREATE", interaction.payload)
+        return interaction
+
     async def say(self, guild: Guild, user: User | str, content: str, channel: Channel | None = None) -> dict[str, Any]:
         """A user writes a message in a channel (MESSAGE_CREATE); mentions as Discord resolves them."""
         user = guild.member(user) if isinstance(user, str) else user

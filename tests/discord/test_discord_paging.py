@@ -15,7 +15,7 @@ pytestmark = pytest.mark.asyncio(loop_scope="package")  # where the shared backe
 
 
 def labels(message: dict[str, Any]) -> list[str]:
-    return [b["label"] for row in message.get("components") or [] for b in row["components"]]
+    return [b["label"] for row in message.get("components") or [] for b in row["components"] if b["type"] == 2]
 
 
 def names(message: dict[str, Any]) -> list[str]:

@@ -35,6 +35,7 @@ def test_every_check_has_a_case() -> None:
         "paging", "confirm", "command_reference", "autocomplete", "visibility", "images", "permissions", "permissions_unknown",
         "forms",
         "menus",
+        "selects",
     ]:
         assert required in names
 
@@ -48,7 +49,7 @@ def test_bad_spec_reports_the_expected_errors(case: Path) -> None:
 
 
 WRITES_NOTHING = ["request_mismatch", "button_reply_paths", "each_not_list", "event_data_fields",
-                  "template_unsafe", "duration_unit", "datetime_options"]
+                  "template_unsafe", "duration_unit", "datetime_options", "selects"]
 
 
 @pytest.mark.parametrize("name", WRITES_NOTHING)

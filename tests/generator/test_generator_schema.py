@@ -35,6 +35,8 @@ PAIRS: list[tuple[type[model.BaseModel], str, set[str]]] = [
     (model.CardField, "$defs/card/properties/fields/items/properties", set()),
     (model.Button, "$defs/card/properties/buttons/items/properties", set()),
     (model.Paging, "$defs/card/properties/paging/properties", set()),
+    (model.Select, "$defs/card/properties/selects/items/properties", set()),
+    (model.SelectOption, "$defs/card/properties/selects/items/properties/options/items/properties", set()),
     (model.Confirm, "$defs/confirm/properties", set()),
     (model.Form, "$defs/form/properties", set()),
     (model.Autocomplete, "$defs/option/properties/autocomplete/properties", set()),
@@ -51,7 +53,8 @@ def test_schema_has_exactly_the_model_fields(cls: type[model.BaseModel], where: 
     ("enum", "where"),
     [(model.OptionType, "$defs/option/properties/type"), (model.DurationUnit, "$defs/option/properties/unit"),
      (model.ButtonStyle, "$defs/card/properties/buttons/items/properties/style"),
-     (model.EventTarget, "$defs/event/properties/post_to")],
+     (model.EventTarget, "$defs/event/properties/post_to"),
+     (model.SelectType, "$defs/card/properties/selects/items/properties/type")],
 )
 def test_schema_enums_match_the_model(enum: type[Any], where: str) -> None:
     assert _at(where)["enum"] == [member.value for member in enum]

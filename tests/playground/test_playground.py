@@ -239,3 +239,32 @@ def test_a_bad_value_of_an_option_with_suggestions_gets_a_did_you_mean_everywher
     for text in played:
         assert "Did you mean" in text and "-game 5: Fortnite (5)" in text, text
         assert "(only ann" in text and "sees this:)" in text, text  # available's private reply
+
+
+def test_selects_play_on_every_registered_platform() -> None:
+    """`choose <select> <option>` under a card with selects: the games card's "Subscribe to…"
+    subscribes the clan, the status card's "Show a war…" shows the war chosen; a choice that is
+    not on the card says so."""
+    lines = []
+    for index, side in enumerate(platforms()):
+        lines += [f"# played on {side.name}", f"as ann{index} in Clan{index} on {side.name}",
+                  f"gmbot setup -name Clan{index}", "gmbot games -limit 3", "choose subscribe mini militia",
+                  f"as bob{index} in Foes{index} on {side.name}", f"gmbot setup -name Foes{index}",
+                  f"gmbot createwar -players @bob{index} -game 4",
+                  f"as ann{index} in Clan{index} on {side.name}", f"gmbot accept -war {{war}} -players @ann{index}",
+                  f"as bob{index} in Foes{index} on {side.name}", "gmbot status",
+                  f"choose show {{war}}: Foes{index} vs Clan{index}", "choose 1 nothing like it"]
+    result = subprocess.run(
+        [sys.executable, "-m", "gmbot.cli", "chat"], input="\n".join(lines) + "\n", capture_output=True,
+        text=True, timeout=90, cwd=ROOT, env={**os.environ, "PYTHONWARNINGS": "ignore"},
+    )
+    assert result.returncode == 0, result.stderr
+    per_platform = result.stdout.split("# played on ")[1:]
+    assert len(per_platform) == len(platforms())
+    for index, played in enumerate(per_platform):
+        subscribed = played.split("choose subscribe mini militia", 1)[1]
+        assert "Subscribed games (1)" in subscribed and "4: Mini Militia" in subscribed, played
+        shown = played.split("choose show", 1)[1]
+        assert f"Foes{index} vs Clan{index}" in shown.split("\n", 2)[1], played  # the war card's title
+        assert played.count("!! no option [nothing like it]") == 1, played
+        assert played.count("!!") == 1, played

@@ -109,6 +109,25 @@ class SlackWire:
         }
         return await self.signed(urllib.parse.urlencode({"payload": json.dumps(payload)}))
 
+    async def choose(self, select: dict[str, Any], label: str, *, user: tuple[str, str],
+                     team: tuple[str, str] = ("T0WOLF", "wolves"), channel: tuple[str, str] = ("CWARS", "wars")
+                     ) -> tuple[Reply, str]:
+        """A choice of the option labelled `label` in the `static_select` element `select`."""
+        option = next(o for o in select["options"] if o["text"]["text"] == label)
+        url = self.fake.response_url()
+        payload = {
+            "type": "block_actions", "api_app_id": "AGMBOT", "token": "deprecated", "trigger_id": self._trigger(),
+            "user": {"id": user[0], "username": user[1], "name": user[1], "team_id": team[0]},
+            "team": {"id": team[0], "domain": team[1]}, "channel": {"id": channel[0], "name": channel[1]},
+            "container": {"type": "message_attachment", "message_ts": "1.1", "attachment_id": 1, "channel_id": channel[0]},
+            "response_url": url,
+            "actions": [{"type": "static_select", "action_id": select["action_id"], "block_id": "b1",
+                         "selected_option": option, "placeholder": select["placeholder"],
+                         "action_ts": f"{time.time():.6f}"}],
+        }
+        body = urllib.parse.urlencode({"payload": json.dumps(payload)})
+        return await self.signed(body), url
+
     async def mention(self, text: str, *, user: str, event_id: str, team: str = "T0WOLF", channel: str = "CWARS",
                       retry: int | None = None, thread_ts: str | None = None) -> Reply:
         event = {"type": "app_mention", "user": user, "text": text, "ts": f"{time.time():.6f}",

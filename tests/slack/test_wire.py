@@ -33,7 +33,7 @@ def header(message: dict[str, Any]) -> str:
 
 
 def buttons(message: dict[str, Any]) -> list[dict[str, Any]]:
-    return [e for b in blocks(message) if b["type"] == "actions" for e in b["elements"]]
+    return [e for b in blocks(message) if b["type"] == "actions" for e in b["elements"] if e["type"] == "button"]
 
 
 async def command(stack: Stack, text: str, **kwargs: Any) -> dict[str, Any]:

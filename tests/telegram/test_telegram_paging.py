@@ -11,14 +11,19 @@ from .fake_telegram import Call
 CALLBACK_DATA_MAX = 64  # bytes: Telegram's limit, as the Bot API documents it
 
 
+def keys(call: Call) -> list[dict[str, str]]:
+    return [k for row in (call.data.get("reply_markup") or {}).get("inline_keyboard", []) for k in row]
+
+
 def labels(call: Call) -> list[str]:
-    return [k["text"] for row in (call.data.get("reply_markup") or {}).get("inline_keyboard", []) for k in row]
+    """The buttons' labels (not the options of a select: a key each, whose data is a choice)."""
+    return [k["text"] for k in keys(call) if not k["callback_data"].startswith(('gm:["sc"', "g~sc."))]
 
 
 async def click(stack: Stack, user: str, posted: Call, label: str, *, edits: bool = True) -> tuple[Call, Call | None]:
     """`user` presses `label` on `posted`: the query's answer, and (with `edits`) the edit it
     leads to, which comes after the answer."""
-    update = stack.fake.click(stack.user(user), posted, labels(posted).index(label))
+    update = stack.fake.click(stack.user(user), posted, [k["text"] for k in keys(posted)].index(label))
     before = len(stack.fake.of("editMessageText"))
     assert await stack.fake.deliver(update, url=stack.webhook, secret=SECRET) == 200
     query = update["callback_query"]["id"]
@@ -63,7 +68,7 @@ async def test_a_page_click_that_fails_is_an_alert_and_the_card_stays(stack: Sta
 async def test_a_command_named_in_a_card_is_written_as_telegram_types_it(stack: Stack) -> None:
     """`{{ command('subscribe', games='4,5') }}` in the games card: Telegram's own command."""
     games = await stack.say(WOLVES, "Ann", "/games")
-    assert shown(games).splitlines()[-1] == "Subscribe with: /subscribe -games 4,5"
+    assert "Subscribe with: /subscribe -games 4,5" in shown(games).splitlines()
     assert "gmbot subscribe" not in shown(games)
 
 

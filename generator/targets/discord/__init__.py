@@ -13,13 +13,14 @@ from generator.targets import (
     MenuLimits,
     Outputs,
     Problem,
+    SelectLimits,
     Target,
 )
 from generator.targets.discord import limits
 from generator.targets.discord.budget import over_budget
 from generator.targets.discord.localize import localize, localize_menu
 from generator.targets.discord.model import bot_model
-from gmbot.discord import forms
+from gmbot.discord import forms, selects
 from gmbot.discord.platform import PLATFORM, command_locales
 
 
@@ -42,6 +43,11 @@ class Discord(Target):
                              placeholder=forms.PLACEHOLDER_MAX, value=forms.VALUE_MAX)
     # user commands (on: member) and message commands (on: message)
     menu_limits = MenuLimits(PLATFORM.menu_targets, limits.MENU_NAME_MAX, limits.MENU_COMMANDS_MAX)
+    # string selects, each in an action row of its own (gmbot/discord/selects.py)
+    select_limits = SelectLimits(
+        selects=selects.ROWS, options=selects.OPTIONS_MAX, label=selects.OPTION_TEXT_MAX,
+        value=selects.OPTION_TEXT_MAX, description=selects.OPTION_TEXT_MAX, placeholder=selects.PLACEHOLDER_MAX,
+        rows=selects.ROWS, row_buttons=selects.ROW_BUTTONS)
 
     def name_problem(self, name: str) -> str | None:
         return limits.name_problem(name)

@@ -10,9 +10,17 @@ from typing import Any
 import pydantic_core
 
 from generator.errors import SpecError, SpecErrors
-from generator.targets import CardLimits, FormLimits, MenuLimits, Outputs, Problem, Target
+from generator.targets import (
+    CardLimits,
+    FormLimits,
+    MenuLimits,
+    Outputs,
+    Problem,
+    SelectLimits,
+    Target,
+)
 from generator.targets.slack import limits
-from gmbot.slack import forms, manifest
+from gmbot.slack import blocks, forms, manifest, selects
 from gmbot.slack.platform import PLATFORM
 
 
@@ -24,6 +32,10 @@ class Slack(Target):
                              placeholder=forms.PLACEHOLDER_MAX, value=forms.VALUE_MAX, submit=forms.SUBMIT_MAX)
     # message shortcuts (on: message); Slack has no member's menu (docs/spec.md, Context menus)
     menu_limits = MenuLimits(PLATFORM.menu_targets, manifest.SHORTCUT_NAME_MAX, manifest.SHORTCUTS_MAX)
+    # static_selects in the card's actions block, beside its buttons (gmbot/slack/selects.py)
+    select_limits = SelectLimits(
+        selects=blocks.ACTIONS_ELEMENTS_MAX, options=selects.OPTIONS_MAX, label=selects.OPTION_TEXT_MAX,
+        value=selects.VALUE_MAX, description=selects.OPTION_TEXT_MAX, placeholder=selects.PLACEHOLDER_MAX)
 
     def problems(self, data: dict[str, Any]) -> Iterable[Problem]:
         bot = data.get("bot") or {}

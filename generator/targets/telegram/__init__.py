@@ -6,8 +6,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from generator.targets import CardLimits, CommandLimits, Outputs, Problem, Target
-from gmbot.telegram import commands, messages
+from generator.targets import CardLimits, CommandLimits, Outputs, Problem, SelectLimits, Target
+from gmbot.telegram import buttons, commands, messages
 
 
 class Telegram(Target):
@@ -20,6 +20,12 @@ class Telegram(Target):
         field_name=messages.MESSAGE_MAX,
         field_value=messages.MESSAGE_MAX, buttons=messages.BUTTONS_MAX, button_label=messages.LABEL_MAX,
     )
+    # a select is a button per option on the keyboard (gmbot/telegram/selects.py): its value rides in
+    # the option's callback data (checked whole, as a button id, where it can be); no descriptions
+    select_limits = SelectLimits(
+        selects=messages.BUTTONS_MAX, options=messages.BUTTONS_MAX, label=messages.LABEL_MAX,
+        value=buttons.CALLBACK_DATA_MAX, description=messages.MESSAGE_MAX, placeholder=messages.MESSAGE_MAX,
+        option_buttons=True)
     # the menus hold 100 commands, but any command runs through the prefix (commands.py): no limit
     command_limits = CommandLimits(description=commands.DESCRIPTION_MAX)
 
