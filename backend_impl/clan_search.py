@@ -37,9 +37,27 @@ def _statement(dialect: str) -> Any:
     )  # fmt: skip
 
 
+# PostgreSQL's direct path (pg_direct.py): the same read as one statement on asyncpg, no
+# transaction around it (one statement is one snapshot): one round trip where SQLAlchemy's
+# read transaction takes three, which is most of an autocomplete's time at the server.
+SEARCH = f"""
+SELECT server_id, platform, name, location FROM clans
+WHERE platform = $1::text
+  AND (lower(name) COLLATE "C") >= (lower($2::text) COLLATE "C")
+  AND (lower(name) COLLATE "C") < ((lower($2::text) || U&'\\+{ord(LAST):06X}') COLLATE "C")
+ORDER BY lower(name) COLLATE "C", id
+LIMIT $3::bigint
+"""
+
+
 async def clans_named(platform: str, prefix: str, limit: int) -> list[dict[str, Any]]:
     """The first `limit` clans of `platform` whose name starts with `prefix` (any case)."""
     database = db.get()
+    if database.direct is not None:
+        async with database.direct.acquire() as connection:
+            found = await connection.fetch(SEARCH, platform, prefix, limit)
+        return [{"serverId": r["server_id"], "platform": r["platform"], "name": r["name"],
+                 "location": r["location"]} for r in found]  # fmt: skip
     async with database.read() as session:
         rows = await session.execute(_statement(database.dialect), {"platform": platform, "prefix": prefix, "limit": limit})
         return [{"serverId": r.server_id, "platform": r.platform, "name": r.name, "location": r.location}
