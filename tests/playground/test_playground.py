@@ -239,3 +239,22 @@ def test_a_bad_value_of_an_option_with_suggestions_gets_a_did_you_mean_everywher
     for text in played:
         assert "Did you mean" in text and "-game 5: Fortnite (5)" in text, text
         assert "(only ann" in text and "sees this:)" in text, text  # available's private reply
+
+
+def test_a_clan_s_name_where_its_id_goes_gets_a_did_you_mean_everywhere() -> None:
+    """`-opponent "Night Owls"` (a name: the id's pattern refuses it) suggests the clans of that
+    name on the user's platform (searchClans), with their ids."""
+    lines = []
+    for index, side in enumerate(platforms()):
+        lines += [f"as bob{index} in Owls{index} on {side.name}", f'gmbot setup -name "Night Owls {index}"',
+                  f"as ann{index} in Clan{index} on {side.name}", f"gmbot setup -name Clan{index}",
+                  f'gmbot h2h -opponent "Night Owls {index}"']  # fmt: skip
+    result = subprocess.run(
+        [sys.executable, "-m", "gmbot.cli", "chat"], input="\n".join(lines) + "\n", capture_output=True,
+        text=True, timeout=60, cwd=ROOT, env={**os.environ, "PYTHONWARNINGS": "ignore"},
+    )
+    assert result.returncode == 0, result.stderr
+    played = result.stdout.split("-- ann")[1:]
+    assert len(played) == len(platforms())
+    for index, text in enumerate(played):
+        assert "Did you mean" in text and f": Night Owls {index} (" in text, text
