@@ -48,4 +48,5 @@ def test_an_empty_search_lists_clans_in_name_order(api: Api) -> None:
 def test_a_bad_search_is_a_400(backend: Backend, api: Api) -> None:
     is_problem(api.get("/clans", search="x", limit=26), 400)
     is_problem(api.get("/clans", search="x" * 65), 400)
+    is_problem(api.get("/clans", search="a\x00b"), 400)  # no name holds one (PostgreSQL's text cannot)
     is_problem(api.get("/clans", search="x", platform="Not A Platform"), 400)
