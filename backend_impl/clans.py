@@ -1,4 +1,4 @@
-"""Clans (tag `clans`): setup, update, details, statistics, status."""
+"""Clans (tag `clans`): setup, update, details, statistics, status, search by name."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from sqlalchemy import and_, bindparam, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from backend_impl import catalogue, db, dialect, errors, idempotency, pg_direct, views
+from backend_impl import catalogue, clan_search, db, dialect, errors, idempotency, pg_direct, views
 from backend_impl.db import utcnow
 from backend_impl.identity import LEADER, find_clan, require_role
 from backend_impl.shapes import ClanLike, WarLike
@@ -187,3 +187,11 @@ async def get_clan_status(
         "requests": rendered[len(ongoing) :],
         "subscriptions": [cat.games[g].to_dict() for g in subscribed if g in cat.games],
     }
+
+
+async def search_clans(
+    ctx: RequestContext, *, search: str | None = None, platform: str | None = None, limit: int = 25
+) -> dict[str, Any]:
+    """searchClans: clans of a platform (the caller's by default) by the beginning of their name."""
+    items = await clan_search.clans_named(platform or ctx.platform, (search or "").strip(), limit)
+    return {"items": items, "limit": limit}

@@ -171,7 +171,12 @@ def engine_options(url: str) -> dict[str, Any]:
     """`create_async_engine`'s keywords for `url` but the pool's (migrate.py uses them too)."""
     if url.startswith("sqlite"):
         return {}
-    connect_args: dict[str, Any] = {"server_settings": {"application_name": "gmbot"}}
+    # No JIT: the backend's statements run in milliseconds, and JIT compiling one whose
+    # estimate passes `jit_above_cost` (a generic plan's guess can) takes a second or more
+    # each time it runs (docs/benchmarks.md, "Ranked play"). PgBouncer refuses startup
+    # parameters it does not know; behind it every statement is planned for its own values.
+    server_settings = {"application_name": "gmbot"} if settings.pgbouncer() else {"application_name": "gmbot", "jit": "off"}
+    connect_args: dict[str, Any] = {"server_settings": server_settings}
     if settings.pgbouncer():
         # PgBouncer 1.18 in transaction mode hands each transaction any server connection, so
         # a statement prepared by name on one is missing (or another's) on the next. With no

@@ -18,6 +18,7 @@ over first.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from datetime import datetime
 from types import SimpleNamespace
@@ -31,13 +32,24 @@ from backend_impl.seasons import SeasonInfo
 from backend_impl.shapes import ClanLike
 from backend_impl.tables import ClanRating
 
+MAX_PAGE = 100  # openapi.yaml's Limit
+
 _SEASON_COLUMNS = ", ".join(f"s.{c.name} AS season_{c.name}" for c in SeasonInfo.__dataclass_fields__.values())
-# $1 game, $2 season number (NULL: the active one), $3 offset, $4 limit
+# $1 game, $2 season number (NULL: the active one), $3 offset; the page's size is written into
+# the statement ({limit}, one statement per size: `board_statement`). asyncpg prepares it once
+# per connection and PostgreSQL then keeps one generic plan for any arguments (planning the
+# statement took ~0.5 ms a call, about as long as running it) as long as that plan's
+# estimated cost is no higher than the plans made for each call. A `LIMIT $4` would estimate a
+# tenth of the season's clans on the page, and the rank-change counts once per such row:
+# ~170 times the real cost, so PostgreSQL planned every call again (and past
+# `jit_above_cost`, a forced generic plan spent ~1.5 s JIT-compiling). Likewise the season is
+# `LIMIT 1` (one active per game, numbers unique per game), which the generic plan cannot know.
 BOARD = f"""
 WITH s AS (
   SELECT * FROM seasons
   WHERE game_id = $1::integer AND (CASE WHEN $2::integer IS NULL THEN status = 'active' ELSE number = $2::integer END)
     AND status <> 'planned'
+  LIMIT 1
 ),
 cum AS (
   SELECT b.ranked, b.bucket, b.clans,
@@ -53,7 +65,7 @@ page AS (
     SELECT * FROM clan_ratings
     WHERE season_id = (SELECT id FROM s) AND (ranked, ordinal) < (start.ranked, start.upper)
     ORDER BY ranked DESC, ordinal DESC, clan_id DESC
-    LIMIT $4::bigint OFFSET start.skip
+    LIMIT {{limit}} OFFSET start.skip
   ) r
 )
 SELECT {_SEASON_COLUMNS}, p.*, c.server_id, c.platform, c.name,
@@ -69,13 +81,21 @@ ORDER BY p.ranked DESC, p.ordinal DESC, p.clan_id DESC
 """
 
 
+@functools.cache
+def board_statement(limit: int) -> str:
+    """BOARD for pages of `limit` clans (the API's 1 to 100)."""
+    if not 1 <= limit <= MAX_PAGE:
+        raise ValueError(f"a leaderboard page has 1 to {MAX_PAGE} clans, not {limit}")
+    return BOARD.replace("{limit}", str(int(limit)))
+
+
 async def board(
     pool: pg_direct.DirectPool, game_id: int, number: int | None, offset: int, limit: int, now: datetime
 ) -> tuple[SeasonInfo, list[Any], dict[int, int]] | None:
     """The season, its page and the page's rank changes' counts; None when the season is
     unknown or (the current one) due to roll over: the portable path answers then."""
     async with pool.acquire() as connection:
-        rows = await connection.fetch(BOARD, game_id, number, offset, limit, record_class=pg_direct.Row)
+        rows = await connection.fetch(board_statement(limit), game_id, number, offset, record_class=pg_direct.Row)
     if not rows:
         return None
     season = SeasonInfo(**{name: rows[0][f"season_{name}"] for name in SeasonInfo.__dataclass_fields__})

@@ -56,6 +56,7 @@ class ApiKey(Base):
 
 class Clan(Base):
     __tablename__ = "clans"
+    # and ix_clans_name_key (platform, lower(name), id): an expression index, migration 0009 only
     __table_args__ = (UniqueConstraint("platform", "server_id"), Index("ix_clans_glory", "glory"))
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     platform: Mapped[str] = mapped_column(String(32))

@@ -5,7 +5,8 @@
    current season; p50/p99 are the server's own timings of each operation (the `op -> 200 in
    x ms` line routing.py logs: from the handler's start to its reply, HTTP parsing excluded).
    Pages: the first 10 ("top") and any page of the whole board ("any"); profiles: clans
-   drawn from the season's standings.
+   drawn from the season's standings. `--baseline DIR`: a second server runs the code in DIR
+   (another version) on the same database, and every request goes to both in turn.
 2. **Settling with ratings vs without**, in-process, in the same run: wars between clans
    already in the season are put in `ended` with the host's vote cast; the opponent's vote
    (`results.cast_vote`, the operation's own function) is timed in process CPU, alternately
@@ -28,6 +29,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
 import random
@@ -41,6 +43,8 @@ import time
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
+
+from sqlalchemy import make_url
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -112,28 +116,96 @@ async def _drive(base: str, headers: dict[str, str], paths: list[str], seconds: 
     return sent
 
 
-def reads(url: str, seconds: float, concurrency: int, facts: dict[str, Any]) -> dict[str, Any]:
-    key = asyncio.run(_key(url))
+def _serve(url: str, log: Path, root: Path = ROOT, **extra: str) -> tuple[subprocess.Popen[bytes], str]:
+    """`gmbot serve` of the code in `root` on the database, logging its timings to `log`; once
+    it answers /health."""
+    import httpx
+
     port = _free_port()
-    log = Path(tempfile.mkdtemp()) / "server.log"
-    environment = {**os.environ, "DATABASE_URL": _asyncpg_url(url), "PYTHONPATH": str(ROOT)}
+    environment = {**os.environ, "DATABASE_URL": _asyncpg_url(url), "PYTHONPATH": str(root), **extra}
     with log.open("wb") as out:
         server = subprocess.Popen(
             [sys.executable, "-m", "gmbot.cli", "serve", "--port", str(port), "--no-access-log", "--log-level", "info"],
-            cwd=ROOT, env=environment, stdout=out, stderr=subprocess.STDOUT,
+            cwd=root, env=environment, stdout=out, stderr=subprocess.STDOUT,
         )  # fmt: skip
-    try:
-        import httpx
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            if httpx.get(f"{base}/health", timeout=1).status_code == 200:
+                return server, base
+        except httpx.HTTPError:
+            pass
+        if time.monotonic() > deadline or server.poll() is not None:
+            server.terminate()
+            raise RuntimeError(log.read_text()[-2000:])
+        time.sleep(0.2)
 
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if httpx.get(f"http://127.0.0.1:{port}/health", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            assert time.monotonic() < deadline and server.poll() is None, log.read_text()[-2000:]
-            time.sleep(0.2)
+
+def _cpu_seconds(pid: int) -> float:
+    """A process's CPU time so far (user + system), from /proc."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _backends(url: str, pid: int) -> list[int]:
+    """The PostgreSQL backends serving process `pid`'s connections (matched by its sockets'
+    local ports), so that a server's database CPU can be told from another's."""
+    import asyncpg
+
+    inodes = set()
+    for fd in Path(f"/proc/{pid}/fd").iterdir():
+        with contextlib.suppress(OSError):
+            target = os.readlink(fd)
+            if target.startswith("socket:["):
+                inodes.add(target[8:-1])
+    ports = []
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        with contextlib.suppress(OSError):
+            for line in Path(table).read_text().splitlines()[1:]:
+                parts = line.split()
+                if parts[9] in inodes and int(parts[2].rsplit(":", 1)[1], 16) == make_url(url).port:
+                    ports.append(int(parts[1].rsplit(":", 1)[1], 16))
+
+    async def ask() -> list[int]:
+        connection = await asyncpg.connect(url)
+        try:
+            return [r["pid"] for r in await connection.fetch(
+                "SELECT pid FROM pg_stat_activity WHERE client_port = ANY($1::integer[])", ports)]  # fmt: skip
+        finally:
+            await connection.close()
+
+    return asyncio.run(ask())
+
+
+def _cpu_of(url: str, server: subprocess.Popen[bytes]) -> dict[int, float]:
+    """CPU seconds so far of a server process (key 0) and of each of its database backends."""
+    found = {0: _cpu_seconds(server.pid)}
+    for backend in _backends(url, server.pid):
+        with contextlib.suppress(OSError):
+            found[backend] = _cpu_seconds(backend)
+    return found
+
+
+def _server_times(log: Path, marker: int) -> list[float]:
+    with log.open("rb") as handle:
+        handle.seek(marker)
+        return [float(m.group(2)) for m in _TIMING.finditer(handle.read().decode(errors="replace"))]
+
+
+def reads(url: str, seconds: float, concurrency: int, facts: dict[str, Any], baseline: Path | None) -> dict[str, Any]:
+    """Each read's p50/p99 at the server; with `baseline` (another source tree, e.g. the main
+    branch's code), a second server of that code on the same database, each request sent to
+    both in turn (the same pages, the same load on this shared machine)."""
+    key = asyncio.run(_key(url))
+    folder = Path(tempfile.mkdtemp())
+    servers = []
+    try:
+        server, base = _serve(url, folder / "server.log")
+        servers.append((server, base, folder / "server.log"))
+        if baseline is not None:
+            other, other_base = _serve(url, folder / "baseline.log", baseline)
+            servers.append((other, other_base, folder / "baseline.log"))
         rng = random.Random(7)
         headers = {"x-api-key": key, "client": "BENCH-BFF"}
         pages = max(1, facts["season"]["clans"] // 25)
@@ -143,20 +215,29 @@ def reads(url: str, seconds: float, concurrency: int, facts: dict[str, Any]) -> 
             "leaderboard, any page": [f"/games/4/leaderboard?season={number}&page={rng.randint(1, pages)}" for _ in range(500)],
             "clan profile": [f"/clans/{10**17 + rng.choice(facts['clans'])}/profile?game=4" for _ in range(500)],
         }  # fmt: skip
-        results = {}
+        results: dict[str, Any] = {}
         for name, paths in runs.items():
-            asyncio.run(_drive(f"http://127.0.0.1:{port}", headers, paths[:50], 2, concurrency))  # warm-up
-            marker = log.stat().st_size
-            sent = asyncio.run(_drive(f"http://127.0.0.1:{port}", headers, paths, seconds, concurrency))
-            with log.open("rb") as handle:
-                handle.seek(marker)
-                times = [float(m.group(2)) for m in _TIMING.finditer(handle.read().decode(errors="replace"))]
-            results[name] = {"requests": sent, "p50_ms": round(_pct(times, 0.5), 2), "p99_ms": round(_pct(times, 0.99), 2)}
-            print(f"{name}: {results[name]}", flush=True)
+            mixed = [b + p for p in paths for _, b, _ in servers]  # one server, then the other
+            asyncio.run(_drive("", headers, mixed[:100], 2, concurrency))  # warm-up
+            markers = [log.stat().st_size for _, _, log in servers]
+            cpu = [_cpu_of(url, server) for server, _, _ in servers]
+            sent = asyncio.run(_drive("", headers, mixed, seconds, concurrency)) // len(servers)
+            for (server, _, log), marker, before, label in zip(servers, markers, cpu, ("", " (baseline)"), strict=False):
+                times = _server_times(log, marker)
+                after = _cpu_of(url, server)
+                # CPU per request (not queueing): the server's own, and its backends' in PostgreSQL
+                spent = {k: v - before.get(k, 0.0) for k, v in after.items()}
+                results[name + label] = {
+                    "requests": sent, "p50_ms": round(_pct(times, 0.5), 2), "p99_ms": round(_pct(times, 0.99), 2),
+                    "server_cpu_ms": round(1000 * spent.pop(0) / max(1, sent), 3),
+                    "postgres_cpu_ms": round(1000 * sum(spent.values()) / max(1, sent), 3),
+                }  # fmt: skip
+                print(f"{name + label}: {results[name + label]}", flush=True)
         return results
     finally:
-        server.terminate()
-        server.wait(10)
+        for server, _, _ in servers:
+            server.terminate()
+            server.wait(10)
 
 
 async def _ended_wars(url: str, pairs: list[tuple[int, int]]) -> list[tuple[str, int, int]]:
@@ -349,12 +430,15 @@ def main() -> int:
                         help="clients at once (1: the server's own time, no queueing behind other requests)")
     parser.add_argument("--settles", type=int, default=400, help="settled wars timed (half with ratings)")
     parser.add_argument("--skip", nargs="*", default=[], choices=["reads", "settles", "recompute", "settlement"])
+    parser.add_argument("--baseline", type=Path, default=None,
+                        help="a source tree to compare the reads with, served beside this one and asked in turn "
+                             "(e.g. `git archive main | tar -x -C /tmp/base`)")
     args = parser.parse_args()
     facts = asyncio.run(_season_facts(args.url))
     print(f"season {facts['season']}: {facts['results'] // 2} wars", flush=True)
     report: dict[str, Any] = {"season": facts["season"], "wars_in_season": facts["results"] // 2}
     if "reads" not in args.skip:
-        report["reads"] = reads(args.url, args.seconds, args.concurrency, facts)
+        report["reads"] = reads(args.url, args.seconds, args.concurrency, facts, args.baseline)
     if "settles" not in args.skip:
         report["settles"] = asyncio.run(settles(args.url, args.settles, facts))
     if "recompute" not in args.skip:

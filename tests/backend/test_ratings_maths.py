@@ -330,12 +330,13 @@ async def test_the_season_totals_follow_the_results(arena: Arena) -> None:
 
 async def test_the_leaderboard_reads_the_same_on_postgresql_s_direct_path(arena: Arena) -> None:
     """PostgreSQL answers leaderboard pages with one statement (ranked_pg.py): the same pages,
-    ranks and rank changes as the portable reads, from the first page to past the end."""
+    ranks and rank changes as the portable reads, from the first page to past the end, for page
+    sizes from 1 to 100 (each its own statement: ranked_pg.board_statement)."""
     if arena.database.direct is None:
         pytest.skip("the direct path is PostgreSQL's")
     await _random_season(arena, 30, seed=5)
     direct, seen = arena.database.direct, []
-    for limit, page in [(25, 1), (2, 1), (2, 2), (2, 3), (3, 2), (4, 2), (5, 9)]:
+    for limit, page in [(25, 1), (2, 1), (2, 2), (2, 3), (3, 2), (4, 2), (1, 6), (100, 1), (5, 9)]:
         arena.database.direct = direct
         fast = body(await ranked.get_rating_leaderboard(arena.ctx(), game_id=4, season=1, limit=limit, page=page))
         arena.database.direct = None

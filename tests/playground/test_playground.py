@@ -268,3 +268,22 @@ def test_selects_play_on_every_registered_platform() -> None:
         assert f"Foes{index} vs Clan{index}" in shown.split("\n", 2)[1], played  # the war card's title
         assert played.count("!! no option [nothing like it]") == 1, played
         assert played.count("!!") == 1, played
+
+
+def test_a_clan_s_name_where_its_id_goes_gets_a_did_you_mean_everywhere() -> None:
+    """`-opponent "Night Owls"` (a name: the id's pattern refuses it) suggests the clans of that
+    name on the user's platform (searchClans), with their ids."""
+    lines = []
+    for index, side in enumerate(platforms()):
+        lines += [f"as bob{index} in Owls{index} on {side.name}", f'gmbot setup -name "Night Owls {index}"',
+                  f"as ann{index} in Clan{index} on {side.name}", f"gmbot setup -name Clan{index}",
+                  f'gmbot h2h -opponent "Night Owls {index}"']  # fmt: skip
+    result = subprocess.run(
+        [sys.executable, "-m", "gmbot.cli", "chat"], input="\n".join(lines) + "\n", capture_output=True,
+        text=True, timeout=60, cwd=ROOT, env={**os.environ, "PYTHONWARNINGS": "ignore"},
+    )
+    assert result.returncode == 0, result.stderr
+    played = result.stdout.split("-- ann")[1:]
+    assert len(played) == len(platforms())
+    for index, text in enumerate(played):
+        assert "Did you mean" in text and f": Night Owls {index} (" in text, text
