@@ -88,6 +88,9 @@ class PreviewLook:
     css: str = ""
 
 
+UPLOAD_MAX = 10 * 1024 * 1024  # bytes of a picture sent with a message (Discord, Telegram)
+
+
 @dataclass(frozen=True)
 class Platform:
     """What one chat platform brings, declared once in its own package."""
@@ -119,6 +122,9 @@ class Platform:
     button_fits: ButtonFits = fits_button_id
     # `{{ command('accept', war=...) }}` in card text, in the platform's syntax (gmbot/chat/commands.py)
     write_command: CommandWriter = write_plain
+    # the most bytes of a picture the platform takes with a message (a card's `image: {operation}`,
+    # gmbot/chat/images.py): Discord's attachments and Telegram's photos hold 10 MiB
+    upload_max: int = UPLOAD_MAX
 
     @property
     def subcommands(self) -> tuple[Subcommand, ...]:

@@ -25,6 +25,7 @@ from gmbot.chat.backend import BackendClient, BackendReply, BackendUnavailable
 from gmbot.chat.cards import CardRenderer
 from gmbot.chat.help import help_card, suggest, usage
 from gmbot.chat.i18n import ENGLISH, N_, Catalog, Locales, Words
+from gmbot.chat.images import Pictures
 from gmbot.chat.markup import data
 from gmbot.chat.options import (
     MentionResolver,
@@ -92,6 +93,7 @@ class Core:
             self.fits = fits_anywhere
         self.pending = confirm.Pending()  # a confirmed command's options too long for a button id
         self.suggested: Expiring[BackendReply] = Expiring(SUGGESTIONS_TTL)  # autocomplete replies, by request
+        self.pictures = Pictures.for_platform(backend, platform)  # a card's pictures from the backend
 
     def localize(self, locales: Locales) -> None:
         """Speak the languages of these catalogs (English only until called)."""
@@ -205,6 +207,7 @@ class Core:
                 if card.paging is not None and command is not None:
                     paging.add_buttons(rendered, card.paging, command, str(reply.status), scope.get("options") or {},
                                        scope, self.renderer, BUTTON_PREFIX, CUSTOM_ID_MAX)
+            await self.pictures.attach(rendered, card, {**inv.scope(), "reply": scope["reply"]}, inv.platform)
         if not (rendered.title or rendered.description or rendered.fields):
             rendered.title = t.gettext("Done.") if reply.ok else t.gettext("Error {status}").format(status=reply.status)
         return Outcome(rendered, "reply" if reply.ok else "problem", reply.status, reply.request_id, reply.body,
@@ -412,6 +415,7 @@ class Core:
         locale = self.locales.choose(event.get("language"), self.languages.get(str(event.get("serverId"))))
         card = self.renderer.render(spec.card, scope, self.platform, locale)
         bind_buttons(card, spec.card.buttons, scope, "e", spec.name, "")
+        self.pictures.want(card, spec.card, {"event": dict(event), "data": data}, self.platform)  # fetched when posted
         return card
 
     def find_button(self, custom_id: str) -> tuple[Button, dict[str, Any]] | None:

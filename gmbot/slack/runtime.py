@@ -49,6 +49,7 @@ from gmbot.slack import CLIENT, PLATFORM
 from gmbot.slack.blocks import card_to_message
 from gmbot.slack.mentions import MENTION, SlackPeople
 from gmbot.slack.text import command_text, fit_name
+from gmbot.slack.uploads import upload_pictures
 from gmbot.spec.model import BotSpec
 
 log = logging.getLogger("gmbot.slack")
@@ -181,7 +182,7 @@ class SlackRuntime:
         work = self.core.run_prefix(name, args.strip(), inv, self.people.resolver(client, team, text.mentions))
         outcome = await guarded(log, self.core, work, self.core.words(inv))
         log_outcome(log, name or "help", outcome)
-        await self._respond(str(command.get("response_url", "")), outcome, f"{self.command_name} {name}")
+        await self._respond(str(command.get("response_url", "")), outcome, f"{self.command_name} {name}", client)
 
     # -- @Gmbot ... ------------------------------------------------------------------------
     async def on_mention(self, body: dict[str, Any], event: dict[str, Any], client: AsyncWebClient,
@@ -211,7 +212,7 @@ class SlackRuntime:
                                  str(body.get("event_id", "")))
         outcome = await guarded(log, self.core, work)
         log_outcome(log, name or "help", outcome)
-        message = card_to_message(outcome.card)
+        message = card_to_message(outcome.card, await upload_pictures(client, outcome.card))
         # a mention inside a thread is answered in that thread (`thread_ts` names its parent)
         thread = str(event["thread_ts"]) if event.get("thread_ts") else None
         try:
@@ -240,12 +241,12 @@ class SlackRuntime:
         return _LEADING_MENTION.sub("", text, count=1).strip()
 
     # -- buttons ---------------------------------------------------------------------------
-    async def on_button(self, body: dict[str, Any], action: dict[str, Any]) -> None:
-        await admitted(self.gate, lambda: self._button(body, action),
+    async def on_button(self, body: dict[str, Any], action: dict[str, Any], client: AsyncWebClient) -> None:
+        await admitted(self.gate, lambda: self._button(body, action, client),
                        lambda: self.tell(str(body.get("response_url", "")), RESTARTING,
                                          self.reader((body.get("team") or {}).get("id"), (body.get("user") or {}).get("id"))))
 
-    async def _button(self, body: dict[str, Any], action: dict[str, Any]) -> None:
+    async def _button(self, body: dict[str, Any], action: dict[str, Any], client: AsyncWebClient | None = None) -> None:
         custom_id = str(action.get("value") or action.get("action_id", ""))
         user = body.get("user") or {}
         team = body.get("team") or {}
@@ -261,10 +262,11 @@ class SlackRuntime:
         )
         outcome = await guarded(log, self.core, self.core.click(custom_id, inv), self.core.words(inv))
         log_outcome(log, "button", outcome)
-        await self._respond(str(body.get("response_url", "")), outcome, "a button")
+        await self._respond(str(body.get("response_url", "")), outcome, "a button", client)
 
     # -- answers ---------------------------------------------------------------------------
-    async def _respond(self, response_url: str, outcome: Outcome, what: str) -> None:
+    async def _respond(self, response_url: str, outcome: Outcome, what: str,
+                       client: AsyncWebClient | None = None) -> None:
         """Post the card to `response_url` (valid 30 minutes, up to 5 posts). A 5xx, a 429
         or a connection that failed is tried again, with backoff (429: after its
         Retry-After), RESPONSE_ATTEMPTS times in all. A post that timed out is not: Slack
@@ -273,8 +275,10 @@ class SlackRuntime:
             log.error("no response_url to answer %s", what)
             return
         # a page button's card, a confirmation's answer: in place of the message clicked
+        # the card's pictures from the backend, uploaded with the workspace's token (uploads.py)
+        files = await upload_pictures(client, outcome.card) if outcome.card.pictures else {}
         payload = {"response_type": response_type(outcome), "replace_original": outcome.replaces,
-                   **card_to_message(outcome.card)}
+                   **card_to_message(outcome.card, files)}
         backoff = Backoff(initial=self.response_backoff.initial, cap=self.response_backoff.cap)
         reason = ""
         for attempt in range(1, RESPONSE_ATTEMPTS + 1):
