@@ -9,14 +9,22 @@ card without it; the card itself is posted."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
 
+from gmbot.chat.backoff import Backoff
+from gmbot.chat.core import Core
+from gmbot.chat.events import CursorStore, EventConsumer
 from gmbot.chat.vocabulary import Picture, RenderedCard
+from gmbot.slack.app import web_client
 from gmbot.slack.blocks import card_to_message, message_to_text
+from gmbot.slack.delivery import event_poster
+from gmbot.spec.model import BotSpec, CardImage, Request
 
 from .conftest import TOKEN, Stack
+from .test_delivery import BEAR_CHANNEL, LION_CHANNEL, clans, posts, token_for, war_request
 from .test_wire import ALICE, command, header
 
 PUBLIC = "https://gmbot.example.org"
@@ -68,3 +76,24 @@ def test_the_playground_names_the_picture_it_would_upload() -> None:
     card = RenderedCard(title="Chart", pictures={"image": Picture(PNG + b"...", "image/png", "getChart.png")})
     assert "[image: getChart.png, 11 bytes, image/png]" in message_to_text(card_to_message(card))
     assert images(card_to_message(card, {})) == []  # not uploaded: left out
+
+
+async def test_an_event_card_uploads_its_picture_with_the_workspace_token(stack: Stack, spec: BotSpec,
+                                                                          tmp_path: Path) -> None:
+    """An event card's picture (read from the event: `$event.serverId`, `$data...`) is fetched by
+    the events consumer before the post and uploaded with the token of the event's workspace."""
+    chart = CardImage(operation="getClanRatingChart",
+                      request=Request(path={"serverId": "$event.serverId"}, query={"game": "$data.war.game.id"}))
+    pictured = spec.model_copy(update={"events": [
+        e.model_copy(update={"card": e.card.model_copy(update={"image": chart})}) if e.name == "war.requested" else e
+        for e in spec.events]})
+    await clans(stack)
+    await war_request(stack)
+    deliver = event_poster(token_for, web_client(None, stack.fake.api_url, retry_rate_limits=False))
+    core = Core(pictured, stack.runtime.backend, "slack")
+    assert await EventConsumer(core, stack.runtime.backend, CursorStore(tmp_path / "cursor"), deliver, wait=0,
+                               backoff=Backoff(initial=0.05)).poll() == 2
+    for channel in (BEAR_CHANNEL[0], LION_CHANNEL[0]):
+        [post] = posts(stack, channel)
+        [image] = images(post.data)
+        assert stack.fake.files[image["slack_file"]["id"]]["data"].startswith(PNG)

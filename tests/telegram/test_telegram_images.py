@@ -14,6 +14,7 @@ import pytest
 
 from gmbot.chat.vocabulary import Picture, RenderedCard, RenderedField
 from gmbot.telegram.api import post
+from gmbot.telegram.delivery import event_poster
 from gmbot.telegram.messages import CAPTION_MAX, card_to_messages, message_to_text
 
 from .conftest import SECRET, WOLVES, Stack
@@ -73,3 +74,12 @@ async def test_a_page_button_on_a_photo_posts_the_new_page(stack: Stack) -> None
     assert not await stack.runtime._edit(WOLVES, photo.message_id, RenderedCard(title="Page 2"))
     refused = [c for c in stack.fake.of("editMessageText") if c.failed]
     assert refused and "no text in the message" in str(refused[-1].failed)
+
+
+async def test_an_event_card_with_a_picture_is_a_photo_in_the_group(stack: Stack) -> None:
+    deliver = event_poster(stack.runtime.bot)
+    card = RenderedCard(title="RESULT", pictures={"image": Picture(PNG + b"chart", "image/png", "getChart.png")})
+    await deliver({"id": 9, "type": "war.confirmed", "serverId": str(WOLVES), "channelId": str(WOLVES)}, card)
+    [photo] = [c for c in stack.fake.of("sendPhoto") if c.failed is None]
+    assert photo.data["photo"]["data"] == PNG + b"chart" and str(photo.data["chat_id"]) == str(WOLVES)
+    assert photo.result is not None and photo.result["caption"] == "RESULT"
