@@ -33,6 +33,7 @@ def test_every_check_has_a_case() -> None:
         "button_reply_paths", "each_not_list", "event_data_fields", "template_unsafe", "duration_unit",
         "datetime_options",
         "paging", "confirm", "command_reference", "autocomplete", "visibility", "images", "permissions", "permissions_unknown",
+        "image_operations", "image_operation_shape",
     ]:
         assert required in names
 
