@@ -8,6 +8,7 @@ from typing import Any
 
 import jinja2
 
+from generator.check_images import check_picture
 from generator.check_requests import CONTEXT, CONTEXT_KINDS, RequestChecks, _a
 from generator.errors import Path
 from generator.openapi import Operation
@@ -61,7 +62,9 @@ class CardChecks(RequestChecks):
         if isinstance(color, str) and not color.startswith("#") and color not in self.colors:
             self.error((*path, "color"), f"unknown colour '{color}' (bot.colors has: {', '.join(sorted(self.colors))}; or use #rrggbb)")
         for key in ("title", "description", "footer", "url", "image", "thumbnail"):
-            if isinstance(card.get(key), str):
+            if isinstance(card.get(key), dict):  # a picture from an operation (generator/check_images.py)
+                check_picture(self, card[key], (*path, key), names, reply_fields)
+            elif isinstance(card.get(key), str):
                 limit = strictest("url" if key in ("image", "thumbnail") else key)  # a picture's address is a URL
                 self.check_template(card[key], (*path, key), names, reply_fields, limit, operation)
         fields = card.get("fields") or []

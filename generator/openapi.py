@@ -58,6 +58,7 @@ class Operation:
     body_schema: dict[str, Any] | None = None  # as written (may be a $ref)
     body_required: bool = False
     responses: dict[str, dict[str, Any] | None] = field(default_factory=dict)  # status -> schema
+    media: dict[str, list[str]] = field(default_factory=dict)  # status -> its content's media types
     secured: bool = True
     where: tuple[str | int, ...] = ()
 
@@ -322,6 +323,7 @@ def _index(api: OpenAPI, errors: list[SpecError]) -> None:
                 content = resolved.get("content", {}) if isinstance(resolved, dict) else {}
                 media: Any = next((v for k, v in content.items() if "json" in k), None)
                 operation.responses[str(status)] = media.get("schema") if isinstance(media, dict) else None
+                operation.media[str(status)] = [str(k) for k in content] if isinstance(content, dict) else []
             operation.secured = bool(op.get("security", global_security))
             api.operations[op_id] = operation
             functions[operation.function] = operation

@@ -11,7 +11,7 @@ from urllib.parse import urlparse
 
 from generator.openapi import OpenAPI, Operation, pascal, python_type
 from gmbot.chat.routes import FEED_OPERATIONS
-from gmbot.spec.model import BotSpec, Card
+from gmbot.spec.model import BotSpec, Card, CardImage, CardOverride
 
 
 def py(value: Any) -> str:
@@ -41,7 +41,9 @@ class BotRoute:
 
 
 def _card_operations(card: Card | None) -> Iterator[str]:
-    """The operations of a card's buttons, and of the cards those buttons answer with."""
+    """The operations of a card's pictures and buttons, and of the cards those buttons answer with."""
+    parts: list[Card | CardOverride] = [card, *card.platforms.values()] if card else []
+    yield from (p.operation for part in parts for p in (part.image, part.thumbnail) if isinstance(p, CardImage))
     for button in card.buttons if card else []:
         yield button.operation
         for reply in button.replies.values():

@@ -89,6 +89,12 @@ def _message(error: Any) -> tuple[tuple[str | int, ...], str]:
         return path, "must not be empty"
     if v == "minProperties":
         return path, "must not be empty"
+    if v == "oneOf":  # a picture: a template, or {operation, request}: what is wrong with the one of its kind
+        inner = next((e for e in error.context or [] if e.validator != "type"), None)
+        if inner is not None:
+            return _message(inner)
+        return path, f"expected text (a template) or a mapping {{operation, request}}, got {_kind(value)} " \
+                     f"{json.dumps(value, default=str)}"
     return path, error.message
 
 

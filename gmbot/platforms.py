@@ -90,6 +90,9 @@ class PreviewLook:
     form: Callable[[Any], Any] | None = None
 
 
+UPLOAD_MAX = 10 * 1024 * 1024  # bytes of a picture sent with a message (Discord, Telegram)
+
+
 @dataclass(frozen=True)
 class Platform:
     """What one chat platform brings, declared once in its own package."""
@@ -124,6 +127,9 @@ class Platform:
     # the context menus it shows (gmbot/chat/menus.py): "member", "message"; an entry of
     # another kind is not offered there (docs/spec.md, Context menus)
     menu_targets: frozenset[str] = frozenset()
+    # the most bytes of a picture the platform takes with a message (a card's `image: {operation}`,
+    # gmbot/chat/images.py): Discord's attachments and Telegram's photos hold 10 MiB
+    upload_max: int = UPLOAD_MAX
 
     @property
     def subcommands(self) -> tuple[Subcommand, ...]:

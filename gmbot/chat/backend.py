@@ -109,6 +109,12 @@ class BackendClient:
         kwargs.setdefault("keepalive_expiry", float(os.environ.get("GMBOT_BACKEND_KEEPALIVE", KEEPALIVE_EXPIRY)))
         return cls(url, key, client, routes=routes, **kwargs)
 
+    @property
+    def http(self) -> httpx.AsyncClient:
+        """The pooled client with this bot's `client` and `x-api-key` headers (for a call that
+        is not JSON: a card's picture, gmbot/chat/images.py)."""
+        return self._http
+
     def route(self, operation_id: str) -> BackendRoute:
         try:
             return self.routes[operation_id]

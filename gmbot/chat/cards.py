@@ -163,8 +163,8 @@ class CardRenderer:
             description=self.text(card.description, scope),
             color=self.color(card.color, scope),
             url=self.url(card.url, scope),
-            image=self.url(card.image, scope),
-            thumbnail=self.url(card.thumbnail, scope),
+            image=self.url(card.image, scope) if isinstance(card.image, str) else None,  # else the core fetches it
+            thumbnail=self.url(card.thumbnail, scope) if isinstance(card.thumbnail, str) else None,
             fields=fields,
             footer=self.text(card.footer, scope),
             buttons=[
@@ -193,6 +193,8 @@ def card_to_text(card: RenderedCard) -> str:
         else:
             lines.append(f"  {item.name or item.value}")
     lines += [f"  [{kind}: {url}]" for kind, url in (("image", card.image), ("thumbnail", card.thumbnail)) if url]
+    lines += [f"  [{kind}: {picture.name}, {len(picture.data)} bytes, {picture.media_type}]"
+              for kind, picture in card.pictures.items()]
     if card.buttons:
         lines.append("  " + "  ".join(f"[{b.label}]" for b in card.buttons))
     if card.footer:

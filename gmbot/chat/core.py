@@ -25,6 +25,7 @@ from gmbot.chat.backend import BackendClient, BackendReply, BackendUnavailable
 from gmbot.chat.cards import CardRenderer
 from gmbot.chat.help import help_card, suggest, usage
 from gmbot.chat.i18n import ENGLISH, N_, Catalog, Locales, Words
+from gmbot.chat.images import Pictures
 from gmbot.chat.markup import data
 from gmbot.chat.options import (
     MentionResolver,
@@ -92,6 +93,7 @@ class Core:
             self.fits = fits_anywhere
         self.pending = confirm.Pending()  # a confirmed command's options too long for a button id
         self.suggested: Expiring[BackendReply] = Expiring(SUGGESTIONS_TTL)  # autocomplete replies, by request
+        self.pictures = Pictures.for_platform(backend, platform)  # a card's pictures from the backend
 
     def localize(self, locales: Locales) -> None:
         """Speak the languages of these catalogs (English only until called)."""
@@ -209,6 +211,7 @@ class Core:
                 if card.selects and kind in selects.KINDS:
                     selects.add_selects(rendered, card.selects, scope, self.renderer, selects.KINDS[kind], source,
                                         str(reply.status), BUTTON_PREFIX, CUSTOM_ID_MAX, self.fits)
+            await self.pictures.attach(rendered, card, {**inv.scope(), "reply": scope["reply"]}, inv.platform)
         if not (rendered.title or rendered.description or rendered.fields):
             rendered.title = t.gettext("Done.") if reply.ok else t.gettext("Error {status}").format(status=reply.status)
         return Outcome(rendered, "reply" if reply.ok else "problem", reply.status, reply.request_id, reply.body,
@@ -422,6 +425,7 @@ class Core:
         bind_buttons(card, spec.card.buttons, scope, "e", spec.name, "")
         selects.add_selects(card, spec.card.selects, scope, self.renderer, selects.EVENT_KIND, spec.name, "",
                             BUTTON_PREFIX, CUSTOM_ID_MAX, self.fits)
+        self.pictures.want(card, spec.card, {"event": dict(event), "data": data}, self.platform)  # fetched when posted
         return card
 
     def find_button(self, custom_id: str) -> tuple[Button, dict[str, Any]] | None:

@@ -507,6 +507,7 @@ class EventConsumer:
         """Post one event: retried while the failure is transient; done afterwards, unless
         cancelled (the process stopping): then it stays pending, and is posted again after a
         restart."""
+        await self.core.pictures.fetch(item.card)  # its pictures from the backend, if it has any (once)
         await self._attempts(item)
         self._pending.discard(item.id)
         self._advance()

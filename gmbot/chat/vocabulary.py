@@ -103,6 +103,19 @@ class RenderedButton:
     confirmed_id: str | None = None
 
 
+@dataclass(frozen=True)
+class Picture:
+    """An image's bytes from the backend (a card's `image: {operation: ...}`), which the front
+    end uploads with the card (gmbot/chat/images.py)."""
+
+    data: bytes
+    media_type: str  # "image/png"
+    name: str  # a file name for the upload: "getClanRatingChart.png"
+
+    def __repr__(self) -> str:  # a log line names it, never prints its bytes
+        return f"Picture({self.name!r}, {self.media_type}, {len(self.data)} bytes)"
+
+
 @dataclass
 class RenderedOption:
     """One option of a select as rendered: plain texts, `value` what choosing it sends."""
@@ -143,6 +156,10 @@ class RenderedCard:
     footer: str = ""
     buttons: list[RenderedButton] = field(default_factory=list)
     selects: list[RenderedSelect] = field(default_factory=list)  # plain texts, as button labels
+    # pictures from the backend, by the part they are ("image", "thumbnail"): the requests the
+    # core fetches (`wanted`), then their bytes (`pictures`); a front end uploads these
+    wanted: dict[str, Any] = field(default_factory=dict)  # part -> gmbot.chat.request.HttpRequest
+    pictures: dict[str, Picture] = field(default_factory=dict)
 
     def map(self, change: Callable[[str, str], str]) -> RenderedCard:
         """A copy with `change(part, text)` applied to each text part (a name of PARTS)."""

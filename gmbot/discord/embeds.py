@@ -120,12 +120,25 @@ def card_to_embeds(card: RenderedCard) -> list[dict[str, Any]]:
             embed["color"] = card.color
     if len(embeds) > 1 and not embeds[0].get("title") and not embeds[0].get("description") and not embeds[0].get("fields"):
         embeds.pop(0)
-    # the thumbnail beside the card's start, the image under its end (an embed shows each once)
-    if card.thumbnail:
-        embeds[0]["thumbnail"] = {"url": card.thumbnail}
-    if card.image:
-        embeds[-1]["image"] = {"url": card.image}
+    # the thumbnail beside the card's start, the image under its end (an embed shows each once);
+    # a picture from the backend is a file of the message, which the embed names
+    thumbnail = attachment_url("thumbnail", card) or card.thumbnail
+    if thumbnail:
+        embeds[0]["thumbnail"] = {"url": thumbnail}
+    image = attachment_url("image", card) or card.image
+    if image:
+        embeds[-1]["image"] = {"url": image}
     return embeds
+
+
+def attachment_name(part: str, card: RenderedCard) -> str:
+    """The file name a card's picture is uploaded under (one per part: `image-getChart.png`)."""
+    return f"{part}-{card.pictures[part].name}"
+
+
+def attachment_url(part: str, card: RenderedCard) -> str | None:
+    """`attachment://<name>`: how an embed shows a file of its message (None: no such picture)."""
+    return f"attachment://{attachment_name(part, card)}" if part in card.pictures else None
 
 
 def card_to_message(card: RenderedCard) -> dict[str, Any]:
@@ -133,8 +146,9 @@ def card_to_message(card: RenderedCard) -> dict[str, Any]:
     values would make the id too long) is left out, and counted in `unposted`."""
     buttons = [b for b in card.buttons if b.custom_id]
     rows = [buttons[i : i + ROW] for i in range(0, len(buttons), ROW)]
+    files = {attachment_name(part, card): picture for part, picture in card.pictures.items()}
     return {"embeds": card_to_embeds(card), "rows": rows, "unposted": len(card.buttons) - len(buttons),
-            "selects": select_components(card)}
+            "selects": select_components(card), "files": files}
 
 
 # -- as text: how the playground prints what Discord would show ------------------------------
@@ -175,9 +189,16 @@ def embeds_to_text(message: dict[str, Any]) -> str:
             text = f"{name}: {value}" if name and value else name or value
             # a value's later lines stay indented under its field (help's examples, one a line)
             lines += ["  " + line if i == 0 else "    " + line for i, line in enumerate(text.split("\n"))]
-        lines += [f"  [{kind}: {embed[kind]['url']}]" for kind in ("image", "thumbnail") if embed.get(kind)]
+        lines += [f"  [{kind}: {_picture(embed[kind]['url'], message)}]" for kind in ("image", "thumbnail")
+                  if embed.get(kind)]
         if embed.get("footer"):
             footers.append(embed["footer"]["text"])  # plain text: Discord formats nothing there
     lines += [select_text(menu) for menu in message.get("selects") or []]
     lines += ["  " + "  ".join(f"[{button.label}]" for button in row) for row in message.get("rows") or []]
     return "\n".join(lines + [f"  -- {footer}" for footer in footers])
+
+
+def _picture(url: str, message: dict[str, Any]) -> str:
+    """A picture's address, or the file of the message it names (`attachment://...`)."""
+    picture = (message.get("files") or {}).get(url.removeprefix("attachment://")) if url.startswith("attachment://") else None
+    return url if picture is None else f"{picture.name}, {len(picture.data)} bytes, {picture.media_type}"

@@ -43,6 +43,7 @@ from gmbot.discord import modals
 from gmbot.discord.embeds import card_to_embeds
 from gmbot.discord.platform import person_locale
 from gmbot.discord.selects import choice, select_components
+from gmbot.discord.uploads import files_of
 from gmbot.service.shutdown import OPEN, RESTARTING, Gate, admitted
 from gmbot.spec.model import BotSpec
 
@@ -109,7 +110,7 @@ def view_of(card: RenderedCard) -> discord.ui.View | None:
 
 
 def message_kwargs(card: RenderedCard) -> dict[str, Any]:
-    kwargs: dict[str, Any] = {"embeds": embeds_of(card), "allowed_mentions": NO_MENTIONS}
+    kwargs: dict[str, Any] = {"embeds": embeds_of(card), "allowed_mentions": NO_MENTIONS, **files_of(card)}
     view = view_of(card)
     if view is not None:
         kwargs["view"] = view
@@ -123,7 +124,9 @@ def edit_kwargs(card: RenderedCard) -> dict[str, Any]:
     view = view_of(card)
     if view is not None:
         view.stop()
-    return {"embeds": embeds_of(card), "view": view, "allowed_mentions": NO_MENTIONS}
+    # the new card's pictures in place of the old one's files (attachments=[]: none kept)
+    return {"embeds": embeds_of(card), "view": view, "allowed_mentions": NO_MENTIONS, "attachments": [],
+            **files_of(card)}
 
 
 def reply_nonce(message_id: Any) -> str:

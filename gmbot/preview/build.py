@@ -29,7 +29,7 @@ from gmbot.chat.options import parse_datetime
 from gmbot.chat.vocabulary import RenderedCard, RenderedForm
 from gmbot.platforms import PlatformError
 from gmbot.platforms import platform as registered
-from gmbot.preview import samples
+from gmbot.preview import pictures, samples
 from gmbot.spec.model import BotSpec, Card, CardOverride, Command, Confirm, Form, Option, OptionType
 
 # The chat context every sample is rendered in.
@@ -311,6 +311,7 @@ def render_card(preview: Preview, entry: Entry, platform: str | None = None) -> 
         return confirm.prompt_card(renderer, entry.asks, scope, CANCEL_ID.replace('"x"', '"K"'), CANCEL_ID)
     # with the platform's overrides (spec `platforms:`), in the page's language
     card = renderer.render(entry.card, scope, platform, preview.locale)
+    pictures.stand_in(card, entry.card, platform)  # no backend here: a picture from one is a placeholder
     if entry.bind is not None and card.buttons:
         # the core's own binding: a button whose custom id would be too long to post is
         # left without one, and the platforms leave it out, here as in the chat

@@ -28,6 +28,7 @@ fit is cut with a visible marker, or dropped and counted in the footer, as on Di
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from typing import Any
 
 from gmbot.chat import markup, times
@@ -49,6 +50,7 @@ ACTION_ID_MAX = 255
 BUTTON_VALUE_MAX = 2000
 BLOCKS_MAX = 50
 IMAGE_URL_MAX, ALT_TEXT_MAX = 3000, 2000  # an image block's or image element's
+UPLOAD_STANDIN = "(upload)"  # a picture not uploaded (the playground, the preview) names itself so
 FALLBACK_MAX = 300  # the notification text: Slack allows far more; a preview needs little
 DEFAULT_COLOR = "#dddddd"  # the grey bar Slack (and Discord) show for an uncoloured message
 _STYLES = {"primary": "primary", "success": "primary", "danger": "danger"}  # Slack has no green/grey
@@ -127,8 +129,11 @@ def fallback_text(card: RenderedCard) -> str:
     return cut(PLAIN(times.write_times(text, times.plain)), FALLBACK_MAX) or " "
 
 
-def card_to_message(card: RenderedCard) -> dict[str, Any]:
-    """A neutral card as a `chat.postMessage` / `response_url` payload (see the module doc)."""
+def card_to_message(card: RenderedCard, files: Mapping[str, str] | None = None) -> dict[str, Any]:
+    """A neutral card as a `chat.postMessage` / `response_url` payload (see the module doc).
+    `files`: the Slack file id each of the card's pictures was uploaded as (uploads.py), shown
+    by an image block's `slack_file`; a picture without one is left out. None where nothing
+    is posted (the playground, the preview): each picture then stands as `(upload) <name>`."""
     # `time` filter markers -> <!date^...>, or plain text where Slack formats none
     card = times.with_times(card, PLATFORM.write_time, PLATFORM.plain_time_parts)
     head: list[dict[str, Any]] = []
@@ -157,9 +162,9 @@ def card_to_message(card: RenderedCard) -> dict[str, Any]:
         actions.append({"type": "actions", "elements": elements})
     # header, url link, footer context and the actions are always kept: the body gets the rest
     # a URL too long for Slack cannot be cut (it would name another picture): it is left out
-    image = card.image if card.image and len(card.image) <= IMAGE_URL_MAX else None
-    thumbnail = card.thumbnail if card.thumbnail and len(card.thumbnail) <= IMAGE_URL_MAX else None
     alt = cut(markup.plain(times.write_times(card.title, times.plain)), ALT_TEXT_MAX) or "image"
+    image = _picture("image", card, files, alt) or _address(card.image, alt)
+    thumbnail = _picture("thumbnail", card, files, alt) or _address(card.thumbnail, alt)
     room = BLOCKS_MAX - len(head) - len(actions) - (1 if card.url else 0) - 1 - (1 if image else 0)
     body: list[dict[str, Any]] = []
     dropped = 0
@@ -185,14 +190,13 @@ def card_to_message(card: RenderedCard) -> dict[str, Any]:
         if item is not None and not item.inline:
             add({"type": "section", "text": _text("mrkdwn", _field_text(item, SECTION_TEXT_MAX))})
     if thumbnail:
-        picture = {"type": "image", "image_url": thumbnail, "alt_text": alt}
         section = next((block for block in body if block["type"] == "section"), None)
         if section is not None:
-            section["accessory"] = picture
+            section["accessory"] = thumbnail
         else:  # nothing to sit beside: a small image in a context line
-            body.append({"type": "context", "elements": [picture]})
+            body.append({"type": "context", "elements": [thumbnail]})
     if image:
-        body.append({"type": "image", "image_url": image, "alt_text": alt})
+        body.append({"type": "image", **{k: v for k, v in image.items() if k != "type"}})
     context: list[dict[str, Any]] = []
     if card.url:
         url = _entities(card.url).replace("|", "%7C")  # the renderer passed only an http(s) URL
@@ -205,6 +209,22 @@ def card_to_message(card: RenderedCard) -> dict[str, Any]:
         context.append({"type": "context", "elements": [_text("mrkdwn", cut(footer, CONTEXT_TEXT_MAX))]})
     blocks = [*head, *body, *context, *actions]
     return {"text": fallback_text(card), "attachments": [{"color": color_hex(card.color), "blocks": blocks}]}
+
+
+def _address(url: str | None, alt: str) -> dict[str, Any] | None:
+    """An image element of a URL picture; a URL too long for Slack cannot be cut (it would name
+    another picture): it is left out."""
+    return {"type": "image", "image_url": url, "alt_text": alt} if url and len(url) <= IMAGE_URL_MAX else None
+
+
+def _picture(part: str, card: RenderedCard, files: Mapping[str, str] | None, alt: str) -> dict[str, Any] | None:
+    """An image element of a picture from the backend, by the Slack file it was uploaded as."""
+    picture = card.pictures.get(part)
+    if picture is None or (files is not None and part not in files):
+        return None
+    ident = files[part] if files is not None else f"{UPLOAD_STANDIN} {picture.name}, {len(picture.data)} bytes, " \
+                                                  f"{picture.media_type}"
+    return {"type": "image", "slack_file": {"id": ident}, "alt_text": alt}
 
 
 # -- as text: how the playground prints what Slack would show ---------------------------------
@@ -226,15 +246,23 @@ def message_to_text(message: dict[str, Any]) -> str:
             elif kind == "section":
                 lines.append("   ".join(_plain(f).replace("\n", ": ", 1) for f in block.get("fields", [])))
             if kind == "section" and block.get("accessory", {}).get("type") == "image":
-                lines.append(f"[thumbnail: {block['accessory']['image_url']}]")
+                lines.append(f"[thumbnail: {_source(block['accessory'])}]")
             elif kind == "context" and all(e.get("type") == "image" for e in block.get("elements", [])):
-                lines += [f"[thumbnail: {e['image_url']}]" for e in block.get("elements", [])]
+                lines += [f"[thumbnail: {_source(e)}]" for e in block.get("elements", [])]
             elif kind == "context":
                 lines.append("_" + " ".join(_plain(e) for e in block.get("elements", [])) + "_")
             elif kind == "image":
-                lines.append(f"[image: {block['image_url']}]")
+                lines.append(f"[image: {_source(block)}]")
             elif kind == "actions":
                 lines += [select_text(e) for e in block.get("elements", []) if e.get("type") == "static_select"]
                 pressed = [f"[{_plain(e['text'])}]" for e in block.get("elements", []) if e.get("type") == "button"]
                 lines += ["  ".join(pressed)] if pressed else []
     return "\n".join(f"| {line}" if line else "|" for line in lines)
+
+
+def _source(image: dict[str, Any]) -> str:
+    """Where an image element's picture comes from: its address, or its Slack file."""
+    if "image_url" in image:
+        return str(image["image_url"])
+    ident = str((image.get("slack_file") or {}).get("id", ""))
+    return ident.removeprefix(UPLOAD_STANDIN).strip() if ident.startswith(UPLOAD_STANDIN) else f"file {ident}"

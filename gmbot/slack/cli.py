@@ -120,6 +120,7 @@ async def _run(application: Application, spec: BotSpec, creds: Credentials, args
     from gmbot.slack.delivery import event_poster
     from gmbot.slack.installs import Installs, oauth_settings, open_installs
     from gmbot.slack.lifecycle import SlackService
+    from gmbot.slack.manifest import bot_scopes
     from gmbot.slack.runtime import CLIENT, SlackRuntime
     from gmbot.slack.seen import SeenEvents, open_seen
 
@@ -160,7 +161,7 @@ async def _run(application: Application, spec: BotSpec, creds: Credentials, args
         runtime.seen = installs.seen
         app = build_app(runtime, signing_secret=creds.signing_secret, api_url=api_url,
                         oauth=oauth_settings(installs, creds.client_id, creds.client_secret,
-                                             os.environ.get("SLACK_REDIRECT_URI") or None))
+                                             os.environ.get("SLACK_REDIRECT_URI") or None, bot_scopes(spec)))
         token_for = installs.bot_token
 
     # the consumer retries 429s itself, per channel: the client must not wait them out inside

@@ -31,6 +31,7 @@ from gmbot.chat.events import Deliver, DeliveryError
 from gmbot.chat.vocabulary import RenderedCard
 from gmbot.service.delivery import answered, refusing, retry_after
 from gmbot.slack.blocks import card_to_message
+from gmbot.slack.uploads import upload_pictures
 
 log = logging.getLogger("gmbot.slack.delivery")
 
@@ -79,8 +80,9 @@ def event_poster(token_for: TokenFor, client: AsyncWebClient) -> Deliver:
         token = await token_for(team)
         if token is None:
             raise DeliveryError(f"no installation for team {team}", permanent=True)
+        files = await upload_pictures(client, card, token=token) if card.pictures else {}
         with refusing(post_refusal):
             await client.chat_postMessage(token=token, channel=str(channel), metadata=metadata(event),
-                                          **card_to_message(card))
+                                          **card_to_message(card, files))
 
     return deliver

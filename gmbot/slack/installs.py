@@ -20,6 +20,7 @@ cache expires.
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -139,10 +140,10 @@ async def open_installs(database_url: str, client_id: str, *, cache_seconds: flo
 
 
 def oauth_settings(installs: Installs, client_id: str, client_secret: str,
-                   redirect_uri: str | None = None) -> AsyncOAuthSettings:
+                   redirect_uri: str | None = None, scopes: Sequence[str] = BOT_SCOPES) -> AsyncOAuthSettings:
     logger = logging.getLogger("gmbot.slack.bolt")
     settings = AsyncOAuthSettings(
-        client_id=client_id, client_secret=client_secret, scopes=list(BOT_SCOPES), redirect_uri=redirect_uri,
+        client_id=client_id, client_secret=client_secret, scopes=list(scopes), redirect_uri=redirect_uri,
         installation_store=installs.installations, installation_store_bot_only=True, state_store=installs.states,
         logger=logger,
     )

@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from gmbot.chat import menus
-from gmbot.spec.model import BotSpec, MenuTarget
+from gmbot.spec.model import BotSpec, Card, CardImage, CardOverride, MenuTarget
 
 PLACEHOLDER_HOST = "https://gmbot.example.com"
 EVENTS_PATH = "/slack/events"
@@ -19,6 +19,8 @@ REDIRECT_PATH = "/slack/oauth_redirect"
 # what the bot does: the slash command, post cards (also in a channel it was not invited to:
 # the clan's channel is chosen at setup), read @mentions, look up users mentioned without names
 BOT_SCOPES = ("commands", "chat:write", "chat:write.public", "app_mentions:read", "users:read")
+# and, when a card has a picture from the backend, upload it (gmbot/slack/uploads.py)
+UPLOAD_SCOPE = "files:write"
 # app_mention: "@Gmbot createwar ..."; the other two tell that a workspace's token is dead
 # (its installation is deleted, app.py), and need no scope
 BOT_EVENTS = ("app_mention", "app_uninstalled", "tokens_revoked")
@@ -63,6 +65,15 @@ def long_description(spec: BotSpec, provenance: str) -> str:
             f"{provenance}")
 
 
+def bot_scopes(spec: BotSpec) -> tuple[str, ...]:
+    """The bot scopes `spec` needs: BOT_SCOPES, and `files:write` when a card uploads a picture."""
+    cards = [*(r for c in spec.commands for r in c.replies.values()), *(e.card for e in spec.events)]
+    cards += [r for card in list(cards) for b in card.buttons for r in b.replies.values()]
+    shown: list[Card | CardOverride] = [*cards, *(o for card in cards for o in card.platforms.values())]
+    parts = [p for part in shown for p in (part.image, part.thumbnail)]
+    return BOT_SCOPES + ((UPLOAD_SCOPE,) if any(isinstance(p, CardImage) for p in parts) else ())
+
+
 def manifest(spec: BotSpec, host: str = PLACEHOLDER_HOST, provenance: str = "") -> dict[str, Any]:
     name = spec.bot.name
     url = host.rstrip("/") + EVENTS_PATH
@@ -86,7 +97,7 @@ def manifest(spec: BotSpec, host: str = PLACEHOLDER_HOST, provenance: str = "") 
         },
         "oauth_config": {
             "redirect_urls": [host.rstrip("/") + REDIRECT_PATH],
-            "scopes": {"bot": list(BOT_SCOPES)},
+            "scopes": {"bot": list(bot_scopes(spec))},
         },
         "settings": {
             "event_subscriptions": {"request_url": url, "bot_events": list(BOT_EVENTS)},

@@ -91,4 +91,4 @@ class SlackMenus:
             work = core.run(name, menus.raw_options(entry.menu, parts), inv, resolve)
         outcome = await guarded(log, core, work, core.words(inv))
         log_outcome(log, name, outcome)
-        await runtime._respond(str(body.get("response_url", "")), outcome, f"the shortcut {key}")
+        await runtime._respond(str(body.get("response_url", "")), outcome, f"the shortcut {key}", client)

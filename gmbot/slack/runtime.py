@@ -53,6 +53,7 @@ from gmbot.slack.menus import SlackMenus
 from gmbot.slack.menus import ours as shortcut_of_ours
 from gmbot.slack.selects import chosen
 from gmbot.slack.text import command_text, fit_name
+from gmbot.slack.uploads import upload_pictures
 from gmbot.spec.model import BotSpec
 
 log = logging.getLogger("gmbot.slack")
@@ -223,7 +224,7 @@ class SlackRuntime:
                                  str(body.get("event_id", "")))
         outcome = await guarded(log, self.core, work)
         log_outcome(log, name or "help", outcome)
-        message = card_to_message(outcome.card)
+        message = card_to_message(outcome.card, await upload_pictures(client, outcome.card))
         # a mention inside a thread is answered in that thread (`thread_ts` names its parent)
         thread = str(event["thread_ts"]) if event.get("thread_ts") else None
         try:
@@ -290,7 +291,7 @@ class SlackRuntime:
                 return
             except SlackApiError as error:
                 log.error("could not open the form of %s: %s", what, error.response.get("error"))
-        await self._respond(response_url, outcome, what)
+        await self._respond(response_url, outcome, what, client)
 
     async def on_submit(self, ack: Any, body: dict[str, Any], view: dict[str, Any]) -> None:
         """A modal submitted: Slack waits for this answer (3 s), so the backend gets 2.5 of them."""
@@ -315,13 +316,14 @@ class SlackRuntime:
         self._submitted[str(view.get("id", ""))] = (outcome, str(where.get("r", "")))
         await ack()  # the modal closes; the card follows where the command or the button was
 
-    async def after_submit(self, view: dict[str, Any]) -> None:
+    async def after_submit(self, view: dict[str, Any], client: AsyncWebClient) -> None:
         found = self._submitted.pop(str(view.get("id", "")), None)
         if found is not None:
-            await self._respond(found[1], found[0], "a form")
+            await self._respond(found[1], found[0], "a form", client)
 
     # -- answers ---------------------------------------------------------------------------
-    async def _respond(self, response_url: str, outcome: Outcome, what: str) -> None:
+    async def _respond(self, response_url: str, outcome: Outcome, what: str,
+                       client: AsyncWebClient | None = None) -> None:
         """Post the card to `response_url` (valid 30 minutes, up to 5 posts). A 5xx, a 429
         or a connection that failed is tried again, with backoff (429: after its
         Retry-After), RESPONSE_ATTEMPTS times in all. A post that timed out is not: Slack
@@ -330,8 +332,10 @@ class SlackRuntime:
             log.error("no response_url to answer %s", what)
             return
         # a page button's card, a confirmation's answer: in place of the message clicked
+        # the card's pictures from the backend, uploaded with the workspace's token (uploads.py)
+        files = await upload_pictures(client, outcome.card) if outcome.card.pictures else {}
         payload = {"response_type": response_type(outcome), "replace_original": outcome.replaces,
-                   **card_to_message(outcome.card)}
+                   **card_to_message(outcome.card, files)}
         backoff = Backoff(initial=self.response_backoff.initial, cap=self.response_backoff.cap)
         reason = ""
         for attempt in range(1, RESPONSE_ATTEMPTS + 1):

@@ -215,6 +215,15 @@ class Paging(_Strict):
         return self.offset or self.page or self.cursor or ""
 
 
+class CardImage(_Strict):
+    """A picture from an operation of the API (docs/spec.md, Images): its 200 reply is the
+    image's bytes (an `image/*` media type), fetched by the chat core and uploaded with the
+    card where the platform needs bytes."""
+
+    operation: str
+    request: Request = Field(default_factory=Request)
+
+
 class CardOverride(_Strict):
     """What a card says differently on one platform (rare: a hint naming that platform's syntax).
     Buttons cannot differ: a click must route the same everywhere."""
@@ -223,8 +232,8 @@ class CardOverride(_Strict):
     description: str | None = None
     color: str | None = None
     url: str | None = None
-    image: str | None = None
-    thumbnail: str | None = None
+    image: str | CardImage | None = None
+    thumbnail: str | CardImage | None = None
     fields: list[CardField] | None = None
     footer: str | None = None
 
@@ -236,8 +245,9 @@ class Card(_Strict):
     description: str | None = None
     color: str | None = None  # a named colour of `bot.colors` or "#rrggbb"
     url: str | None = None
-    image: str | None = None  # a URL template: a large picture under the card (only http(s) kept)
-    thumbnail: str | None = None  # a URL template: a small picture beside the card's text
+    # a URL template (only http(s) kept) or an operation answering the picture's bytes:
+    image: str | CardImage | None = None  # a large picture under the card
+    thumbnail: str | CardImage | None = None  # a small picture beside the card's text
     fields: list[CardField] = Field(default_factory=list)
     footer: str | None = None
     buttons: list[Button] = Field(default_factory=list)

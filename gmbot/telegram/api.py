@@ -13,7 +13,15 @@ from aiogram import Bot
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import PRODUCTION, TelegramAPIServer
 from aiogram.exceptions import TelegramRetryAfter
-from aiogram.types import InlineKeyboardMarkup, LinkPreviewOptions, Message, ReplyParameters
+from aiogram.types import (
+    BufferedInputFile,
+    InlineKeyboardMarkup,
+    LinkPreviewOptions,
+    Message,
+    ReplyParameters,
+)
+
+from gmbot.chat.vocabulary import Picture
 
 log = logging.getLogger("gmbot.telegram")
 
@@ -53,9 +61,7 @@ async def post(bot: Bot, chat_id: int | str, messages: Sequence[dict[str, Any]],
         reply = ReplyParameters(message_id=reply_to, allow_sending_without_reply=True) if reply_to and not sent else None
         while True:
             try:
-                sent.append(await bot.send_message(
-                    chat_id, message["text"], parse_mode=message.get("parse_mode", "HTML"),
-                    reply_markup=markup(message), reply_parameters=reply, link_preview_options=preview(message)))
+                sent.append(await _send(bot, chat_id, message, reply))
                 break
             except TelegramRetryAfter as error:
                 if not retry or error.retry_after > REPLY_RETRY_MAX:
@@ -63,3 +69,18 @@ async def post(bot: Bot, chat_id: int | str, messages: Sequence[dict[str, Any]],
                 log.info("chat %s: rate limited, answering in %s s", chat_id, error.retry_after)
                 await asyncio.sleep(error.retry_after)
     return sent
+
+
+
+async def _send(bot: Bot, chat_id: int | str, message: dict[str, Any], reply: ReplyParameters | None) -> Message:
+    """One message of a card: text (sendMessage), or a picture from the backend (sendPhoto,
+    uploaded as multipart) with the card's text as its caption when it has one."""
+    photo = message.get("photo")
+    if isinstance(photo, Picture):
+        return await bot.send_photo(
+            chat_id, BufferedInputFile(photo.data, filename=photo.name), caption=message.get("caption"),
+            parse_mode=message.get("parse_mode", "HTML") if message.get("caption") else None,
+            reply_markup=markup(message), reply_parameters=reply)
+    return await bot.send_message(
+        chat_id, message["text"], parse_mode=message.get("parse_mode", "HTML"),
+        reply_markup=markup(message), reply_parameters=reply, link_preview_options=preview(message))

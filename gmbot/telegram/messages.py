@@ -7,8 +7,11 @@ buttons are an inline keyboard under the last message, rows of three.
 
 Images: the first message's link preview shows the card's image (large, under the text), or
 its thumbnail (small) when it has no image (`link_preview_options.url`: the address need not
-be in the text). Not sendPhoto: a photo's caption holds 1024 characters, not 4096, and a page
-button's edit (editMessageText) cannot turn a photo into text or back.
+be in the text). Not sendPhoto for an address: a photo's caption holds 1024 characters, not
+4096, and a page button's edit (editMessageText) cannot turn a photo into text or back. A
+picture from the backend (bytes, no address to preview) is a photo (`sendPhoto`, uploaded):
+the card's text its caption when it is one message within CAPTION_MAX, else the photo first
+and the text after it.
 
 Text is data: the author's card text (Discord-flavoured Markdown) becomes Telegram's HTML
 (`**b**` -> <b>, `__u__` -> <u>, `*i*` -> <i>, `~~s~~` -> <s>, `` `c` `` -> <code>,
@@ -34,7 +37,7 @@ from typing import Any
 
 from gmbot.chat import markup, times
 from gmbot.chat.fit import chunks, cut
-from gmbot.chat.vocabulary import RenderedButton, RenderedCard, RenderedField
+from gmbot.chat.vocabulary import Picture, RenderedButton, RenderedCard, RenderedField
 from gmbot.telegram.buttons import to_callback_data
 from gmbot.telegram.selects import select_rows, with_placeholders
 
@@ -45,6 +48,7 @@ ROW = 3  # buttons per keyboard row
 BUTTONS_MAX = 100  # Telegram refuses a larger inline keyboard
 LABEL_MAX = 64  # the Bot API documents no limit; clients cut longer labels in the middle
 ALERT_MAX = 200  # answerCallbackQuery's text
+CAPTION_MAX = 1024  # a photo's caption, after entity parsing, in UTF-16 code units
 MARKER_ROOM = 80
 _STYLES = {"primary": "primary", "success": "success", "danger": "danger"}  # "secondary": the app's own
 
@@ -225,12 +229,23 @@ def card_to_messages(card: RenderedCard) -> list[dict[str, Any]]:
     rows = menus + pressed  # gmbot/telegram/selects.py: a key per option, above the buttons
     if rows:
         messages[-1]["reply_markup"] = {"inline_keyboard": rows}
-    return messages
+    photo = card.pictures.get("image") or card.pictures.get("thumbnail")
+    return messages if photo is None else with_photo(messages, photo)
+
+
+def with_photo(messages: list[dict[str, Any]], photo: Picture) -> list[dict[str, Any]]:
+    """A card's picture from the backend as a photo (`sendPhoto`): its text the caption when the
+    card is one message that fits a caption, else the photo goes first and the text after."""
+    first = messages[0]
+    if len(messages) == 1 and units(visible(first["text"])) <= CAPTION_MAX:
+        return [{"photo": photo, "caption": first["text"], "parse_mode": "HTML",
+                 **({"reply_markup": first["reply_markup"]} if "reply_markup" in first else {})}]
+    return [{"photo": photo}, *messages]
 
 
 def card_to_text(card: RenderedCard, limit: int = ALERT_MAX) -> str:
     """A card as one short plain text: a callback query's alert."""
-    first = card_to_messages(dataclasses.replace(card, buttons=[], selects=[]))[0]["text"]
+    first = card_to_messages(dataclasses.replace(card, buttons=[], selects=[], pictures={}))[0]["text"]
     return cut(" ".join(visible(first).split()), limit)
 
 
@@ -264,8 +279,13 @@ def message_to_text(messages: list[dict[str, Any]]) -> str:
     """Telegram messages as readable text: `│` starts each message's lines, [buttons] under it."""
     lines: list[str] = []
     for message in messages:
+        photo = message.get("photo")
+        if isinstance(photo, Picture):
+            lines.append(f"│ [image: {photo.name}, {len(photo.data)} bytes, {photo.media_type}]")
+            if "caption" not in message:
+                continue
         parser = _Readable()
-        parser.feed(str(message.get("text", "")))
+        parser.feed(str(message.get("text", message.get("caption", ""))))
         parser.close()
         lines += [f"│ {line}".rstrip() for line in "".join(parser.parts).split("\n")]
         preview = message.get("link_preview_options") or {}

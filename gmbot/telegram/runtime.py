@@ -281,7 +281,7 @@ class TelegramRuntime:
         """A page button's card in place of the message clicked (editMessageText); False when
         it needs more than one message (it is posted instead) or the edit failed."""
         messages = card_to_messages(card)
-        if len(messages) != 1:
+        if len(messages) != 1 or "photo" in messages[0]:  # editMessageText cannot make a photo
             return False
         try:
             await self.bot.edit_message_text(

@@ -51,6 +51,7 @@ import contextlib
 import datetime as dt
 import itertools
 import json
+import mimetypes
 import re
 import time
 import zlib
@@ -269,6 +270,7 @@ class FakeDiscord:
         self.users: dict[int, User] = {self.bot.id: self.bot}
         self.commands: dict[int | None, list[dict[str, Any]]] = {None: []}  # guild id (None: global) -> registered
         self.messages: dict[int, list[dict[str, Any]]] = {}  # channel id -> messages posted
+        self.uploads: dict[str, bytes] = {}  # an attachment's URL -> the file's bytes, as uploaded
         self.calls: list[Call] = []
         self.faults: list[Fault] = []
         self.sessions: list[Session] = []
@@ -661,8 +663,31 @@ class FakeDiscord:
         }
         if body.get("nonce") is not None:
             message["nonce"] = body["nonce"]
+        self._attach(message, body)
         self.messages.setdefault(channel.id, []).append(message)
         return message
+
+    def _attach(self, message: dict[str, Any], body: Mapping[str, Any], files: list[dict[str, Any]] | None = None) -> None:
+        """The files a multipart body uploaded become the message's attachments (an edit's
+        `attachments` says which of the old ones stay), and an embed's `attachment://<name>`
+        the attachment's URL, as Discord does."""
+        files = files if files is not None else body.get("_files") or []
+        if "attachments" in body or files:
+            kept = {str(a.get("id")) for a in body.get("attachments") or []}
+            message["attachments"] = [a for a in message.get("attachments") or [] if a["id"] in kept]
+        for upload in files:
+            ident = str(snowflake())
+            url = f"https://cdn.discordapp.test/attachments/{message['channel_id']}/{ident}/{upload['filename']}"
+            self.uploads[url] = upload["data"]
+            # Discord names the type from the file (py-cord sends every file as octet-stream)
+            kind = mimetypes.guess_type(upload["filename"])[0] or upload["content_type"]
+            message["attachments"].append({"id": ident, "filename": upload["filename"], "size": len(upload["data"]),
+                                           "content_type": kind, "url": url, "proxy_url": url})
+        named = {f"attachment://{a['filename']}": a["url"] for a in message.get("attachments") or []}
+        for embed in message.get("embeds") or []:
+            for part in ("image", "thumbnail"):
+                if isinstance(embed.get(part), dict) and embed[part].get("url") in named:
+                    embed[part] = {"url": named[embed[part]["url"]], "proxy_url": named[embed[part]["url"]]}
 
     async def _body(self, request: web.Request) -> Any:
         """JSON, or the `payload_json` field of a form (multipart, or urlencoded: what aiohttp
@@ -672,7 +697,13 @@ class FakeDiscord:
         if request.content_type in ("multipart/form-data", "application/x-www-form-urlencoded"):
             form = await request.post()
             payload = form.get("payload_json")
-            return json.loads(payload) if isinstance(payload, str) else None
+            body = json.loads(payload) if isinstance(payload, str) else None
+            # the files (`files[n]`): each one named by the payload's `attachments` entry of its id
+            files = [{"field": key, "filename": value.filename, "content_type": value.content_type,
+                      "data": value.file.read()} for key, value in form.items() if isinstance(value, web.FileField)]
+            if files and isinstance(body, dict):
+                body["_files"] = files
+            return body
         raw = await request.read()
         return json.loads(raw) if raw else None
 
@@ -835,7 +866,7 @@ class FakeDiscord:
         if kind in (CHANNEL_MESSAGE, DEFERRED_CHANNEL_MESSAGE) and channel is not None:
             if kind == DEFERRED_CHANNEL_MESSAGE:  # "Gmbot is thinking...": ephemeral or not, decided now
                 data = {"flags": (data.get("flags") or 0) & EPHEMERAL | LOADING}
-            message = interaction.original = self._message(channel, self.bot, data)
+            message = interaction.original = self._message(channel, self.bot, {**data, "_files": body.get("_files")})
             message["interaction_token"] = token
             if kind == CHANNEL_MESSAGE:
                 interaction.replies.append(message)
@@ -849,6 +880,7 @@ class FakeDiscord:
             interaction.original = message
             if kind == UPDATE_MESSAGE:
                 message.update({k: v for k, v in data.items() if k in ("content", "embeds", "components")})
+                self._attach(message, data, body.get("_files") or [])
                 message["edited_timestamp"] = _now()
                 interaction.replies.append(message)
                 resource["message"] = message
@@ -866,6 +898,7 @@ class FakeDiscord:
             # the first follow-up after a deferral replaces the "thinking" message and keeps
             # its visibility: its own ephemeral flag is ignored
             thinking.update({k: v for k, v in body.items() if k in ("content", "embeds", "components")})
+            self._attach(thinking, body)
             thinking["flags"] = thinking["flags"] & EPHEMERAL
             interaction.replies.append(thinking)
             return _json(thinking)
@@ -893,6 +926,7 @@ class FakeDiscord:
         if message is None:
             return _json({"message": "Unknown Message", "code": 10008}, 404)
         message.update({k: v for k, v in (call.body or {}).items() if k in ("content", "embeds", "components")})
+        self._attach(message, call.body or {})
         interaction = self.interactions[token]
         if interaction.response_type == DEFERRED_UPDATE and message is interaction.original:
             message["edited_timestamp"] = _now()

@@ -36,6 +36,7 @@ def test_every_check_has_a_case() -> None:
         "forms",
         "menus",
         "selects",
+        "image_operations", "image_operation_shape",
     ]:
         assert required in names
 

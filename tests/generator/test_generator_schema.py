@@ -16,10 +16,10 @@ DEFS = schema()["$defs"]
 
 
 def _at(path: str) -> dict[str, Any]:
-    node: dict[str, Any] = schema()
+    node: Any = schema()
     for part in path.split("/"):
-        node = node[part]
-    return node
+        node = node[int(part)] if isinstance(node, list) else node[part]
+    return dict(node)
 
 
 # model class -> (schema location, model fields that YAML spells as mapping keys or adds itself)
@@ -40,6 +40,7 @@ PAIRS: list[tuple[type[model.BaseModel], str, set[str]]] = [
     (model.Confirm, "$defs/confirm/properties", set()),
     (model.Form, "$defs/form/properties", set()),
     (model.Autocomplete, "$defs/option/properties/autocomplete/properties", set()),
+    (model.CardImage, "$defs/picture/oneOf/1/properties", set()),
     (model.EventSpec, "$defs/event/properties", {"name"}),
 ]
 

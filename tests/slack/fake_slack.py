@@ -38,6 +38,7 @@ import hashlib
 import hmac
 import itertools
 import json
+import re
 import time
 import urllib.parse
 from collections.abc import Callable
@@ -106,6 +107,10 @@ class FakeSlack:
         self.most_in_flight: dict[str, int] = {}
         self.port = 0
         self._site: web.TCPSite | None = None
+        # files.getUploadURLExternal -> the upload POST -> files.completeUploadExternal: file id ->
+        # {filename, length, data, complete, token, channels}, as Slack keeps them
+        self.files: dict[str, dict[str, Any]] = {}
+        self._file_ids = itertools.count(1)
 
     # -- set-up ----------------------------------------------------------------------------
     def add_user(self, user_id: str, name: str, team_id: str | None = None, *, deleted: bool = False,
@@ -122,6 +127,7 @@ class FakeSlack:
         app = web.Application()
         app.router.add_route("*", "/api/{method}", self._api)
         app.router.add_post("/response/{id}", self._response_url)
+        app.router.add_post("/upload/{file_id}", self._upload)
         app.router.add_get("/socket", self._socket)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
@@ -227,8 +233,43 @@ class FakeSlack:
         return envelope_id
 
     # -- the endpoints -----------------------------------------------------------------------
+    async def _upload(self, request: web.Request) -> web.Response:
+        """Step 2 of an upload: the file's bytes POSTed to the URL files.getUploadURLExternal gave."""
+        file = self.files.get(request.match_info["file_id"])
+        data = await request.read()
+        if file is None or file["data"] is not None:
+            return web.Response(status=404, text="not found")
+        if len(data) != file["length"]:
+            return web.Response(status=400, text="length mismatch")
+        file["data"] = data
+        await self._record(Call("upload", {"file_id": request.match_info["file_id"], "bytes": len(data)}, None,
+                                request.path))
+        return web.Response(text=f"OK - {len(data)}")
+
+    def bad_files(self, message: dict[str, Any], token: str | None) -> list[str]:
+        """Slack's `invalid_blocks` errors for the message's image blocks and elements whose
+        `slack_file` is not a completed upload the poster may see (its own, or one shared)."""
+        errors = []
+        blocks = [*(message.get("blocks") or []),
+                  *(b for a in message.get("attachments") or [] for b in a.get("blocks") or [])]
+        images = [b for b in blocks if b.get("type") == "image"] + \
+            [b["accessory"] for b in blocks if (b.get("accessory") or {}).get("type") == "image"] + \
+            [e for b in blocks if b.get("type") == "context" for e in b.get("elements") or [] if e.get("type") == "image"]
+        for image in images:
+            if "slack_file" not in image:
+                continue
+            ident = str((image.get("slack_file") or {}).get("id", ""))
+            file = self.files.get(ident)
+            if not re.fullmatch(r"F[A-Z0-9]{8,}", ident) or file is None or not file["complete"] \
+                    or (token is not None and file["token"] != token and not file["channels"]):
+                errors.append("invalid slack file [json-pointer:/blocks/0/slack_file]")
+        return errors
+
     async def _response_url(self, request: web.Request) -> web.Response:
         data = json.loads(await request.text() or "{}")
+        if self.bad_files(data, None):  # a response_url post is the app's: its own files
+            await self._record(Call("response_url", data, None, request.path, failed="invalid_blocks"))
+            return web.Response(status=400, text="invalid_blocks")
         if self.response_failures:
             status = self.response_failures.pop(0)
             await self._record(Call("response_url", data, None, request.path, failed=str(status)))
@@ -321,6 +362,31 @@ class FakeSlack:
             if user and str(data.get("include_locale", "")).lower() not in ("true", "1"):
                 user = {k: v for k, v in user.items() if k != "locale"}
             return {"ok": True, "user": user} if user else {"ok": False, "error": "user_not_found"}
+        if method == "files.getUploadURLExternal":
+            length = int(data.get("length") or 0)
+            if not data.get("filename") or length < 1:
+                return {"ok": False, "error": "invalid_arguments"}
+            ident = f"F{next(self._file_ids):010d}"
+            self.files[ident] = {"filename": data["filename"], "length": length, "data": None, "complete": False,
+                                 "token": token, "channels": [], "alt_txt": data.get("alt_txt")}
+            return {"ok": True, "upload_url": f"{self.url}/upload/{ident}", "file_id": ident}
+        if method == "files.completeUploadExternal":
+            listed = data.get("files")
+            listed = json.loads(listed) if isinstance(listed, str) else listed or []
+            done = []
+            for item in listed:
+                file = self.files.get(str(item.get("id")))
+                if file is None or file["data"] is None or file["token"] != token:
+                    return {"ok": False, "error": "file_not_found"}
+                file["complete"] = True
+                if data.get("channel_id"):
+                    file["channels"].append(data["channel_id"])
+                done.append({"id": item["id"], "name": file["filename"], "title": item.get("title") or file["filename"],
+                             "mimetype": "", "filetype": "", "size": file["length"], "channels": file["channels"],
+                             "url_private": f"{self.url}/files-pri/{item['id']}/{file['filename']}"})
+            return {"ok": True, "files": done}
+        if method in {"chat.postMessage", "chat.postEphemeral"} and self.bad_files(data, token):
+            return {"ok": False, "error": "invalid_blocks", "errors": self.bad_files(data, token)}
         if method in {"chat.postMessage", "chat.postEphemeral"}:
             ts = f"{time.time():.6f}"
             return {"ok": True, "channel": data.get("channel"), "ts": ts, "message_ts": ts}

@@ -10,7 +10,7 @@ import pytest
 from generator.checks import Checker  # noqa: F401  (the checks module must import cleanly)
 from generator.errors import SpecErrors
 from generator.pipeline import Config, check
-from gmbot.slack.manifest import BOT_SCOPES, manifest, manifest_problems
+from gmbot.slack.manifest import BOT_SCOPES, UPLOAD_SCOPE, bot_scopes, manifest, manifest_problems
 from gmbot.spec.model import BotSpec
 from tests.support import ROOT
 
@@ -27,8 +27,17 @@ def test_the_generated_manifest_is_current_and_complete(spec: BotSpec) -> None:
     # mentions, and the two events that say a workspace's token is dead (its installation is then deleted)
     assert written["settings"]["event_subscriptions"] == {
         "request_url": url, "bot_events": ["app_mention", "app_uninstalled", "tokens_revoked"]}
-    assert written["oauth_config"]["scopes"]["bot"] == list(BOT_SCOPES)
+    # and files:write: Gmbot's profile uploads the clan's rating chart (gmbot/slack/uploads.py)
+    assert written["oauth_config"]["scopes"]["bot"] == [*BOT_SCOPES, UPLOAD_SCOPE] == list(bot_scopes(spec))
     assert manifest_problems(written) == []
+
+
+def test_files_write_is_asked_only_when_a_card_uploads_a_picture(spec: BotSpec) -> None:
+    plain = spec.model_copy(update={"commands": [
+        c.model_copy(update={"replies": {k: r.model_copy(update={"image": None}) for k, r in c.replies.items()}})
+        for c in spec.commands]})
+    assert bot_scopes(plain) == BOT_SCOPES
+    assert UPLOAD_SCOPE in bot_scopes(spec)
 
 
 def test_an_app_name_too_long_for_slack_is_refused(tmp_path: Path) -> None:

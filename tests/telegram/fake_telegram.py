@@ -194,6 +194,7 @@ class FakeTelegram:
         self.failures: dict[tuple[str, str], list[Failure]] = {}
         self.commands: dict[str, list[dict[str, str]]] = {}  # scope type -> the list set
         self.texts: dict[tuple[int, int], tuple[str, Any]] = {}  # (chat, message) -> (text, keyboard) shown
+        self.photos: dict[tuple[int, int], bytes] = {}  # (chat, message) -> the photo uploaded (sendPhoto)
         self.webhook_url = ""
         self.webhook_secret = ""
         self.hold_sends = 0
@@ -334,9 +335,14 @@ class FakeTelegram:
         if request.content_type == "application/json":
             data.update(await request.json())
         elif request.can_read_body:
-            for key, value in (await request.post()).items():  # objects as JSON, booleans as words
+            form = await request.post()
+            for key, value in form.items():  # objects as JSON, booleans as words
                 if isinstance(value, str) and (key in JSON_FIELDS or value in ("true", "false")):
                     value = json.loads(value)
+                if isinstance(value, str) and value.startswith("attach://"):  # aiogram: the file is another part
+                    value = form.get(value.removeprefix("attach://"), value)
+                if isinstance(value, web.FileField):  # an upload (sendPhoto's `photo`): its name and bytes
+                    value = {"filename": value.filename, "data": value.file.read()}
                 data[key] = value
         if token not in self.tokens or token in self.refused_tokens:
             await self._record(Call(method, data, token, failed="401"))
@@ -385,9 +391,13 @@ class FakeTelegram:
             sent = self._message(data)
             self.texts[(int(data["chat_id"]), sent["message_id"])] = (sent["text"], sent.get("reply_markup"))
             return sent
+        if method == "sendPhoto":
+            return self._photo(data)
         if method == "editMessageText":  # the message keeps its id; Telegram refuses an edit changing nothing
-            edited = self._message(data)
             key = (int(data["chat_id"]), int(data["message_id"]))
+            if key in self.photos:
+                raise BadRequest("there is no text in the message to edit")
+            edited = self._message(data)
             if self.texts.get(key) == (edited["text"], edited.get("reply_markup")):
                 raise BadRequest("message is not modified: specified new message content and reply markup "
                                  "are exactly the same as a current content and reply markup of the message")
@@ -431,6 +441,32 @@ class FakeTelegram:
             return [{"status": "creator", "user": u, "is_anonymous": False}
                     for u in self.admins.get(int(data["chat_id"]), [])]
         raise BadRequest(f"method {method} is not in this fake")
+
+    def _photo(self, data: dict[str, Any]) -> dict[str, Any]:
+        """sendPhoto with an upload (multipart): a photo (PNG, JPEG or GIF, within 10 MB), its
+        caption within 1024 characters after entity parsing."""
+        upload = data.get("photo")
+        if not isinstance(upload, dict):
+            raise BadRequest("wrong remote file identifier specified: a URL or file_id was sent, not a file")
+        photo: bytes = upload["data"]
+        if not photo.startswith((b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff", b"GIF8")) or len(photo) > 10 * 1024 * 1024:
+            raise BadRequest("IMAGE_PROCESS_FAILED")
+        raw = str(data.get("caption") or "")
+        caption, entities = parse_html(raw) if data.get("parse_mode") == "HTML" else (raw, detected(raw))
+        if units(caption) > 1024:
+            raise BadRequest("message caption is too long")
+        message = self._message({**data, "text": caption or "-"})  # the same chat and keyboard checks
+        del message["text"]
+        message.pop("entities", None)
+        ident = f"photo-{message['message_id']}"
+        message["photo"] = [{"file_id": ident, "file_unique_id": ident, "width": 640, "height": 320,
+                             "file_size": len(photo)}]
+        if caption:
+            message["caption"] = caption
+            if entities:
+                message["caption_entities"] = [{k: v for k, v in e.items() if k != "text"} for e in entities]
+        self.photos[(int(data["chat_id"]), message["message_id"])] = photo
+        return message
 
     def _message(self, data: dict[str, Any]) -> dict[str, Any]:
         raw = str(data.get("text", ""))
