@@ -163,6 +163,7 @@ async def delaying_proxy(target: str, delay: float, method: str = "*", path: str
         async def forward(request: web.Request) -> web.Response:
             record = Proxied(request.method, request.path, {k.lower(): v for k, v in request.headers.items()},
                              await request.read())
+            record.query = dict(request.query)
             if seen is not None:
                 seen.append(record)
             if method in ("*", request.method) and pattern.fullmatch(request.path):
@@ -199,6 +200,7 @@ class Proxied:
     status: int = 0  # the backend's answer, once it came
     answer: bytes = b""
     answer_headers: dict[str, str] = field(default_factory=dict)
+    query: dict[str, str] = field(default_factory=dict)
 
     def json(self) -> Any:
         return json.loads(self.body)

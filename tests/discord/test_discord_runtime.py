@@ -162,6 +162,28 @@ async def test_a_vote_button_votes_as_the_clicking_user(s: Stage) -> None:
     assert title(vote) == f"Vote recorded for war {war_id}"
 
 
+async def test_the_generated_commands_with_their_defaults_and_aliases(s: Stage) -> None:
+    d = s.discord
+    wolves, _ = await s.two_clans()
+    await s.sync_commands()
+    seen: list[Proxied] = []
+    async with delaying_proxy(s.backend.url, 0, seen=seen) as url:
+        os.environ["GMBOT_BACKEND_URL"] = url
+        await s.start_bot()
+        games = await d.reply_to(await d.slash(wolves, "alice", "games"))
+        await d.reply_to(await d.slash(wolves, "alice", "setup", name="Wolves"))
+        await d.say(wolves, "alice", f"gmbot add -games {WAR_GAME}")  # `add`: an alias of subscribe
+        subscribed = await d.wait_for_message(wolves.channel(), 3)  # after the two slash replies
+        await s.stop_bots()
+    [listed] = sent(seen, "GET", "/games")
+    assert listed.query["limit"] == "25"  # the option's default in the spec
+    first = listed.answer_json()["items"][0]
+    assert games["embeds"][0]["fields"][0] == {
+        "name": f"{first['id']}: {first['name']}", "value": f"{first['minPlayers']}-{first['maxPlayers']} players",
+        "inline": True}
+    assert sent(seen, "POST", f"/clans/{wolves.id}/subscriptions") and title(subscribed).startswith("Subscribed")
+
+
 async def test_help_and_a_mistyped_command(s: Stage) -> None:
     d = s.discord
     wolves, _ = await s.two_clans()
