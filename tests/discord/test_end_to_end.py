@@ -52,7 +52,8 @@ async def test_problems_reach_chat_users_in_plain_words(s: Stage) -> None:
     assert "set one up first (\\`gmbot setup\\`)" in no_clan["description"]  # the backend said (setupClan)
     await d.say(wolves, "bob", f"gmbot promote -members <@{wolves.member('alice').id}>", wolves.channel("general"))
     denied = (await d.wait_for_message(wolves.channel("general")))["embeds"][0]  # bob is a plain Member
-    assert denied["color"] == RED and "\\`gmbot promote\\` needs the role Leader" in denied["description"]
+    assert denied["color"] == RED and denied["title"]
+    assert "\\`gmbot promote\\` needs the role Leader" in denied["description"]
     await d.say(wolves, "alice", "gmbot war -war zzzz", wolves.channel("general"))
     missing = (await d.wait_for_message(wolves.channel("general"), 2))["embeds"][0]
     assert missing["color"] == RED and "zzzz" in missing.get("description", "") + missing["title"]
