@@ -618,8 +618,9 @@ class FakeDiscord:
         mentioned = [self.users[int(i)] for i in re.findall(r"<@!?(\d+)>", content) if int(i) in self.users]
         message = self._message(channel, user, {"content": content})
         message["member"] = {k: v for k, v in guild.member_json(user).items() if k != "user"}
-        message["mentions"] = [{**u.to_json(), "member": {k: v for k, v in guild.member_json(u).items() if k != "user"}}
-                               for u in mentioned]
+        # Discord adds the partial member of a mentioned user only if they are in the guild
+        message["mentions"] = [{**u.to_json(), **({"member": {k: v for k, v in guild.member_json(u).items() if k != "user"}}
+                                                  if u in guild.members.values() else {})} for u in mentioned]
         message["guild_id"] = str(guild.id)
         await self.session_for(guild).dispatch("MESSAGE_CREATE", message)
         return message

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import io
+import json
 import logging
 import os
 import re
@@ -148,16 +149,23 @@ def watch_log(logger: str, match: Callable[[logging.LogRecord], bool]) -> Iterat
 
 
 @contextlib.asynccontextmanager
-async def delaying_proxy(target: str, delay: float, method: str = "*", path: str = ".*") -> AsyncIterator[str]:
+async def delaying_proxy(target: str, delay: float, method: str = "*", path: str = ".*",
+                         seen: list[Proxied] | None = None) -> AsyncIterator[str]:
     """A slow backend: an HTTP proxy on loopback in front of `target` that holds each request
     matching `method` and `path` (a regular expression) for `delay` seconds, then forwards it
-    and passes the answer back. Yields the proxy's URL (what GMBOT_BACKEND_URL is set to)."""
+    and passes the answer back. Yields the proxy's URL (what GMBOT_BACKEND_URL is set to).
+    `seen`: every request is appended to it (what the bot sent the backend, headers included)."""
     from aiohttp import ClientSession, web
 
     pattern = re.compile(path)
     hop_by_hop = {"host", "content-length", "transfer-encoding", "connection", "keep-alive"}
     async with ClientSession() as http:
         async def forward(request: web.Request) -> web.Response:
+            record = Proxied(request.method, request.path, {k.lower(): v for k, v in request.headers.items()},
+                             await request.read())
+            record.query = dict(request.query)
+            if seen is not None:
+                seen.append(record)
             if method in ("*", request.method) and pattern.fullmatch(request.path):
                 await asyncio.sleep(delay)
             headers = {k: v for k, v in request.headers.items() if k.lower() not in hop_by_hop}
@@ -165,6 +173,8 @@ async def delaying_proxy(target: str, delay: float, method: str = "*", path: str
                                     data=await request.read()) as answer:
                 body = await answer.read()
                 kept = {k: v for k, v in answer.headers.items() if k.lower() not in hop_by_hop}
+                record.status, record.answer = answer.status, body
+                record.answer_headers = {k.lower(): v for k, v in kept.items()}
                 return web.Response(status=answer.status, body=body, headers=kept)
 
         app = web.Application()
@@ -178,6 +188,25 @@ async def delaying_proxy(target: str, delay: float, method: str = "*", path: str
             yield f"http://127.0.0.1:{runner.addresses[0][1]}"
         finally:
             await runner.cleanup()
+
+
+@dataclass
+class Proxied:
+    """A request that went through `delaying_proxy` (header names in lower case)."""
+    method: str
+    path: str
+    headers: dict[str, str]
+    body: bytes
+    status: int = 0  # the backend's answer, once it came
+    answer: bytes = b""
+    answer_headers: dict[str, str] = field(default_factory=dict)
+    query: dict[str, str] = field(default_factory=dict)
+
+    def json(self) -> Any:
+        return json.loads(self.body)
+
+    def answer_json(self) -> Any:
+        return json.loads(self.answer)
 
 
 @dataclass

@@ -136,7 +136,10 @@ async def test_when_the_wait_runs_out_the_user_is_told_what_it_means(
         reply = await d.reply_to(interaction, within=15)
     assert reply["_callback_type"] == 5 and reply["flags"] & EPHEMERAL
     text = str(reply["embeds"])
-    assert title(reply) != "Service unavailable" and "3 s" in text and "may still" in text, reply
+    assert title(reply) == "No answer in time" and "3 s" in text and "may still" in text, reply
+    # the public "thinking..." went: the answer is the clicker's only, nothing public is left
+    assert d.find_calls("DELETE", rf"/webhooks/\d+/{interaction.token}/messages/@original")
+    assert [m for m in d.posted(wolves.channel("general")) if not m["flags"] & EPHEMERAL] == []
 
 
 # -- 5. a message delivered twice is answered once -------------------------------------------

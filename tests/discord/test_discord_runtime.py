@@ -1,171 +1,196 @@
-"""The Discord runtime with fake contexts: the embeds sent, defer, errors. No Discord anywhere."""
+"""The Discord runtime at the wire: py-cord's own client against the fake Discord, the real
+backend behind a recording proxy (what the bot sent the backend), the embeds as Discord got them."""
 
 from __future__ import annotations
 
-import asyncio
+import os
+import re
+import socket
 import time
-from types import SimpleNamespace
+from datetime import timedelta
 from typing import Any
-from unittest.mock import AsyncMock
 
-import discord
-import httpx
-from discord.ext import commands
+import pytest
 
-from gmbot.chat.backend import BackendClient
-from gmbot.discord.runtime import DiscordRuntime
-from gmbot.spec.model import BotSpec
-from tests.chat.fakes import GAME4, ROUTES, FakeBackend, war
-from tests.discord.fakes import FakeGuild, member, prefix_ctx, sent_embeds, slash_ctx
+from .fake_discord import CHANNEL_MESSAGE
+from .stage import WAR_GAME, Proxied, Stage, delaying_proxy, title
+from .test_bot_wire import war_between
 
+pytestmark = pytest.mark.asyncio(loop_scope="package")  # where the shared backend runs
 
-def clan() -> tuple[FakeGuild, SimpleNamespace, SimpleNamespace]:
-    alice, bob = member(1001, "alice"), member(1002, "bob")
-    return FakeGuild(9000, "Wolves", [alice, bob]), alice, bob
+ORANGE, RED = 0xE67E22, 0xE74C3C  # a created request; a problem
 
 
-async def test_slash_command_answers_with_an_embed(spec: BotSpec, fake: FakeBackend) -> None:
-    guild, alice, _bob = clan()
-    fake.answer = lambda r: httpx.Response(201, json=war())
-    ctx = slash_ctx(guild, alice)
-    await DiscordRuntime(spec, fake.client()).run_slash(
-        ctx, "createwar", {"players": "<@1001> <@!1002>", "game": 4, "duration": "1.5h", "type": None})
-    assert fake.body()["players"] == [{"id": "1001", "name": "alice"}, {"id": "1002", "name": "bob"}]
-    assert fake.body()["duration"] == 1.5 and fake.body()["format"] == "ft3"
-    assert fake.requests[0].headers["Idempotency-Key"] == "discord-555"
-    ctx.defer.assert_not_awaited()
-    [embed] = sent_embeds(ctx.respond)
-    assert embed["title"] == "War request zyo8 created" and embed["color"] == 0xE67E22
+def sent(seen: list[Proxied], method: str, path: str) -> list[Proxied]:
+    return [r for r in seen if r.method == method and re.fullmatch(path, r.path)]
 
 
-async def test_slash_user_option_from_a_member_object(spec: BotSpec, fake: FakeBackend) -> None:
-    guild, alice, bob = clan()
-    fake.answer = lambda r: httpx.Response(200, json={"items": [], "total": 0, "limit": 25, "offset": 0})
-    ctx = slash_ctx(guild, alice)
-    runtime = DiscordRuntime(spec, fake.client())
-    await runtime.run_slash(ctx, "relinquish", {"member": bob})  # py-cord gives a Member
-    # relinquish asks first: its Confirm button carries the member as the option read it
-    confirm_id = ctx.respond.await_args.kwargs["view"].children[0].custom_id
-    await runtime.core.click(confirm_id, runtime.invocation(guild, ctx.channel, alice, 99))
-    assert fake.body() == {"actor": {"id": "1001", "name": "alice"}, "member": {"id": "1002", "name": "bob"}}
+def labels(message: dict[str, Any]) -> list[str]:
+    return [b["label"] for row in message.get("components") or [] for b in row["components"]]
 
 
-async def test_slow_backend_defers_then_follows_up(spec: BotSpec, fake: FakeBackend) -> None:
-    guild, alice, _ = clan()
-
-    async def slow(request: httpx.Request) -> httpx.Response:
-        fake.requests.append(request)
-        await asyncio.sleep(0.3)
-        return httpx.Response(200, json={"items": [GAME4], "total": 1, "limit": 25, "offset": 0})
-
-    backend = BackendClient("http://backend.test", "k", "DISCORD-BFF", routes=ROUTES, transport=httpx.MockTransport(slow))
-    ctx = slash_ctx(guild, alice)
-    await DiscordRuntime(spec, backend, defer_after=0.05).run_slash(ctx, "games", {"limit": None, "offset": None})
-    ctx.defer.assert_awaited_once()
-    ctx.respond.assert_not_awaited()
-    [embed] = sent_embeds(ctx.followup.send)
-    assert embed["title"] == "Games (1)" and embed["fields"][0]["name"] == "4: Mini Militia"
+def closed_port() -> int:
+    """A loopback port nothing listens on (a backend that is down)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+    return port
 
 
-async def test_backend_down_error_embed_within_3_seconds(spec: BotSpec) -> None:
-    guild, alice, _ = clan()
-    backend = BackendClient("http://127.0.0.1:9", "k", "DISCORD-BFF", routes=ROUTES)
-    ctx = slash_ctx(guild, alice)
+async def test_slash_command_answers_with_an_embed(s: Stage) -> None:
+    d = s.discord
+    wolves, _ = await s.two_clans()
+    await s.sync_commands()
+    seen: list[Proxied] = []
+    alice, bob = wolves.member("alice"), wolves.member("bob")
+    async with delaying_proxy(s.backend.url, 0, seen=seen) as url:
+        os.environ["GMBOT_BACKEND_URL"] = url  # the stage puts the real one back
+        await s.start_bot()
+        await d.reply_to(await d.slash(wolves, "alice", "setup", name="Wolves"))
+        interaction = await d.slash(wolves, "alice", "createwar", players=f"<@{alice.id}> <@!{bob.id}>",
+                                    game=WAR_GAME, duration="1.5h")
+        reply = await d.reply_to(interaction)
+        await s.stop_bots()  # while the proxy still runs
+    [posted] = sent(seen, "POST", "/wars")
+    body = posted.json()
+    assert body["players"] == [{"id": str(alice.id), "name": "alice"}, {"id": str(bob.id), "name": "bob"}]
+    assert body["duration"] == 1.5 and body["format"] == "ft3"
+    assert posted.headers["idempotency-key"] == f"discord-{interaction.id}"
+    assert reply["_callback_type"] == CHANNEL_MESSAGE  # answered at once, not deferred
+    [embed] = reply["embeds"]
+    assert embed["title"] == f"War request {posted.answer_json()['id']} created" and embed["color"] == ORANGE
+
+
+async def test_a_user_option_is_the_member_discord_resolved(s: Stage) -> None:
+    d = s.discord
+    wolves, _ = await s.two_clans()
+    await s.sync_commands()
+    seen: list[Proxied] = []
+    async with delaying_proxy(s.backend.url, 0, seen=seen) as url:
+        os.environ["GMBOT_BACKEND_URL"] = url
+        await s.start_bot()
+        await d.reply_to(await d.slash(wolves, "alice", "setup", name="Wolves"))
+        # relinquish asks first: its confirm button carries the member as the option read it
+        prompt = await d.reply_to(await d.slash(wolves, "alice", "relinquish", member=wolves.member("bob")))
+        await d.reply_to(await d.click(wolves, "alice", prompt, labels(prompt)[0]))
+        await s.stop_bots()
+    [handed] = sent(seen, "POST", rf"/clans/{wolves.id}/relinquish")
+    alice, bob = wolves.member("alice"), wolves.member("bob")
+    assert handed.json() == {"actor": {"id": str(alice.id), "name": "alice"}, "member": {"id": str(bob.id), "name": "bob"}}
+
+
+async def test_backend_down_gives_an_error_embed_within_3_seconds(s: Stage) -> None:
+    d = s.discord
+    wolves, _ = await s.two_clans()
+    await s.sync_commands()
+    os.environ["GMBOT_BACKEND_URL"] = f"http://127.0.0.1:{closed_port()}"
+    await s.start_bot()
     started = time.perf_counter()
-    await DiscordRuntime(spec, backend).run_slash(ctx, "status", {"limit": None})
+    reply = await d.reply_to(await d.slash(wolves, "alice", "status"))
     assert time.perf_counter() - started < 3
-    await backend.aclose()
-    [embed] = sent_embeds(ctx.respond)
-    assert embed["title"] == "Service unavailable"
+    assert title(reply) == "Service unavailable"
 
 
-async def test_hanging_backend_is_waited_for_until_the_deferred_timeout(spec: BotSpec) -> None:
-    guild, alice, _ = clan()
-
-    async def hang(request: httpx.Request) -> httpx.Response:
-        await asyncio.sleep(10)
-        return httpx.Response(200)
-
-    backend = BackendClient("http://backend.test", "k", "DISCORD-BFF", routes=ROUTES,
-                            transport=httpx.MockTransport(hang), timeout=0.1)
-    ctx = slash_ctx(guild, alice)
-    ctx.interaction.delete_original_response = AsyncMock()  # the public "thinking..." goes
-    started = time.perf_counter()
-    await DiscordRuntime(spec, backend, defer_after=0.2, deferred_timeout=0.5).run_slash(ctx, "games", {})
-    assert time.perf_counter() - started < 3
-    ctx.defer.assert_awaited_once()
-    [embed] = sent_embeds(ctx.followup.send)
-    assert embed["title"] == "No answer in time" and "0.5 s" in embed["description"]
-    assert ctx.followup.send.await_args.kwargs["ephemeral"] is True
-    ctx.interaction.delete_original_response.assert_awaited_once()
-
-
-async def test_problem_json_shows_title_and_detail(spec: BotSpec, fake: FakeBackend) -> None:
-    guild, alice, _ = clan()
-    fake.answer = lambda r: httpx.Response(409, json={"title": "War already accepted", "status": 409, "detail": "zyo8 is ongoing"},
-                                           headers={"content-type": "application/problem+json"})
-    ctx = prefix_ctx(guild, alice, mentions=[guild.get_member(1002)])
-    await DiscordRuntime(spec, fake.client()).run_prefix(ctx, "accept", "-war zyo8 -players <@1002>")
-    [embed] = sent_embeds(ctx.send)
-    assert (embed["title"], embed["description"]) == ("War already accepted", "zyo8 is ongoing")
-    assert embed["color"] == 0xE74C3C
+async def test_a_problem_shows_its_title_and_detail(s: Stage) -> None:
+    d = s.discord
+    wolves, bears = await s.two_clans()
+    await s.sync_commands()
+    seen: list[Proxied] = []
+    async with delaying_proxy(s.backend.url, 0, seen=seen) as url:
+        os.environ["GMBOT_BACKEND_URL"] = url
+        await s.start_bot()
+        await s.set_up_clans(wolves, bears)
+        war_id = await war_between(s, wolves, bears)
+        await d.say(bears, "bruno", f"gmbot accept -war {war_id} -players <@{bears.member('carl').id}>",
+                    bears.channel("general"))
+        again = await d.wait_for_message(bears.channel("general"), where=lambda m: m["embeds"][0]["color"] == RED)
+        # the war is listed, read back from the database
+        await d.say(wolves, "bob", "gmbot wars", wolves.channel("general"))
+        wars = await d.wait_for_message(wolves.channel("general"), where=lambda m: title(m) != title(again)
+                                        and "created" not in title(m))
+        await s.stop_bots()
+    [refused] = [r for r in sent(seen, "POST", rf"/wars/{war_id}/accept") if r.status >= 400]
+    problem = refused.answer_json()
+    assert (title(again), again["embeds"][0]["description"]) == (problem["title"], problem["detail"])
+    assert refused.answer_headers["content-type"].startswith("application/problem+json")
+    assert any(f["name"] == f"{war_id} vs Bears" for f in wars["embeds"][0]["fields"]), wars
 
 
-async def test_prefix_non_member_mention_is_a_usage_error(spec: BotSpec, fake: FakeBackend) -> None:
-    guild, alice, _ = clan()
-    stranger = SimpleNamespace(id=4242, name="eve", display_name="eve")  # a User, not a Member
-    ctx = prefix_ctx(guild, alice, mentions=[stranger])
-    await DiscordRuntime(spec, fake.client()).run_prefix(ctx, "createwar", "-players <@4242> -game 4")
-    assert not fake.requests
-    [embed] = sent_embeds(ctx.send)
-    assert "\\<@4242\\> is not a member of this server" in embed["title"]  # what was typed: data
+async def test_a_mention_of_someone_not_in_the_server_is_a_usage_error(s: Stage) -> None:
+    d = s.discord
+    wolves, _ = await s.two_clans()
+    seen: list[Proxied] = []
+    async with delaying_proxy(s.backend.url, 0, seen=seen) as url:
+        os.environ["GMBOT_BACKEND_URL"] = url
+        await s.start_bot()
+        eve = d.add_user("eve")  # a Discord user, not a member of the Wolves' server
+        await d.say(wolves, "alice", f"gmbot createwar -players <@{eve.id}> -game {WAR_GAME}")
+        reply = await d.wait_for_message(wolves.channel())
+        await s.stop_bots()
+    assert not sent(seen, "POST", "/wars")
+    [embed] = reply["embeds"]
+    assert f"\\<@{eve.id}\\> is not a member of this server" in embed["title"]  # what was typed: data
     assert embed["fields"][0]["name"] == "Usage"
 
 
-async def test_button_click_votes_as_the_clicking_user(spec: BotSpec, fake: FakeBackend) -> None:
-    guild, alice, _ = clan()
-    runtime = DiscordRuntime(spec, fake.client())
-    opponent = {"server": {"id": "2", "name": "Bears"}, "platform": "discord", "players": [], "glory": 0}
-    card = runtime.core.render_event({"id": 3, "type": "war.ended", "serverId": "9000", "data": {"war": war(opponent=opponent)}})
-    assert card is not None
-    fake.answer = lambda r: httpx.Response(200, json=war(status="ended"))
-    interaction = SimpleNamespace(
-        type=discord.InteractionType.component, data={"custom_id": card.buttons[0].custom_id}, id=31337,
-        guild=guild, channel=SimpleNamespace(id=77, name="wars"), user=alice,
-        response=SimpleNamespace(send_message=AsyncMock(), defer=AsyncMock()), followup=SimpleNamespace(send=AsyncMock()))
-    await runtime.on_interaction(interaction)
-    assert fake.requests[0].url.path == "/wars/zyo8/votes"
-    assert fake.body()["actor"] == {"id": "1001", "name": "alice"} and fake.body()["result"] == "win"
-    assert fake.requests[0].headers["Idempotency-Key"] == "discord-31337"
-    assert sent_embeds(interaction.response.send_message)[0]["title"] == "Vote recorded for war zyo8"
+async def test_a_vote_button_votes_as_the_clicking_user(s: Stage) -> None:
+    from backend_impl import db, scheduler
+    from backend_impl.db import utcnow
+
+    d = s.discord
+    wolves, bears = await s.two_clans()
+    await s.sync_commands()
+    seen: list[Proxied] = []
+    async with delaying_proxy(s.backend.url, 0, seen=seen) as url:
+        os.environ["GMBOT_BACKEND_URL"] = url
+        await s.start_bot()
+        await s.set_up_clans(wolves, bears)
+        war_id = await war_between(s, wolves, bears)
+        await scheduler.end_due_wars(db.get(), utcnow() + timedelta(hours=13))
+        ended = await d.wait_for_message(bears.channel("wars"), where=lambda m: title(m) == "WHO WON?")
+        # the event card, posted with real buttons that outlive the process (custom ids hold all)
+        buttons = [b for row in ended["components"] for b in row["components"]]
+        assert [(b["label"], b["style"]) for b in buttons] == [("We won", 3), ("We lost", 4), ("Draw", 2)]
+        assert all(b["custom_id"].startswith("gm:") for b in buttons)
+        click = await d.click(bears, "bruno", ended, "We won")
+        vote = await d.reply_to(click)
+        await s.stop_bots()
+    [voted] = sent(seen, "POST", f"/wars/{war_id}/votes")
+    bruno = bears.member("bruno")
+    assert voted.json()["actor"] == {"id": str(bruno.id), "name": "bruno"} and voted.json()["result"] == "win"
+    assert voted.headers["idempotency-key"] == f"discord-{click.id}"
+    assert title(vote) == f"Vote recorded for war {war_id}"
 
 
-async def test_help_and_unknown_command_on_a_real_bot(spec: BotSpec, fake: FakeBackend) -> None:
-    bot = commands.Bot(command_prefix="gmbot ", help_command=None, intents=discord.Intents.none())
-    runtime = DiscordRuntime(spec, fake.client())
-    runtime.install(bot)
-    assert bot.get_command("help") is not None
-    guild, alice, _ = clan()
-    ctx = prefix_ctx(guild, alice)
-    ctx.invoked_with = "subscrbe"
-    await runtime.on_command_error(ctx, commands.CommandNotFound('Command "subscrbe" is not found'))
-    assert "did you mean \\`gmbot subscribe\\`" in sent_embeds(ctx.send)[0]["description"]
-    help_command: Any = bot.get_command("help")
-    await help_command.callback(ctx, topic="accept")
-    assert sent_embeds(ctx.send)[0]["title"] == "gmbot accept"
+async def test_the_generated_commands_with_their_defaults_and_aliases(s: Stage) -> None:
+    d = s.discord
+    wolves, _ = await s.two_clans()
+    await s.sync_commands()
+    seen: list[Proxied] = []
+    async with delaying_proxy(s.backend.url, 0, seen=seen) as url:
+        os.environ["GMBOT_BACKEND_URL"] = url
+        await s.start_bot()
+        games = await d.reply_to(await d.slash(wolves, "alice", "games"))
+        await d.reply_to(await d.slash(wolves, "alice", "setup", name="Wolves"))
+        await d.say(wolves, "alice", f"gmbot add -games {WAR_GAME}")  # `add`: an alias of subscribe
+        subscribed = await d.wait_for_message(wolves.channel(), 3)  # after the two slash replies
+        await s.stop_bots()
+    [listed] = sent(seen, "GET", "/games")
+    assert listed.query["limit"] == "25"  # the option's default in the spec
+    first = listed.answer_json()["items"][0]
+    assert games["embeds"][0]["fields"][0] == {
+        "name": f"{first['id']}: {first['name']}", "value": f"{first['minPlayers']}-{first['maxPlayers']} players",
+        "inline": True}
+    assert sent(seen, "POST", f"/clans/{wolves.id}/subscriptions") and title(subscribed).startswith("Subscribed")
 
 
-async def test_event_card_is_posted_with_real_buttons(spec: BotSpec, fake: FakeBackend) -> None:
-    from gmbot.discord.runtime import message_kwargs
-
-    runtime = DiscordRuntime(spec, fake.client())
-    opponent = {"server": {"id": "2", "name": "Bears"}, "platform": "discord", "players": [], "glory": 0}
-    card = runtime.core.render_event({"id": 3, "type": "war.ended", "serverId": "9000", "channelId": "77",
-                                      "data": {"war": war(opponent=opponent)}})
-    assert card is not None
-    kwargs = message_kwargs(card)
-    assert kwargs["embeds"][0].title == "WHO WON?"
-    buttons = kwargs["view"].children
-    assert [(b.label, b.style) for b in buttons] == [
-        ("We won", discord.ButtonStyle.success), ("We lost", discord.ButtonStyle.danger), ("Draw", discord.ButtonStyle.secondary)]
-    assert all(b.custom_id.startswith("gm:") for b in buttons) and kwargs["view"].timeout is None
+async def test_help_and_a_mistyped_command(s: Stage) -> None:
+    d = s.discord
+    wolves, _ = await s.two_clans()
+    await s.start_bot()
+    await d.say(wolves, "alice", "gmbot subscrbe")
+    unknown = await d.wait_for_message(wolves.channel())
+    assert "did you mean \\`gmbot subscribe\\`" in unknown["embeds"][0]["description"]
+    await d.say(wolves, "alice", "gmbot help accept")
+    helped = await d.wait_for_message(wolves.channel(), 2)
+    assert title(helped) == "gmbot accept"
