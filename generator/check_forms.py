@@ -2,7 +2,7 @@
 
 A form's fields are options: each gets every check an option has (check_option), and fills
 the request as `$<field>`. On top: what a form can ask (text typed into an input: not
-members, no autocomplete), `long` only on a string field, names distinct from the command's
+members; suggestions as an option's, check_autocomplete), `long` only on a string field, names distinct from the command's
 options, no `confirm:` beside it (a form is asked before anything runs already), a title that
 reads only what is there when it opens, and every platform's own form limits (a platform
 without forms asks the fields one at a time, which has none).
@@ -89,9 +89,8 @@ class FormChecks(PagingChecks):
             if kind in NOT_IN_FORMS:
                 self.error((*fpath, "type"), f"a form cannot ask for {NOT_IN_FORMS[kind]} (mentions are typed in a "
                                              f"message): make it an option of the command")
-            if "autocomplete" in field:
-                self.error((*fpath, "autocomplete"), "a form's field has no autocomplete: suggestions come while a "
-                                                     "command is typed")
+            if isinstance(field.get("autocomplete"), dict):  # Slack's external_select; a "did you mean" elsewhere
+                self.check_autocomplete(field, (*fpath, "autocomplete"))
             if field.get("long") and kind != "string":
                 self.error((*fpath, "long"), "'long' is only for string fields")
             kinds[name] = {**self.option_kind(field), "option": field, "path": fpath,

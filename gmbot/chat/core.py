@@ -54,7 +54,7 @@ from gmbot.chat.vocabulary import (
 )
 from gmbot.platforms import PlatformError
 from gmbot.platforms import platform as registered
-from gmbot.spec.model import BotSpec, Button, Card, Command, Confirm, OptionType
+from gmbot.spec.model import BotSpec, Button, Card, Command, Confirm, Option, OptionType
 
 log = logging.getLogger("gmbot.chat.core")
 T = TypeVar("T")
@@ -310,8 +310,16 @@ class Core:
         the option's operation; none when it has none, or the backend fails or is slow."""
         command = self.spec.command(name)
         option = next((o for o in command.options if o.name == option_name), None) if command else None
-        if option is None or option.autocomplete is None:
+        if option is None:
             return []
+        return await self.suggest(option, name, typed, inv, patience)
+
+    async def suggest(self, option: Option, name: str, typed: str, inv: Invocation,
+                      patience: float = SUGGEST_PATIENCE) -> list[tuple[str, str]]:
+        """`suggestions` for an option or a form's field (gmbot/chat/form_runs.py) itself."""
+        if option.autocomplete is None:
+            return []
+        option_name = option.name
         asked = option.autocomplete
         head = ""
         if option.type is OptionType.INTEGERS:  # "4, Fort": suggest for the last one, keep the others
@@ -537,6 +545,10 @@ class Core:
                           resolve: MentionResolver = _no_members) -> str | None:
         """Why one field's text is refused, or None: for a form asked one field at a time."""
         return await form_runs.check_field(self, form_id, name, text, inv, resolve)
+
+    async def form_suggestions(self, form_id: str, name: str, typed: str, inv: Invocation) -> list[tuple[str, str]]:
+        """(label, value) suggestions for a form's field as `typed` so far (Slack's external_select)."""
+        return await form_runs.suggestions(self, form_id, name, typed, inv)
 
     async def press(self, button: Button, fixed: dict[str, Any], inv: Invocation,
                     fields: Mapping[str, Any]) -> Outcome:

@@ -172,8 +172,35 @@ async def check_field(core: Core, form_id: str, name: str, text: str, inv: Invoc
     try:
         await forms.check_one(option, found.source, text.strip(), resolve, None)
     except UsageError as error:
-        return forms.message_of(error, name, core.words(inv).gettext)
+        t = core.words(inv)
+        return await _did_you_mean(core, found, name, text, forms.message_of(error, name, t.gettext), inv, t)
     return None
+
+
+async def suggestions(core: Core, form_id: str, name: str, typed: str, inv: Invocation) -> list[tuple[str, str]]:
+    """(label, value) suggestions for field `name` of the form `form_id` as `typed` so far (a
+    platform whose form can search, as Slack's external_select does); none for a field without."""
+    found = find(core, form_id)
+    option = next((f for f in found.form.fields if f.name == name), None) if found else None
+    if found is None or option is None:
+        return []
+    return await core.suggest(option, found.source, typed, inv)
+
+
+async def _did_you_mean(core: Core, found: Found, name: str, typed: Any, why: str, inv: Invocation,
+                        t: Catalog) -> str:
+    """A refused field's reason, followed by the nearest suggestions to what was typed when the
+    field has some (a form without a search of its own: Discord's modal, questions)."""
+    from gmbot.chat.core import DID_YOU_MEAN_MAX
+
+    option = next((f for f in found.form.fields if f.name == name), None)
+    if option is None or option.autocomplete is None or not isinstance(typed, str) or not typed.strip():
+        return why
+    found_ = await core.suggest(option, found.source, typed.strip(), inv)
+    if not found_:
+        return why
+    shown = ", ".join(f"{value}: {label}" for label, value in found_[:DID_YOU_MEAN_MAX])
+    return f"{why}\n{t.gettext('Did you mean')}: {shown}"
 
 
 async def submit(core: Core, form_id: str, raw: Mapping[str, Any], inv: Invocation,
@@ -188,7 +215,9 @@ async def submit(core: Core, form_id: str, raw: Mapping[str, Any], inv: Invocati
         return _not_yours(core, found, t)
     checked = await forms.check_fields(found.form, found.source, raw, resolve, inv.zone, t.gettext)
     if checked.errors:
-        return refused(core, found.form, checked.errors, t)
+        errors = {name: await _did_you_mean(core, found, name, raw.get(name), why, inv, t)
+                  for name, why in checked.errors.items()}
+        return refused(core, found.form, errors, t)
     if found.command is not None:
         options = await _options(core, found)
         if options is None:

@@ -79,6 +79,7 @@ def inputs(form: Form, label: Any, prefill: Mapping[str, Any] | None = None) -> 
             name=f.name, label=label(f.description), long=f.long, required=f.required,
             min_length=f.min_length, max_length=f.max_length, placeholder=f.placeholder,
             value=_text(given.get(f.name)) if given.get(f.name) is not None else _text(f.default),
+            suggested=f.autocomplete is not None,
         )
         for f in form.fields
     ]

@@ -186,6 +186,7 @@ class RenderedInput:
     max_length: int | None = None
     placeholder: str | None = None
     value: str | None = None  # filled in already (a flag given with the command, a default)
+    suggested: bool = False  # has `autocomplete:`: a platform whose form can search offers its suggestions
 
 
 @dataclass

@@ -60,3 +60,45 @@ async def test_a_submit_runs_the_command_with_the_fields(spec: BotSpec, fake: Fa
     assert fake.body() == {"server": {"id": "1", "name": "Wolves"}, "actor": {"id": "11", "name": "ann"},
                            "reason": "Five", "evidence": [LINK, LINK]}
     assert fake.requests[0].url.path == "/wars/zyo8/disputes"
+
+
+OWLS = "811150000000000077"
+PROFILE = {"name": "Wolves", "game": {"id": 4, "name": "Mini Militia"}, "season": {"number": 1, "name": "1"},
+           "provisional": False, "rank": 1, "rating": 1500.0, "won": 1, "lost": 0, "drawn": 0, "streak": 1,
+           "glory": 3, "recent": [], "pageUrl": "https://example.com/wolves"}
+
+
+def _clans(request: httpx.Request) -> httpx.Response:
+    if request.url.path == "/clans":  # searchClans: what the field suggests
+        return httpx.Response(200, json={"items": [{"name": "Night Owls", "serverId": OWLS, "platform": "discord"}]})
+    if request.url.path.endswith("/profile"):
+        return httpx.Response(200, json=PROFILE)
+    return httpx.Response(404, json={"title": "Not Found", "status": 404, "detail": "no such clan"})
+
+
+async def test_a_field_with_suggestions_suggests_and_a_wrong_value_gets_did_you_mean(spec: BotSpec,
+                                                                                  fake: FakeBackend) -> None:
+    """The profile card's "Against a clan…" asks the opponent in a form whose field suggests
+    clans (searchClans): a platform that searches in its form asks Core.form_suggestions; one
+    that cannot gets the suggestions under the refused field (submit, or one field at a time)."""
+    button = next(b for b in spec.command("profile").replies["200"].buttons if b.form is not None)  # type: ignore[union-attr]
+    field = next(f for f in button.form.fields if f.autocomplete is not None)  # type: ignore[union-attr]
+    fake.answer = _clans
+    core = Core(spec, fake.client(), "discord")
+    card = (await core.run("profile", {}, inv())).card
+    opened = await core.click(next(b.custom_id for b in card.buttons if b.label == button.label), inv())
+    form = opened.form
+    assert opened.kind == "form" and form is not None
+    assert [i.suggested for i in form.inputs] == [f.autocomplete is not None for f in button.form.fields]  # type: ignore[union-attr]
+    found = await core.form_suggestions(form.id, field.name, "Night", inv())
+    assert found == [(f"Night Owls ({OWLS})", OWLS)] and fake.requests[-1].url.params["search"] == "Night"
+    assert await core.form_suggestions(form.id, "nope", "Night", inv()) == []
+    sent = len(fake.requests)
+    refused = await core.submit(form.id, {field.name: "Night Owls"}, inv())  # a name: the id's pattern refuses it
+    assert refused.kind == "invalid" and f"Did you mean: {OWLS}: Night Owls ({OWLS})" in refused.errors[field.name]
+    assert "Did you mean" in refused.card.description
+    asked = await core.check_field(form.id, field.name, "Night Owls", inv())
+    assert asked is not None and f"{OWLS}: Night Owls" in asked
+    assert all(r.url.path == "/clans" for r in fake.requests[sent:])  # nothing but the search
+    await core.submit(form.id, {field.name: OWLS}, inv())
+    assert fake.requests[-1].url.path == f"/clans/1/head-to-head/{OWLS}"
