@@ -136,6 +136,8 @@ class SlackRuntime:
         # a form's modal submitted: answered in the ack (errors under the fields, or closed),
         # its card posted after (docs/spec.md, Forms)
         app.view(re.compile("^" + re.escape(BUTTON_PREFIX)))(ack=self.on_submit, lazy=[self.after_submit])
+        # a form's field with suggestions typed into (its external_select): answered in the ack
+        app.options(re.compile("^" + re.escape(forms.SUGGEST_PREFIX)))(self.on_suggest)
         SlackMenus(self).install(app)  # message shortcuts (gmbot/slack/menus.py)
 
     def acks_at_once(self, body: Mapping[str, Any]) -> bool:
@@ -285,7 +287,8 @@ class SlackRuntime:
         trigger's 3 s) and the prompt is posted only when it cannot."""
         if outcome.kind == "form" and outcome.form is not None and trigger_id:
             where = {"r": response_url, "c": inv.channel.id if inv.channel else ""}
-            view = forms.modal(outcome.form, json.dumps(where), self.core.words(inv).gettext("Cancel"))
+            t = self.core.words(inv)
+            view = forms.modal(outcome.form, json.dumps(where), t.gettext("Cancel"), t.gettext(forms.SEARCH_HINT))
             try:
                 await client.views_open(trigger_id=trigger_id, view=view)
                 return
@@ -315,6 +318,24 @@ class SlackRuntime:
             return
         self._submitted[str(view.get("id", ""))] = (outcome, str(where.get("r", "")))
         await ack()  # the modal closes; the card follows where the command or the button was
+
+    async def on_suggest(self, ack: Any, body: dict[str, Any]) -> None:
+        """A `block_suggestion`: the options for what is typed in a form's field, from the
+        field's operation (Core.suggest: a slow backend gives none, within Slack's 3 s)."""
+        user = body.get("user") or {}
+        team = body.get("team") or {}
+        view = body.get("view") or {}
+        team_id = str(team.get("id") or user.get("team_id") or "")
+        where = _metadata(view.get("private_metadata"))
+        inv = Invocation(
+            PLATFORM, author=self._named(user.get("id"), user.get("username"), user.get("name")),
+            server=self._team(team_id, team.get("domain")), channel=self._channel(where.get("c"), None),
+            id=str(view.get("id", "")), locale=self.people.known_locale(team_id, str(user.get("id", ""))),
+        )
+        name = str(body.get("action_id", "")).removeprefix(forms.SUGGEST_PREFIX)
+        found = await self.core.form_suggestions(str(view.get("callback_id", "")), name, str(body.get("value") or ""),
+                                                 inv)
+        await ack(options=forms.suggested(found))
 
     async def after_submit(self, view: dict[str, Any], client: AsyncWebClient) -> None:
         found = self._submitted.pop(str(view.get("id", "")), None)

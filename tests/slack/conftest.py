@@ -37,6 +37,14 @@ class Reply:
     ms: float  # request sent -> acknowledgement read
 
 
+def _state(element: dict[str, Any], value: str | None) -> dict[str, Any]:
+    """A submitted input's state: text typed, or the option chosen in a select (its value)."""
+    if element["type"] in ("static_select", "external_select"):
+        return {"type": element["type"], "selected_option": {"text": {"type": "plain_text", "text": value},
+                                                             "value": value} if value else None}
+    return {"type": element["type"], "value": value}
+
+
 class SlackWire:
     """Posts what Slack posts to the bot: signed, form-encoded, to `/slack/events`."""
 
@@ -98,14 +106,27 @@ class SlackWire:
                      team: tuple[str, str] = ("T0WOLF", "wolves")) -> Reply:
         """A `view_submission` of the modal `view` (as views.open kept it), `values` typed by
         block (the field's name); the reply's body is the bot's `response_action`, if any."""
-        state = {block["block_id"]: {block["element"]["action_id"]: {"type": "plain_text_input",
-                                                                      "value": values.get(block["block_id"])}}
+        state = {block["block_id"]: {block["element"]["action_id"]: _state(block["element"], values.get(block["block_id"]))}
                  for block in view["blocks"] if block["type"] == "input"}
         payload = {
             "type": "view_submission", "api_app_id": "AGMBOT", "token": "deprecated", "trigger_id": self._trigger(),
             "user": {"id": user[0], "username": user[1], "name": user[1], "team_id": team[0]},
             "team": {"id": team[0], "domain": team[1]},
             "view": {**view, "state": {"values": state}, "team_id": team[0], "app_id": "AGMBOT"},
+        }
+        return await self.signed(urllib.parse.urlencode({"payload": json.dumps(payload)}))
+
+    async def suggest(self, view: dict[str, Any], block_id: str, typed: str, *, user: tuple[str, str],
+                      team: tuple[str, str] = ("T0WOLF", "wolves")) -> Reply:
+        """A `block_suggestion`: `typed` in the external_select of block `block_id` of the open
+        modal `view`; the reply's body is the bot's options."""
+        element = next(b["element"] for b in view["blocks"] if b.get("block_id") == block_id)
+        payload = {
+            "type": "block_suggestion", "api_app_id": "AGMBOT", "token": "deprecated",
+            "user": {"id": user[0], "username": user[1], "name": user[1], "team_id": team[0]},
+            "team": {"id": team[0], "domain": team[1]}, "container": {"type": "view", "view_id": view["id"]},
+            "action_id": element["action_id"], "block_id": block_id, "value": typed,
+            "view": {**view, "team_id": team[0], "app_id": "AGMBOT", "state": {"values": {}}},
         }
         return await self.signed(urllib.parse.urlencode({"payload": json.dumps(payload)}))
 
