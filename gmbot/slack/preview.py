@@ -78,6 +78,13 @@ def form_html(form: RenderedForm) -> Markup:
     for block in view["blocks"]:
         element = block["element"]
         hint = (element.get("placeholder") or {}).get("text", "")
+        if element["type"] == "external_select":  # a field with suggestions: searched as it is typed
+            shown = (element.get("initial_option") or {}).get("text", {}).get("text") or hint
+            rows.append(Markup('<label class="slack-label">{}{}</label><div class="slack-input slack-search" '
+                               'title="{}">{} ▾</div>').format(
+                block["label"]["text"], Markup(' <span class="meta">(optional)</span>') if block["optional"] else "",
+                forms.SEARCH_HINT, shown))
+            continue
         rows.append(Markup('<label class="slack-label">{}{}</label><div class="slack-input{}">{}</div>').format(
             block["label"]["text"], Markup(' <span class="meta">(optional)</span>') if block["optional"] else "",
             " slack-input-long" if element.get("multiline") else "", element.get("initial_value") or hint))
@@ -92,6 +99,7 @@ FORM_CSS = """
 .slack-label { display: block; font-weight: 700; margin: 8px 0 4px; }
 .slack-input { border: 1px solid #bbb; border-radius: 4px; padding: 6px; min-height: 18px; color: #888; }
 .slack-input-long { min-height: 60px; }
+.slack-search { color: #616061; }
 .slack-modal-buttons { text-align: right; }
 """
 

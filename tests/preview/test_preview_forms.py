@@ -41,3 +41,25 @@ def test_forms_are_drawn_as_each_platform_shows_them(page: Any, server: Server) 
     event, index = buttons[0]
     entry = page.locator(f'[data-entry="event/{event}/button/{index}/form"]')
     assert entry.locator('[data-platform="discord"] .discord-modal-title').inner_text().startswith("Dispute war ")
+
+
+def test_a_field_with_suggestions_is_a_select_on_slack_and_an_input_elsewhere(page: Any, server: Server) -> None:
+    """A form's field with `autocomplete:` (Gmbot's "Against a clan…" on the profile card):
+    Slack's modal draws it as the external_select the bot opens (searched as it is typed);
+    Discord's modal, having no select that searches, a text input; Telegram, a question."""
+    spec = check(Config(spec=server.spec, openapi=server.openapi, root=server.cwd)).spec
+    found = [(f"command/{c.name}/{status}/button/{i}/form", b.form) for c in spec.commands
+             for status, card in c.replies.items() for i, b in enumerate(card.buttons)
+             if b.form is not None and any(f.autocomplete is not None for f in b.form.fields)]
+    assert found, "the spec has no button whose form has a field with suggestions"
+    page.goto(server.url + "/?reload=off")
+    for entry_id, form in found:
+        assert form is not None
+        entry = page.locator(f'[data-entry="{entry_id}"]')
+        suggested = [f for f in form.fields if f.autocomplete is not None]
+        slack = entry.locator('[data-platform="slack"] .slack-modal .slack-search')
+        assert slack.count() == len(suggested), entry_id
+        assert "▾" in slack.first.inner_text()
+        assert slack.first.get_attribute("title") == "Type to search…"
+        assert entry.locator('[data-platform="discord"] .discord-input').count() == len(form.fields)
+        assert entry.locator('[data-platform="telegram"] .tg-question').count() == len(form.fields)
