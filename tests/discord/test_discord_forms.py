@@ -119,3 +119,27 @@ async def test_the_result_cards_dispute_button_opens_the_form(s: Stage) -> None:
     ticket = await d.reply_to(await d.submit(bears, "bruno", modal, {"reason": "They were 5", "link": LINK}))
     assert title(ticket).startswith("Ticket ") and f"war {war}" in title(ticket) and not ticket["flags"] & EPHEMERAL
     assert "They were 5" in str(ticket["embeds"])
+
+
+async def test_a_field_with_suggestions_is_a_text_input_and_a_name_gets_did_you_mean(s: Stage) -> None:
+    """A modal has no autocomplete: the profile card's "Against a clan…" asks the opponent in
+    a text input, and a clan's name where its id goes is refused (ephemeral) with the clans of
+    that name (searchClans) and their ids."""
+    spec = load_spec_yaml(ROOT / "specs" / "commands.yaml")
+    button = next(b for b in spec.command("profile").replies["200"].buttons if b.form is not None)  # type: ignore[union-attr]
+    assert button.form is not None
+    field = next(f for f in button.form.fields if f.autocomplete is not None)
+    d = s.discord
+    wolves, bears = await s.two_clans()
+    await s.sync_commands()
+    await s.start_bot()
+    await d.reply_to(await d.slash(wolves, "alice", "setup", wolves.channel("wars"), name="Wolves"))
+    await d.say(bears, "bruno", 'gmbot setup -name "Night Owls"', bears.channel("wars"))
+    await d.wait_for_message(bears.channel("wars"), where=lambda m: title(m) == "Welcome, Night Owls!")
+    profile = await d.reply_to(await d.slash(wolves, "alice", "profile", wolves.channel("wars"), game=WAR_GAME))
+    modal = await d.modal(await d.click(wolves, "alice", profile, button.label))
+    [text_input] = [i for i in inputs(modal) if i["custom_id"] == field.name]
+    assert text_input["type"] == 4 and text_input["placeholder"] == field.placeholder
+    refused = await d.reply_to(await d.submit(wolves, "alice", modal, {field.name: "Night Owls"}))
+    said = str(refused)
+    assert refused["flags"] & EPHEMERAL and "Did you mean" in said and ": Night Owls (" in said

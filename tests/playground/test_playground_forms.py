@@ -97,3 +97,30 @@ fill link2=https://example.com/b.png
         "Ticket ",
         "Wrong score",
     ])
+
+
+async def test_a_clan_s_name_in_a_field_with_suggestions_gets_did_you_mean(spec: BotSpec) -> None:
+    """The profile card's "Against a clan…" asks the opponent's id; the playground has no
+    search as it is typed (as Discord's modal and Telegram), so a name gets the clans of that
+    name under the refusal, asked one field at a time or sent at once with `fill`."""
+    button = next(b for b in spec.command("profile").replies["200"].buttons if b.form is not None)  # type: ignore[union-attr]
+    assert button.form is not None
+    field = next(f for f in button.form.fields if f.autocomplete is not None)
+    text = await _play(spec, f"""
+as carla in Owls
+gmbot setup -name "Night Owls"
+as alice in Wolves
+gmbot profile -game 4
+click {button.label}
+Night Owls
+fill {field.name}="Night Owls"
+""")
+    _in_order(text, [
+        f"[{button.label}]",
+        "[form] ",
+        f"? {field.description}",
+        f"!! {field.description}: ",  # a name: the id's pattern refuses it
+        "Did you mean: ", ": Night Owls (",
+        f"!! {field.description}: ",  # the same from fill, the form sent at once
+        "Did you mean: ", ": Night Owls (",
+    ])

@@ -7,10 +7,14 @@ gives them asks nothing. aiogram against the fake Bot API, the real backend behi
 
 from __future__ import annotations
 
+import json
+from dataclasses import replace
+
 from gmbot.spec.model import BotSpec
 
-from .conftest import SECRET, WOLVES, Stack, shown, title
+from .conftest import BEARS, SECRET, WOLVES, Stack, shown, title
 from .fake_telegram import Call
+from .test_telegram_images import ask
 
 LINK = "https://example.com/score.png"
 
@@ -84,3 +88,26 @@ async def test_a_button_with_a_form_asks_its_fields_in_reply_to_the_card(stack: 
                                           count=sends + 1))[sends]
     assert title(question) == "Dispute war zyo8 (1/3)" and question.data["reply_markup"]["force_reply"] is True
     assert question.data["reply_parameters"]["message_id"] == posted.result["message_id"]
+
+
+async def test_a_field_with_suggestions_answers_a_name_with_did_you_mean(stack: Stack, spec: BotSpec) -> None:
+    """Telegram has no search as it is typed: the profile card's "Against a clan…" asks the
+    opponent as a question, and a clan's name where its id goes is asked again with the clans
+    of that name (searchClans) and their ids."""
+    button = next(b for b in spec.command("profile").replies["200"].buttons if b.form is not None)  # type: ignore[union-attr]
+    assert button.form is not None
+    field = next(f for f in button.form.fields if f.autocomplete is not None)
+    await stack.say(BEARS, "Bob", '/setup -name "Night Owls"')
+    await stack.say(WOLVES, "Ann", "/setup -name Wolves")
+    photo = await ask(stack, "/profile -game 4")  # the rating chart, the card its caption
+    markup = photo.data["reply_markup"]  # multipart: the keyboard as JSON text
+    posted = replace(photo, data={**photo.data, "reply_markup": json.loads(markup) if isinstance(markup, str) else markup})
+    keys = [k["text"] for row in posted.data["reply_markup"]["inline_keyboard"] for k in row]
+    sends = len(stack.fake.of("sendMessage"))
+    update = stack.fake.click(stack.user("Ann"), posted, keys.index(button.label))
+    assert await stack.fake.deliver(update, url=stack.webhook, secret=SECRET) == 200
+    question = (await stack.fake.wait_for(lambda c: c.method == "sendMessage" and c.failed is None,
+                                          count=sends + 1))[sends]
+    assert asks(question, field.description)
+    again = await reply(stack, "Ann", question, "Night Owls")
+    assert asks(again, field.description) and "Did you mean" in shown(again) and ": Night Owls (" in shown(again)
