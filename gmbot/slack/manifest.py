@@ -74,6 +74,14 @@ def bot_scopes(spec: BotSpec) -> tuple[str, ...]:
     return BOT_SCOPES + ((UPLOAD_SCOPE,) if any(isinstance(p, CardImage) for p in parts) else ())
 
 
+def searches(spec: BotSpec) -> bool:
+    """Whether a form of `spec` has a field with suggestions: an external_select, whose
+    `block_suggestion` requests Slack sends to the app's options load URL only when set."""
+    cards = [*(r for c in spec.commands for r in c.replies.values()), *(e.card for e in spec.events)]
+    forms = [c.form for c in spec.commands] + [b.form for card in cards for b in card.buttons]
+    return any(f.autocomplete is not None for form in forms if form is not None for f in form.fields)
+
+
 def manifest(spec: BotSpec, host: str = PLACEHOLDER_HOST, provenance: str = "") -> dict[str, Any]:
     name = spec.bot.name
     url = host.rstrip("/") + EVENTS_PATH
@@ -101,7 +109,8 @@ def manifest(spec: BotSpec, host: str = PLACEHOLDER_HOST, provenance: str = "") 
         },
         "settings": {
             "event_subscriptions": {"request_url": url, "bot_events": list(BOT_EVENTS)},
-            "interactivity": {"is_enabled": True, "request_url": url},
+            "interactivity": {"is_enabled": True, "request_url": url,
+                              **({"message_menu_options_url": url} if searches(spec) else {})},
             "org_deploy_enabled": False,
             "socket_mode_enabled": False,
             "token_rotation_enabled": False,

@@ -24,6 +24,8 @@ def test_the_generated_manifest_is_current_and_complete(spec: BotSpec) -> None:
     assert command["command"] == "/gmbot" and command["should_escape"] is True and command["usage_hint"]
     url = "https://gmbot.example.com/slack/events"
     assert command["url"] == written["settings"]["interactivity"]["request_url"] == url
+    # the options of a form's external_select (the profile card's "Against a clan…") come from there too
+    assert written["settings"]["interactivity"]["message_menu_options_url"] == url
     # mentions, and the two events that say a workspace's token is dead (its installation is then deleted)
     assert written["settings"]["event_subscriptions"] == {
         "request_url": url, "bot_events": ["app_mention", "app_uninstalled", "tokens_revoked"]}
