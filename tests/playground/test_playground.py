@@ -17,6 +17,7 @@ from gmbot.playground.playground import Playground, as_text
 from gmbot.server.local import local_backend
 from gmbot.spec.model import BotSpec
 from tests.chat.fakes import ROUTES
+from tests.playground.support import chat
 from tests.support import ROOT
 
 DISCORD = platform("discord")
@@ -107,10 +108,7 @@ def test_gmbot_chat_plays_on_every_registered_platform_each_as_it_shows_cards() 
     lines = ["as zoe in Home", "gmbot setup -name Home"]
     for index, side in enumerate(registered):
         lines += [f"as ann{index} in Clan{index} on {side.name}", f"gmbot setup -name Clan{index}"]
-    result = subprocess.run(
-        [sys.executable, "-m", "gmbot.cli", "chat"], input="\n".join(lines) + "\n", capture_output=True,
-        text=True, timeout=60, cwd=ROOT, env={**os.environ, "PYTHONWARNINGS": "ignore"},
-    )
+    result = chat(lines)
     assert result.returncode == 0 and "!!" not in result.stdout, result.stdout + result.stderr
     first = registered[0]
     assert "-- zoe in Home\n" in result.stdout
@@ -188,10 +186,7 @@ def test_page_buttons_play_on_every_registered_platform() -> None:
     for index, side in enumerate(platforms()):
         lines += [f"as ann{index} in Clan{index} on {side.name}", "gmbot games -limit 3",
                   "click next", "click next", "click previous"]
-    result = subprocess.run(
-        [sys.executable, "-m", "gmbot.cli", "chat"], input="\n".join(lines) + "\n", capture_output=True,
-        text=True, timeout=60, cwd=ROOT, env={**os.environ, "PYTHONWARNINGS": "ignore"},
-    )
+    result = chat(lines)
     assert result.returncode == 0, result.stderr
     total = 4  # the catalogue of `gmbot chat`'s in-process backend (test_gmbot_chat_exits_0_at_end_of_input)
     per_platform = result.stdout.split("-- ann")[1:]
@@ -211,10 +206,7 @@ def test_confirmations_play_on_every_registered_platform() -> None:
                   f"gmbot createwar -players @ann{index} -game 4", "gmbot removewar -war {war}", "click keep it",
                   "gmbot removewar -war {war}", "click remove it",
                   f"gmbot createwar -players @ann{index} -game 4", "click withdraw", "click withdraw"]
-    result = subprocess.run(
-        [sys.executable, "-m", "gmbot.cli", "chat"], input="\n".join(lines) + "\n", capture_output=True,
-        text=True, timeout=60, cwd=ROOT, env={**os.environ, "PYTHONWARNINGS": "ignore"},
-    )
+    result = chat(lines)
     assert result.returncode == 0 and "!!" not in result.stdout, result.stdout + result.stderr
     per_platform = result.stdout.split("-- ann")[1:]
     assert len(per_platform) == len(platforms())
@@ -229,10 +221,7 @@ def test_a_bad_value_of_an_option_with_suggestions_gets_a_did_you_mean_everywher
     for index, side in enumerate(platforms()):
         lines += [f"as ann{index} in Clan{index} on {side.name}", f"gmbot setup -name Clan{index}",
                   f"gmbot createwar -players @ann{index} -game fortnite", "gmbot available"]
-    result = subprocess.run(
-        [sys.executable, "-m", "gmbot.cli", "chat"], input="\n".join(lines) + "\n", capture_output=True,
-        text=True, timeout=60, cwd=ROOT, env={**os.environ, "PYTHONWARNINGS": "ignore"},
-    )
+    result = chat(lines)
     assert result.returncode == 0, result.stderr
     played = result.stdout.split("-- ann")[1:]
     assert len(played) == len(platforms())
@@ -254,10 +243,7 @@ def test_selects_play_on_every_registered_platform() -> None:
                   f"as ann{index} in Clan{index} on {side.name}", f"gmbot accept -war {{war}} -players @ann{index}",
                   f"as bob{index} in Foes{index} on {side.name}", "gmbot status",
                   f"choose show {{war}}: Foes{index} vs Clan{index}", "choose 1 nothing like it"]
-    result = subprocess.run(
-        [sys.executable, "-m", "gmbot.cli", "chat"], input="\n".join(lines) + "\n", capture_output=True,
-        text=True, timeout=90, cwd=ROOT, env={**os.environ, "PYTHONWARNINGS": "ignore"},
-    )
+    result = chat(lines, timeout=90)
     assert result.returncode == 0, result.stderr
     per_platform = result.stdout.split("# played on ")[1:]
     assert len(per_platform) == len(platforms())
@@ -278,10 +264,7 @@ def test_a_clan_s_name_where_its_id_goes_gets_a_did_you_mean_everywhere() -> Non
         lines += [f"as bob{index} in Owls{index} on {side.name}", f'gmbot setup -name "Night Owls {index}"',
                   f"as ann{index} in Clan{index} on {side.name}", f"gmbot setup -name Clan{index}",
                   f'gmbot h2h -opponent "Night Owls {index}"']  # fmt: skip
-    result = subprocess.run(
-        [sys.executable, "-m", "gmbot.cli", "chat"], input="\n".join(lines) + "\n", capture_output=True,
-        text=True, timeout=60, cwd=ROOT, env={**os.environ, "PYTHONWARNINGS": "ignore"},
-    )
+    result = chat(lines)
     assert result.returncode == 0, result.stderr
     played = result.stdout.split("-- ann")[1:]
     assert len(played) == len(platforms())

@@ -14,25 +14,11 @@ from gmbot.playground.playground import Playground
 from gmbot.server.local import local_backend
 from gmbot.spec.model import BotSpec
 from tests.chat.fakes import ROUTES
+from tests.playground.support import CONFIRMED_WAR
 
 DISCORD = platform("discord")
 
-# a war played and voted the same way: confirmed, with its result card (and its Dispute button)
-WAR = """
-as alice in Wolves
-gmbot setup -name Wolves
-as bruno in Bears
-gmbot setup -name Bears
-gmbot subscribe -games 4
-as alice in Wolves
-gmbot createwar -players @alice -game 4 -duration 2s
-as bruno in Bears
-gmbot accept -war {war} -players @bruno
-wait 3.5
-click We lost
-as alice in Wolves
-click We won
-"""
+WAR = CONFIRMED_WAR
 
 
 async def _play(spec: BotSpec, script: str) -> str:

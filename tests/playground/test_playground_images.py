@@ -5,10 +5,7 @@ names the picture it would upload, on every registered platform."""
 from __future__ import annotations
 
 import io
-import os
 import re
-import subprocess
-import sys
 
 from generated.application import application
 from gmbot.chat.backend import BackendClient
@@ -18,7 +15,7 @@ from gmbot.playground.playground import Playground
 from gmbot.server.local import local_backend
 from gmbot.spec.model import BotSpec, CardImage, Request
 from tests.chat.fakes import ROUTES
-from tests.support import ROOT
+from tests.playground.support import CONFIRMED_WAR, chat
 
 DISCORD = platform("discord")
 
@@ -30,10 +27,7 @@ def test_the_profile_names_its_chart_on_every_registered_platform() -> None:
     for index, side in enumerate(platforms()):
         lines += [f"as ann{index} in Clan{index} on {side.name}", f"gmbot setup -name Clan{index}",
                   "gmbot profile -game 4"]
-    result = subprocess.run(
-        [sys.executable, "-m", "gmbot.cli", "chat"], input="\n".join(lines) + "\n", capture_output=True,
-        text=True, timeout=60, cwd=ROOT, env={**os.environ, "PYTHONWARNINGS": "ignore"},
-    )
+    result = chat(lines)
     assert result.returncode == 0, result.stderr
     per_platform = result.stdout.split("-- ann")[1:]
     assert len(per_platform) == len(platforms())
@@ -43,21 +37,7 @@ def test_the_profile_names_its_chart_on_every_registered_platform() -> None:
     assert "Traceback" not in result.stdout + result.stderr
 
 
-WAR = """
-as alice in Wolves
-gmbot setup -name Wolves
-as bruno in Bears
-gmbot setup -name Bears
-gmbot subscribe -games 4
-as alice in Wolves
-gmbot createwar -players @alice -game 4 -duration 2s
-as bruno in Bears
-gmbot accept -war {war} -players @bruno
-wait 3.5
-click We lost
-as alice in Wolves
-click We won
-"""
+WAR = CONFIRMED_WAR
 
 
 async def test_an_event_card_fetches_its_picture_when_it_is_posted(spec: BotSpec) -> None:
