@@ -26,10 +26,8 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import os
 import random
 import re
-import subprocess
 import sys
 import tempfile
 import time
@@ -39,7 +37,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.bench_ranked import DEFAULT_URL, _asyncpg_url, _free_port, _key, _pct, _season_facts  # noqa: E402
+from bench.bench_ranked import DEFAULT_URL, _key, _pct, _season_facts, _serve  # noqa: E402
 
 _TIMING = re.compile(r" (getRatingLeaderboard|getClanProfile|web-leaderboard|web-profile|web-chart) -> (200|304) in ([0-9.]+) ms")
 
@@ -76,31 +74,6 @@ def _timings(log: Path, marker: int, name: str, status: str = "200") -> list[flo
 
 def _summary(times: list[float], sent: int) -> dict[str, Any]:
     return {"requests": sent, "p50_ms": round(_pct(times, 0.5), 2), "p99_ms": round(_pct(times, 0.99), 2)}
-
-
-def _serve(url: str, log: Path, **extra: str) -> tuple[subprocess.Popen[bytes], str]:
-    """`gmbot serve` on the database, logging its timings to `log`; once it answers /health."""
-    import httpx
-
-    port = _free_port()
-    environment = {**os.environ, "DATABASE_URL": _asyncpg_url(url), "PYTHONPATH": str(ROOT), **extra}
-    with log.open("wb") as out:
-        server = subprocess.Popen(
-            [sys.executable, "-m", "gmbot.cli", "serve", "--port", str(port), "--no-access-log", "--log-level", "info"],
-            cwd=ROOT, env=environment, stdout=out, stderr=subprocess.STDOUT,
-        )  # fmt: skip
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            if httpx.get(f"{base}/health", timeout=1).status_code == 200:
-                return server, base
-        except httpx.HTTPError:
-            pass
-        if time.monotonic() > deadline or server.poll() is not None:
-            server.terminate()
-            raise RuntimeError(log.read_text()[-2000:])
-        time.sleep(0.2)
 
 
 def server_runs(url: str, seconds: float, concurrency: int, facts: dict[str, Any]) -> dict[str, Any]:
