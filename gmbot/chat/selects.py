@@ -176,3 +176,15 @@ def typed(select: Select, value: str) -> Any:
     except ValueError:
         return None
     return value
+
+
+def shown_options(select: RenderedSelect, value_max: int, options_max: int, title: str) -> list[RenderedOption]:
+    """The options a platform (`title`) can show of `select`: those whose value fits in
+    `value_max` characters, the first `options_max` of them; what is left out is logged."""
+    fitting = [o for o in select.options if len(o.value) <= value_max]
+    if len(fitting) < len(select.options):
+        log.warning("select %r: %d options left out, their values are longer than %s's %d characters",
+                    select.placeholder, len(select.options) - len(fitting), title, value_max)
+    if len(fitting) > options_max:
+        log.warning("select %r: %d options, %s shows the first %d", select.placeholder, len(fitting), title, options_max)
+    return fitting[:options_max]

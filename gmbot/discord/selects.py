@@ -14,7 +14,7 @@ from typing import Any
 from gmbot.chat import markup
 from gmbot.chat.core import BUTTON_PREFIX
 from gmbot.chat.fit import cut
-from gmbot.chat.selects import choice_id
+from gmbot.chat.selects import choice_id, shown_options
 from gmbot.chat.vocabulary import RenderedCard, RenderedSelect
 
 log = logging.getLogger("gmbot.discord.selects")
@@ -33,14 +33,8 @@ def select_component(select: RenderedSelect) -> dict[str, Any] | None:
     characters (labels and descriptions cut visibly); None when none is left or it has no id."""
     if not select.custom_id or len(select.custom_id) > CUSTOM_ID_MAX:
         return None
-    fitting = [o for o in select.options if len(o.value) <= OPTION_TEXT_MAX]
-    if len(fitting) < len(select.options):
-        log.warning("select %r: %d options left out, their values are longer than Discord's %d characters",
-                    select.placeholder, len(select.options) - len(fitting), OPTION_TEXT_MAX)
-    if len(fitting) > OPTIONS_MAX:
-        log.warning("select %r: %d options, Discord shows the first %d", select.placeholder, len(fitting), OPTIONS_MAX)
     options = []
-    for option in fitting[:OPTIONS_MAX]:
+    for option in shown_options(select, OPTION_TEXT_MAX, OPTIONS_MAX, "Discord"):
         shown: dict[str, Any] = {"label": cut(markup.plain(option.label), OPTION_TEXT_MAX) or "?",
                                  "value": option.value}
         if option.description:

@@ -8,16 +8,13 @@ with `selected_option.value`, which `chosen` turns into the core's choice id.
 
 from __future__ import annotations
 
-import logging
 from typing import Any
 
 from gmbot.chat import markup
 from gmbot.chat.core import BUTTON_PREFIX
 from gmbot.chat.fit import cut
-from gmbot.chat.selects import choice_id
+from gmbot.chat.selects import choice_id, shown_options
 from gmbot.chat.vocabulary import RenderedCard, RenderedSelect
-
-log = logging.getLogger("gmbot.slack.selects")
 
 STATIC_SELECT = "static_select"
 OPTIONS_MAX = 100
@@ -38,14 +35,8 @@ def select_element(select: RenderedSelect) -> dict[str, Any] | None:
     action_id = select.confirmed_id if select.confirm is not None and select.confirmed_id else select.custom_id
     if not action_id or len(action_id) > ACTION_ID_MAX:
         return None
-    fitting = [o for o in select.options if len(o.value) <= VALUE_MAX]
-    if len(fitting) < len(select.options):
-        log.warning("select %r: %d options left out, their values are longer than Slack's %d characters",
-                    select.placeholder, len(select.options) - len(fitting), VALUE_MAX)
-    if len(fitting) > OPTIONS_MAX:
-        log.warning("select %r: %d options, Slack shows the first %d", select.placeholder, len(fitting), OPTIONS_MAX)
     options = []
-    for option in fitting[:OPTIONS_MAX]:
+    for option in shown_options(select, VALUE_MAX, OPTIONS_MAX, "Slack"):
         shown: dict[str, Any] = {"text": _plain(cut(markup.plain(option.label), OPTION_TEXT_MAX) or "?"),
                                  "value": option.value}
         if option.description:
